@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install the system packages the test suite uses, with apt, when they are missing:
+# PostgreSQL (the suite starts its own throw-away server unless
+# AIMS_TEST_DATABASE_URL names one), Debian's Chromium (browser tests) and git.
+set -euo pipefail
+need=()
+if [[ -z "${AIMS_TEST_DATABASE_URL:-}" ]] && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  need+=(postgresql)
+fi
+if ! command -v chromium >/dev/null 2>&1; then
+  need+=(chromium)
+fi
+if ! command -v git >/dev/null 2>&1; then
+  need+=(git)
+fi
+if ((${#need[@]})); then
+  echo "make: installing ${need[*]} with apt" >&2
+  if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi

@@ -1,0 +1,3 @@
+from openaims.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The ``aims`` command line: thin commands over the services."""
