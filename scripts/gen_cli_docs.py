@@ -1,0 +1,65 @@
+"""Generate docs/cli.md from the ``--help`` of every ``aims`` command.
+
+Run ``python scripts/gen_cli_docs.py`` after changing a command; the test suite
+fails when docs/cli.md is out of date.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ["TYPER_USE_RICH"] = "0"  # plain help text, stable across terminals
+
+import click  # noqa: E402
+import typer.main  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = ROOT / "docs" / "cli.md"
+
+
+def _walk(command: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
+    found = [(path, command)]
+    if isinstance(command, click.Group):
+        for name in sorted(command.commands):
+            sub = command.commands[name]
+            if getattr(sub, "hidden", False):
+                continue
+            found.extend(_walk(sub, [*path, name]))
+    return found
+
+
+def render() -> str:
+    from openaims.cli.main import app
+
+    root = typer.main.get_command(app)
+    runner = CliRunner()
+    parts = [
+        "# Command reference\n",
+        "Generated from `aims --help` by `scripts/gen_cli_docs.py`; do not edit by hand.\n",
+    ]
+    for path, _command in _walk(root, ["aims"]):
+        result = runner.invoke(root, [*path[1:], "--help"], prog_name="aims", env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"})
+        title = " ".join(path)
+        level = "##" if len(path) <= 2 else "###"
+        parts.append(f"{level} `{title}`\n\n```text\n{result.output.rstrip()}\n```\n")
+    return "\n".join(parts)
+
+
+def main() -> int:
+    text = render()
+    if "--check" in sys.argv:
+        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
+        if current != text:
+            print("docs/cli.md is out of date: run python scripts/gen_cli_docs.py", file=sys.stderr)
+            return 1
+        return 0
+    TARGET.parent.mkdir(parents=True, exist_ok=True)
+    TARGET.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
