@@ -1,0 +1,42 @@
+"""``aims baseline``: accept today's violations so only new ones fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from openaims.cli.console import console
+from openaims.policy import baseline as baselines
+from openaims.policy.service import CheckRequest, create_baseline
+
+baseline_app = typer.Typer(help="Accept today's policy violations; later checks fail only on new ones.")
+
+
+@baseline_app.command("create")
+def create(
+    path: Path = typer.Argument(Path("."), help="Root of the tree to check.", envvar="AIMS_CHECK_PATH"),
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        envvar="AIMS_BASELINE",
+        help=f"Baseline file to write. Default: {baselines.DEFAULT_BASELINE_FILE} at PATH.",
+    ),
+    policy: Path | None = typer.Option(None, "--policy", "-p", envvar="AIMS_POLICY", help="Policy file."),
+) -> None:
+    """Write a baseline of every current violation (excepted ones stay with their exception)."""
+    baseline, report = create_baseline(CheckRequest(root=path, policy_file=policy))
+    target = output if output is not None else report.root / baselines.DEFAULT_BASELINE_FILE
+    baselines.write(baseline, target)
+    count = len(baseline.entries)
+    console.print(
+        f"Wrote {target}: {count} violation{'s' if count != 1 else ''} accepted. "
+        f"Use it with 'aims check --baseline {target}'.",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(baseline_app, name="baseline")

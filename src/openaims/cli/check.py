@@ -1,0 +1,93 @@
+"""``aims check``: judge a tree (or what changed) against the AI policy."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from openaims.cli.console import console, err_console
+from openaims.errors import UsageError
+from openaims.policy.outputs import OutputFormat, render
+from openaims.policy.outputs.common import verdict
+from openaims.policy.outputs.text import print_report
+from openaims.policy.service import CheckReport, CheckRequest, run_check
+
+
+def write_output(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"cannot write {path}: its directory does not exist") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def emit(report: CheckReport, fmt: OutputFormat, output: Path | None) -> None:
+    """Render the report; with ``output`` the file gets ``fmt`` and the terminal the summary."""
+    if output is not None:
+        write_output(output, render(report, fmt))
+        if fmt is OutputFormat.TEXT:
+            err_console.print(verdict(report), markup=False, soft_wrap=True)
+        else:
+            print_report(report, console)
+            console.print(f"Wrote {fmt.value} report to {output}", markup=False, soft_wrap=True)
+        return
+    if fmt is OutputFormat.TEXT:
+        print_report(report, console)
+    else:
+        sys.stdout.write(render(report, fmt))
+        sys.stdout.flush()
+
+
+def check(  # noqa: PLR0917 - one parameter per option, as typer wants
+    path: Path = typer.Argument(
+        Path("."), help="Root of the tree to check (a repository or a directory).", envvar="AIMS_CHECK_PATH"
+    ),
+    policy: Path | None = typer.Option(
+        None,
+        "--policy",
+        "-p",
+        envvar="AIMS_POLICY",
+        help="Policy file. Default: aims-policy.yaml at PATH, else the built-in default policy.",
+    ),
+    fmt: OutputFormat = typer.Option(
+        OutputFormat.TEXT,
+        "--format",
+        "-f",
+        envvar="AIMS_CHECK_FORMAT",
+        case_sensitive=False,
+        help="Report format: text, json, sarif (code scanning), junit (CI test reports), "
+        "github (workflow annotations).",
+    ),
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        envvar="AIMS_CHECK_OUTPUT",
+        help="Write the report to this file (the terminal still shows the summary).",
+    ),
+    diff_base: str | None = typer.Option(
+        None,
+        "--diff-base",
+        envvar="AIMS_DIFF_BASE",
+        help="Git revision: judge only files changed since it; violations already there are 'existing'.",
+    ),
+    baseline: Path | None = typer.Option(
+        None,
+        "--baseline",
+        envvar="AIMS_BASELINE",
+        help="Baseline file (from 'aims baseline create'): violations in it do not fail.",
+    ),
+) -> None:
+    """Check AI use against the policy. Exit 0: nothing fails; 1: a violation fails; 2: usage error."""
+    report = run_check(
+        CheckRequest(root=path, policy_file=policy, diff_base=diff_base, baseline_file=baseline)
+    )
+    emit(report, fmt, output)
+    raise typer.Exit(report.exit_code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)

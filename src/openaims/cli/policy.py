@@ -1,0 +1,69 @@
+"""``aims policy``: write a starter policy, validate one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from openaims.cli.console import console, err_console
+from openaims.errors import UsageError
+from openaims.policy.engine import ExceptionState
+from openaims.policy.exceptions import is_expired, utc_today
+from openaims.policy.schema import DEFAULT_POLICY_FILE, PolicyError, load_policy
+from openaims.policy.service import starter_policy
+
+policy_app = typer.Typer(help="Write and validate AI policy files.", no_args_is_help=True)
+
+
+@policy_app.command("init")
+def init(
+    file: Path = typer.Argument(Path(DEFAULT_POLICY_FILE), help="Where to write the policy."),
+    force: bool = typer.Option(False, "--force", envvar="AIMS_FORCE", help="Overwrite an existing file."),
+) -> None:
+    """Write a commented starter policy (aims-policy.yaml)."""
+    if file.is_dir():
+        file = file / DEFAULT_POLICY_FILE
+    if file.exists() and not force:
+        raise UsageError(f"{file} already exists; pass --force to overwrite it")
+    try:
+        file.write_text(starter_policy(), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {file}: {exc.strerror}") from None
+    console.print(
+        f"Wrote {file}. Edit it, then run 'aims policy validate {file}' and 'aims check'.",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@policy_app.command("validate")
+def validate(
+    file: Path = typer.Argument(Path(DEFAULT_POLICY_FILE), help="Policy file to check."),
+) -> None:
+    """Check a policy file; every problem is printed with its line. Exit 2 when invalid."""
+    try:
+        policy = load_policy(file)
+    except PolicyError as exc:
+        for problem in exc.problems:
+            err_console.print(problem.render(exc.source), markup=False, soft_wrap=True, highlight=False)
+        raise UsageError(f"{file} is not a valid policy ({len(exc.problems)} problem(s))") from None
+    today = utc_today()
+    expired = [e for e in policy.exceptions if is_expired(e, today)]
+    console.print(
+        f"{file}: valid (version {policy.version}, {len(policy.exceptions)} exception(s), "
+        f"{len(expired)} expired)",
+        markup=False,
+        soft_wrap=True,
+    )
+    for exception in expired:
+        console.print(
+            f"  {ExceptionState.EXPIRED.value}: {exception.match!r} (owner {exception.owner}) "
+            f"expired on {exception.expires.isoformat()} and no longer applies",
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(policy_app, name="policy")

@@ -1,0 +1,125 @@
+"""Diff mode: judge only what changed since a git revision.
+
+The files changed between ``REV`` and the work tree (committed, staged,
+unstaged and untracked) are scanned as they are now, and the same files are
+written out as they were at ``REV`` (one ``git ls-tree`` and one
+``git cat-file --batch`` for all of them) and scanned there. A violation whose
+fingerprint was already present at ``REV`` is *existing*; the rest are
+*introduced*. Fingerprints ignore line numbers, so moved code stays existing.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Final
+
+from openaims.errors import NotFoundError, UsageError
+
+#: Blobs larger than this are not written out for the base scan.
+MAX_BASE_BLOB_BYTES: Final = 512 * 1024 * 1024
+_CHUNK: Final = 500
+
+
+@dataclass(frozen=True, slots=True)
+class DiffScope:
+    """What diff mode scans."""
+
+    rev: str
+    commit: str
+    #: Changed paths (relative to the scanned root) that exist in the work tree.
+    changed: tuple[str, ...]
+
+
+def _git(root: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
+    try:
+        done = subprocess.run(
+            ["git", "-c", "core.quotepath=off", *args],
+            cwd=root,
+            input=input_bytes,
+            capture_output=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise UsageError("--diff-base needs git, which is not installed") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"git {args[0]} failed in {root}: {message[-1] if message else done.returncode}")
+    return done.stdout
+
+
+def resolve(root: Path, rev: str) -> str:
+    """The commit ``rev`` names, or a clear error."""
+    if rev.startswith("-"):
+        raise UsageError(f"--diff-base {rev!r} is not a revision")
+    inside = subprocess.run(
+        ["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True, check=False
+    )
+    if inside.returncode != 0 or inside.stdout.strip() != b"true":
+        raise UsageError(f"--diff-base needs a git work tree, and {root} is not inside one")
+    done = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
+        cwd=root,
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise NotFoundError(f"--diff-base {rev}: no such revision in {root} (is the history fetched?)")
+    return done.stdout.decode().strip()
+
+
+def _split(out: bytes) -> list[str]:
+    return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
+
+
+def scope(root: Path, rev: str) -> DiffScope:
+    """The files under ``root`` changed between ``rev`` and the work tree."""
+    commit = resolve(root, rev)
+    changed = set(
+        _split(_git(root, "diff", "--name-only", "--no-renames", "--relative", "-z", commit, "--", "."))
+    )
+    changed.update(_split(_git(root, "ls-files", "--others", "--exclude-standard", "-z", "--", ".")))
+    present = sorted(p for p in changed if (root / p).is_file() and not (root / p).is_symlink())
+    return DiffScope(rev=rev, commit=commit, changed=tuple(present))
+
+
+def materialise(root: Path, commit: str, paths: Sequence[str], dest: Path) -> list[str]:
+    """Write the regular files among ``paths`` as they were at ``commit`` under ``dest``.
+
+    Returns the paths written (those that existed at ``commit``). Symlinks and
+    submodules are skipped; nothing is checked out in the work tree.
+    """
+    entries: list[tuple[str, str, int]] = []  # (path, blob id, size)
+    for start in range(0, len(paths), _CHUNK):
+        chunk = paths[start : start + _CHUNK]
+        out = _git(root, "ls-tree", "-z", "-l", commit, "--", *chunk)
+        for record in out.split(b"\0"):
+            if not record:
+                continue
+            meta, _, name = record.partition(b"\t")
+            mode, kind, blob, size = meta.split()
+            if kind != b"blob" or mode not in {b"100644", b"100755"}:
+                continue
+            entries.append((name.decode("utf-8", "surrogateescape"), blob.decode(), int(size)))
+    wanted = [(p, b) for p, b, n in entries if n <= MAX_BASE_BLOB_BYTES]
+    if not wanted:
+        return []
+    data = _git(root, "cat-file", "--batch", input_bytes="".join(f"{b}\n" for _, b in wanted).encode())
+    written: list[str] = []
+    offset = 0
+    base = dest.resolve()
+    for path, _ in wanted:
+        header_end = data.index(b"\n", offset)
+        length = int(data[offset:header_end].split()[2])
+        body = data[header_end + 1 : header_end + 1 + length]
+        offset = header_end + 1 + length + 1
+        relative = PurePosixPath(path)
+        if relative.is_absolute() or ".." in relative.parts:
+            continue
+        target = base.joinpath(*relative.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+        written.append(path)
+    return written

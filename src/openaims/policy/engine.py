@@ -1,0 +1,519 @@
+"""Evaluation: scan findings (and agent-config lint findings) against a policy.
+
+Two steps. :func:`detect` turns findings into violations (what breaks which
+rule, with a stable fingerprint); :func:`classify` decides each violation's
+status from the policy's exceptions, a baseline, and, in diff mode, the
+fingerprints that already existed at the base revision:
+
+``excepted``           an active exception covers it (the exception is listed);
+``baselined``          accepted in the baseline file;
+``existing``           already there at the diff base;
+``expired-exception``  only an expired exception covered it: it fails again;
+``failing``            new and blocking;
+``warning``            new, reported, not blocking (``warn`` or a severity outside ``fail_on``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, Protocol
+
+from openaims.discovery.interface import Finding, FindingKind
+from openaims.policy import exceptions as exc_rules
+from openaims.policy.fingerprint import fingerprint
+from openaims.policy.matching import first_match
+from openaims.policy.rules import RULES, Rule, agent_config_rule
+from openaims.policy.schema import (
+    Action,
+    CategoryRule,
+    Mode,
+    Policy,
+    PolicyException,
+    Severity,
+)
+
+
+class LintFindingLike(Protocol):
+    """What the engine reads from an agent-configuration lint finding."""
+
+    @property
+    def rule_id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def line(self) -> int | None: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def help(self) -> str: ...
+
+
+class Status(enum.StrEnum):
+    """Where a violation stands. The values are part of the JSON report contract."""
+
+    FAILING = "failing"
+    EXPIRED_EXCEPTION = "expired-exception"
+    WARNING = "warning"
+    EXISTING = "existing"
+    BASELINED = "baselined"
+    EXCEPTED = "excepted"
+
+    @property
+    def fails(self) -> bool:
+        return self in {Status.FAILING, Status.EXPIRED_EXCEPTION}
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One rule broken by one finding."""
+
+    rule: Rule
+    severity: Severity
+    message: str
+    path: str
+    line: int | None
+    #: What the violation is about, as people read it: ``pypi:torch``, ``mcp:github``.
+    subject: str
+    #: Values an exception's ``match`` is compared with.
+    keys: tuple[str, ...]
+    fingerprint: str
+    #: Whether the violation fails the check when it is new.
+    blocking: bool
+    status: Status = Status.FAILING
+    finding: Finding | None = None
+    lint: LintFindingLike | None = None
+    #: The exception that covered it (applied, or expired).
+    exception: PolicyException | None = None
+
+    @property
+    def rule_id(self) -> str:
+        return self.rule.id
+
+    def sort_key(self) -> tuple[str, int, str, str]:
+        return (self.path, self.line or 0, self.rule.id, self.subject)
+
+
+class ExceptionState(enum.StrEnum):
+    APPLIED = "applied"
+    EXPIRED = "expired"
+    UNUSED = "unused"
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionUse:
+    """How one policy exception fared in a check."""
+
+    exception: PolicyException
+    #: Position in the policy's ``exceptions`` list.
+    index: int
+    state: ExceptionState
+    #: Violations it covered (applied) or would have covered (expired).
+    matched: int
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    violations: tuple[Violation, ...]
+    exceptions: tuple[ExceptionUse, ...]
+
+    @property
+    def failed(self) -> bool:
+        return any(v.status.fails for v in self.violations)
+
+    def count(self, status: Status) -> int:
+        return sum(1 for v in self.violations if v.status is status)
+
+
+# --- detection ---------------------------------------------------------------------------------------
+
+
+def detect(
+    findings: Iterable[Finding],
+    policy: Policy,
+    lint_findings: Iterable[LintFindingLike] = (),
+) -> list[Violation]:
+    """Every violation of ``policy`` in ``findings`` and ``lint_findings`` (status not yet decided)."""
+    out: dict[tuple[str, str, int | None], Violation] = {}
+    for finding in findings:
+        for violation in _finding_violations(finding, policy):
+            out.setdefault((violation.rule.id, violation.fingerprint, violation.line), violation)
+    if policy.agent_config is not None:
+        for lint in lint_findings:
+            judged = _lint_violation(lint, policy)
+            if judged is not None:
+                out.setdefault((judged.rule.id, judged.fingerprint, judged.line), judged)
+    return sorted(out.values(), key=Violation.sort_key)
+
+
+def _make(
+    policy: Policy,
+    rule: Rule,
+    *,
+    message: str,
+    path: str,
+    line: int | None,
+    subject: str,
+    identity: str,
+    keys: Iterable[str],
+    action: Action | None = None,
+    finding: Finding | None = None,
+    lint: LintFindingLike | None = None,
+) -> Violation:
+    severity = policy.severity_of(rule.id, rule.default_severity)
+    if action is Action.BLOCK:
+        blocking = True
+    elif action is Action.WARN:
+        blocking = False
+    else:
+        blocking = policy.fails(severity)
+    return Violation(
+        rule=rule,
+        severity=severity,
+        message=message,
+        path=path,
+        line=line,
+        subject=subject,
+        keys=tuple(dict.fromkeys(k.lower() for k in keys if k)),
+        fingerprint=fingerprint(rule.id, path, identity),
+        blocking=blocking,
+        status=Status.FAILING if blocking else Status.WARNING,
+        finding=finding,
+        lint=lint,
+    )
+
+
+def _category(
+    policy: Policy,
+    config: CategoryRule,
+    key: str,
+    plural: str,
+    values: list[str],
+) -> tuple[Rule, str] | None:
+    """``(rule, reason)`` when ``values`` (the names of one thing) break the category's lists."""
+    pattern = first_match(config.prohibited, values)
+    if pattern is not None:
+        return RULES[f"{key}.prohibited"], f"prohibited by {plural}.prohibited {pattern!r}"
+    if config.mode is Mode.ALLOWLIST and first_match(config.approved, values) is None:
+        return RULES[f"{key}.unapproved"], f"not in {plural}.approved ({plural} mode: allowlist)"
+    return None
+
+
+def _finding_violations(finding: Finding, policy: Policy) -> Iterator[Violation]:
+    kind = finding.kind
+    details: dict[str, Any] = finding.details or {}
+    provider_keys = [f"provider:{finding.provider}"] if finding.provider else []
+
+    if kind is FindingKind.DEPENDENCY:
+        ecosystem = (finding.ecosystem or "").lower()
+        package = f"{ecosystem}:{finding.name}" if ecosystem else finding.name
+        hit = _category(policy, policy.packages, "package", "packages", [package, finding.name])
+        if hit is not None:
+            rule, reason = hit
+            yield _make(
+                policy,
+                rule,
+                message=f"Package {package} is {reason}",
+                path=finding.path,
+                line=finding.line,
+                subject=package,
+                identity=package,
+                keys=[package, finding.name, *provider_keys],
+                finding=finding,
+            )
+
+    if kind is FindingKind.MODEL:
+        model_id = str(details.get("model_id") or finding.name)
+        names = [model_id, finding.name, str(details.get("raw") or "")]
+        if finding.provider:
+            names.append(f"{finding.provider}/{model_id}")
+        hit = _category(policy, policy.models, "model", "models", names)
+        if hit is not None:
+            rule, reason = hit
+            yield _make(
+                policy,
+                rule,
+                message=f"Model {model_id} is {reason}",
+                path=finding.path,
+                line=finding.line,
+                subject=f"model:{model_id}",
+                identity=model_id,
+                keys=[f"model:{model_id}", *names, *provider_keys],
+                finding=finding,
+            )
+
+    if kind is FindingKind.MCP_SERVER:
+        yield from _mcp_violations(finding, policy, details)
+
+    if kind is FindingKind.AI_WORKFLOW:
+        yield from _ci_violations(finding, policy, details)
+
+    if kind in {FindingKind.DEPENDENCY, FindingKind.MODEL, FindingKind.AI_WORKFLOW} and finding.provider:
+        provider = finding.provider
+        hit = _category(policy, policy.providers, "provider", "providers", [provider])
+        if hit is not None:
+            rule, reason = hit
+            via = _via(finding)
+            yield _make(
+                policy,
+                rule,
+                message=f"AI provider {provider} ({via}) is {reason}",
+                path=finding.path,
+                line=finding.line,
+                subject=f"provider:{provider}",
+                identity=f"{provider}|{via}",
+                keys=[f"provider:{provider}", provider, via, finding.name],
+                finding=finding,
+            )
+
+    if kind is FindingKind.SECRET and policy.secrets is not Action.OFF:
+        key_type = str(details.get("key_type") or finding.name)
+        shown = finding.redacted or "(redacted)"
+        yield _make(
+            policy,
+            RULES["secret.hardcoded"],
+            message=f"Hard-coded {key_type} key {shown}",
+            path=finding.path,
+            line=finding.line,
+            subject=f"secret:{key_type}",
+            identity=finding.fingerprint or f"{key_type}|{shown}",
+            keys=[f"secret:{key_type}", key_type, f"provider:{finding.provider or ''}"],
+            action=policy.secrets,
+            finding=finding,
+        )
+
+    if kind is FindingKind.MODEL_FILE and finding.unsafe and policy.unsafe_model_files is not Action.OFF:
+        reached = [str(g) for g in details.get("dangerous_globals") or []]
+        what = f" reaches {', '.join(reached)}" if reached else " reaches dangerous callables"
+        yield _make(
+            policy,
+            RULES["model-file.unsafe"],
+            message=f"Model file {finding.path}{what} when it is loaded",
+            path=finding.path,
+            line=finding.line,
+            subject=f"model-file:{finding.path}",
+            identity=str(details.get("sha256") or finding.name),
+            keys=[f"model-file:{finding.path}", finding.path, str(details.get("sha256") or "")],
+            action=policy.unsafe_model_files,
+            finding=finding,
+        )
+
+
+def _strip_version(package: str) -> str:
+    """``@scope/pkg@1.2`` -> ``@scope/pkg``; ``pkg==1.2`` -> ``pkg``."""
+    at = package.rfind("@")
+    if at > 0:
+        package = package[:at]
+    return package.split("==", 1)[0]
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+
+
+def _mcp_violations(finding: Finding, policy: Policy, details: dict[str, Any]) -> Iterator[Violation]:
+    name = finding.name
+    package = str(details.get("package") or "")
+    host = _host(str(details.get("url") or ""))
+    values = {
+        "name": [name],
+        "package": [package, _strip_version(package)] if package else [],
+        "host": [host] if host else [],
+    }
+
+    def hit(patterns: tuple[str, ...]) -> str | None:
+        for pattern in patterns:
+            prefix, sep, rest = pattern.partition(":")
+            if sep and prefix.lower() in values:
+                if first_match([rest], values[prefix.lower()]) is not None:
+                    return pattern
+            elif first_match([pattern], [v for vs in values.values() for v in vs]) is not None:
+                return pattern
+        return None
+
+    config = policy.mcp_servers
+    described = name + (f" ({package})" if package else f" ({host})" if host else "")
+    prohibited = hit(config.prohibited)
+    rule: Rule | None = None
+    reason = ""
+    if prohibited is not None:
+        rule, reason = RULES["mcp-server.prohibited"], f"prohibited by mcp_servers.prohibited {prohibited!r}"
+    elif config.mode is Mode.ALLOWLIST and hit(config.approved) is None:
+        rule, reason = (
+            RULES["mcp-server.unapproved"],
+            "not in mcp_servers.approved (mcp_servers mode: allowlist)",
+        )
+    if rule is not None:
+        yield _make(
+            policy,
+            rule,
+            message=f"MCP server {described} is {reason}",
+            path=finding.path,
+            line=finding.line,
+            subject=f"mcp:{name}",
+            identity=f"{name}|{_strip_version(package)}|{host}",
+            keys=[f"mcp:{name}", name, package, _strip_version(package), host],
+            finding=finding,
+        )
+
+
+def _ci_violations(finding: Finding, policy: Policy, details: dict[str, Any]) -> Iterator[Violation]:
+    uses = str(details.get("uses") or "")
+    image = str(details.get("image") or "")
+    if not uses and not image:
+        return
+    bare_uses = uses.split("@", 1)[0]
+    bare_image = image.split("@", 1)[0]
+    if ":" in bare_image.rsplit("/", maxsplit=1)[-1]:
+        bare_image = bare_image.rsplit(":", 1)[0]
+    subject = bare_uses or bare_image
+    values = [v for v in (uses, bare_uses, image, bare_image, finding.name) if v]
+    hit = _category(policy, policy.ci_actions, "ci-action", "ci_actions", values)
+    if hit is not None:
+        rule, reason = hit
+        yield _make(
+            policy,
+            rule,
+            message=f"CI step {uses or image} is {reason}",
+            path=finding.path,
+            line=finding.line,
+            subject=f"ci:{subject}",
+            identity=f"{subject}|{details.get('job') or ''}",
+            keys=[f"ci:{subject}", *values],
+            finding=finding,
+        )
+
+
+def _via(finding: Finding) -> str:
+    if finding.kind is FindingKind.DEPENDENCY:
+        return f"{(finding.ecosystem or '').lower()}:{finding.name}" if finding.ecosystem else finding.name
+    if finding.kind is FindingKind.MODEL:
+        return f"model:{finding.name}"
+    return f"ci:{finding.name}"
+
+
+def _severity(value: str) -> Severity | None:
+    try:
+        return Severity(str(value).lower())
+    except ValueError:
+        return None
+
+
+def _lint_violation(lint: LintFindingLike, policy: Policy) -> Violation | None:
+    assert policy.agent_config is not None
+    severity = _severity(lint.severity)
+    if severity is None or severity.rank < policy.agent_config.fail_at.rank:
+        return None
+    rule = agent_config_rule(lint.rule_id, lint.title, lint.help, severity)
+    return _make(
+        policy,
+        rule,
+        message=lint.message,
+        path=lint.path,
+        line=lint.line,
+        subject=f"agent-config:{lint.rule_id}",
+        identity=f"{lint.rule_id}|{lint.message}",
+        keys=[f"agent-config:{lint.rule_id}", lint.rule_id, lint.path],
+        action=Action.BLOCK,
+        lint=lint,
+    )
+
+
+# --- classification ----------------------------------------------------------------------------------
+
+
+def classify(
+    violations: Iterable[Violation],
+    policy: Policy,
+    *,
+    today: date,
+    existing: Collection[str] | None = None,
+    baseline: Collection[str] = frozenset(),
+) -> Evaluation:
+    """Decide each violation's status.
+
+    ``existing`` holds the fingerprints found at the diff base (``None`` outside
+    diff mode); ``baseline`` the fingerprints accepted in a baseline file.
+    """
+    applied: dict[int, int] = {}
+    expired: dict[int, int] = {}
+    active = [(i, e) for i, e in enumerate(policy.exceptions) if not exc_rules.is_expired(e, today)]
+    lapsed = [(i, e) for i, e in enumerate(policy.exceptions) if exc_rules.is_expired(e, today)]
+    out: list[Violation] = []
+    for violation in violations:
+        covering = _covering(active, violation)
+        if covering is not None:
+            index, exception = covering
+            applied[index] = applied.get(index, 0) + 1
+            out.append(replace(violation, status=Status.EXCEPTED, exception=exception))
+            continue
+        old = _covering(lapsed, violation)
+        if old is not None:
+            expired[old[0]] = expired.get(old[0], 0) + 1
+        lapsed_exception = old[1] if old is not None else None
+        if violation.fingerprint in baseline:
+            status = Status.BASELINED
+        elif existing is not None and violation.fingerprint in existing:
+            status = Status.EXISTING
+        elif not violation.blocking:
+            status = Status.WARNING
+        elif old is not None:
+            status = Status.EXPIRED_EXCEPTION
+        else:
+            status = Status.FAILING
+        out.append(replace(violation, status=status, exception=lapsed_exception))
+
+    uses: list[ExceptionUse] = []
+    for index, exception in enumerate(policy.exceptions):
+        if exc_rules.is_expired(exception, today):
+            uses.append(ExceptionUse(exception, index, ExceptionState.EXPIRED, expired.get(index, 0)))
+        elif index in applied:
+            uses.append(ExceptionUse(exception, index, ExceptionState.APPLIED, applied[index]))
+        else:
+            uses.append(ExceptionUse(exception, index, ExceptionState.UNUSED, 0))
+    return Evaluation(tuple(sorted(out, key=Violation.sort_key)), tuple(uses))
+
+
+def _covering(
+    candidates: list[tuple[int, PolicyException]], violation: Violation
+) -> tuple[int, PolicyException] | None:
+    for index, exception in candidates:
+        if exc_rules.matches(
+            exception,
+            rule_id=violation.rule.id,
+            path=violation.path,
+            keys=violation.keys,
+            fingerprint=violation.fingerprint,
+        ):
+            return index, exception
+    return None
+
+
+def evaluate(
+    findings: Iterable[Finding],
+    policy: Policy,
+    *,
+    today: date,
+    lint_findings: Iterable[LintFindingLike] = (),
+    existing: Collection[str] | None = None,
+    baseline: Collection[str] = frozenset(),
+) -> Evaluation:
+    """:func:`detect` then :func:`classify`."""
+    return classify(
+        detect(findings, policy, lint_findings),
+        policy,
+        today=today,
+        existing=existing,
+        baseline=baseline,
+    )

@@ -1,0 +1,513 @@
+"""The policy file: a versioned YAML model and a loader that names the line of each error.
+
+A policy says which AI providers, models, packages, MCP servers and CI actions
+are approved or prohibited, whether hard-coded keys and unsafe model files
+block a change, from which severity agent-configuration lint findings count,
+which exceptions are granted (with an owner, a reason and an expiry date), and
+which severities fail the check.
+
+The loader parses the YAML twice: once into a node tree (which keeps the line
+of every key and value) and once into plain data for pydantic. A validation
+error's location (``exceptions[0].expires``) is walked back through the node
+tree, so every message names the line to fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from openaims.errors import UsageError
+
+#: Version of the policy file format this release reads and writes.
+POLICY_VERSION: Final = 1
+#: Policy file looked for at the root of the scanned tree.
+DEFAULT_POLICY_FILE: Final = "aims-policy.yaml"
+#: Largest policy file the loader reads.
+MAX_POLICY_BYTES: Final = 1024 * 1024
+
+#: Package ecosystems a ``packages`` entry may name (purl types).
+ECOSYSTEMS: Final = frozenset({"pypi", "npm", "golang", "maven", "cargo", "nuget", "gem"})
+#: Prefixes an ``mcp_servers`` entry may carry to say what it matches.
+MCP_PREFIXES: Final = frozenset({"name", "package", "host"})
+
+
+class Severity(enum.StrEnum):
+    """How serious a violation is; ordered from ``info`` to ``critical``."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK: Final = {s: i for i, s in enumerate(Severity)}
+
+
+class Mode(enum.StrEnum):
+    """How a category list is read."""
+
+    #: Anything not approved is a violation (prohibited entries too).
+    ALLOWLIST = "allowlist"
+    #: Only prohibited entries are violations.
+    DENYLIST = "denylist"
+
+
+class Action(enum.StrEnum):
+    """What a built-in check does with what it finds."""
+
+    BLOCK = "block"
+    WARN = "warn"
+    OFF = "off"
+
+
+def _lower_str(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _action_value(value: Any) -> Any:
+    # YAML 1.1 reads a bare ``off``/``no`` as false and ``on``/``yes`` as true.
+    if value is False:
+        return Action.OFF
+    if value is True:
+        return Action.BLOCK
+    return _lower_str(value)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class CategoryRule(_Model):
+    """Approved and prohibited entries (glob patterns) of one category."""
+
+    mode: Mode = Mode.DENYLIST
+    approved: tuple[str, ...] = ()
+    prohibited: tuple[str, ...] = ()
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode(cls, value: Any) -> Any:
+        return _lower_str(value)
+
+    @field_validator("approved", "prohibited", mode="before")
+    @classmethod
+    def _entries(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return (value,)
+        return value
+
+    @field_validator("approved", "prohibited")
+    @classmethod
+    def _non_empty(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            if not entry.strip():
+                raise ValueError("entries must not be empty")
+        return tuple(entry.strip() for entry in value)
+
+    @model_validator(mode="after")
+    def _allowlist_needs_entries(self) -> CategoryRule:
+        if self.mode is Mode.ALLOWLIST and not self.approved:
+            raise ValueError(
+                "mode allowlist needs at least one approved entry "
+                "(an empty allowlist would flag everything; use denylist instead)"
+            )
+        return self
+
+
+class PackageRule(CategoryRule):
+    """Packages as ``ecosystem:name`` (``pypi:ollama``, ``npm:@xenova/*``) or a bare name glob."""
+
+    @field_validator("approved", "prohibited")
+    @classmethod
+    def _ecosystems(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            if ":" in entry:
+                ecosystem = entry.split(":", 1)[0].lower()
+                if ecosystem not in ECOSYSTEMS and "*" not in ecosystem:
+                    raise ValueError(
+                        f"unknown ecosystem {ecosystem!r} in {entry!r}; "
+                        f"use one of {', '.join(sorted(ECOSYSTEMS))}"
+                    )
+        return value
+
+
+class McpServerRule(CategoryRule):
+    """MCP servers by configured name, package or URL host (``name:``, ``package:``, ``host:``)."""
+
+    @field_validator("approved", "prohibited")
+    @classmethod
+    def _prefixes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            prefix, sep, _ = entry.partition(":")
+            if sep and prefix.lower() not in MCP_PREFIXES and not prefix.startswith("@"):
+                raise ValueError(
+                    f"unknown prefix {prefix!r} in {entry!r}; use name:, package: or host: (or none)"
+                )
+        return value
+
+
+class AgentConfigRule(_Model):
+    """Agent-configuration lint findings at or above ``fail_at`` are violations."""
+
+    fail_at: Severity = Severity.HIGH
+
+    @field_validator("fail_at", mode="before")
+    @classmethod
+    def _severity(cls, value: Any) -> Any:
+        return _lower_str(value)
+
+
+class PolicyException(_Model):
+    """A granted exception: what it covers, who owns it, why, and until when."""
+
+    match: str = Field(min_length=1)
+    owner: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+    expires: date
+    #: Optional glob over rule ids (``package.*``) the exception is limited to.
+    rule: str | None = None
+    #: Optional path globs the exception is limited to.
+    paths: tuple[str, ...] = ()
+    #: Optional reference (ticket, risk record).
+    id: str | None = None
+
+    @field_validator("match", "owner", "reason")
+    @classmethod
+    def _stripped(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+    @field_validator("paths", mode="before")
+    @classmethod
+    def _paths(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+
+class Policy(_Model):
+    """A whole policy file. The defaults are the built-in policy."""
+
+    version: int = POLICY_VERSION
+    providers: CategoryRule = CategoryRule()
+    models: CategoryRule = CategoryRule()
+    packages: PackageRule = PackageRule()
+    mcp_servers: McpServerRule = McpServerRule()
+    ci_actions: CategoryRule = CategoryRule()
+    secrets: Action = Action.BLOCK
+    unsafe_model_files: Action = Action.BLOCK
+    #: ``None`` (the default, or ``agent_config: off``): lint findings are not judged.
+    agent_config: AgentConfigRule | None = None
+    #: Violations of these severities fail the check.
+    fail_on: tuple[Severity, ...] = (Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
+    #: Severity per rule id, overriding the rule's default.
+    severity: dict[str, Severity] = Field(default_factory=dict)
+    exceptions: tuple[PolicyException, ...] = ()
+
+    @field_validator("secrets", "unsafe_model_files", mode="before")
+    @classmethod
+    def _action(cls, value: Any) -> Any:
+        return _action_value(value)
+
+    @field_validator("agent_config", mode="before")
+    @classmethod
+    def _agent_config(cls, value: Any) -> Any:
+        if value is False or (isinstance(value, str) and value.strip().lower() == "off"):
+            return None
+        if isinstance(value, str):
+            return {"fail_at": value}
+        return value
+
+    @field_validator("fail_on", mode="before")
+    @classmethod
+    def _fail_on(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list | tuple):
+            return tuple(_lower_str(v) for v in value)
+        return value
+
+    @field_validator("fail_on")
+    @classmethod
+    def _fail_on_not_empty(cls, value: tuple[Severity, ...]) -> tuple[Severity, ...]:
+        if not value:
+            raise ValueError("fail_on needs at least one severity (an empty list would never fail)")
+        return value
+
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _severity_values(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: _lower_str(v) for k, v in value.items()}
+        return value
+
+    @field_validator("severity")
+    @classmethod
+    def _known_rules(cls, value: dict[str, Severity]) -> dict[str, Severity]:
+        from openaims.policy.rules import AGENT_CONFIG_PREFIX, RULES
+
+        for rule_id in value:
+            if rule_id not in RULES and not rule_id.startswith(AGENT_CONFIG_PREFIX):
+                close = difflib.get_close_matches(rule_id, list(RULES), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ValueError(f"unknown rule id {rule_id!r}{hint}")
+        return value
+
+    def severity_of(self, rule_id: str, default: Severity) -> Severity:
+        return self.severity.get(rule_id, default)
+
+    def fails(self, severity: Severity) -> bool:
+        return severity in self.fail_on
+
+
+# --- loading -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyProblem:
+    """One thing wrong with a policy file, with the line to fix."""
+
+    line: int
+    location: str
+    message: str
+
+    def render(self, source: str) -> str:
+        where = f" {self.location}:" if self.location else ""
+        return f"{source}:{self.line}:{where} {self.message}"
+
+
+class PolicyError(UsageError):
+    """The policy file cannot be read or is not valid."""
+
+    def __init__(self, source: str, problems: list[PolicyProblem]) -> None:
+        self.source = source
+        self.problems = problems
+        first = problems[0].render(source)
+        more = f" (and {len(problems) - 1} more; run 'aims policy validate')" if len(problems) > 1 else ""
+        super().__init__(f"invalid policy: {first}{more}")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedPolicy:
+    """A policy and where it came from (``source`` is ``None`` for the built-in default)."""
+
+    policy: Policy
+    source: Path | None
+
+    @property
+    def description(self) -> str:
+        if self.source is None:
+            return "built-in default policy (hard-coded AI keys and unsafe model files block)"
+        return str(self.source)
+
+
+#: Upgrade steps: ``UPGRADES[n]`` turns a version ``n`` document into version ``n + 1``.
+UPGRADES: Final[dict[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {}
+
+
+class _PolicyLoader(yaml.SafeLoader):
+    """Safe YAML without implicit timestamps: dates stay text for pydantic, so a bad date
+    is a validation error with a line instead of a crash in the YAML constructor."""
+
+
+_PolicyLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def default_policy() -> Policy:
+    """The policy used when a tree has no policy file."""
+    return Policy()
+
+
+def parse_policy(text: str, source: str = "<policy>") -> Policy:
+    """Parse and validate policy text; raise :class:`PolicyError` naming the line of each problem."""
+    try:
+        root = yaml.compose(text, Loader=_PolicyLoader)
+        data = yaml.load(text, Loader=_PolicyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise PolicyError(source, [PolicyProblem(line, "", f"not valid YAML: {exc.problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise PolicyError(source, [PolicyProblem(1, "", f"not valid YAML: {exc}")]) from None
+    if root is None or not isinstance(root, yaml.MappingNode) or not isinstance(data, dict):
+        line = root.start_mark.line + 1 if root is not None else 1
+        raise PolicyError(
+            source, [PolicyProblem(line, "", "a policy is a mapping that starts with 'version: 1'")]
+        )
+
+    problems = _duplicate_keys(root)
+    if problems:
+        raise PolicyError(source, problems)
+
+    data = _upgrade(data, root, source)
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyError(source, [_problem(root, err) for err in exc.errors()]) from None
+
+
+def load_policy(path: Path) -> Policy:
+    """Read and validate the policy file at ``path``."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_POLICY_BYTES:
+            raise UsageError(f"{path}: policy file is larger than {MAX_POLICY_BYTES} bytes")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"policy file not found: {path} (create one with 'aims policy init')") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a directory; pass the policy file itself") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: policy file is not UTF-8 text") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read policy file {path}: {exc.strerror}") from None
+    return parse_policy(text, str(path))
+
+
+def resolve_policy(root: Path, explicit: Path | None) -> LoadedPolicy:
+    """The policy for a check of ``root``: ``explicit``, else ``root/aims-policy.yaml``, else the default."""
+    if explicit is not None:
+        return LoadedPolicy(load_policy(explicit), explicit)
+    candidate = root / DEFAULT_POLICY_FILE
+    if candidate.is_file():
+        return LoadedPolicy(load_policy(candidate), candidate)
+    return LoadedPolicy(default_policy(), None)
+
+
+def _upgrade(data: dict[str, Any], root: yaml.MappingNode, source: str) -> dict[str, Any]:
+    version = data.get("version")
+    line = _line(_node_at(root, ("version",)))
+    if version is None:
+        raise PolicyError(source, [PolicyProblem(1, "version", f"missing; add 'version: {POLICY_VERSION}'")])
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise PolicyError(
+            source,
+            [PolicyProblem(line, "version", f"must be a whole number (this release reads {POLICY_VERSION})")],
+        )
+    if version > POLICY_VERSION:
+        raise PolicyError(
+            source,
+            [
+                PolicyProblem(
+                    line,
+                    "version",
+                    f"policy version {version} is newer than this aims supports "
+                    f"({POLICY_VERSION}); upgrade aims",
+                )
+            ],
+        )
+    while data["version"] < POLICY_VERSION:
+        data = UPGRADES[data["version"]](data)
+    return data
+
+
+def _duplicate_keys(node: yaml.Node) -> list[PolicyProblem]:
+    problems: list[PolicyProblem] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                line = key.start_mark.line + 1
+                if key.value in seen:
+                    problems.append(
+                        PolicyProblem(
+                            line, str(key.value), f"duplicate key (first at line {seen[key.value]})"
+                        )
+                    )
+                else:
+                    seen[key.value] = line
+            problems.extend(_duplicate_keys(value))
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            problems.extend(_duplicate_keys(item))
+    return problems
+
+
+def _node_at(root: yaml.Node, loc: tuple[int | str, ...], *, want_key: bool = False) -> yaml.Node:
+    """The node a pydantic error location points at (the nearest existing ancestor if missing)."""
+    current = root
+    for index, part in enumerate(loc):
+        last = index == len(loc) - 1
+        if isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == str(part):
+                    # a misspelt key, or a block that is wrong as a whole: point at the key's line
+                    use_key = want_key or isinstance(value, yaml.MappingNode | yaml.SequenceNode)
+                    current = key if (last and use_key) else value
+                    break
+        elif isinstance(current, yaml.SequenceNode) and isinstance(part, int):
+            items = current.value
+            current = items[part] if 0 <= part < len(items) else current
+    return current
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif "[" in part:  # pydantic's internal steps ("[key]", "function-after[...]")
+            continue
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+def _problem(root: yaml.MappingNode, error: Any) -> PolicyProblem:
+    loc: tuple[int | str, ...] = tuple(error.get("loc", ()))
+    kind = error.get("type", "")
+    node = _node_at(root, loc, want_key=kind == "extra_forbidden")
+    message = str(error.get("msg", "invalid value"))
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    if kind == "extra_forbidden":
+        message = "unknown key" + _suggest(root, loc)
+    elif kind == "missing":
+        message = "required key is missing"
+    elif kind == "enum":
+        expected = (error.get("ctx") or {}).get("expected")
+        if expected:
+            message = f"must be one of {expected}"
+    return PolicyProblem(_line(node), _location(loc), message)
+
+
+def _suggest(root: yaml.MappingNode, loc: tuple[int | str, ...]) -> str:
+    """``; did you mean 'x'?`` for a misspelt key, from the fields of the model at that place."""
+    model: type[BaseModel] | None = Policy
+    for part in loc[:-1]:
+        if model is None:
+            break
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return ""
+        annotation = field.annotation
+        model = None
+        for candidate in (annotation, *getattr(annotation, "__args__", ())):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                model = candidate
+    if model is None:
+        return ""
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -1,0 +1,142 @@
+"""The check service: scan a tree (or what changed), evaluate the policy, report.
+
+``aims check``, ``aims baseline create``, the pre-commit hook and the CI
+integrations all go through :func:`run_check`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+from openaims.errors import UsageError
+from openaims.policy import baseline as baselines
+from openaims.policy import diff as diffs
+from openaims.policy.engine import Evaluation, detect, evaluate
+from openaims.policy.exceptions import Clock, utc_today
+from openaims.policy.schema import LoadedPolicy, resolve_policy
+from openaims.policy.sources import TreeFindings, scan_tree
+
+#: Finds what is in a tree: ``(root, paths or None, with_lint) -> TreeFindings``.
+Source = Callable[[Path, list[str] | None, bool], TreeFindings]
+
+
+def _default_source(root: Path, paths: list[str] | None, with_lint: bool) -> TreeFindings:
+    return scan_tree(root, paths, with_lint=with_lint)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRequest:
+    root: Path
+    policy_file: Path | None = None
+    diff_base: str | None = None
+    baseline_file: Path | None = None
+    clock: Clock = utc_today
+    source: Source = _default_source
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    root: Path
+    policy: LoadedPolicy
+    evaluation: Evaluation
+    today: date
+    files_scanned: int
+    duration_s: float
+    diff_base: str | None = None
+    diff_commit: str | None = None
+    changed_files: tuple[str, ...] | None = None
+    baseline_file: Path | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def failed(self) -> bool:
+        return self.evaluation.failed
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+def _root(path: Path) -> Path:
+    if not path.exists():
+        raise UsageError(f"{path}: no such directory")
+    if not path.is_dir():
+        raise UsageError(f"{path} is not a directory; aims check takes the root of the tree to check")
+    return path.resolve()
+
+
+def run_check(request: CheckRequest) -> CheckReport:
+    """Scan, evaluate the policy and classify every violation."""
+    started = time.perf_counter()
+    root = _root(request.root)
+    loaded = resolve_policy(root, request.policy_file)
+    policy = loaded.policy
+    accepted = baselines.load(request.baseline_file).fingerprints if request.baseline_file else frozenset()
+    today = request.clock()
+    with_lint = policy.agent_config is not None
+    notes: list[str] = []
+    if loaded.source is None:
+        notes.append(
+            f"No policy file at {root / 'aims-policy.yaml'}: using the built-in default policy "
+            "(hard-coded AI keys and unsafe model files block). Run 'aims policy init' to write one."
+        )
+
+    existing: set[str] | None = None
+    scope: diffs.DiffScope | None = None
+    if request.diff_base is None:
+        head = request.source(root, None, with_lint)
+    else:
+        scope = diffs.scope(root, request.diff_base)
+        changed = list(scope.changed)
+        head = request.source(root, changed, with_lint)
+        with tempfile.TemporaryDirectory(prefix="aims-base-") as tmp:
+            base_root = Path(tmp)
+            present = diffs.materialise(root, scope.commit, changed, base_root)
+            before = (
+                request.source(base_root, present, with_lint) if present else TreeFindings([], [], 0, False)
+            )
+        existing = {v.fingerprint for v in detect(before.findings, policy, before.lint)}
+
+    if with_lint and not head.lint_available:
+        notes.append(
+            "agent_config is set but the agent-configuration linter is not installed; no lint rules ran"
+        )
+
+    evaluation = evaluate(
+        head.findings,
+        policy,
+        today=today,
+        lint_findings=head.lint,
+        existing=existing,
+        baseline=accepted,
+    )
+    return CheckReport(
+        root=root,
+        policy=loaded,
+        evaluation=evaluation,
+        today=today,
+        files_scanned=head.files_scanned,
+        duration_s=time.perf_counter() - started,
+        diff_base=request.diff_base,
+        diff_commit=scope.commit if scope else None,
+        changed_files=scope.changed if scope else None,
+        baseline_file=request.baseline_file,
+        notes=tuple(notes),
+    )
+
+
+def create_baseline(request: CheckRequest) -> tuple[baselines.Baseline, CheckReport]:
+    """A baseline accepting every violation a whole-tree check finds today (excepted ones aside)."""
+    report = run_check(replace(request, diff_base=None, baseline_file=None))
+    return baselines.from_violations(report.evaluation.violations), report
+
+
+def starter_policy() -> str:
+    """The commented starter policy ``aims policy init`` writes."""
+    return resources.files("openaims.policy").joinpath("starter.yaml").read_text(encoding="utf-8")

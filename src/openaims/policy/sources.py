@@ -1,0 +1,55 @@
+"""Where a check gets its findings: the scan engine and the agent-configuration linter.
+
+Both are imported when first needed, so the policy layer works (and is tested)
+on its own, and a missing linter simply means no agent-config violations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openaims.discovery.interface import Finding, ScanOptions
+from openaims.errors import AimsError
+from openaims.policy.engine import LintFindingLike
+
+
+@dataclass(frozen=True, slots=True)
+class TreeFindings:
+    findings: list[Finding]
+    lint: list[LintFindingLike]
+    files_scanned: int
+    #: Whether the agent-configuration linter ran.
+    lint_available: bool
+
+
+def scan_tree(root: Path, paths: Sequence[str] | None = None, *, with_lint: bool = False) -> TreeFindings:
+    """Findings under ``root`` (only ``paths`` when given, relative to ``root``)."""
+    if paths is not None and not paths:
+        return TreeFindings([], [], 0, lint_available=with_lint and lint_runner() is not None)
+    try:
+        from openaims.discovery.scanner import Scanner  # type: ignore[import-not-found,unused-ignore]
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise AimsError(f"the scan engine is not available in this installation ({exc})") from None
+    result = Scanner(ScanOptions(root=root)).scan(paths=list(paths) if paths is not None else None)
+    lint: list[LintFindingLike] = []
+    runner = lint_runner() if with_lint else None
+    if runner is not None:
+        lint = list(runner(root, list(paths) if paths is not None else None))
+    return TreeFindings(
+        findings=list(result.findings),
+        lint=lint,
+        files_scanned=int(getattr(result.stats, "files_scanned", 0)),
+        lint_available=runner is not None,
+    )
+
+
+def lint_runner() -> Any | None:
+    """``openaims.lint.run_lint`` when the linter is installed, else ``None``."""
+    try:
+        from openaims import lint
+    except ImportError:  # pragma: no cover
+        return None
+    return getattr(lint, "run_lint", None)
