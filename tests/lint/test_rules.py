@@ -232,7 +232,9 @@ def test_permission_prompt_settings(path: str, text: str, flagged: bool) -> None
 def test_rule_ids_are_unique_and_documented() -> None:
     single, cross = all_rules()
     for rule in [*single, *cross]:
-        assert rule.id and rule.title and len(rule.help) > 40, rule.id
+        assert rule.id, rule
+        assert rule.title, rule.id
+        assert len(rule.help) > 40, rule.id
 
 
 def test_fingerprint_survives_line_moves() -> None:
