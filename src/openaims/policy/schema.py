@@ -20,10 +20,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Final
+from typing import Annotated, Any, Final, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from openaims.errors import UsageError
 
@@ -91,12 +99,46 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
 
+def _entry(value: str) -> str:
+    if not value.strip():
+        raise ValueError("entries must not be empty")
+    return value.strip()
+
+
+def _package_entry(value: str) -> str:
+    value = _entry(value)
+    if ":" in value:
+        ecosystem = value.split(":", 1)[0].lower()
+        if ecosystem not in ECOSYSTEMS and "*" not in ecosystem:
+            raise ValueError(
+                f"unknown ecosystem {ecosystem!r} in {value!r}; use one of {', '.join(sorted(ECOSYSTEMS))}"
+            )
+    return value
+
+
+def _mcp_entry(value: str) -> str:
+    value = _entry(value)
+    prefix, sep, _ = value.partition(":")
+    if sep and prefix.lower() not in MCP_PREFIXES and not prefix.startswith("@"):
+        raise ValueError(f"unknown prefix {prefix!r} in {value!r}; use name:, package: or host: (or none)")
+    return value
+
+
+Entry = Annotated[str, AfterValidator(_entry)]
+PackageEntry = Annotated[str, AfterValidator(_package_entry)]
+McpEntry = Annotated[str, AfterValidator(_mcp_entry)]
+
+
+def _as_list(value: Any) -> Any:
+    return (value,) if isinstance(value, str) else value
+
+
 class CategoryRule(_Model):
     """Approved and prohibited entries (glob patterns) of one category."""
 
     mode: Mode = Mode.DENYLIST
-    approved: tuple[str, ...] = ()
-    prohibited: tuple[str, ...] = ()
+    approved: tuple[Entry, ...] = ()
+    prohibited: tuple[Entry, ...] = ()
 
     @field_validator("mode", mode="before")
     @classmethod
@@ -106,20 +148,10 @@ class CategoryRule(_Model):
     @field_validator("approved", "prohibited", mode="before")
     @classmethod
     def _entries(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return (value,)
-        return value
-
-    @field_validator("approved", "prohibited")
-    @classmethod
-    def _non_empty(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for entry in value:
-            if not entry.strip():
-                raise ValueError("entries must not be empty")
-        return tuple(entry.strip() for entry in value)
+        return _as_list(value)
 
     @model_validator(mode="after")
-    def _allowlist_needs_entries(self) -> CategoryRule:
+    def _allowlist_needs_entries(self) -> Self:
         if self.mode is Mode.ALLOWLIST and not self.approved:
             raise ValueError(
                 "mode allowlist needs at least one approved entry "
@@ -131,33 +163,15 @@ class CategoryRule(_Model):
 class PackageRule(CategoryRule):
     """Packages as ``ecosystem:name`` (``pypi:ollama``, ``npm:@xenova/*``) or a bare name glob."""
 
-    @field_validator("approved", "prohibited")
-    @classmethod
-    def _ecosystems(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for entry in value:
-            if ":" in entry:
-                ecosystem = entry.split(":", 1)[0].lower()
-                if ecosystem not in ECOSYSTEMS and "*" not in ecosystem:
-                    raise ValueError(
-                        f"unknown ecosystem {ecosystem!r} in {entry!r}; "
-                        f"use one of {', '.join(sorted(ECOSYSTEMS))}"
-                    )
-        return value
+    approved: tuple[PackageEntry, ...] = ()
+    prohibited: tuple[PackageEntry, ...] = ()
 
 
 class McpServerRule(CategoryRule):
     """MCP servers by configured name, package or URL host (``name:``, ``package:``, ``host:``)."""
 
-    @field_validator("approved", "prohibited")
-    @classmethod
-    def _prefixes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for entry in value:
-            prefix, sep, _ = entry.partition(":")
-            if sep and prefix.lower() not in MCP_PREFIXES and not prefix.startswith("@"):
-                raise ValueError(
-                    f"unknown prefix {prefix!r} in {entry!r}; use name:, package: or host: (or none)"
-                )
-        return value
+    approved: tuple[McpEntry, ...] = ()
+    prohibited: tuple[McpEntry, ...] = ()
 
 
 class AgentConfigRule(_Model):
