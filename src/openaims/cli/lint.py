@@ -1,0 +1,98 @@
+"""``aims lint``: the agent-configuration linter."""
+
+from __future__ import annotations
+
+import enum
+import json
+from pathlib import Path
+from typing import assert_never
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from openaims.cli.console import console
+from openaims.errors import UsageError
+from openaims.lint import LintFinding, Severity, run_lint
+from openaims.lint.engine import at_or_above
+
+_STYLE = {
+    Severity.CRITICAL: "bold red",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+
+
+class LintFormat(enum.StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+def _render_text(findings: list[LintFinding], failing: list[LintFinding], fail_at: Severity) -> None:
+    if not findings:
+        console.print("No agent-configuration issues found.")
+        return
+    table = Table(title="Agent configuration issues", show_lines=False)
+    table.add_column("Severity")
+    table.add_column("Rule")
+    table.add_column("Location", overflow="fold")
+    table.add_column("Issue", overflow="fold")
+    for f in findings:
+        where = f"{f.path}:{f.line}" if f.line else f.path
+        severity = f"[{_STYLE[f.severity]}]{f.severity.value}[/]"
+        table.add_row(severity, f.rule_id, escape(where), escape(f"{f.title}: {f.message}"))
+    console.print(table)
+    by_severity = {s: sum(1 for f in findings if f.severity is s) for s in reversed(Severity)}
+    summary = ", ".join(f"{n} {s.value}" for s, n in by_severity.items() if n)
+    console.print(f"{len(findings)} issues ({summary}); {len(failing)} at or above {fail_at.value}.")
+
+
+def lint_command(
+    path: Path = typer.Argument(Path("."), help="Repository or directory to lint."),
+    output_format: LintFormat = typer.Option(
+        LintFormat.TEXT, "--format", "-f", envvar="AIMS_LINT_FORMAT", help="Output format."
+    ),
+    fail_at: str = typer.Option(
+        "high",
+        "--fail-at",
+        envvar="AIMS_LINT_FAIL_AT",
+        help="Exit 1 when an issue is at or above this severity.",
+    ),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
+) -> None:
+    """Check agent instruction files, MCP configurations and agent settings for risky content.
+
+    Exit 0 when no issue reaches --fail-at, 1 when one does, 2 for bad input.
+    """
+    threshold = Severity.parse(fail_at)
+    if not path.exists():
+        raise UsageError(f"{path} does not exist")
+    findings = run_lint(path)
+    failing = at_or_above(findings, threshold)
+    if output_format is LintFormat.TEXT:
+        if output is not None:
+            raise UsageError("--output needs --format json")
+        _render_text(findings, failing, threshold)
+    elif output_format is LintFormat.JSON:
+        report = {
+            "schema": "https://openaims.dev/schemas/lint-report/v1",
+            "root": str(path),
+            "fail_at": threshold.value,
+            "failing": len(failing),
+            "findings": [f.to_dict() for f in findings],
+        }
+        text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+        if output is not None:
+            output.write_text(text, encoding="utf-8")
+        else:
+            typer.echo(text, nl=False)
+    else:
+        assert_never(output_format)
+    if failing:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("lint")(lint_command)
