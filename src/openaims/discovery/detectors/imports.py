@@ -1,0 +1,595 @@
+"""Imports of AI modules in source code, per language.
+
+Which modules are AI is data (``catalog/imports.yaml``). Python is parsed with
+:mod:`ast` (parse only, never executed; a line-based fallback reads files that
+do not parse, such as Python 2); the other languages are read with a small
+tokenizer that blanks comments and string contents, so an ``import`` inside a
+comment or a string literal is not taken for a real one.
+
+One finding per (file, catalogue module), at its first line.
+"""
+
+from __future__ import annotations
+
+import abc
+import ast
+import bisect
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import ClassVar
+
+from openaims.discovery import catalog
+from openaims.discovery.interface import Detector, FileView, Finding, FindingKind
+from openaims.discovery.notebook import code_cells
+
+#: Registry (purl type) of each language's packages.
+ECOSYSTEMS: dict[str, str] = {
+    "python": "pypi",
+    "javascript": "npm",
+    "go": "golang",
+    "java": "maven",
+    "csharp": "nuget",
+    "rust": "cargo",
+    "ruby": "gem",
+}
+
+#: How module names of a language break into segments (for prefix matching).
+_SEPARATORS: dict[str, str] = {
+    "python": ".",
+    "javascript": "/",
+    "go": "/",
+    "java": ".",
+    "csharp": ".",
+    "rust": "::",
+    "ruby": "/",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ImportEntry:
+    """One catalogue entry: a module (prefix) and what it is."""
+
+    module: str
+    provider: str
+    category: str
+    package: str
+
+    @property
+    def wildcard(self) -> bool:
+        return self.module.endswith("/*")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportMatch:
+    """A catalogued import seen in a file."""
+
+    name: str
+    module: str
+    line: int
+    entry: ImportEntry
+
+
+class ImportCatalog:
+    """The catalogue of one language, with longest-prefix matching."""
+
+    def __init__(self, language: str, entries: dict[str, ImportEntry]) -> None:
+        self.language = language
+        self.sep = _SEPARATORS[language]
+        self.entries = entries
+
+    def match(self, module: str) -> ImportEntry | None:
+        """The most specific entry covering ``module``, if any."""
+        if self.language == "javascript":
+            exact = self.entries.get(module)
+            if exact is not None:
+                return exact
+            if module.startswith("@") and "/" in module:
+                return self.entries.get(module.split("/", 1)[0] + "/*")
+            return None
+        parts = module.split(self.sep)
+        for n in range(len(parts), 0, -1):
+            entry = self.entries.get(self.sep.join(parts[:n]))
+            if entry is not None:
+                return entry
+        return None
+
+    def name_for(self, entry: ImportEntry, module: str) -> str:
+        """The finding name: the catalogue module, or the concrete package
+        for a scope wildcard."""
+        if entry.wildcard:
+            return "/".join(module.split("/")[:2])
+        return entry.module
+
+    def package_for(self, entry: ImportEntry, name: str) -> str:
+        return name if entry.package == "*" else entry.package
+
+    def prefilter(self) -> tuple[str, ...]:
+        """Literal fragments, one of which any catalogued import must contain."""
+        out: set[str] = set()
+        for key in self.entries:
+            if key.endswith("/*"):
+                out.add(re.escape(key[:-1]))
+                continue
+            # A JavaScript specifier always contains the whole package name;
+            # elsewhere the last segment is what every import form spells out.
+            last = key if self.language == "javascript" else key.replace(".", "/").split("/")[-1]
+            if len(last) >= 4:
+                out.add(re.escape(last))
+            elif self.language == "javascript":
+                out.add(f"['\"`]{re.escape(last)}['\"`/]")
+            else:
+                out.add(rf"\b{re.escape(last)}\b")
+        return tuple(sorted(out))
+
+
+@cache
+def import_catalog(language: str) -> ImportCatalog:
+    """The validated catalogue of ``language`` from ``imports.yaml``."""
+    raw = catalog.load("imports").get(language)
+    if not isinstance(raw, dict):
+        raise ValueError(f"imports.yaml has no section {language!r}")
+    providers = catalog.provider_ids()
+    categories = catalog.category_ids()
+    entries: dict[str, ImportEntry] = {}
+    for module, value in raw.items():
+        if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)):
+            raise ValueError(f"imports.yaml {language}.{module}: expected [provider, category, package]")
+        provider, category, package = value
+        if provider not in providers:
+            raise ValueError(f"imports.yaml {language}.{module}: unknown provider {provider!r}")
+        if category not in categories:
+            raise ValueError(f"imports.yaml {language}.{module}: unknown category {category!r}")
+        entries[str(module)] = ImportEntry(str(module), provider, category, package)
+    return ImportCatalog(language, entries)
+
+
+# --------------------------------------------------------------------------
+# Tokenizer for C-like languages: blank comments and string contents.
+
+
+@dataclass(frozen=True, slots=True)
+class Masked:
+    """Source text with comments blanked and string contents replaced by
+    spaces; ``strings`` maps the offset of each opening quote to the literal's
+    content. Offsets and line breaks are those of the original text."""
+
+    text: str
+    strings: dict[int, str]
+    newlines: list[int]
+
+    def line(self, offset: int) -> int:
+        """1-based line of ``offset``."""
+        return bisect.bisect_left(self.newlines, offset) + 1
+
+
+_NEWLINE = re.compile("\n")
+
+
+def newline_offsets(text: str) -> list[int]:
+    """Offsets of every line break of ``text`` (for offset-to-line lookups)."""
+    return [m.start() for m in _NEWLINE.finditer(text)]
+
+
+_LINE_BREAK = re.compile(r"[^\n]")
+
+
+def _blank(s: str) -> str:
+    return _LINE_BREAK.sub(" ", s)
+
+
+@cache
+def _token_re(quotes: str, backtick: bool, slash_comments: bool, hash_comments: bool) -> re.Pattern[str]:
+    alts: list[str] = []
+    if slash_comments:
+        alts += [r"//[^\n]*", r"/\*.*?(?:\*/|\Z)"]
+    if hash_comments:
+        alts.append(r"#[^\n]*")
+    for q in quotes:
+        alts.append(rf"{q}(?:[^{q}\\\n]|\\.)*{q}")
+    if backtick:
+        alts.append(r"`(?:[^`\\]|\\.)*`")
+    return re.compile("|".join(alts), re.S)
+
+
+def mask_source(
+    text: str,
+    *,
+    quotes: str = "\"'",
+    backtick: bool = True,
+    slash_comments: bool = True,
+    hash_comments: bool = False,
+) -> Masked:
+    """Tokenize ``text`` just enough to tell code from comments and strings."""
+    token = _token_re(quotes, backtick, slash_comments, hash_comments)
+    pieces: list[str] = []
+    strings: dict[int, str] = {}
+    pos = 0
+    for m in token.finditer(text):
+        start, end = m.span()
+        pieces.append(text[pos:start])
+        tok = m.group(0)
+        if tok[0] in quotes or tok[0] == "`":
+            strings[start] = tok[1:-1]
+            pieces.append(tok[0] + _blank(tok[1:-1]) + tok[-1])
+        else:
+            pieces.append(_blank(tok))
+        pos = end
+    pieces.append(text[pos:])
+    return Masked("".join(pieces), strings, newline_offsets(text))
+
+
+# --------------------------------------------------------------------------
+# Python
+
+
+_PY_IMPORT_LINE = re.compile(r"^[ \t]*import[ \t]+([^#;\n]+)", re.M)
+_PY_FROM_LINE = re.compile(r"^[ \t]*from[ \t]+([A-Za-z_][\w.]*)[ \t]+import[ \t]+\(?([^#;\n)]*)", re.M)
+_PY_DYNAMIC = re.compile(r"(?:\b__import__|\bimport_module)\(\s*[rbuRBU]?(['\"])([A-Za-z_][\w.]*)\1")
+_PY_DOTTED = re.compile(r"[A-Za-z_][\w.]*")
+
+
+def python_imports(source: str) -> list[tuple[str, list[str], int]]:
+    """Imports of Python ``source`` as (module, imported names, line).
+
+    ``from x import a, b`` gives ``("x", ["a", "b"], line)``; ``import a.b``
+    gives ``("a.b", [], line)``. Relative imports are left out.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return _python_imports_fallback(source)
+    out: list[tuple[str, list[str], int]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.extend((alias.name, [], node.lineno) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module:
+                out.append((node.module, [a.name for a in node.names if a.name != "*"], node.lineno))
+        elif isinstance(node, ast.Call) and node.args:
+            func = node.func
+            fname = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else ""
+            )
+            arg = node.args[0]
+            if (
+                fname in ("__import__", "import_module")
+                and isinstance(arg, ast.Constant)
+                and isinstance(arg.value, str)
+                and _PY_DOTTED.fullmatch(arg.value)
+            ):
+                out.append((arg.value, [], node.lineno))
+    out.sort(key=lambda t: t[2])
+    return out
+
+
+def _python_imports_fallback(source: str) -> list[tuple[str, list[str], int]]:
+    masked_lines = Masked("", {}, newline_offsets(source))
+    out: list[tuple[str, list[str], int]] = []
+    for m in _PY_IMPORT_LINE.finditer(source):
+        line = masked_lines.line(m.start())
+        for part in m.group(1).split(","):
+            name = _PY_DOTTED.match(part.strip())
+            if name:
+                out.append((name.group(0).rstrip("."), [], line))
+    for m in _PY_FROM_LINE.finditer(source):
+        if m.group(1).startswith("."):
+            continue
+        names = [n.group(0) for part in m.group(2).split(",") if (n := _PY_DOTTED.match(part.strip()))]
+        out.append((m.group(1), names, masked_lines.line(m.start())))
+    for m in _PY_DYNAMIC.finditer(source):
+        out.append((m.group(2), [], masked_lines.line(m.start())))
+    out.sort(key=lambda t: t[2])
+    return out
+
+
+def _python_matches(cat: ImportCatalog, source: str, line_of: Callable[[int], int]) -> Iterator[ImportMatch]:
+    for module, names, line in python_imports(source):
+        base = cat.match(module)
+        best: tuple[ImportEntry, str] | None = (base, module) if base else None
+        for n in names:
+            sub = cat.match(f"{module}.{n}")
+            if sub is not None and (best is None or len(sub.module) > len(best[0].module)):
+                best = (sub, f"{module}.{n}")
+        if best is not None:
+            entry, full = best
+            yield ImportMatch(cat.name_for(entry, full), full, line_of(line), entry)
+
+
+# --------------------------------------------------------------------------
+# JavaScript / TypeScript
+
+_JS_SPECIFIER = re.compile(
+    r"(?:(?<![\w$.])from\s*|(?<![\w$.])import\s*|(?<![\w$.])import\s*\(\s*|(?<![\w$.])require\s*\(\s*)(['\"`])"
+)
+_SCRIPT_BLOCK = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.S | re.I)
+_CDN_PREFIXES = (
+    "https://esm.sh/",
+    "https://cdn.skypack.dev/",
+    "https://cdn.jsdelivr.net/npm/",
+    "https://unpkg.com/",
+    "https://esm.run/",
+    "npm:",
+)
+_NPM_NAME = re.compile(r"(?:@[a-z0-9][\w.-]*/)?[a-z0-9][\w.-]*", re.I)
+
+
+def npm_package(specifier: str) -> str | None:
+    """The npm package a module specifier names (``@scope/pkg/sub`` gives
+    ``@scope/pkg``); ``None`` for relative paths, URLs and built-ins."""
+    spec = specifier.strip()
+    for prefix in _CDN_PREFIXES:
+        if spec.startswith(prefix):
+            spec = spec[len(prefix) :]
+            break
+    else:
+        if not spec or spec[0] in "./~#" or ":" in spec:
+            return None
+    parts = spec.split("/")
+    if spec.startswith("@"):
+        if len(parts) < 2:
+            return None
+        scope, name = parts[0], parts[1].split("@", 1)[0]
+        pkg = f"{scope}/{name}"
+    else:
+        pkg = parts[0].split("@", 1)[0]
+    return pkg if _NPM_NAME.fullmatch(pkg) else None
+
+
+def _script_only(text: str) -> str:
+    """Keep only ``<script>`` contents of a Vue/Svelte component (offsets kept)."""
+    pos = 0
+    out: list[str] = []
+    for m in _SCRIPT_BLOCK.finditer(text):
+        out.append(_blank(text[pos : m.start(1)]))
+        out.append(m.group(1))
+        pos = m.end(1)
+    out.append(_blank(text[pos:]))
+    return "".join(out)
+
+
+def _js_matches(cat: ImportCatalog, text: str) -> Iterator[ImportMatch]:
+    masked = mask_source(text)
+    for m in _JS_SPECIFIER.finditer(masked.text):
+        literal = masked.strings.get(m.start(1))
+        if literal is None:
+            continue
+        pkg = npm_package(literal)
+        if pkg is None:
+            continue
+        entry = cat.match(pkg)
+        if entry is not None:
+            yield ImportMatch(cat.name_for(entry, pkg), literal, masked.line(m.start()), entry)
+
+
+# --------------------------------------------------------------------------
+# Go
+
+_GO_BLOCK = re.compile(r"(?<![\w.])import\s*\((.*?)\)", re.S)
+_GO_SINGLE = re.compile(r"(?<![\w.])import[ \t]+(?:[\w.]+[ \t]+)?([\"`])")
+_GO_SPEC = re.compile(r"(?:[\w.]+[ \t]+)?([\"`])")
+
+
+def _go_matches(cat: ImportCatalog, text: str) -> Iterator[ImportMatch]:
+    masked = mask_source(text, quotes='"', backtick=True)
+    quote_offsets: list[int] = []
+    for m in _GO_BLOCK.finditer(masked.text):
+        base = m.start(1)
+        quote_offsets.extend(base + s.start(1) for s in _GO_SPEC.finditer(m.group(1)))
+    quote_offsets.extend(m.start(1) for m in _GO_SINGLE.finditer(masked.text))
+    for off in sorted(quote_offsets):
+        path = masked.strings.get(off)
+        if not path:
+            continue
+        entry = cat.match(path)
+        if entry is not None:
+            yield ImportMatch(cat.name_for(entry, path), path, masked.line(off), entry)
+
+
+# --------------------------------------------------------------------------
+# Java / Kotlin, C#, Rust, Ruby: statement-per-line languages
+
+_JAVA_IMPORT = re.compile(
+    r"^[ \t]*import[ \t]+(?:static[ \t]+)?([A-Za-z_][\w]*(?:\.[A-Za-z_$][\w$]*)*)", re.M
+)
+_CS_USING = re.compile(
+    r"^[ \t]*(?:global[ \t]+)?using[ \t]+(?:static[ \t]+)?(?:[A-Za-z_]\w*[ \t]*=[ \t]*)?"
+    r"([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)[ \t]*[;<]",
+    re.M,
+)
+_RUST_USE = re.compile(
+    r"^[ \t]*(?:pub(?:\([^)\n]*\))?[ \t]+)?(?:use[ \t]+(?:::)?|extern[ \t]+crate[ \t]+)"
+    r"([A-Za-z_]\w*(?:::[A-Za-z_]\w*)*)",
+    re.M,
+)
+_RUST_SKIP = frozenset({"crate", "self", "super", "std", "core", "alloc"})
+_RUBY_REQUIRE = re.compile(r"^[ \t]*(?:Kernel\.)?require[ \t]*\(?[ \t]*(['\"])", re.M)
+
+
+def _line_matches(
+    cat: ImportCatalog, masked: Masked, pattern: re.Pattern[str], skip: frozenset[str] = frozenset()
+) -> Iterator[ImportMatch]:
+    for m in pattern.finditer(masked.text):
+        module = m.group(1)
+        if module.split(cat.sep, 1)[0] in skip:
+            continue
+        entry = cat.match(module)
+        if entry is not None:
+            yield ImportMatch(cat.name_for(entry, module), module, masked.line(m.start(1)), entry)
+
+
+def _ruby_matches(cat: ImportCatalog, text: str) -> Iterator[ImportMatch]:
+    masked = mask_source(text, quotes="\"'", backtick=False, slash_comments=False, hash_comments=True)
+    for m in _RUBY_REQUIRE.finditer(masked.text):
+        path = masked.strings.get(m.start(1))
+        if not path:
+            continue
+        entry = cat.match(path)
+        if entry is not None:
+            yield ImportMatch(cat.name_for(entry, path), path, masked.line(m.start()), entry)
+
+
+# --------------------------------------------------------------------------
+# Detectors
+
+
+def _findings(
+    detector_id: str, cat: ImportCatalog, file: FileView, matches: Iterable[ImportMatch]
+) -> list[Finding]:
+    seen: dict[str, ImportMatch] = {}
+    for match in matches:
+        current = seen.get(match.name)
+        if current is None or match.line < current.line:
+            seen[match.name] = match
+    ecosystem = ECOSYSTEMS[cat.language]
+    out = []
+    for match in seen.values():
+        package = cat.package_for(match.entry, match.name)
+        out.append(
+            Finding(
+                kind=FindingKind.IMPORT,
+                name=match.name,
+                path=file.path,
+                line=match.line,
+                detector=detector_id,
+                ecosystem=ecosystem,
+                provider=match.entry.provider,
+                category=match.entry.category,
+                details={
+                    "language": cat.language,
+                    "module": match.module,
+                    "package": f"{ecosystem}:{package}",
+                },
+            )
+        )
+    out.sort(key=Finding.sort_key)
+    return out
+
+
+class _ImportDetector(Detector):
+    language: ClassVar[str]
+    extensions: ClassVar[tuple[str, ...]]
+    kinds = frozenset({FindingKind.IMPORT})
+
+    def wants(self, path: str, name: str) -> bool:
+        return name.lower().endswith(self.extensions)
+
+    def scan(self, file: FileView) -> Iterable[Finding]:
+        cat = import_catalog(self.language)
+        try:
+            matches = list(self.matches(cat, file))
+        except (RecursionError, MemoryError, ValueError):  # pragma: no cover - defensive
+            matches = []
+        return _findings(self.id, cat, file, matches)
+
+    @abc.abstractmethod
+    def matches(self, cat: ImportCatalog, file: FileView) -> Iterable[ImportMatch]:
+        """Every catalogued import of ``file``, in any order."""
+
+
+def _identity(line: int) -> int:
+    return line
+
+
+class PythonImports(_ImportDetector):
+    """``import``/``from`` statements and literal dynamic imports in Python
+    files and notebook code cells."""
+
+    id = "import.python"
+    language = "python"
+    extensions = (".py", ".pyi", ".pyw", ".ipynb")
+    prefilter = import_catalog("python").prefilter()
+
+    def matches(self, cat: ImportCatalog, file: FileView) -> Iterable[ImportMatch]:
+        text = file.text()
+        if not file.name.lower().endswith(".ipynb"):
+            yield from _python_matches(cat, text, _identity)
+            return
+        for cell in code_cells(text):
+            if cell.language not in ("python", "python3", "ipython", "ipython3"):
+                continue
+            yield from _python_matches(cat, cell.python_source(), cell.file_line)
+
+
+class JavaScriptImports(_ImportDetector):
+    """ES module imports/exports, ``require`` and dynamic ``import()`` in
+    JavaScript, TypeScript, Vue and Svelte files."""
+
+    id = "import.javascript"
+    language = "javascript"
+    extensions = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".mts", ".cts", ".vue", ".svelte")
+    prefilter = import_catalog("javascript").prefilter()
+
+    def matches(self, cat: ImportCatalog, file: FileView) -> Iterable[ImportMatch]:
+        text = file.text()
+        if file.name.lower().endswith((".vue", ".svelte")):
+            text = _script_only(text)
+        return _js_matches(cat, text)
+
+
+class GoImports(_ImportDetector):
+    """``import "path"`` and import blocks (with aliases) in Go."""
+
+    id = "import.go"
+    language = "go"
+    extensions = (".go",)
+    prefilter = import_catalog("go").prefilter()
+
+    def matches(self, cat: ImportCatalog, file: FileView) -> Iterable[ImportMatch]:
+        return _go_matches(cat, file.text())
+
+
+class JavaImports(_ImportDetector):
+    """``import`` declarations in Java, Kotlin, Scala and Groovy."""
+
+    id = "import.java"
+    language = "java"
+    extensions = (".java", ".kt", ".kts", ".scala", ".groovy")
+    prefilter = import_catalog("java").prefilter()
+
+    def matches(self, cat: ImportCatalog, file: FileView) -> Iterable[ImportMatch]:
+        masked = mask_source(file.text(), quotes='"', backtick=False)
+        return _line_matches(cat, masked, _JAVA_IMPORT)
+
+
+class CSharpImports(_ImportDetector):
+    """``using`` directives (including ``global``, ``static`` and aliases) in C#."""
+
+    id = "import.csharp"
+    language = "csharp"
+    extensions = (".cs", ".csx")
+    prefilter = import_catalog("csharp").prefilter()
+
+    def matches(self, cat: ImportCatalog, file: FileView) -> Iterable[ImportMatch]:
+        masked = mask_source(file.text(), quotes='"', backtick=False)
+        return _line_matches(cat, masked, _CS_USING)
+
+
+class RustImports(_ImportDetector):
+    """``use`` declarations and ``extern crate`` in Rust."""
+
+    id = "import.rust"
+    language = "rust"
+    extensions = (".rs",)
+    prefilter = import_catalog("rust").prefilter()
+
+    def matches(self, cat: ImportCatalog, file: FileView) -> Iterable[ImportMatch]:
+        masked = mask_source(file.text(), quotes='"', backtick=False)
+        return _line_matches(cat, masked, _RUST_USE, _RUST_SKIP)
+
+
+class RubyImports(_ImportDetector):
+    """``require`` of AI gems in Ruby (``require_relative`` is local code)."""
+
+    id = "import.ruby"
+    language = "ruby"
+    extensions = (".rb", ".rake")
+    prefilter = import_catalog("ruby").prefilter()
+
+    def matches(self, cat: ImportCatalog, file: FileView) -> Iterable[ImportMatch]:
+        return _ruby_matches(cat, file.text())
