@@ -40,10 +40,18 @@ exceptions:
     expires: 2027-06-30
 """
 
-PROVIDERS = {"openai": "openai", "anthropic": "anthropic", "torch": "pytorch", "ollama": "ollama", "cohere": "cohere"}
+PROVIDERS = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "torch": "pytorch",
+    "ollama": "ollama",
+    "cohere": "cohere",
+}
 
 
-def dep(name: str, path: str = "requirements.txt", line: int | None = 1, ecosystem: str = "pypi", **kw: Any) -> Finding:
+def dep(
+    name: str, path: str = "requirements.txt", line: int | None = 1, ecosystem: str = "pypi", **kw: Any
+) -> Finding:
     return Finding(
         kind=FindingKind.DEPENDENCY,
         name=name,
@@ -68,7 +76,9 @@ def model(model_id: str, provider: str | None = None, path: str = "app.py", line
     )
 
 
-def mcp(name: str, package: str | None = None, url: str | None = None, path: str = ".mcp.json", line: int = 3) -> Finding:
+def mcp(
+    name: str, package: str | None = None, url: str | None = None, path: str = ".mcp.json", line: int = 3
+) -> Finding:
     return Finding(
         kind=FindingKind.MCP_SERVER,
         name=name,
@@ -79,7 +89,9 @@ def mcp(name: str, package: str | None = None, url: str | None = None, path: str
     )
 
 
-def secret(path: str = ".env", line: int = 1, fp: str = "f" * 16, key_type: str = "openai-project-key") -> Finding:
+def secret(
+    path: str = ".env", line: int = 1, fp: str = "f" * 16, key_type: str = "openai-project-key"
+) -> Finding:
     return Finding(
         kind=FindingKind.SECRET,
         name=key_type,
@@ -106,7 +118,9 @@ def model_file(path: str = "models/m.pkl", unsafe: bool = True) -> Finding:
     )
 
 
-def workflow(uses: str | None, image: str | None = None, path: str = ".github/workflows/ai.yml", line: int = 9) -> Finding:
+def workflow(
+    uses: str | None, image: str | None = None, path: str = ".github/workflows/ai.yml", line: int = 9
+) -> Finding:
     return Finding(
         kind=FindingKind.AI_WORKFLOW,
         name=uses or image or "job",
@@ -138,7 +152,13 @@ def toy_source(root: Path, paths: list[str] | None, with_lint: bool) -> TreeFind
     It reads real files from ``root`` (so diff mode is exercised against real git trees).
     """
     findings: list[Finding] = []
-    files = paths if paths is not None else [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts]
+    files = (
+        paths
+        if paths is not None
+        else [
+            p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts
+        ]
+    )
     for rel in sorted(files):
         file = root / rel
         if not file.is_file():

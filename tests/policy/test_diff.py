@@ -17,7 +17,9 @@ POLICY = "version: 1\npackages:\n  prohibited: ['pypi:ollama', 'pypi:torch', 'py
 
 
 def check(root: Path, base: str = "HEAD~1") -> CheckReport:
-    return run_check(CheckRequest(root=root, diff_base=base, clock=frozen(date(2026, 11, 23)), source=toy_source))
+    return run_check(
+        CheckRequest(root=root, diff_base=base, clock=frozen(date(2026, 11, 23)), source=toy_source)
+    )
 
 
 def statuses(report: CheckReport) -> set[tuple[str, str, int | None, str]]:
@@ -25,7 +27,11 @@ def statuses(report: CheckReport) -> set[tuple[str, str, int | None, str]]:
 
 
 def test_introduced_existing_and_moved(repo: Path) -> None:
-    commit(repo, "base", {"aims-policy.yaml": POLICY, "svc/deps.txt": "openai\nollama\n", "other/deps.txt": "torch\n"})
+    commit(
+        repo,
+        "base",
+        {"aims-policy.yaml": POLICY, "svc/deps.txt": "openai\nollama\n", "other/deps.txt": "torch\n"},
+    )
     # Move ollama two lines down, add cohere, leave other/ untouched.
     commit(repo, "change", {"svc/deps.txt": "cohere\nopenai\nanthropic\nollama\n"})
     report = check(repo)
@@ -63,11 +69,23 @@ def test_uncommitted_and_untracked_changes_count(repo: Path) -> None:
 
 
 def test_subdirectory_root_and_deleted_files(repo: Path) -> None:
-    commit(repo, "base", {"svc/aims-policy.yaml": POLICY, "svc/deps.txt": "ollama\n", "svc/gone/deps.txt": "torch\n", "x/deps.txt": "torch\n"})
+    commit(
+        repo,
+        "base",
+        {
+            "svc/aims-policy.yaml": POLICY,
+            "svc/deps.txt": "ollama\n",
+            "svc/gone/deps.txt": "torch\n",
+            "x/deps.txt": "torch\n",
+        },
+    )
     git(repo, "rm", "-q", "svc/gone/deps.txt")
     commit(repo, "change", {"svc/deps.txt": "ollama\ncohere\n", "x/deps.txt": "cohere\n"})
     report = check(repo / "svc")
-    assert statuses(report) == {("deps.txt", "pypi:ollama", 1, "existing"), ("deps.txt", "pypi:cohere", 2, "failing")}
+    assert statuses(report) == {
+        ("deps.txt", "pypi:ollama", 1, "existing"),
+        ("deps.txt", "pypi:cohere", 2, "failing"),
+    }
     assert report.changed_files == ("deps.txt",)
 
 
@@ -95,7 +113,8 @@ def test_base_files_are_materialised_as_they_were(repo: Path, tmp_path: Path) ->
     dest.mkdir()
     written = diff.materialise(repo, first, ["a.txt", "dir/b.txt", "c.txt"], dest)
     assert written == ["a.txt", "dir/b.txt"]
-    assert (dest / "a.txt").read_text() == "one\n" and (dest / "dir" / "b.txt").read_text() == "two\n"
+    assert (dest / "a.txt").read_text() == "one\n"
+    assert (dest / "dir" / "b.txt").read_text() == "two\n"
     assert not (dest / "c.txt").exists()
 
 
@@ -103,7 +122,8 @@ def test_bad_revision_and_non_repository(repo: Path, tmp_path: Path) -> None:
     commit(repo, "base", {"deps.txt": "openai\n"})
     with pytest.raises(NotFoundError) as caught:
         check(repo, "no-such-branch")
-    assert caught.value.exit_code == 2 and "no-such-branch" in caught.value.message
+    assert caught.value.exit_code == 2
+    assert "no-such-branch" in caught.value.message
     plain = tmp_path / "plain"
     plain.mkdir()
     with pytest.raises(UsageError) as not_git:
@@ -119,5 +139,6 @@ def test_diff_report_lists_changed_files_in_json(repo: Path) -> None:
     commit(repo, "base", {"aims-policy.yaml": POLICY, "deps.txt": "openai\n"})
     commit(repo, "change", {"deps.txt": "openai\nollama\n"})
     doc = json.loads(render(check(repo), OutputFormat.JSON))
-    assert doc["diff"]["base"] == "HEAD~1" and doc["diff"]["changed_files"] == ["deps.txt"]
+    assert doc["diff"]["base"] == "HEAD~1"
+    assert doc["diff"]["changed_files"] == ["deps.txt"]
     assert doc["result"] == "fail"

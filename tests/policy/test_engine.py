@@ -18,7 +18,9 @@ from openaims.policy.schema import Severity, parse_policy
 TODAY = date(2026, 11, 23)
 
 
-def run(policy_text: str, findings: list[Finding], lint: list[Lint] | None = None, today: date = TODAY) -> Evaluation:
+def run(
+    policy_text: str, findings: list[Finding], lint: list[Lint] | None = None, today: date = TODAY
+) -> Evaluation:
     return evaluate(findings, parse_policy(policy_text), today=today, lint_findings=lint or [])
 
 
@@ -102,7 +104,9 @@ def test_issue_sample_policy_exact_violations() -> None:
         ),
     ],
 )
-def test_deny_and_allow_modes(category: str, expected_deny: set[tuple[str, str]], expected_allow: set[tuple[str, str]]) -> None:
+def test_deny_and_allow_modes(
+    category: str, expected_deny: set[tuple[str, str]], expected_allow: set[tuple[str, str]]
+) -> None:
     findings = [dep("openai"), dep("ollama", line=2), dep("torch", line=3)]
     deny_entry = "ollama" if category == "providers" else "pypi:ollama"
     allow_entry = "openai" if category == "providers" else "pypi:openai"
@@ -119,7 +123,11 @@ def test_prohibited_wins_over_approved_in_allowlist() -> None:
 
 
 def test_bare_package_pattern_matches_any_ecosystem() -> None:
-    findings = [dep("ollama"), dep("ollama", path="package.json", ecosystem="npm"), dep("ollama-js", ecosystem="npm")]
+    findings = [
+        dep("ollama"),
+        dep("ollama", path="package.json", ecosystem="npm"),
+        dep("ollama-js", ecosystem="npm"),
+    ]
     evaluation = run("version: 1\npackages:\n  prohibited: [ollama]\n", findings)
     assert triples(evaluation) == {
         ("package.prohibited", "pypi:ollama", "failing"),
@@ -128,10 +136,16 @@ def test_bare_package_pattern_matches_any_ecosystem() -> None:
 
 
 def test_models_deny_and_allow() -> None:
-    findings = [model("gpt-4o", "openai"), model("gpt-3.5-turbo", "openai"), model("claude-sonnet-4-5", "anthropic")]
+    findings = [
+        model("gpt-4o", "openai"),
+        model("gpt-3.5-turbo", "openai"),
+        model("claude-sonnet-4-5", "anthropic"),
+    ]
     deny = run("version: 1\nmodels:\n  prohibited: ['gpt-3.5-*']\n", findings)
     assert triples(deny) == {("model.prohibited", "model:gpt-3.5-turbo", "failing")}
-    allow = run("version: 1\nmodels:\n  mode: allowlist\n  approved: ['claude-*', 'openai/gpt-4o']\n", findings)
+    allow = run(
+        "version: 1\nmodels:\n  mode: allowlist\n  approved: ['claude-*', 'openai/gpt-4o']\n", findings
+    )
     assert triples(allow) == {("model.unapproved", "model:gpt-3.5-turbo", "failing")}
 
 
@@ -211,7 +225,10 @@ def test_unsafe_model_files_setting(setting: str, expected: set[tuple[str, str, 
 
 def test_built_in_default_flags_keys_and_unsafe_model_files_only() -> None:
     findings = [*FINDINGS, secret(), model_file()]
-    assert {v.rule.id for v in run("version: 1\n", findings).violations} == {"secret.hardcoded", "model-file.unsafe"}
+    assert {v.rule.id for v in run("version: 1\n", findings).violations} == {
+        "secret.hardcoded",
+        "model-file.unsafe",
+    }
 
 
 def test_agent_config_findings_at_or_above_fail_at() -> None:
@@ -288,7 +305,9 @@ exceptions:
         (date(2027, 7, 1), "expired-exception", ExceptionState.EXPIRED),
     ],
 )
-def test_exception_applies_until_it_expires(today: date, torch_status: str, torch_state: ExceptionState) -> None:
+def test_exception_applies_until_it_expires(
+    today: date, torch_status: str, torch_state: ExceptionState
+) -> None:
     evaluation = run(EXCEPTION_POLICY, [dep("torch")], today=today)
     assert triples(evaluation) == {("package.prohibited", "pypi:torch", torch_status)}
     assert evaluation.failed is (torch_status == "expired-exception")
@@ -313,12 +332,17 @@ def test_exception_narrowed_by_path_and_every_exception_is_reported() -> None:
 def test_exception_by_rule_and_by_fingerprint() -> None:
     findings = [dep("ollama"), dep("torch", line=2)]
     base = "version: 1\nproviders:\n  prohibited: [ollama]\npackages:\n  prohibited: ['pypi:ollama']\n"
-    by_rule = base + "exceptions:\n  - {match: 'pypi:ollama', rule: 'provider.*', owner: o, reason: r, expires: 2030-01-01}\n"
+    by_rule = (
+        base
+        + "exceptions:\n  - {match: 'pypi:ollama', rule: 'provider.*', owner: o, reason: r, expires: 2030-01-01}\n"
+    )
     assert triples(run(by_rule, findings)) == {
         ("provider.prohibited", "provider:ollama", "excepted"),
         ("package.prohibited", "pypi:ollama", "failing"),
     }
-    fingerprint = next(v.fingerprint for v in detect(findings, parse_policy(base)) if v.rule.id == "package.prohibited")
+    fingerprint = next(
+        v.fingerprint for v in detect(findings, parse_policy(base)) if v.rule.id == "package.prohibited"
+    )
     by_fp = base + f"exceptions:\n  - {{match: '{fingerprint}', owner: o, reason: r, expires: 2030-01-01}}\n"
     assert triples(run(by_fp, findings)) == {
         ("provider.prohibited", "provider:ollama", "failing"),

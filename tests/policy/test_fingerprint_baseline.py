@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, UTC
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -33,7 +33,10 @@ def test_fingerprint_is_stable_across_releases() -> None:
     assert fingerprint("package.prohibited", "requirements.txt", "pypi:ollama") == fingerprint(
         "package.prohibited", "requirements.txt", "  PYPI:Ollama "
     )
-    assert fingerprint("package.prohibited", "requirements.txt", "pypi:ollama") == "0dbf385df6ca9555245ade5340391dee"
+    assert (
+        fingerprint("package.prohibited", "requirements.txt", "pypi:ollama")
+        == "0dbf385df6ca9555245ade5340391dee"
+    )
 
 
 def test_secret_fingerprint_follows_the_key_not_the_line() -> None:
@@ -49,7 +52,8 @@ def test_baseline_round_trip() -> None:
     baseline = baselines.from_violations(violations, now=datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
     text = baselines.dumps(baseline)
     doc = json.loads(text)
-    assert doc["version"] == 1 and doc["created"] == "2026-11-23T10:00:00Z"
+    assert doc["version"] == 1
+    assert doc["created"] == "2026-11-23T10:00:00Z"
     assert [(v["rule"], v["subject"]) for v in doc["violations"]] == [
         ("package.prohibited", "pypi:ollama"),
         ("package.prohibited", "pypi:torch"),
@@ -63,8 +67,14 @@ def test_baseline_round_trip() -> None:
         ("{", "b.json:1: baseline is not valid JSON"),
         ("[]", "b.json: a baseline is a JSON object"),
         ('{"violations": []}', "b.json: baseline has no valid 'version'"),
-        ('{"version": 9, "violations": []}', "b.json: baseline version 9 is newer than this aims reads (1); upgrade aims"),
-        ('{"version": 1, "violations": [{"rule": "x"}]}', "b.json: violations[0] needs a 'fingerprint' string"),
+        (
+            '{"version": 9, "violations": []}',
+            "b.json: baseline version 9 is newer than this aims reads (1); upgrade aims",
+        ),
+        (
+            '{"version": 1, "violations": [{"rule": "x"}]}',
+            "b.json: violations[0] needs a 'fingerprint' string",
+        ),
     ],
 )
 def test_bad_baselines_are_usage_errors(text: str, message: str) -> None:
@@ -84,7 +94,9 @@ def test_baseline_create_then_only_new_violations_fail(tmp_path: Path) -> None:
 
     # Lines move and a new prohibited package arrives: only the new one fails.
     (tmp_path / "deps.txt").write_text("openai\ncohere\ntorch\nollama\n")
-    after = run_check(CheckRequest(root=tmp_path, baseline_file=target, clock=request.clock, source=toy_source))
+    after = run_check(
+        CheckRequest(root=tmp_path, baseline_file=target, clock=request.clock, source=toy_source)
+    )
     assert {(v.subject, v.status.value) for v in after.evaluation.violations} == {
         ("pypi:openai", "failing"),
         ("pypi:cohere", "failing"),
@@ -92,7 +104,12 @@ def test_baseline_create_then_only_new_violations_fail(tmp_path: Path) -> None:
         ("pypi:ollama", "baselined"),
     }
     (tmp_path / "deps.txt").write_text("torch\nollama\n")
-    assert run_check(CheckRequest(root=tmp_path, baseline_file=target, clock=request.clock, source=toy_source)).exit_code == 0
+    assert (
+        run_check(
+            CheckRequest(root=tmp_path, baseline_file=target, clock=request.clock, source=toy_source)
+        ).exit_code
+        == 0
+    )
 
 
 def test_baseline_leaves_excepted_violations_to_their_exception(tmp_path: Path) -> None:
@@ -101,5 +118,7 @@ def test_baseline_leaves_excepted_violations_to_their_exception(tmp_path: Path) 
         "  - {match: 'pypi:torch', owner: o, reason: r, expires: 2026-12-31}\n"
     )
     (tmp_path / "deps.txt").write_text("ollama\ntorch\n")
-    baseline, _ = create_baseline(CheckRequest(root=tmp_path, clock=frozen(date(2026, 11, 23)), source=toy_source))
+    baseline, _ = create_baseline(
+        CheckRequest(root=tmp_path, clock=frozen(date(2026, 11, 23)), source=toy_source)
+    )
     assert [e.subject for e in baseline.entries] == ["pypi:ollama"]
