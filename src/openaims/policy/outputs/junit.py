@@ -6,6 +6,7 @@ skipped with the reason; a rule without violations passes as one case.
 
 from __future__ import annotations
 
+from defusedxml import minidom
 from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
 
 from openaims.policy.engine import Status, Violation
@@ -67,4 +68,5 @@ def render(report: CheckReport) -> str:
         xml.add_testsuite(suite)
     xml.update_statistics()  # type: ignore[no-untyped-call]
     body: bytes = xml.tostring()  # type: ignore[no-untyped-call]
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + body.decode("utf-8") + "\n"
+    pretty: bytes = minidom.parseString(body.decode("utf-8")).toprettyxml(indent="  ", encoding="utf-8")
+    return pretty.decode("utf-8")
