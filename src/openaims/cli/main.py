@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="aims", standalone_mode=True)
     except AimsError as exc:
-        err_console.print(f"aims: error: {exc.message}", markup=False, highlight=False)
+        err_console.print(f"aims: error: {exc.message}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err_console.print("aims: interrupted", markup=False)
