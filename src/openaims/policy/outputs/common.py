@@ -29,7 +29,8 @@ def verdict(report: CheckReport) -> str:
     parts = [f"{n} {name.replace('-', ' ')}" for name, n in counts.items() if n]
     detail = f" ({', '.join(parts)})" if parts else ""
     if failing:
-        return f"FAIL: {failing} violation{'s' if failing != 1 else ''} fail the policy{detail}"
+        noun = "violation fails" if failing == 1 else "violations fail"
+        return f"FAIL: {failing} {noun} the policy{detail}"
     return f"PASS: no violation fails the policy{detail}"
 
 

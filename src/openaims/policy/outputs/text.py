@@ -23,10 +23,12 @@ _STATUS_STYLE = {
 
 
 def print_report(report: CheckReport, console: Console) -> None:
-    console.print(Text.assemble(("Policy: ", "bold"), report.policy.description))
-    console.print(Text.assemble(("Checked: ", "bold"), f"{report.root} ({mode_line(report)})"))
+    console.print(Text.assemble(("Policy: ", "bold"), report.policy.description), soft_wrap=True)
+    console.print(
+        Text.assemble(("Checked: ", "bold"), f"{report.root} ({mode_line(report)})"), soft_wrap=True
+    )
     for note in report.notes:
-        console.print(Text(note, style="yellow"))
+        console.print(Text(note, style="yellow"), soft_wrap=True)
     violations = report.evaluation.violations
     if violations:
         table = Table(title="Policy violations", title_justify="left", show_lines=False, expand=False)
@@ -70,7 +72,7 @@ def print_report(report: CheckReport, console: Console) -> None:
                 use.exception.reason,
             )
         console.print(table)
-    console.print(Text(verdict(report), style="bold red" if report.failed else "bold green"))
+    console.print(Text(verdict(report), style="bold red" if report.failed else "bold green"), soft_wrap=True)
 
 
 def render(report: CheckReport, *, width: int = 120) -> str:
