@@ -423,7 +423,7 @@ def _lint_violation(lint: LintFindingLike, policy: Policy) -> Violation | None:
         path=lint.path,
         line=lint.line,
         subject=f"agent-config:{lint.rule_id}",
-        identity=f"{lint.rule_id}|{lint.message}",
+        identity=str(getattr(lint, "fingerprint", "") or f"{lint.rule_id}|{lint.message}"),
         keys=[f"agent-config:{lint.rule_id}", lint.rule_id, lint.path],
         action=Action.BLOCK,
         lint=lint,

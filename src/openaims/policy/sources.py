@@ -34,22 +34,35 @@ def scan_tree(root: Path, paths: Sequence[str] | None = None, *, with_lint: bool
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise AimsError(f"the scan engine is not available in this installation ({exc})") from None
     result = Scanner(ScanOptions(root=root)).scan(paths=list(paths) if paths is not None else None)
+    findings = list(result.findings)
     lint: list[LintFindingLike] = []
-    runner = lint_runner() if with_lint else None
-    if runner is not None:
-        lint = list(runner(root, list(paths) if paths is not None else None))
+    available = False
+    if with_lint:
+        from_findings, runner = _lint_api()
+        wanted = list(paths) if paths is not None else None
+        if from_findings is not None:  # lint what the scan found, without scanning again
+            lint = list(from_findings(root, findings, wanted))
+            available = True
+        elif runner is not None:
+            lint = list(runner(root, wanted))
+            available = True
     return TreeFindings(
-        findings=list(result.findings),
+        findings=findings,
         lint=lint,
         files_scanned=int(getattr(result.stats, "files_scanned", 0)),
-        lint_available=runner is not None,
+        lint_available=available,
     )
+
+
+def _lint_api() -> tuple[Any | None, Any | None]:
+    """``(lint_findings, run_lint)`` from ``openaims.lint`` where installed."""
+    try:
+        from openaims import lint
+    except ImportError:  # pragma: no cover
+        return None, None
+    return getattr(lint, "lint_findings", None), getattr(lint, "run_lint", None)
 
 
 def lint_runner() -> Any | None:
     """``openaims.lint.run_lint`` when the linter is installed, else ``None``."""
-    try:
-        from openaims import lint
-    except ImportError:  # pragma: no cover
-        return None
-    return getattr(lint, "run_lint", None)
+    return _lint_api()[1]
