@@ -18,7 +18,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from policy_testkit import HERE, SAMPLE_POLICY, commit
+import yaml
+from policy_testkit import HERE, REPO, SAMPLE_POLICY, commit
 
 SARIF_SCHEMA = json.loads((HERE / "schemas" / "sarif-schema-2.1.0.json").read_text())
 
@@ -170,3 +171,81 @@ def test_an_expired_exception_fails_again(base: Path, expires: str, code: int, s
     assert got == code, output
     assert ("provider.unapproved", status) in results(doc)
     jsonschema.validate(doc, SARIF_SCHEMA)
+
+
+# --- the integrations, run as CI would run them ----------------------------------------------------------
+
+
+def _shim(tmp_path: Path) -> dict[str, str]:
+    """An environment whose ``aims`` is this checkout's."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    shim = bin_dir / "aims"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m openaims "$@"\n')
+    shim.chmod(0o755)
+    return {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def test_pre_commit_hook_blocks_a_staged_key(base: Path, tmp_path: Path) -> None:
+    hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    entry = hooks["aims-check"]["entry"]
+    (base / "app" / "settings.py").write_text(f"OPENAI_API_KEY = '{_key()}'\n")
+    subprocess.run(["git", "add", "-A"], cwd=base, check=True)
+    env = _shim(tmp_path)
+    blocked = subprocess.run(
+        ["bash", "-c", entry], cwd=base, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    assert "secret.hardcoded" in blocked.stdout
+    (base / "app" / "settings.py").write_text("import os\nOPENAI_API_KEY = os.environ['OPENAI_API_KEY']\n")
+    subprocess.run(["git", "add", "-A"], cwd=base, check=True)
+    passed = subprocess.run(
+        ["bash", "-c", entry], cwd=base, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def test_github_action_check_step(base: Path, tmp_path: Path) -> None:
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    step = next(s for s in action["runs"]["steps"] if s.get("id") == "check")
+    commit(base, "ollama", {"requirements.txt": "openai==1.40.0\nollama==0.3.3\n"})
+    output = tmp_path / "github_output"
+    env = {
+        **_shim(tmp_path),
+        "GITHUB_OUTPUT": str(output),
+        "RUNNER_TEMP": str(tmp_path),
+        "AIMS_CHECK_PATH": ".",
+        "AIMS_POLICY": "",
+        "AIMS_BASELINE": "",
+        "INPUT_DIFF_BASE": "HEAD~1",
+        "SARIF_FILE": str(tmp_path / "aims.sarif"),
+        "ANNOTATIONS": "true",
+    }
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=base,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "exit-code=1" in output.read_text()
+    jsonschema.validate(json.loads((tmp_path / "aims.sarif").read_text()), SARIF_SCHEMA)
+    assert "::error file=requirements.txt,line=2," in done.stdout
+
+
+def test_gitlab_template_script(base: Path, tmp_path: Path) -> None:
+    template = yaml.safe_load((REPO / "integrations" / "gitlab" / "aims-check.gitlab-ci.yml").read_text())
+    script = "\n".join(template[".aims-check"]["script"])
+    first = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=base, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    commit(base, "mcp", CHANGES["unapproved MCP server"][0])
+    env = {**_shim(tmp_path), "CI_MERGE_REQUEST_DIFF_BASE_SHA": first, "AIMS_POLICY": "", "AIMS_BASELINE": ""}
+    done = subprocess.run(
+        ["bash", "-c", script], cwd=base, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "mcp-server.unapproved" in (base / "aims-junit.xml").read_text()
+    jsonschema.validate(json.loads((base / "aims-results.sarif").read_text()), SARIF_SCHEMA)
