@@ -16,7 +16,7 @@ import ast
 import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import ClassVar
 
@@ -106,22 +106,25 @@ class ImportCatalog:
         return name if entry.package == "*" else entry.package
 
     def prefilter(self) -> tuple[str, ...]:
-        """Literal fragments, one of which any catalogued import must contain."""
-        out: set[str] = set()
+        """Fragments, one of which any catalogued import must contain."""
+        literals: set[str] = set()
+        patterns: set[str] = set()
         for key in self.entries:
             if key.endswith("/*"):
-                out.add(re.escape(key[:-1]))
+                literals.add(key[:-1])
                 continue
             # A JavaScript specifier always contains the whole package name;
             # elsewhere the last segment is what every import form spells out.
             last = key if self.language == "javascript" else key.replace(".", "/").split("/")[-1]
             if len(last) >= 4:
-                out.add(re.escape(last))
+                literals.add(last)
             elif self.language == "javascript":
-                out.add(f"['\"`]{re.escape(last)}['\"`/]")
+                patterns.add(f"['\"`]{re.escape(last)}['\"`/]")
             else:
-                out.add(rf"\b{re.escape(last)}\b")
-        return tuple(sorted(out))
+                patterns.add(rf"\b{re.escape(last)}\b")
+        # A literal containing a shorter one adds nothing to an alternation.
+        kept = {lit for lit in literals if not any(o != lit and o in lit for o in literals)}
+        return tuple(sorted(patterns | {re.escape(lit) for lit in kept}))
 
 
 @cache
@@ -158,6 +161,12 @@ class Masked:
     text: str
     strings: dict[int, str]
     newlines: list[int]
+    comments: list[tuple[int, int]] = field(default_factory=list)
+
+    def in_comment(self, offset: int) -> bool:
+        """Whether ``offset`` lies inside a comment."""
+        i = bisect.bisect_right(self.comments, (offset, len(self.text) + 1)) - 1
+        return i >= 0 and self.comments[i][0] <= offset < self.comments[i][1]
 
     def line(self, offset: int) -> int:
         """1-based line of ``offset``."""
@@ -205,6 +214,7 @@ def mask_source(
     token = _token_re(quotes, backtick, slash_comments, hash_comments)
     pieces: list[str] = []
     strings: dict[int, str] = {}
+    comments: list[tuple[int, int]] = []
     pos = 0
     for m in token.finditer(text):
         start, end = m.span()
@@ -215,9 +225,10 @@ def mask_source(
             pieces.append(tok[0] + _blank(tok[1:-1]) + tok[-1])
         else:
             pieces.append(_blank(tok))
+            comments.append((start, end))
         pos = end
     pieces.append(text[pos:])
-    return Masked("".join(pieces), strings, newline_offsets(text))
+    return Masked("".join(pieces), strings, newline_offsets(text), comments)
 
 
 # --------------------------------------------------------------------------
