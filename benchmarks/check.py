@@ -74,14 +74,14 @@ def export_tree(source: Path, dest: Path) -> None:
     listing = subprocess.run(
         ["git", "ls-tree", "-r", "-z", "HEAD"], cwd=source, check=True, capture_output=True
     ).stdout
-    entries = []
+    entries: list[tuple[str, str]] = []
     for record in listing.split(b"\0"):
         if not record:
             continue
-        meta, _, name = record.partition(b"\t")
+        meta, _, raw_name = record.partition(b"\t")
         mode, kind, blob = meta.split()
         if kind == b"blob" and mode in (b"100644", b"100755"):
-            entries.append((name.decode(), blob.decode()))
+            entries.append((raw_name.decode(), blob.decode()))
     data = subprocess.run(
         ["git", "cat-file", "--batch"],
         cwd=source,

@@ -15,6 +15,7 @@ import string
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -41,7 +42,7 @@ def _key() -> str:
     return "sk-" + "proj-" + body[:20] + "T3Blbk" + "FJ" + body[20:]
 
 
-def aims_check(root: Path, *extra: str) -> tuple[int, dict[str, object], str]:
+def aims_check(root: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
     out = root.parent / "out.sarif"
     done = subprocess.run(
         [
@@ -67,9 +68,8 @@ def aims_check(root: Path, *extra: str) -> tuple[int, dict[str, object], str]:
     return done.returncode, doc, done.stdout + done.stderr
 
 
-def results(doc: dict[str, object]) -> set[tuple[str, str]]:
-    runs = doc["runs"]  # type: ignore[index]
-    return {(r["ruleId"], r["properties"]["status"]) for r in runs[0]["results"]}  # type: ignore[index]
+def results(doc: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(r["ruleId"], r["properties"]["status"]) for r in doc["runs"][0]["results"]}
 
 
 @pytest.fixture

@@ -176,9 +176,9 @@ def test_junit_matches_golden_and_counts_failures(report: CheckReport) -> None:
     assert root.tag == "testsuites"
     assert (root.get("failures"), root.get("skipped")) == ("5", "2")
     failures = {
-        (case.get("classname"), case.find("failure").get("type"))
+        (case.get("classname"), failure.get("type"))
         for case in root.iter("testcase")
-        if case.find("failure") is not None
+        if (failure := case.find("failure")) is not None
     }
     assert failures == {
         ("package.prohibited", "high"),
@@ -188,7 +188,9 @@ def test_junit_matches_golden_and_counts_failures(report: CheckReport) -> None:
         ("agent-config.AGT-INJECT-001", "critical"),
     }
     exceptions = [
-        c.find("system-out").text for c in root.iter("testcase") if c.get("classname") == "policy.exceptions"
+        out.text
+        for c in root.iter("testcase")
+        if c.get("classname") == "policy.exceptions" and (out := c.find("system-out")) is not None
     ]
     assert exceptions == [
         "exception #1 'pypi:torch' (owner ml-platform@example.com, expires 2027-06-30): applied to 1",
