@@ -11,6 +11,7 @@ from policy_testkit import commit, frozen, git, toy_source
 
 from openaims.errors import NotFoundError, UsageError
 from openaims.policy import diff
+from openaims.policy.outputs import OutputFormat, render
 from openaims.policy.service import CheckReport, CheckRequest, run_check
 
 POLICY = "version: 1\npackages:\n  prohibited: ['pypi:ollama', 'pypi:torch', 'pypi:cohere']\n"
@@ -87,6 +88,12 @@ def test_subdirectory_root_and_deleted_files(repo: Path) -> None:
         ("deps.txt", "pypi:cohere", 2, "failing"),
     }
     assert report.changed_files == ("deps.txt",)
+    # SARIF locations are relative to the repository, so code scanning finds the file.
+    sarif = json.loads(render(report, OutputFormat.SARIF))
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]
+    }
+    assert uris == {"svc/deps.txt"}
 
 
 def test_only_changed_files_are_scanned(repo: Path) -> None:
@@ -134,8 +141,6 @@ def test_bad_revision_and_non_repository(repo: Path, tmp_path: Path) -> None:
 
 
 def test_diff_report_lists_changed_files_in_json(repo: Path) -> None:
-    from openaims.policy.outputs import OutputFormat, render
-
     commit(repo, "base", {"aims-policy.yaml": POLICY, "deps.txt": "openai\n"})
     commit(repo, "change", {"deps.txt": "openai\nollama\n"})
     doc = json.loads(render(check(repo), OutputFormat.JSON))

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from policy_testkit import dep, frozen, secret, toy_source
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from policy_testkit import dep, frozen, mcp, model, secret, toy_source, workflow
 
+from openaims.discovery.interface import Finding
 from openaims.errors import UsageError
 from openaims.policy import baseline as baselines
 from openaims.policy.engine import detect
@@ -122,3 +126,26 @@ def test_baseline_leaves_excepted_violations_to_their_exception(tmp_path: Path) 
         CheckRequest(root=tmp_path, clock=frozen(date(2026, 11, 23)), source=toy_source)
     )
     assert [e.subject for e in baseline.entries] == ["pypi:ollama"]
+
+
+FINDING_MAKERS: dict[str, Callable[[int], Finding]] = {
+    "dependency": lambda line: dep("ollama", line=line),
+    "secret": lambda line: secret(line=line),
+    "mcp": lambda line: mcp("shell", package="mcp-shell@1.0.0", line=line),
+    "model": lambda line: model("gpt-3.5-turbo", "openai", line=line),
+    "workflow": lambda line: workflow("evil/ai-action@v1", line=line),
+}
+EVERYTHING = parse_policy(
+    "version: 1\npackages:\n  prohibited: ['pypi:ollama']\nmcp_servers:\n  prohibited: [shell]\n"
+    "models:\n  prohibited: ['gpt-3.5-*']\nci_actions:\n  prohibited: ['evil/*']\n"
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(kind=st.sampled_from(sorted(FINDING_MAKERS)), a=st.integers(1, 10_000), b=st.integers(1, 10_000))
+def test_no_fingerprint_depends_on_the_line(kind: str, a: int, b: int) -> None:
+    make = FINDING_MAKERS[kind]
+    first = detect([make(a)], EVERYTHING)
+    second = detect([make(b)], EVERYTHING)
+    assert first
+    assert [v.fingerprint for v in first] == [v.fingerprint for v in second]

@@ -70,6 +70,17 @@ def resolve(root: Path, rev: str) -> str:
     return done.stdout.decode().strip()
 
 
+def repo_prefix(root: Path) -> str:
+    """Where ``root`` sits inside its git work tree (``services/api/``), ``""`` at the top or outside git."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--show-prefix"], cwd=root, capture_output=True, check=False, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout.decode("utf-8", "replace").strip() if done.returncode == 0 else ""
+
+
 def _split(out: bytes) -> list[str]:
     return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
 

@@ -53,6 +53,8 @@ class CheckReport:
     changed_files: tuple[str, ...] | None = None
     baseline_file: Path | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: Where the checked root sits in its git repository (``services/api/``), for SARIF locations.
+    repo_prefix: str = ""
 
     @property
     def failed(self) -> bool:
@@ -128,6 +130,7 @@ def run_check(request: CheckRequest) -> CheckReport:
         changed_files=scope.changed if scope else None,
         baseline_file=request.baseline_file,
         notes=tuple(notes),
+        repo_prefix=diffs.repo_prefix(root),
     )
 
 

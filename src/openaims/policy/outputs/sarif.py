@@ -7,7 +7,8 @@ written here, kept small, and pinned by schema validation and golden files.
 
 Each rule carries its help text and ``security-severity``; each result its
 location, a ``partialFingerprints`` entry that ignores line numbers (so code
-scanning de-duplicates across runs and line moves), ``baselineState`` in diff
+scanning de-duplicates across runs and line moves), a URI relative to the top of the
+git repository (so a check of a subdirectory still points at the right file), ``baselineState`` in diff
 and baseline mode, and ``suppressions`` when an exception or the baseline
 accepted it, so UIs show it as suppressed rather than hiding it.
 """
@@ -61,8 +62,8 @@ def _rule(rule: Rule, severity: Severity) -> dict[str, Any]:
     }
 
 
-def _result(v: Violation, index: int, *, compared: bool) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": v.path, "uriBaseId": "%SRCROOT%"}}
+def _result(v: Violation, index: int, *, compared: bool, prefix: str) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": prefix + v.path, "uriBaseId": "%SRCROOT%"}}
     if v.line:
         physical["region"] = {"startLine": v.line}
     level = "error" if v.status.fails else "warning" if v.status is Status.WARNING else LEVEL[v.severity]
@@ -139,7 +140,10 @@ def document(report: CheckReport) -> dict[str, Any]:
                 ],
             }
         ],
-        "results": [_result(v, index[v.rule.id], compared=compared) for v in report.evaluation.violations],
+        "results": [
+            _result(v, index[v.rule.id], compared=compared, prefix=report.repo_prefix)
+            for v in report.evaluation.violations
+        ],
     }
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
