@@ -325,10 +325,11 @@ def _host(url: str) -> str:
 def _mcp_violations(finding: Finding, policy: Policy, details: dict[str, Any]) -> Iterator[Violation]:
     name = finding.name
     package = str(details.get("package") or "")
+    package_name = str(details.get("package_name") or "") or _strip_version(package)
     host = _host(str(details.get("url") or ""))
     values = {
         "name": [name],
-        "package": [package, _strip_version(package)] if package else [],
+        "package": [v for v in (package, package_name) if v],
         "host": [host] if host else [],
     }
 
@@ -362,8 +363,8 @@ def _mcp_violations(finding: Finding, policy: Policy, details: dict[str, Any]) -
             path=finding.path,
             line=finding.line,
             subject=f"mcp:{name}",
-            identity=f"{name}|{_strip_version(package)}|{host}",
-            keys=[f"mcp:{name}", name, package, _strip_version(package), host],
+            identity=f"{name}|{package_name}|{host}",
+            keys=[f"mcp:{name}", name, package, package_name, host],
             finding=finding,
         )
 
