@@ -109,15 +109,18 @@ _MODEL_FLAG = re.compile(rf"--model(?:[-_](?:name|id))?(?:=|[ \t]+)({_VALUE})")
 _KEY_BEFORE = re.compile(r"""([A-Za-z_][\w.-]*)["'\]]?\s*(?::=|=>|=|:)\s*$""")
 _MODEL_KEY = re.compile(r"(?i)model|deployment|engine")
 _HF_ID = re.compile(r"[A-Za-z0-9][\w.-]{0,95}(?:/[A-Za-z0-9][\w.-]{0,95})?")
-_FILE_SUFFIXES = [
+#: A value ending like a file name is a path, not a model id.
+_FILE_SUFFIXES = (
     ".bin",
     ".pt",
     ".pth",
     ".safetensors",
     ".gguf",
+    ".ggml",
     ".onnx",
     ".ckpt",
     ".h5",
+    ".keras",
     ".json",
     ".pkl",
     ".model",
@@ -127,7 +130,11 @@ _FILE_SUFFIXES = [
     ".txt",
     ".yaml",
     ".yml",
-]
+    ".py",
+    ".js",
+    ".ts",
+    ".md",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +257,7 @@ def classify(value: str, key: str | None = None, cat: ModelCatalog | None = None
     cat = cat or model_catalog()
     raw = value
     v = value.strip().lower()
-    if not 2 <= len(v) <= 200:
+    if not 2 <= len(v) <= 200 or v.endswith(_FILE_SUFFIXES):
         return None
     via: list[str] = []
     if v.startswith("ft:"):  # OpenAI fine-tune: ft:<base>:<org>::<id>
@@ -332,7 +339,7 @@ def _is_hub_id(value: str, cat: ModelCatalog) -> bool:
     if not _HF_ID.fullmatch(value):
         return False
     lowered = value.lower()
-    if lowered.endswith(tuple(_FILE_SUFFIXES)):
+    if lowered.endswith(_FILE_SUFFIXES):
         return False
     if "/" in value:
         return value.split("/", 1)[0].lower() not in cat.local_dirs
