@@ -166,3 +166,12 @@ def test_baseline_create_then_check(tree: Path, capsys: pytest.CaptureFixture[st
     (tree / "other").mkdir()
     (tree / "other" / "deps.txt").write_text("ollama\n")
     assert aims(capsys, "check", str(tree), "--baseline", str(baseline))[0] == 1
+
+
+def test_cli_defaults_agree_with_the_services() -> None:
+    from openaims.cli import baseline as baseline_cli
+    from openaims.cli import policy as policy_cli
+    from openaims.policy import baseline, schema
+
+    assert policy_cli.DEFAULT_POLICY_FILE == schema.DEFAULT_POLICY_FILE
+    assert baseline_cli.DEFAULT_BASELINE_FILE == baseline.DEFAULT_BASELINE_FILE

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from openaims.cli.console import console, err_console
 from openaims.errors import UsageError
 from openaims.policy.outputs import OutputFormat, render
-from openaims.policy.outputs.common import verdict
-from openaims.policy.outputs.text import print_report
-from openaims.policy.service import CheckReport, CheckRequest, run_check
+
+if TYPE_CHECKING:
+    from openaims.policy.service import CheckReport
 
 
 def write_output(path: Path, text: str) -> None:
@@ -26,6 +27,9 @@ def write_output(path: Path, text: str) -> None:
 
 def emit(report: CheckReport, fmt: OutputFormat, output: Path | None) -> None:
     """Render the report; with ``output`` the file gets ``fmt`` and the terminal the summary."""
+    from openaims.policy.outputs.common import verdict
+    from openaims.policy.outputs.text import print_report
+
     if output is not None:
         write_output(output, render(report, fmt))
         if fmt is OutputFormat.TEXT:
@@ -82,6 +86,8 @@ def check(  # noqa: PLR0917 - one parameter per option, as typer wants
     ),
 ) -> None:
     """Check AI use against the policy. Exit 0: nothing fails; 1: a violation fails; 2: usage error."""
+    from openaims.policy.service import CheckRequest, run_check
+
     report = run_check(
         CheckRequest(root=path, policy_file=policy, diff_base=diff_base, baseline_file=baseline)
     )

@@ -8,10 +8,9 @@ import typer
 
 from openaims.cli.console import console, err_console
 from openaims.errors import UsageError
-from openaims.policy.engine import ExceptionState
-from openaims.policy.exceptions import is_expired, utc_today
-from openaims.policy.schema import DEFAULT_POLICY_FILE, PolicyError, load_policy
-from openaims.policy.service import starter_policy
+
+#: Same as ``openaims.policy.schema.DEFAULT_POLICY_FILE`` (kept here so ``aims`` starts fast).
+DEFAULT_POLICY_FILE = "aims-policy.yaml"
 
 policy_app = typer.Typer(help="Write and validate AI policy files.", no_args_is_help=True)
 
@@ -22,6 +21,8 @@ def init(
     force: bool = typer.Option(False, "--force", envvar="AIMS_FORCE", help="Overwrite an existing file."),
 ) -> None:
     """Write a commented starter policy (aims-policy.yaml)."""
+    from openaims.policy.service import starter_policy
+
     if file.is_dir():
         file = file / DEFAULT_POLICY_FILE
     if file.exists() and not force:
@@ -42,6 +43,9 @@ def validate(
     file: Path = typer.Argument(Path(DEFAULT_POLICY_FILE), help="Policy file to check."),
 ) -> None:
     """Check a policy file; every problem is printed with its line. Exit 2 when invalid."""
+    from openaims.policy.exceptions import is_expired, utc_today
+    from openaims.policy.schema import PolicyError, load_policy
+
     try:
         policy = load_policy(file)
     except PolicyError as exc:
@@ -58,7 +62,7 @@ def validate(
     )
     for exception in expired:
         console.print(
-            f"  {ExceptionState.EXPIRED.value}: {exception.match!r} (owner {exception.owner}) "
+            f"  expired: {exception.match!r} (owner {exception.owner}) "
             f"expired on {exception.expires.isoformat()} and no longer applies",
             markup=False,
             soft_wrap=True,

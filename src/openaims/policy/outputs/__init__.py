@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
-from typing import assert_never
+from typing import TYPE_CHECKING, assert_never
 
-from openaims.policy.service import CheckReport
+if TYPE_CHECKING:  # the report model is only needed when rendering
+    from openaims.policy.service import CheckReport
 
 
 class OutputFormat(enum.StrEnum):
