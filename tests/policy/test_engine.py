@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from policy_testkit import SAMPLE_POLICY, Lint, dep, mcp, model, model_file, secret, workflow
 
 from openaims.discovery.interface import Finding
@@ -362,3 +364,10 @@ def test_existing_and_baselined_do_not_fail() -> None:
         ("package.prohibited", "pypi:torch", "baselined"),
         ("package.prohibited", "pypi:cohere", "failing"),
     }
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern=st.text(max_size=20), value=st.text(max_size=20))
+def test_any_pattern_matches_or_not_without_raising(pattern: str, value: str) -> None:
+    assert glob_match(pattern, value) in {True, False}
+    assert glob_match(value.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]"), value) is True

@@ -149,3 +149,30 @@ def test_no_fingerprint_depends_on_the_line(kind: str, a: int, b: int) -> None:
     second = detect([make(b)], EVERYTHING)
     assert first
     assert [v.fingerprint for v in first] == [v.fingerprint for v in second]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(max_size=300)
+    | st.builds(
+        json.dumps,
+        st.recursive(
+            st.none() | st.integers() | st.text(max_size=5),
+            lambda c: (
+                st.lists(c, max_size=3)
+                | st.dictionaries(
+                    st.sampled_from(["version", "violations", "fingerprint", "line"]), c, max_size=3
+                )
+            ),
+            max_leaves=10,
+        ),
+    )
+)
+def test_baseline_parser_gives_a_baseline_or_a_usage_error(text: str) -> None:
+    try:
+        baselines.loads(text, "b.json")
+    except UsageError as exc:
+        message = exc.message
+    else:
+        message = "b.json"
+    assert message.startswith("b.json")
