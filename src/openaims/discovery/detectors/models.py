@@ -393,7 +393,7 @@ def model_refs(text: str, *, config: bool, cat: ModelCatalog | None = None) -> l
         offset = m.start(2)
         if offset in taken:
             continue
-        ref = classify(m.group(2), _key_before(text, m.start()), cat)
+        ref = _classify_at(text, m.group(2), m.start(), cat)
         if ref is not None:
             found.append((offset, ref))
             taken.add(offset)
@@ -405,7 +405,7 @@ def model_refs(text: str, *, config: bool, cat: ModelCatalog | None = None) -> l
             offset = m.start(1)
             if offset in taken:
                 continue
-            ref = classify(m.group(1), _key_before(text, offset), cat)
+            ref = _classify_at(text, m.group(1), offset, cat)
             if ref is not None:
                 found.append((offset, ref))
                 taken.add(offset)
@@ -413,9 +413,19 @@ def model_refs(text: str, *, config: bool, cat: ModelCatalog | None = None) -> l
     return found
 
 
+def _classify_at(text: str, value: str, offset: int, cat: ModelCatalog) -> ModelRef | None:
+    """:func:`classify` for a value at ``offset``; the key it is assigned to
+    is only looked up for deployment routes, where it decides."""
+    ref = classify(value, None, cat)
+    if ref is None and value.split("/", 1)[0].lower() in cat.deployments:
+        ref = classify(value, _key_before(text, offset), cat)
+    return ref
+
+
 def _key_before(text: str, offset: int) -> str | None:
-    line_start = text.rfind("\n", 0, offset) + 1
-    m = _KEY_BEFORE.search(text[max(line_start, offset - 120) : offset])
+    window = max(0, offset - 120)
+    line_start = text.rfind("\n", window, offset) + 1
+    m = _KEY_BEFORE.search(text[max(line_start, window) : offset])
     return m.group(1) if m else None
 
 
