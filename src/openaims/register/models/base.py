@@ -1,0 +1,124 @@
+"""Declarative base, column helpers and the columns every record shares.
+
+Every record has a stable human id (``RISK-12``), a status, a version number
+used for optimistic concurrency, who created and last changed it and when, and
+free links to other records. Timestamps are stored in UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: JSON on SQLite, JSONB on PostgreSQL.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite stores it naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# Column helpers keep the record modules short and uniform.
+def short(*, nullable: bool = True, index: bool = False, length: int = 200) -> Any:
+    return mapped_column(String(length), nullable=nullable, index=index)
+
+
+def text() -> Any:
+    return mapped_column(Text, nullable=True)
+
+
+def json_list() -> Any:
+    return mapped_column(JSONType, nullable=False, default=list)
+
+
+def json_dict() -> Any:
+    return mapped_column(JSONType, nullable=False, default=dict)
+
+
+def date_col(*, index: bool = False) -> Any:
+    return mapped_column(Date, nullable=True, index=index)
+
+
+def ref(table: str, *, nullable: bool = True) -> Any:
+    """A reference to another record by its human id."""
+    return mapped_column(
+        String(40), ForeignKey(f"{table}.id", ondelete="RESTRICT"), nullable=nullable, index=True
+    )
+
+
+class Record(Base):
+    """Columns shared by every register record."""
+
+    __abstract__ = True
+
+    #: Human id prefix (``RISK`` gives ``RISK-1``); the record type name used in history.
+    prefix: str = ""
+    record_type: str = ""
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    links: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    updated_by: Mapped[str] = mapped_column(String(200), nullable=False)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.version}
+
+
+#: Names of the shared columns (not part of a record type's own fields).
+META_COLUMNS = frozenset(
+    {"id", "status", "version", "links", "created_at", "created_by", "updated_at", "updated_by"}
+)

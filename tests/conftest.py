@@ -1,0 +1,64 @@
+"""Fixtures shared by every test suite.
+
+``db_url`` is a migrated, empty register database, parametrized over SQLite and a
+real PostgreSQL server (see ``tests/support/postgres.py``); ``database`` is an
+:class:`openaims.register.db.Database` on it. Suites that store records reuse them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+pytest_plugins = ["tests.support.postgres"]
+
+from openaims.register.db import Database  # noqa: E402
+from openaims.register.testing import reset_database, upgraded_template  # noqa: E402
+
+if TYPE_CHECKING:
+    from tests.support.postgres import PostgresServer
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite register migrated to head once per worker; tests get a copy."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "aims.db"
+    upgraded_template(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_register(postgres_server: PostgresServer) -> str:
+    """A PostgreSQL database migrated to head once per worker; reset before each test."""
+    url = postgres_server.create_database("aims_register")
+    upgraded_template(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """URL of an empty register database at the newest schema, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        target = tmp_path / "aims.db"
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), target)
+        return f"sqlite:///{target}"
+    url: str = request.getfixturevalue("_postgres_register")
+    reset_database(url)
+    return url
+
+
+@pytest.fixture
+def database(db_url: str) -> Iterator[Database]:
+    """A :class:`Database` on ``db_url``."""
+    db = Database(db_url)
+    yield db
+    db.dispose()
