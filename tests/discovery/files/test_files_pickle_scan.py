@@ -68,7 +68,8 @@ def test_harmless_pickles_of_every_protocol(protocol: int) -> None:
         "name": "model",
     }
     report = scan_pickle(pickle.dumps(value, protocol=protocol))
-    assert report.complete and report.error is None
+    assert report.complete
+    assert report.error is None
     assert report.pickles == 1
     assert report.protocol == (protocol if protocol >= 2 else 0)
     assert report.dangerous == ()

@@ -1,0 +1,330 @@
+"""Model files, recognised by content: safetensors, GGUF, ONNX, pickles, PyTorch
+zip archives, Keras and HDF5, TFLite, NumPy, Core ML, and Git LFS pointers.
+
+Which files are looked at is cheap and by name only (``wants``): the model file
+extensions of ``catalog/model_formats.yaml``, plus files without an extension
+directly or deeper under a ``models/``, ``model/``, ``weights/`` or
+``checkpoints/`` directory. The reported format then comes from the content
+(magic bytes and header structure), so a ``.bin`` may be a PyTorch archive, a
+pickle or a safetensors file, and a file whose content is none of them is not
+reported.
+
+Pickles (plain, inside PyTorch archives, NumPy object arrays) are analysed
+statically (:mod:`openaims.discovery.pickle_scan`); nothing is unpickled,
+imported or executed. ``unsafe`` is True when a pickle reaches a dangerous
+callable, False when every pickle was analysed and none does, and None when
+the format holds no pickle or the analysis could not finish.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import lzma
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import PurePosixPath
+from typing import IO, Any
+
+from openaims.discovery import catalog
+from openaims.discovery import model_formats as fmt
+from openaims.discovery.interface import Detector, FileView, Finding, FindingKind
+from openaims.discovery.pickle_scan import PickleReport, looks_like_pickle, scan_pickle
+
+#: Most archive members examined in one zip, and most pickles analysed.
+MAX_ZIP_MEMBERS = 100_000
+MAX_ZIP_PICKLES = 32
+#: Most bytes of an HDF5 file searched for Keras markers.
+HDF5_SNIFF_BYTES = 1024 * 1024
+#: Largest zip member read whole (Keras config.json).
+MAX_CONFIG_BYTES = 8 * 1024 * 1024
+
+_CHUNK = 1 << 20
+
+#: What reading a damaged archive or stream may raise (NotImplementedError, for
+#: an unknown compression method, is a RuntimeError).
+_READ_ERRORS = (
+    OSError,
+    zipfile.BadZipFile,
+    EOFError,
+    ValueError,
+    RuntimeError,
+    zlib.error,
+    lzma.LZMAError,
+    struct.error,
+    KeyError,
+)
+
+#: First bytes of a protocol 0/1 pickle, for files with a pickle extension.
+_OLD_PICKLE_STARTS = frozenset(b"(}]cNKJI")
+
+_PROVIDERS = {
+    "pytorch": "pytorch",
+    "onnx": "onnx",
+    "keras": "tensorflow",
+    "tflite": "tensorflow",
+    "tensorflow": "tensorflow",
+}
+
+
+@cache
+def _extensions() -> dict[str, str]:
+    return {str(k): str(v) for k, v in catalog.load("model_formats")["extensions"].items()}
+
+
+@cache
+def _model_dirs() -> frozenset[str]:
+    return frozenset(str(d) for d in catalog.load("model_formats")["model_dirs"])
+
+
+def _extension(name: str) -> str:
+    suffix = PurePosixPath(name.lower()).suffix
+    return suffix
+
+
+@dataclass
+class _Result:
+    format: str
+    details: dict[str, Any] = field(default_factory=dict)
+    reports: list[tuple[str, PickleReport]] = field(default_factory=list)
+    not_analysed: bool = False
+
+
+def _merge(reports: list[tuple[str, PickleReport]]) -> tuple[list[str], list[str], bool, list[str]]:
+    dangerous: dict[str, None] = {}
+    unknown: dict[str, None] = {}
+    complete = True
+    errors: list[str] = []
+    for member, report in reports:
+        dangerous.update(dict.fromkeys(report.dangerous))
+        unknown.update(dict.fromkeys(report.unknown))
+        if not report.complete:
+            complete = False
+            errors.append(f"{member}: {report.error}" if member else str(report.error))
+    return list(dangerous), list(unknown), complete, errors
+
+
+class ModelFileDetector(Detector):
+    """Model files and the code their pickles would run when loaded."""
+
+    id = "model-file.content"
+    kinds = frozenset({FindingKind.MODEL_FILE})
+    binary = True
+
+    def wants(self, path: str, name: str) -> bool:
+        ext = _extension(name)
+        if ext in _extensions():
+            return True
+        if ext or name.startswith("."):
+            return False
+        parents = path.split("/")[:-1]
+        return any(part in _model_dirs() for part in parents)
+
+    def scan(self, file: FileView) -> Iterable[Finding]:
+        try:
+            result = self._identify(file)
+        except _READ_ERRORS as exc:
+            expected = _extensions().get(_extension(file.name))
+            if expected is None:
+                return []
+            result = _Result(expected, {"error": f"could not read the file: {type(exc).__name__}"})
+            result.not_analysed = True
+        if result is None:
+            return []
+        details: dict[str, Any] = {"size": file.size, "lfs_pointer": False}
+        if result.format != "lfs-pointer":
+            sha = self._sha256(file)
+            if sha is not None:
+                details["sha256"] = sha
+        details.update(result.details)
+        dangerous, unknown, complete, errors = _merge(result.reports)
+        details["dangerous_globals"] = dangerous
+        details["unknown_globals"] = unknown
+        unsafe: bool | None = None
+        if result.reports:
+            details["analysed"] = [member or file.name for member, _ in result.reports]
+            if dangerous:
+                unsafe = True
+            elif complete and not result.not_analysed:
+                unsafe = False
+            if errors:
+                details["analysis_errors"] = errors[:10]
+        fmt_name = result.format
+        if fmt_name == "lfs-pointer":
+            fmt_name = _extensions().get(_extension(file.name), "unknown")
+            details["lfs_pointer"] = True
+        return [
+            Finding(
+                kind=FindingKind.MODEL_FILE,
+                name=file.name,
+                path=file.path,
+                line=None,
+                detector=self.id,
+                provider=_PROVIDERS.get(fmt_name),
+                format=fmt_name,
+                unsafe=unsafe,
+                details=details,
+            )
+        ]
+
+    # ------------------------------------------------------------------ identification
+
+    def _identify(self, file: FileView) -> _Result | None:
+        head = file.head(4096)
+        ext = _extension(file.name)
+        expected = _extensions().get(ext)
+        pointer = fmt.read_lfs_pointer(head) if file.size <= 1024 else None
+        if pointer is not None:
+            return _Result("lfs-pointer", {"oid": pointer.oid, "lfs_size": pointer.size})
+        if head.startswith(fmt.GGUF_MAGIC):
+            with file.open_binary() as stream:
+                header = fmt.read_gguf_header(stream)
+            return _Result("gguf", header) if header is not None else None
+        if head.startswith(fmt.ZIP_MAGIC):
+            return self._zip(file, ext)
+        if head.startswith(fmt.HDF5_MAGIC):
+            return self._hdf5(file, ext)
+        if head.startswith(fmt.NPY_MAGIC):
+            with file.open_binary() as stream:
+                return self._npy(stream, file.name)
+        if fmt.is_tflite(head):
+            return _Result("tflite")
+        if looks_like_pickle(head) or (
+            expected in {"pickle", "pytorch"} and head[:1] and head[0] in _OLD_PICKLE_STARTS
+        ):
+            with file.open_binary() as stream:
+                report = scan_pickle(stream)
+            if not report.valid and not report.globals and not looks_like_pickle(head):
+                return None
+            return _Result("pickle", {"protocol": report.protocol}, [("", report)])
+        if len(head) >= 9 and head[8:9] == b"{":
+            with file.open_binary() as stream:
+                header = fmt.read_safetensors_header(stream, file.size)
+            if header is not None:
+                return _Result("safetensors", header)
+        if expected == "onnx":
+            header = fmt.read_onnx_header(head, file.size)
+            return _Result("onnx", header) if header is not None else None
+        protobuf_model = expected == "coreml" or (expected == "tensorflow" and file.name == "saved_model.pb")
+        if protobuf_model and head[:1] == b"\x08" and expected is not None:
+            return _Result(expected)
+        return None
+
+    def _zip(self, file: FileView, ext: str) -> _Result | None:
+        with file.open_binary() as stream:
+            try:
+                archive = zipfile.ZipFile(stream)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+                return None
+            with archive:
+                infos = archive.infolist()[:MAX_ZIP_MEMBERS]
+                names = [i.filename for i in infos]
+                pickles = [i for i in infos if i.filename.endswith(".pkl") and not i.filename.endswith("/")][
+                    :MAX_ZIP_PICKLES
+                ]
+                if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+                    result = _Result("pytorch", {"archive_members": len(names)})
+                    if any(n.endswith("/code/") or "/code/" in n for n in names):
+                        result.details["torchscript"] = True
+                    for info in pickles:
+                        with archive.open(info) as member:
+                            result.reports.append((info.filename, scan_pickle(member)))
+                    return result
+                if "config.json" in names and (
+                    "model.weights.h5" in names or "metadata.json" in names or ext == ".keras"
+                ):
+                    return self._keras_zip(archive)
+                if ext == ".npz" or (names and all(n.endswith(".npy") for n in names)):
+                    result = _Result("numpy", {"arrays": len(names)})
+                    for info in infos[:MAX_ZIP_PICKLES]:
+                        if info.filename.endswith(".npy"):
+                            with archive.open(info) as member:
+                                inner = self._npy(member, info.filename)
+                            if inner is not None and inner.reports:
+                                result.reports.extend(inner.reports)
+                    return result
+        return None
+
+    def _keras_zip(self, archive: zipfile.ZipFile) -> _Result:
+        result = _Result("keras")
+        info = archive.getinfo("config.json")
+        if info.file_size <= MAX_CONFIG_BYTES:
+            with archive.open(info) as handle:
+                raw = handle.read(MAX_CONFIG_BYTES + 1)
+            try:
+                config = json.loads(raw)
+            except (ValueError, RecursionError):
+                config = None
+            lambdas = _keras_lambdas(config)
+            result.details["lambda_layers"] = lambdas
+            if lambdas:
+                result.details["dangerous_code"] = True
+                result.reports.append(("config.json", _synthetic(("keras.layers.Lambda",))))
+            else:
+                result.reports.append(("config.json", _synthetic(())))
+        return result
+
+    def _hdf5(self, file: FileView, ext: str) -> _Result:
+        head = file.head(HDF5_SNIFF_BYTES)
+        is_keras = ext == ".keras" or b"keras_version" in head or b"model_config" in head
+        result = _Result("keras" if is_keras else "hdf5")
+        if is_keras and (b'"class_name": "Lambda"' in head or b'"class_name":"Lambda"' in head):
+            result.details["lambda_layers"] = ["Lambda"]
+            result.reports.append(("model_config", _synthetic(("keras.layers.Lambda",))))
+        return result
+
+    def _npy(self, stream: IO[bytes], name: str) -> _Result | None:
+        header = fmt.read_npy_header(stream)
+        if header is None:
+            return None
+        result = _Result("numpy", dict(header))
+        if header["pickled"]:
+            result.reports.append((name, scan_pickle(stream)))
+        return result
+
+    @staticmethod
+    def _sha256(file: FileView) -> str | None:
+        digest = hashlib.sha256()
+        try:
+            with file.open_binary() as stream:
+                while chunk := stream.read(_CHUNK):
+                    digest.update(chunk)
+        except OSError:
+            return None
+        return digest.hexdigest()
+
+
+def _synthetic(dangerous: tuple[str, ...]) -> PickleReport:
+    """A report for code that is not a pickle but runs on load (Keras Lambda)."""
+    return PickleReport(
+        globals=dangerous,
+        called=dangerous,
+        dangerous=dangerous,
+        unknown=(),
+        pickles=0,
+        protocol=0,
+        opcodes=0,
+        complete=True,
+    )
+
+
+def _keras_lambdas(config: Any, depth: int = 0) -> list[str]:
+    """Names of Lambda layers (serialised Python bytecode) in a Keras config."""
+    found: list[str] = []
+    if depth > 64:
+        return found
+    if isinstance(config, dict):
+        if config.get("class_name") == "Lambda":
+            inner = config.get("config")
+            name = inner.get("name") if isinstance(inner, dict) else None
+            found.append(str(name or "Lambda"))
+        for value in config.values():
+            found.extend(_keras_lambdas(value, depth + 1))
+    elif isinstance(config, list):
+        for value in config:
+            found.extend(_keras_lambdas(value, depth + 1))
+    return found
