@@ -162,6 +162,11 @@ MUST_NOT_FLAG: list[tuple[str, str]] = [
     ("ids.txt", "token = {key:deepseek-api-key}\n"),
     ("ids.txt", "request_id = {key:pinecone-legacy-api-key}\n"),
     ("ids.txt", "secret = {key:aws-secret-access-key}\n"),
+    # generic shapes with the context word, but not a credential
+    ("mistral.ts", "export type MistralTranscriptionModelOptions = {};\n"),
+    ("chunks.txt", '{"id":"{key:mistral-api-key}","model":"mistral-small-latest"}\n'),
+    ("azure.json", '{"azure": {"requestId": "{key:azure-openai-key}"}}\n'),
+    ("pc.py", 'pinecone_index_uuid = "{key:pinecone-legacy-api-key}"\n'),
     # inside a longer token: not a key of that shape
     ("blob.txt", "data=Q{key:google-api-key}\n"),
     ("blob.txt", "data={key:huggingface-token}ZqZqZqZqZqZq\n"),

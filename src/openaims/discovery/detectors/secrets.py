@@ -2,7 +2,8 @@
 
 Key shapes and placeholder rules are data (``catalog/secrets.yaml``). A value
 is reported only when it has its shape, is not a placeholder, has enough
-entropy and, for generic shapes, a context word nearby. The value itself never
+entropy and, for generic shapes, is assigned to a credential-like name with
+the provider named nearby. The value itself never
 leaves this module: a finding carries its redacted form and a salted
 fingerprint (:mod:`openaims.discovery.redact`).
 
@@ -126,6 +127,7 @@ class SecretRules:
     placeholder_patterns: tuple[re.Pattern[str], ...]
     placeholder_before: frozenset[str]
     allow_markers: tuple[str, ...]
+    credential_names: re.Pattern[str]
 
     def prefilter(self) -> tuple[str, ...]:
         """Literal fragments for the engine's combined prefilter."""
@@ -188,6 +190,7 @@ def secret_rules() -> SecretRules:
         ),
         placeholder_before=frozenset(_str_list(ph.get("before"), "placeholders.before")),
         allow_markers=_str_list(data.get("allow_markers"), "allow_markers"),
+        credential_names=re.compile(str(data.get("credential_names", "key|token|secret")), re.I),
     )
 
 
@@ -285,11 +288,37 @@ def _accept(rules: SecretRules, shape: KeyShape, text: str, *, start: int, end: 
     if shannon_entropy(value) < shape.min_entropy:
         return False
     if shape.context is not None:
-        window_start = lines.span(line - 1)[0] if line > 1 else lines.span(line)[0]
-        window = text[window_start : lines.span(line)[1]]
-        if shape.context.search(window) is None:
-            return False
+        return _generic_value_in_context(
+            rules, shape.context, value, before=text[line_start:start], text=text, lines=lines, line=line
+        )
     return True
+
+
+def _generic_value_in_context(
+    rules: SecretRules,
+    context: re.Pattern[str],
+    value: str,
+    *,
+    before: str,
+    text: str,
+    lines: _Lines,
+    line: int,
+) -> bool:
+    """A generic shape (32 hex, 40 alphanumerics, a UUID) is a key only when it
+    looks random (letters and digits), is assigned to a credential-like name,
+    and the provider is named by that name, earlier on the line, or by the
+    parent key on the line before (nested YAML/JSON)."""
+    if not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):
+        return False
+    variable = variable_name(before)
+    if variable is None or rules.credential_names.search(variable) is None:
+        return False
+    if context.search(before):
+        return True
+    if line > 1:
+        prev_start, prev_end = lines.span(line - 1)
+        return context.search(text[prev_start:prev_end]) is not None
+    return False
 
 
 class ProviderSecrets(Detector):
