@@ -18,7 +18,9 @@ POLICY = "version: 1\npackages:\n  prohibited: ['pypi:ollama']\n"
 
 @pytest.fixture(autouse=True)
 def _toy_scanner(monkeypatch: pytest.MonkeyPatch) -> None:
-    def scan_tree(root: Path, paths: list[str] | None = None, *, with_lint: bool = False) -> TreeFindings:
+    def scan_tree(
+        root: Path, paths: list[str] | None = None, *, with_lint: bool = False, progress: object = None
+    ) -> TreeFindings:
         return toy_source(root, paths, with_lint)
 
     monkeypatch.setattr("openaims.policy.service.scan_tree", scan_tree)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +16,30 @@ from openaims.policy.outputs import OutputFormat, render
 
 if TYPE_CHECKING:
     from openaims.policy.service import CheckReport
+
+
+@contextlib.contextmanager
+def scan_progress() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr while the tree is scanned (only on a terminal)."""
+    if not err_console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("Scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("scan", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
 
 
 def write_output(path: Path, text: str) -> None:
@@ -88,9 +114,12 @@ def check(  # noqa: PLR0917 - one parameter per option, as typer wants
     """Check AI use against the policy. Exit 0: nothing fails; 1: a violation fails; 2: usage error."""
     from openaims.policy.service import CheckRequest, run_check
 
-    report = run_check(
-        CheckRequest(root=path, policy_file=policy, diff_base=diff_base, baseline_file=baseline)
-    )
+    with scan_progress() as progress:
+        report = run_check(
+            CheckRequest(
+                root=path, policy_file=policy, diff_base=diff_base, baseline_file=baseline, progress=progress
+            )
+        )
     emit(report, fmt, output)
     raise typer.Exit(report.exit_code)
 

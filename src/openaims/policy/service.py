@@ -26,8 +26,15 @@ from openaims.policy.sources import TreeFindings, scan_tree
 Source = Callable[[Path, list[str] | None, bool], TreeFindings]
 
 
-def _default_source(root: Path, paths: list[str] | None, with_lint: bool) -> TreeFindings:
-    return scan_tree(root, paths, with_lint=with_lint)
+#: Told ``(files done, files in all)`` while the tree is scanned.
+Progress = Callable[[int, int], None]
+
+
+def _scanner_source(progress: Progress | None) -> Source:
+    def source(root: Path, paths: list[str] | None, with_lint: bool) -> TreeFindings:
+        return scan_tree(root, paths, with_lint=with_lint, progress=progress)
+
+    return source
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +44,10 @@ class CheckRequest:
     diff_base: str | None = None
     baseline_file: Path | None = None
     clock: Clock = utc_today
-    source: Source = _default_source
+    #: Where findings come from; ``None``: the scan engine (and the linter).
+    source: Source | None = None
+    #: Progress of the scan of the checked tree (not of the diff base).
+    progress: Progress | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,18 +101,18 @@ def run_check(request: CheckRequest) -> CheckReport:
 
     existing: set[str] | None = None
     scope: diffs.DiffScope | None = None
+    source = request.source or _scanner_source(request.progress)
+    quiet = request.source or _scanner_source(None)
     if request.diff_base is None:
-        head = request.source(root, None, with_lint)
+        head = source(root, None, with_lint)
     else:
         scope = diffs.scope(root, request.diff_base)
         changed = list(scope.changed)
-        head = request.source(root, changed, with_lint)
+        head = source(root, changed, with_lint)
         with tempfile.TemporaryDirectory(prefix="aims-base-") as tmp:
             base_root = Path(tmp)
             present = diffs.materialise(root, scope.commit, changed, base_root)
-            before = (
-                request.source(base_root, present, with_lint) if present else TreeFindings([], [], 0, False)
-            )
+            before = quiet(base_root, present, with_lint) if present else TreeFindings([], [], 0, False)
         existing = {v.fingerprint for v in detect(before.findings, policy, before.lint)}
 
     if with_lint and not head.lint_available:

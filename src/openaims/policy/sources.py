@@ -6,7 +6,7 @@ on its own, and a missing linter simply means no agent-config violations.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,13 @@ class TreeFindings:
     lint_available: bool
 
 
-def scan_tree(root: Path, paths: Sequence[str] | None = None, *, with_lint: bool = False) -> TreeFindings:
+def scan_tree(
+    root: Path,
+    paths: Sequence[str] | None = None,
+    *,
+    with_lint: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> TreeFindings:
     """Findings under ``root`` (only ``paths`` when given, relative to ``root``)."""
     if paths is not None and not paths:
         return TreeFindings([], [], 0, lint_available=with_lint and lint_runner() is not None)
@@ -33,7 +39,9 @@ def scan_tree(root: Path, paths: Sequence[str] | None = None, *, with_lint: bool
         from openaims.discovery.scanner import Scanner  # type: ignore[import-not-found,unused-ignore]
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise AimsError(f"the scan engine is not available in this installation ({exc})") from None
-    result = Scanner(ScanOptions(root=root)).scan(paths=list(paths) if paths is not None else None)
+    result = Scanner(ScanOptions(root=root)).scan(
+        paths=list(paths) if paths is not None else None, progress=progress
+    )
     findings = list(result.findings)
     lint: list[LintFindingLike] = []
     available = False
