@@ -177,3 +177,11 @@ def test_cli_defaults_agree_with_the_services() -> None:
 
     assert policy_cli.DEFAULT_POLICY_FILE == schema.DEFAULT_POLICY_FILE
     assert baseline_cli.DEFAULT_BASELINE_FILE == baseline.DEFAULT_BASELINE_FILE
+
+
+def test_policy_schema_prints_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = aims(capsys, "policy", "schema")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["$id"] == "https://openaims.dev/schemas/policy/v1.json"
+    assert "exceptions" in doc["properties"]

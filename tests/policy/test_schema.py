@@ -227,3 +227,38 @@ def test_arbitrary_structures_never_crash_the_loader(data: dict[str, object]) ->
     except PolicyError as exc:
         problems = exc.problems
     assert all(p.line >= 1 for p in problems)
+
+
+def _yaml_data(text: str) -> object:
+    import yaml
+
+    from openaims.policy.schema import _PolicyLoader
+
+    return yaml.load(text, Loader=_PolicyLoader)
+
+
+@pytest.mark.parametrize("name", ["strict.yaml", "lenient.yaml", "sample.yaml"])
+def test_json_schema_accepts_the_shipped_policies(name: str) -> None:
+    import jsonschema
+
+    from openaims.policy.schema import json_schema
+
+    schema = json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(_yaml_data((REPO / "examples" / "policies" / name).read_text()), schema)
+    jsonschema.validate(_yaml_data(starter_policy()), schema)
+    jsonschema.validate(_yaml_data("version: 1\nsecrets: off\nagent_config: high\n"), schema)
+
+
+@pytest.mark.parametrize(
+    "text", ["providers: {}\n", "version: 1\nprovider: {}\n", "version: 1\nsecrets: maybe\n", "version: 2\n"]
+)
+def test_json_schema_rejects_what_the_loader_rejects(text: str) -> None:
+    import jsonschema
+
+    from openaims.policy.schema import json_schema
+
+    with pytest.raises(PolicyError):
+        parse_policy(text)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(_yaml_data(text), json_schema())

@@ -69,5 +69,15 @@ def validate(
         )
 
 
+@policy_app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of the policy file (for editor completion and validation)."""
+    import json
+
+    from openaims.policy.schema import json_schema
+
+    typer.echo(json.dumps(json_schema(), indent=2))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(policy_app, name="policy")

@@ -525,3 +525,42 @@ def _suggest(root: yaml.MappingNode, loc: tuple[int | str, ...]) -> str:
         return ""
     close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+#: ``$id`` of the policy file's JSON Schema (``aims policy schema``).
+JSON_SCHEMA_ID: Final = "https://openaims.dev/schemas/policy/v1.json"
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of the policy file, for editors (``# yaml-language-server: $schema=...``).
+
+    It describes what the loader accepts, including the YAML readings of ``off`` (false)
+    and the one-word forms (``agent_config: high``); the loader stays the authority.
+    """
+    schema = Policy.model_json_schema()
+    props = schema["properties"]
+    for key in ("secrets", "unsafe_model_files"):
+        props[key] = {"anyOf": [{"$ref": "#/$defs/Action"}, {"type": "boolean"}], "default": "block"}
+    props["agent_config"] = {
+        "anyOf": [
+            {"$ref": "#/$defs/AgentConfigRule"},
+            {"$ref": "#/$defs/Severity"},
+            {"enum": ["off", False]},
+            {"type": "null"},
+        ],
+        "default": None,
+    }
+    props["version"] = {"const": POLICY_VERSION, "description": "Policy file format version."}
+    for key in ("approved", "prohibited"):
+        for model in ("CategoryRule", "PackageRule", "McpServerRule"):
+            field = schema["$defs"][model]["properties"][key]
+            schema["$defs"][model]["properties"][key] = {"anyOf": [field, {"type": "string"}], "default": []}
+    exception = schema["$defs"]["PolicyException"]["properties"]
+    exception["paths"] = {"anyOf": [exception["paths"], {"type": "string"}], "default": []}
+    schema["required"] = ["version"]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": JSON_SCHEMA_ID,
+        "title": "OpenAIMS AI policy",
+        **schema,
+    }
