@@ -185,7 +185,7 @@ _LINE_BREAK = re.compile(r"[^\n]")
 
 
 def _blank(s: str) -> str:
-    return _LINE_BREAK.sub(" ", s)
+    return _LINE_BREAK.sub(" ", s) if "\n" in s else " " * len(s)
 
 
 @cache
@@ -315,9 +315,11 @@ def _python_matches(cat: ImportCatalog, source: str, line_of: Callable[[int], in
 # --------------------------------------------------------------------------
 # JavaScript / TypeScript
 
-_JS_SPECIFIER = re.compile(
-    r"(?:(?<![\w$.])from\s*|(?<![\w$.])import\s*|(?<![\w$.])import\s*\(\s*|(?<![\w$.])require\s*\(\s*)(['\"`])"
-)
+# A keyword followed by a module specifier; the character before the keyword
+# is checked separately (a leading look-behind would defeat the regex
+# engine's fast scan for the keywords' first letters).
+_JS_SPECIFIER = re.compile(r"""(from|import|require)\s*(?:\(\s*)?(['"`])([^'"`\n]{1,300})\2""")
+_JS_NOT_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.")
 _SCRIPT_BLOCK = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.S | re.I)
 _CDN_PREFIXES = (
     "https://esm.sh/",
@@ -365,17 +367,27 @@ def _script_only(text: str) -> str:
 
 
 def _js_matches(cat: ImportCatalog, text: str) -> Iterator[ImportMatch]:
-    masked = mask_source(text)
-    for m in _JS_SPECIFIER.finditer(masked.text):
-        literal = masked.strings.get(m.start(1))
-        if literal is None:
+    # Cheap pass over the raw text first; only a file with a catalogued
+    # specifier is tokenized, to drop those inside comments and strings.
+    candidates: list[tuple[int, int, str, str, ImportEntry]] = []
+    for m in _JS_SPECIFIER.finditer(text):
+        start = m.start()
+        if start > 0 and text[start - 1] in _JS_NOT_BEFORE:
             continue
+        if m.group(1) == "from" and "(" in text[m.end(1) : m.start(2)]:
+            continue
+        literal = m.group(3)
         pkg = npm_package(literal)
-        if pkg is None:
-            continue
-        entry = cat.match(pkg)
-        if entry is not None:
-            yield ImportMatch(cat.name_for(entry, pkg), literal, masked.line(m.start()), entry)
+        entry = cat.match(pkg) if pkg is not None else None
+        if pkg is not None and entry is not None:
+            candidates.append((start, m.start(2), literal, pkg, entry))
+    if not candidates:
+        return
+    masked = mask_source(text)
+    for start, quote, literal, pkg, entry in candidates:
+        if masked.text[start] == " " or masked.strings.get(quote) != literal:
+            continue  # the keyword is in a comment or string, or the quote is not a string start
+        yield ImportMatch(cat.name_for(entry, pkg), literal, masked.line(start), entry)
 
 
 # --------------------------------------------------------------------------

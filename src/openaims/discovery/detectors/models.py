@@ -175,6 +175,7 @@ class ModelCatalog:
     orgs: dict[str, str]
     local_dirs: frozenset[str]
     prefilter: tuple[str, ...]
+    hints: re.Pattern[str]
 
     def family(self, model_id: str) -> tuple[str, str] | None:
         """(provider, category) of the family ``model_id`` fully matches."""
@@ -243,7 +244,8 @@ def model_catalog() -> ModelCatalog:
         not_models=frozenset(str(k) for k in hf["not_models"]),
         orgs={str(k).lower(): str(v) for k, v in hf["orgs"].items()},
         local_dirs=frozenset(str(d).lower() for d in hf.get("local_dirs") or ()),
-        prefilter=tuple(str(p) for p in data["prefilter"]),
+        prefilter=tuple(re.escape(str(p)) for p in data["prefilter"]),
+        hints=re.compile(str(data["hints"]), re.I),
     )
 
 
@@ -393,7 +395,10 @@ def model_refs(text: str, *, config: bool, cat: ModelCatalog | None = None) -> l
         offset = m.start(2)
         if offset in taken:
             continue
-        ref = _classify_at(text, m.group(2), m.start(), cat)
+        value = m.group(2)
+        if cat.hints.search(value) is None:
+            continue
+        ref = _classify_at(text, value, m.start(), cat)
         if ref is not None:
             found.append((offset, ref))
             taken.add(offset)
@@ -404,6 +409,8 @@ def model_refs(text: str, *, config: bool, cat: ModelCatalog | None = None) -> l
         for m in pattern.finditer(text):
             offset = m.start(1)
             if offset in taken:
+                continue
+            if cat.hints.search(m.group(1)) is None:
                 continue
             ref = _classify_at(text, m.group(1), offset, cat)
             if ref is not None:

@@ -113,6 +113,9 @@ class KeyShape:
     title: str
     provider: str
     pattern: re.Pattern[str]
+    #: A character that may not come right before a match (checked apart from
+    #: ``pattern`` so that the regex engine can scan for a literal prefix).
+    boundary: re.Pattern[str]
     prefilter: tuple[str, ...]
     context: re.Pattern[str] | None
     min_entropy: float
@@ -168,7 +171,7 @@ def secret_rules() -> SecretRules:
         if raw["provider"] not in providers:
             raise ValueError(f"secrets.yaml {sid}: unknown provider {raw['provider']!r}")
         boundary = str(raw.get("boundary", _DEFAULT_BOUNDARY))
-        pattern = re.compile(f"(?<!{boundary})(?:{raw['regex']})(?!{boundary})")
+        pattern = re.compile(f"(?:{raw['regex']})(?!{boundary})")
         context = raw.get("context")
         shapes.append(
             KeyShape(
@@ -176,6 +179,7 @@ def secret_rules() -> SecretRules:
                 title=str(raw["title"]),
                 provider=str(raw["provider"]),
                 pattern=pattern,
+                boundary=re.compile(boundary),
                 prefilter=_str_list(raw.get("prefilter"), f"{sid}.prefilter"),
                 context=re.compile(str(context), re.I) if context else None,
                 min_entropy=float(raw.get("min_entropy", 3.0)),
@@ -253,7 +257,10 @@ def find_secrets(text: str, rules: SecretRules | None = None) -> list[tuple[KeyS
             lowered = lowered if lowered is not None else text.lower()
             if shape.context.search(lowered) is None:
                 continue
-        candidates.extend(_Candidate(m.start(), m.end(), shape, order) for m in shape.pattern.finditer(text))
+        for m in shape.pattern.finditer(text):
+            start = m.start()
+            if start == 0 or shape.boundary.match(text, start - 1) is None:
+                candidates.append(_Candidate(start, m.end(), shape, order))
     if not candidates:
         return []
     candidates.sort(key=lambda c: (c.order, c.start))
