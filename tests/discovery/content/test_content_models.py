@@ -332,3 +332,11 @@ def test_catalogue_providers_are_known() -> None:
     providers = catalog.provider_ids()
     assert {p for p, _ in cat.family_info.values()} <= providers
     assert set(cat.orgs.values()) <= providers
+
+
+@pytest.mark.parametrize("value", [v for v, expected in CLASSIFY if expected is not None] + ["voxtral-mini-latest"])
+def test_every_model_passes_the_hints_and_prefilter(value: str) -> None:
+    from content_testkit import prefilter_matches
+
+    assert model_catalog().hints.search(value)
+    assert prefilter_matches(DET, f'model = "{value}"')
