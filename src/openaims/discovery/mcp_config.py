@@ -32,7 +32,7 @@ from openaims.discovery import catalog
 Transport = Literal["stdio", "http", "sse"]
 
 #: Largest text handed to the (pure-Python, slower) JSON5 parser.
-MAX_JSON5_CHARS = 1024 * 1024
+MAX_JSON5_CHARS = 256 * 1024
 
 #: Keys of a server definition that the parser reads itself; every other key
 #: of the definition is kept in ``McpServer.options`` as written.
