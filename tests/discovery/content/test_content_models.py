@@ -334,7 +334,9 @@ def test_catalogue_providers_are_known() -> None:
     assert set(cat.orgs.values()) <= providers
 
 
-@pytest.mark.parametrize("value", [v for v, expected in CLASSIFY if expected is not None] + ["voxtral-mini-latest"])
+@pytest.mark.parametrize(
+    "value", [v for v, expected in CLASSIFY if expected is not None] + ["voxtral-mini-latest"]
+)
 def test_every_model_passes_the_hints_and_prefilter(value: str) -> None:
     from content_testkit import prefilter_matches
 
