@@ -1,0 +1,192 @@
+"""Evidence: files stored content-addressed by SHA-256 outside the rows, or links.
+
+A file is copied to ``<evidence dir>/<first two hex digits>/<sha256>``; the row
+keeps its hash, name, size and type, and who added it and when. The same content
+is stored once however often it is added. Evidence attaches to any record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import mimetypes
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlparse
+
+from pydantic import StringConstraints, model_validator
+from sqlalchemy.orm import Session
+
+from openaims.errors import NotFoundError, UsageError
+from openaims.register.actors import Actor
+from openaims.register.models.base import utcnow
+from openaims.register.models.evidence import Evidence
+from openaims.register.services.base import RecordFields, RecordOut, RecordService, require
+from openaims.register.services.types import RecordId, Short, Text, Title, closed
+
+#: Largest file accepted as evidence.
+MAX_EVIDENCE_BYTES = 512 * 1024 * 1024
+_CHUNK = 1024 * 1024
+
+
+class EvidenceFields(RecordFields):
+    """A file (by hash) or a link, the records it supports, and a description."""
+
+    title: Title
+    kind: Literal["file", "link"]
+    sha256: Annotated[str | None, StringConstraints(pattern=r"^[0-9a-f]{64}$")] = None
+    filename: Short = None
+    size: int | None = None
+    media_type: Short = None
+    url: str | None = None
+    record_ids: list[RecordId] = []
+    description: Text = None
+    owner: Short = None
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> EvidenceFields:
+        if self.kind == "file" and (not self.sha256 or self.size is None):
+            raise ValueError("file evidence needs sha256 and size; add files with 'aims evidence add --file'")
+        if self.kind == "link":
+            parsed = urlparse(self.url or "")
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                raise ValueError("link evidence needs an http(s) url")
+        return self
+
+
+class EvidenceOut(EvidenceFields, RecordOut):  # type: ignore[misc]  # pydantic plugin: two model bases
+    pass
+
+
+class EvidenceService(RecordService[EvidenceFields, EvidenceOut]):
+    model = Evidence
+    fields = EvidenceFields
+    out = EvidenceOut
+    initial_status = "active"
+    transitions = closed(("active", ("withdrawn",)), ("withdrawn", ("active",)))
+    references = {"record_ids": "*"}
+    search_fields = ("title", "filename", "description")
+
+    def __init__(
+        self,
+        session: Session,
+        actor: Actor | str,
+        *,
+        clock: Callable[[], dt.datetime] = utcnow,
+        evidence_dir: Path | None = None,
+    ) -> None:
+        super().__init__(session, actor, clock=clock)
+        if evidence_dir is None:
+            from openaims.settings import load_settings
+
+            evidence_dir = load_settings().evidence_dir
+        self.evidence_dir = Path(evidence_dir)
+
+    def check(self, record_id: str, before: EvidenceOut | None, fields: EvidenceFields, status: str) -> None:
+        if before is not None:
+            require(
+                (fields.kind, fields.sha256, fields.url) == (before.kind, before.sha256, before.url),
+                f"{record_id}: evidence content cannot change; add new evidence instead",
+            )
+
+    def path_for(self, sha256: str) -> Path:
+        return self.evidence_dir / sha256[:2] / sha256
+
+    def store(self, source: Path) -> tuple[str, int]:
+        """Copy ``source`` into the store; returns (sha256, size). Idempotent per content."""
+        if not source.is_file():
+            raise UsageError(f"{source} is not a readable file")
+        self.evidence_dir.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp_name = tempfile.mkstemp(dir=self.evidence_dir, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as out, source.open("rb") as handle:
+                while chunk := handle.read(_CHUNK):
+                    size += len(chunk)
+                    if size > MAX_EVIDENCE_BYTES:
+                        raise UsageError(f"{source} is larger than {MAX_EVIDENCE_BYTES // (1024 * 1024)} MiB")
+                    digest.update(chunk)
+                    out.write(chunk)
+            sha = digest.hexdigest()
+            target = self.path_for(sha)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                os.unlink(tmp_name)
+            else:
+                os.replace(tmp_name, target)
+                os.chmod(target, 0o444)
+        except BaseException:
+            if os.path.exists(tmp_name):
+                os.unlink(tmp_name)
+            raise
+        return sha, size
+
+    def add_file(
+        self,
+        source: Path,
+        *,
+        title: str | None = None,
+        record_ids: list[str] | None = None,
+        description: str | None = None,
+        owner: str | None = None,
+    ) -> EvidenceOut:
+        """Store a file and record it as evidence for ``record_ids``."""
+        sha, size = self.store(source)
+        media_type = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+        data: dict[str, Any] = {
+            "title": title or source.name,
+            "kind": "file",
+            "sha256": sha,
+            "filename": source.name,
+            "size": size,
+            "media_type": media_type,
+            "record_ids": record_ids or [],
+            "description": description,
+            "owner": owner,
+        }
+        return self.create(data)
+
+    def add_link(
+        self, url: str, *, title: str, record_ids: list[str] | None = None, description: str | None = None
+    ) -> EvidenceOut:
+        return self.create(
+            {
+                "title": title,
+                "kind": "link",
+                "url": url,
+                "record_ids": record_ids or [],
+                "description": description,
+            }
+        )
+
+    def attach(self, evidence_id: str, expected_version: int, record_id: str) -> EvidenceOut:
+        """Attach existing evidence to one more record."""
+        current = self.get(evidence_id)
+        if record_id in current.record_ids:
+            return current
+        return self.update(evidence_id, expected_version, {"record_ids": [*current.record_ids, record_id]})
+
+    def for_record(self, record_id: str) -> list[EvidenceOut]:
+        return self.all(record_ids=record_id)
+
+    def content_path(self, evidence_id: str) -> Path:
+        """The stored file of file evidence, after checking its hash still matches."""
+        item = self.get(evidence_id)
+        if item.kind != "file" or not item.sha256:
+            raise UsageError(f"{evidence_id} is a link, not a file: {item.url}")
+        path = self.path_for(item.sha256)
+        if not path.is_file():
+            raise NotFoundError(f"the file of {evidence_id} is missing from {self.evidence_dir}")
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
+        if digest.hexdigest() != item.sha256:
+            raise UsageError(
+                f"the stored file of {evidence_id} no longer matches its SHA-256; it was altered"
+            )
+        return path

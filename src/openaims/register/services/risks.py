@@ -1,0 +1,277 @@
+"""Risk method, risks and treatments [6.1.1, 6.1.2, 6.1.3, 8.2, 8.3].
+
+A method defines likelihood and impact scales, a matrix from (likelihood, impact)
+to a rating, the ratings in ascending order and the appetite: the highest rating
+accepted without treatment. Risk ratings are always computed from the method,
+never typed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import model_validator
+
+from openaims.errors import PermissionDeniedError
+from openaims.register.models.risks import Risk, RiskMethod, Treatment
+from openaims.register.services.base import RecordFields, RecordOut, RecordService, require, today
+from openaims.register.services.types import ControlId, Level, RecordId, Short, Text, Title, closed
+
+#: A 5 x 5 method used when an organisation has not defined its own.
+DEFAULT_METHOD: dict[str, Any] = {
+    "name": "Default 5x5 AI risk method",
+    "description": "Likelihood x impact on a 5-point scale; risks rated above 'medium' need treatment.",
+    "likelihood_levels": ["rare", "unlikely", "possible", "likely", "almost certain"],
+    "impact_levels": ["negligible", "minor", "moderate", "major", "severe"],
+    "rating_levels": ["low", "medium", "high", "critical"],
+    "matrix": [
+        ["low", "low", "low", "medium", "medium"],
+        ["low", "low", "medium", "medium", "high"],
+        ["low", "medium", "medium", "high", "high"],
+        ["medium", "medium", "high", "high", "critical"],
+        ["medium", "high", "high", "critical", "critical"],
+    ],
+    "appetite": "medium",
+}
+
+
+class RiskMethodFields(RecordFields):
+    """Risk criteria and the likelihood x impact method: scales, matrix, appetite [6.1.1, 6.1.2]."""
+
+    name: Title
+    description: Text = None
+    likelihood_levels: list[Title]
+    impact_levels: list[Title]
+    rating_levels: list[Title]
+    matrix: list[list[str]]
+    appetite: Title
+    owner: Short = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RiskMethodFields:
+        rows, cols = len(self.likelihood_levels), len(self.impact_levels)
+        if not 2 <= rows <= 10 or not 2 <= cols <= 10:
+            raise ValueError("likelihood and impact scales need 2 to 10 levels each")
+        if len(self.matrix) != rows or any(len(r) != cols for r in self.matrix):
+            raise ValueError(f"matrix must have {rows} rows (likelihood) of {cols} ratings (impact)")
+        unknown = sorted({c for r in self.matrix for c in r} - set(self.rating_levels))
+        if unknown:
+            raise ValueError(f"matrix uses ratings not in rating_levels: {', '.join(unknown)}")
+        if self.appetite not in self.rating_levels:
+            raise ValueError(f"appetite {self.appetite!r} is not one of rating_levels")
+        return self
+
+    def rate(self, likelihood: int, impact: int) -> str:
+        return self.matrix[likelihood - 1][impact - 1]
+
+    def within_appetite(self, rating: str) -> bool:
+        return self.rating_levels.index(rating) <= self.rating_levels.index(self.appetite)
+
+
+class RiskMethodOut(RiskMethodFields, RecordOut):  # type: ignore[misc]  # pydantic plugin: two model bases
+    pass
+
+
+class RiskMethodService(RecordService[RiskMethodFields, RiskMethodOut]):
+    """An approved method is frozen; a changed method is a new record."""
+
+    model = RiskMethod
+    fields = RiskMethodFields
+    out = RiskMethodOut
+    initial_status = "draft"
+    transitions = closed(("draft", ("approved",)), ("approved", ("retired",)))
+    manager_statuses = frozenset({"approved"})
+    frozen_statuses = frozenset({"approved", "retired"})
+    search_fields = ("name",)
+    label_field = "name"
+
+    def default(self) -> RiskMethodOut:
+        """The newest approved method, creating and approving the default 5x5 one if there is none."""
+        approved = self.all(status="approved")
+        if approved:
+            return approved[-1]
+        return self.create(DEFAULT_METHOD, status="approved")
+
+
+class RiskFields(RecordFields):
+    """A risk: what, where from, which systems, inherent and residual rating, owner [6.1.2, 8.2]."""
+
+    title: Title
+    description: Text = None
+    source: Short = None
+    category: Short = None
+    system_ids: list[RecordId] = []
+    method_id: RecordId | None = None
+    inherent_likelihood: Level | None = None
+    inherent_impact: Level | None = None
+    inherent_rating: Short = None
+    residual_likelihood: Level | None = None
+    residual_impact: Level | None = None
+    residual_rating: Short = None
+    owner: Short = None
+    review_on: dt.date | None = None
+
+
+class RiskOut(RiskFields, RecordOut):  # type: ignore[misc]  # pydantic plugin: two model bases
+    pass
+
+
+class RiskService(RecordService[RiskFields, RiskOut]):
+    """Rules: assessed needs a method and inherent levels; treated needs a live treatment and
+    residual levels; accepted needs a residual rating within appetite or an approved acceptance."""
+
+    model = Risk
+    fields = RiskFields
+    out = RiskOut
+    initial_status = "identified"
+    transitions = closed(
+        ("identified", ("assessed", "closed")),
+        ("assessed", ("treated", "accepted", "closed", "identified")),
+        ("treated", ("accepted", "closed", "assessed")),
+        ("accepted", ("assessed", "closed")),
+        ("closed", ("identified",)),
+    )
+    required = {
+        "assessed": ("method_id", "inherent_likelihood", "inherent_impact"),
+        "treated": (
+            "method_id",
+            "inherent_likelihood",
+            "inherent_impact",
+            "residual_likelihood",
+            "residual_impact",
+        ),
+        "accepted": (
+            "method_id",
+            "inherent_likelihood",
+            "inherent_impact",
+            "residual_likelihood",
+            "residual_impact",
+        ),
+    }
+    references = {"system_ids": "SYS", "method_id": "METHOD"}
+    search_fields = ("title", "description", "category")
+
+    def method(self, method_id: str) -> RiskMethodOut:
+        return self.service(RiskMethodService).get(method_id)
+
+    def prepare(self, record_id: str, before: RiskOut | None, fields: RiskFields, status: str) -> RiskFields:
+        update: dict[str, Any] = {"inherent_rating": None, "residual_rating": None}
+        if fields.method_id is None and (fields.inherent_likelihood or fields.residual_likelihood):
+            update["method_id"] = fields.method_id = self.service(RiskMethodService).default().id
+        if fields.method_id:
+            self._check_references({"method_id": fields.method_id})
+            method = self.method(fields.method_id)
+            for stage in ("inherent", "residual"):
+                likelihood = getattr(fields, f"{stage}_likelihood")
+                impact = getattr(fields, f"{stage}_impact")
+                require(
+                    likelihood is None or likelihood <= len(method.likelihood_levels),
+                    f"{record_id}: {stage}_likelihood must be 1 to "
+                    f"{len(method.likelihood_levels)} under {method.id}",
+                )
+                require(
+                    impact is None or impact <= len(method.impact_levels),
+                    f"{record_id}: {stage}_impact must be 1 to {len(method.impact_levels)} under {method.id}",
+                )
+                if likelihood and impact:
+                    update[f"{stage}_rating"] = method.rate(likelihood, impact)
+        return fields.model_copy(update=update)
+
+    def check(self, record_id: str, before: RiskOut | None, fields: RiskFields, status: str) -> None:
+        if status not in ("treated", "accepted") or (before is not None and before.status == status):
+            return
+        treatments = [
+            t for t in self.service(TreatmentService).all(risk_id=record_id) if t.status != "cancelled"
+        ]
+        if status == "treated":
+            require(
+                bool(treatments),
+                f"{record_id} cannot be 'treated' without a treatment; add one with "
+                f"'aims treatment add --risk-id {record_id} ...'",
+            )
+        if status == "accepted":
+            method = self.method(fields.method_id or "")
+            rating = fields.residual_rating or ""
+            accepted = [t for t in treatments if t.option == "accept" and t.approver]
+            require(
+                method.within_appetite(rating) or bool(accepted),
+                f"{record_id} is rated {rating!r}, above the appetite {method.appetite!r} of {method.id}; "
+                "it can be accepted only with an approved 'accept' treatment",
+            )
+
+    def above_appetite(self) -> list[RiskOut]:
+        """Open risks whose current rating (residual, else inherent) exceeds their method's appetite."""
+        out = []
+        for risk in self.all():
+            rating = risk.residual_rating or risk.inherent_rating
+            if risk.status == "closed" or not risk.method_id or not rating:
+                continue
+            if not self.method(risk.method_id).within_appetite(rating):
+                out.append(risk)
+        return out
+
+
+TreatmentOption = Literal["mitigate", "avoid", "transfer", "accept"]
+
+
+class TreatmentFields(RecordFields):
+    """A treatment of one risk: option, controls, owner, due date; acceptance needs rationale and approver."""
+
+    risk_id: RecordId
+    option: TreatmentOption = "mitigate"
+    description: Text = None
+    rationale: Text = None
+    approver: Short = None
+    approved_on: dt.date | None = None
+    control_ids: list[ControlId] = []
+    owner: Short = None
+    due_date: dt.date | None = None
+
+
+class TreatmentOut(TreatmentFields, RecordOut):  # type: ignore[misc]  # pydantic plugin: two model bases
+    pass
+
+
+class TreatmentService(RecordService[TreatmentFields, TreatmentOut]):
+    model = Treatment
+    fields = TreatmentFields
+    out = TreatmentOut
+    initial_status = "planned"
+    transitions = closed(
+        ("planned", ("in_progress", "implemented", "cancelled")),
+        ("in_progress", ("implemented", "cancelled")),
+        ("implemented", ("verified", "in_progress")),
+        ("cancelled", ("planned",)),
+    )
+    required = {"in_progress": ("owner",), "implemented": ("owner",), "verified": ("owner",)}
+    references = {"risk_id": "RISK"}
+    search_fields = ("description", "rationale")
+    label_field = "risk_id"
+
+    def prepare(
+        self, record_id: str, before: TreatmentOut | None, fields: TreatmentFields, status: str
+    ) -> TreatmentFields:
+        if fields.approver and fields.approved_on is None:
+            return fields.model_copy(update={"approved_on": today()})
+        return fields
+
+    def check(
+        self, record_id: str, before: TreatmentOut | None, fields: TreatmentFields, status: str
+    ) -> None:
+        if fields.option == "accept":
+            require(bool(fields.rationale), f"{record_id}: accepting a risk needs a rationale")
+            require(
+                bool(fields.approver), f"{record_id}: accepting a risk needs an approver (risk acceptance)"
+            )
+        if fields.option == "mitigate" and status in ("implemented", "verified"):
+            require(
+                bool(fields.control_ids),
+                f"{record_id}: a mitigation needs the Annex A controls it implements",
+            )
+        if (
+            fields.approver
+            and (before is None or before.approver != fields.approver)
+            and not self.actor.is_manager
+        ):
+            raise PermissionDeniedError(f"{record_id}: only an admin or AIMS manager may record an approval")
