@@ -342,3 +342,42 @@ def test_every_model_passes_the_hints_and_prefilter(value: str) -> None:
 
     assert model_catalog().hints.search(value)
     assert prefilter_matches(DET, f'model = "{value}"')
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "expected"),
+    [
+        (
+            "rag.yaml",
+            "embedding_model: BAAI/bge-small-en-v1.5\n",
+            {(1, "baai/bge-small-en-v1.5", "huggingface")},
+        ),
+        ("train.yml", "base_model: Qwen/Qwen2.5-7B\n", {(1, "qwen2.5-7b", "qwen")}),
+        (
+            "train.yml",
+            "base_model: NousResearch/Hermes-3-Llama-3.1-8B\n",
+            {(1, "nousresearch/hermes-3-llama-3.1-8b", "huggingface")},
+        ),
+        (
+            "emb.py",
+            'emb = FastEmbedEmbeddings(model_name="BAAI/bge-small-en-v1.5")\n',
+            {(1, "baai/bge-small-en-v1.5", "huggingface")},
+        ),
+        (
+            "push.py",
+            'args = TrainingArguments(hub_model_id="acme/support-bot")\n',
+            {(1, "acme/support-bot", "huggingface")},
+        ),
+        ("cfg.json", '{"repo_id": "microsoft/phi-2"}', {(1, "microsoft/phi-2", "microsoft")}),
+        (
+            "cfg.json",
+            '{"repo_id": "microsoft/DialoGPT-medium"}',
+            {(1, "microsoft/dialogpt-medium", "microsoft")},
+        ),
+        ("migrations/0002.py", "migrations.AddField(model_name='author', name='x')\n", set()),
+        ("cfg.yaml", "model_name: models/finetuned\n", set()),
+        ("cfg.yaml", "content_type: application/json\n", set()),
+    ],
+)
+def test_hub_ids_under_model_keys(path: str, text: str, expected: set[tuple[int, str, str]]) -> None:
+    assert {(f.line, f.name, f.provider) for f in run(DET, path, text)} == expected

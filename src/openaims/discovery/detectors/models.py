@@ -171,6 +171,7 @@ class ModelCatalog:
     loaders: dict[str, Loader]
     loader_call: re.Pattern[str]
     keywords: frozenset[str]
+    config_keys: frozenset[str]
     not_models: frozenset[str]
     orgs: dict[str, str]
     local_dirs: frozenset[str]
@@ -241,6 +242,7 @@ def model_catalog() -> ModelCatalog:
         loaders=by_short,
         loader_call=loader_call,
         keywords=frozenset(str(k) for k in hf["keywords"]),
+        config_keys=frozenset(str(k) for k in hf.get("config_keys") or ()),
         not_models=frozenset(str(k) for k in hf["not_models"]),
         orgs={str(k).lower(): str(v) for k, v in hf["orgs"].items()},
         local_dirs=frozenset(str(d).lower() for d in hf.get("local_dirs") or ()),
@@ -395,10 +397,7 @@ def model_refs(text: str, *, config: bool, cat: ModelCatalog | None = None) -> l
         offset = m.start(2)
         if offset in taken:
             continue
-        value = m.group(2)
-        if cat.hints.search(value) is None:
-            continue
-        ref = _classify_at(text, value, m.start(), cat)
+        ref = _reference_at(text, m.group(2), m.start(), cat)
         if ref is not None:
             found.append((offset, ref))
             taken.add(offset)
@@ -410,14 +409,25 @@ def model_refs(text: str, *, config: bool, cat: ModelCatalog | None = None) -> l
             offset = m.start(1)
             if offset in taken:
                 continue
-            if cat.hints.search(m.group(1)) is None:
-                continue
-            ref = _classify_at(text, m.group(1), offset, cat)
+            ref = _reference_at(text, m.group(1), offset, cat)
             if ref is not None:
                 found.append((offset, ref))
                 taken.add(offset)
     found.sort(key=lambda t: t[0])
     return found
+
+
+def _reference_at(text: str, value: str, offset: int, cat: ModelCatalog) -> ModelRef | None:
+    """The model a string literal or config value at ``offset`` names."""
+    ref = _classify_at(text, value, offset, cat) if cat.hints.search(value) else None
+    if ref is None and value.count("/") == 1 and ":" not in value and _is_hub_id(value, cat):
+        key = _key_before(text, offset)
+        if key is not None and key.rsplit(".", 1)[-1] in cat.config_keys:
+            org = value.split("/", 1)[0].lower()
+            ref = ModelRef(
+                value.lower(), value, cat.orgs.get(org, "huggingface"), None, None, "huggingface", None
+            )
+    return ref
 
 
 def _classify_at(text: str, value: str, offset: int, cat: ModelCatalog) -> ModelRef | None:
