@@ -73,6 +73,22 @@ SHOULD_FLAG: list[Row] = [
         {("cohere", 3, "cohere", "pypi:cohere")},
     ),
     (PY, "stubs.pyi", "from openai import OpenAI\n", {("openai", 1, "openai", "pypi:openai")}),
+    (
+        PY,
+        "a.py",
+        "from google.cloud import aiplatform, storage\n",
+        {("google.cloud.aiplatform", 1, "google.cloud.aiplatform", "pypi:google-cloud-aiplatform")},
+    ),
+    (PY, "a.py", "from google.cloud import storage\n", set()),
+    (
+        PY,
+        "a.py",
+        "import sklearn.linear_model, xgboost as xgb\n",
+        {
+            ("sklearn", 1, "sklearn.linear_model", "pypi:scikit-learn"),
+            ("xgboost", 1, "xgboost", "pypi:xgboost"),
+        },
+    ),
     # Python 2 does not parse: the line-based fallback still finds the import
     (PY, "py2.py", 'print "hello"\nimport openai\n', {("openai", 2, "openai", "pypi:openai")}),
     # first line wins, one finding per module
