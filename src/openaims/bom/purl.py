@@ -1,0 +1,71 @@
+"""Package URLs (purl) for the packages and models a scan finds.
+
+Names arrive in the scanner's canonical form (PEP 503 for PyPI,
+``group:artifact`` for Maven, the module path for Go, the npm name with its
+scope); this module splits them into purl namespace and name as the purl
+specification asks for each type, and lets packageurl-python do the encoding.
+"""
+
+from __future__ import annotations
+
+import re
+
+from packageurl import PackageURL
+
+#: Ecosystems (purl types) the scanner reports.
+ECOSYSTEMS = frozenset({"pypi", "npm", "golang", "maven", "cargo", "nuget", "gem"})
+
+_PEP503 = re.compile(r"[-_.]+")
+
+
+def package_purl(ecosystem: str, name: str, version: str | None = None) -> PackageURL | None:
+    """The purl of a package, or ``None`` for an ecosystem purl does not cover
+    or a name that cannot be split as the type requires."""
+    name = name.strip()
+    if not name:
+        return None
+    namespace: str | None = None
+    if ecosystem == "pypi":
+        name = _PEP503.sub("-", name).lower()
+    elif ecosystem == "npm":
+        if name.startswith("@"):
+            if "/" not in name:
+                return None
+            namespace, name = name.split("/", 1)
+    elif ecosystem == "maven":
+        if ":" not in name:
+            return None
+        namespace, name = name.split(":", 1)
+        name = name.split(":", 1)[0]
+    elif ecosystem == "golang":
+        if "/" in name:
+            namespace, name = name.rsplit("/", 1)
+    elif ecosystem in ("cargo", "gem", "nuget"):
+        pass
+    else:
+        return None
+    if not name or namespace == "":
+        return None
+    return PackageURL(type=ecosystem, namespace=namespace, name=name, version=version or None)
+
+
+def huggingface_purl(repo_id: str, revision: str | None = None) -> PackageURL | None:
+    """The purl of a Hugging Face Hub model (``pkg:huggingface/org/name``)."""
+    repo_id = repo_id.strip().strip("/")
+    if not repo_id:
+        return None
+    namespace, _, name = repo_id.rpartition("/")
+    return PackageURL(type="huggingface", namespace=namespace or None, name=name, version=revision)
+
+
+def github_action_purl(uses: str) -> PackageURL | None:
+    """The purl of a GitHub Action reference ``owner/repo[/path]@ref``."""
+    ref: str | None = None
+    target = uses.strip()
+    if "@" in target:
+        target, ref = target.rsplit("@", 1)
+    parts = [p for p in target.split("/") if p]
+    if len(parts) < 2:
+        return None
+    subpath = "/".join(parts[2:]) or None
+    return PackageURL(type="github", namespace=parts[0], name=parts[1], version=ref or None, subpath=subpath)
