@@ -78,6 +78,8 @@ class ImportCatalog:
         self.language = language
         self.sep = _SEPARATORS[language]
         self.entries = entries
+        #: First segments of every catalogued module.
+        self.top_level = frozenset(key.split(self.sep, 1)[0] for key in entries)
 
     def match(self, module: str) -> ImportEntry | None:
         """The most specific entry covering ``module``, if any."""
@@ -252,31 +254,75 @@ def python_imports(source: str) -> list[tuple[str, list[str], int]]:
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return _python_imports_fallback(source)
     out: list[tuple[str, list[str], int]] = []
-    for node in ast.walk(tree):
+    for node in _statements(tree):
         if isinstance(node, ast.Import):
             out.extend((alias.name, [], node.lineno) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level == 0 and node.module:
-                out.append((node.module, [a.name for a in node.names if a.name != "*"], node.lineno))
-        elif isinstance(node, ast.Call) and node.args:
-            func = node.func
-            fname = (
-                func.id
-                if isinstance(func, ast.Name)
-                else func.attr
-                if isinstance(func, ast.Attribute)
-                else ""
-            )
-            arg = node.args[0]
-            if (
-                fname in ("__import__", "import_module")
-                and isinstance(arg, ast.Constant)
-                and isinstance(arg.value, str)
-                and _PY_DOTTED.fullmatch(arg.value)
-            ):
-                out.append((arg.value, [], node.lineno))
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            out.append((node.module, [a.name for a in node.names if a.name != "*"], node.lineno))
+    if "__import__" in source or "import_module" in source:
+        out.extend(_dynamic_imports(tree))
     out.sort(key=lambda t: t[2])
     return out
+
+
+_NESTED_STATEMENTS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _statements(tree: ast.Module) -> Iterator[ast.AST]:
+    """Every statement of a module, nested ones included (imports are
+    statements, so expressions need not be visited)."""
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in _NESTED_STATEMENTS:
+            nested = getattr(node, name, None)
+            if isinstance(nested, list):
+                stack.extend(nested)
+
+
+def _dynamic_imports(tree: ast.Module) -> Iterator[tuple[str, list[str], int]]:
+    """``__import__("x")`` and ``importlib.import_module("x")`` with a literal."""
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and node.args):
+            continue
+        func = node.func
+        fname = (
+            func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        )
+        arg = node.args[0]
+        if (
+            fname in ("__import__", "import_module")
+            and isinstance(arg, ast.Constant)
+            and isinstance(arg.value, str)
+            and _PY_DOTTED.fullmatch(arg.value)
+        ):
+            yield (arg.value, [], node.lineno)
+
+
+_PY_PRECHECK = re.compile(
+    r"(?:^|[:;])[ \t]*(?:from[ \t]+([A-Za-z_]\w*)|import[ \t]+([A-Za-z_][^#;\n]*))", re.M
+)
+
+
+def may_import_any(source: str, top_level: frozenset[str]) -> bool:
+    """Cheap test: could ``source`` import one of the ``top_level`` packages?
+
+    A superset of what :func:`python_imports` finds (it also looks inside
+    strings), so a file that fails it need not be parsed.
+    """
+    if "__import__" in source or "import_module" in source:
+        return True
+    for m in _PY_PRECHECK.finditer(source):
+        if m.group(1):
+            if m.group(1) in top_level:
+                return True
+            continue
+        for part in m.group(2).split(","):
+            words = part.split()
+            if words and words[0].split(".", 1)[0] in top_level:
+                return True
+    return False
 
 
 def _python_imports_fallback(source: str) -> list[tuple[str, list[str], int]]:
@@ -300,6 +346,8 @@ def _python_imports_fallback(source: str) -> list[tuple[str, list[str], int]]:
 
 
 def _python_matches(cat: ImportCatalog, source: str, line_of: Callable[[int], int]) -> Iterator[ImportMatch]:
+    if not may_import_any(source, cat.top_level):
+        return
     for module, names, line in python_imports(source):
         base = cat.match(module)
         best: tuple[ImportEntry, str] | None = (base, module) if base else None
