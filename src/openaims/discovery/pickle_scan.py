@@ -21,6 +21,7 @@ from __future__ import annotations
 import enum
 import io
 import pickletools
+import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -206,6 +207,79 @@ class _Global:
 
 _OTHER = object()
 
+#: Bounds on the literal values the machine keeps (tuples, dicts).
+_MAX_TUPLE = 16
+_MAX_DICT = 64
+
+#: joblib writes each NumPy array's raw bytes (or a nested pickle, for object
+#: arrays) into the stream right after the BUILD of one of these.
+_JOBLIB_WRAPPERS = frozenset(
+    {"joblib.numpy_pickle.NumpyArrayWrapper", "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper"}
+)
+_DTYPE_CALLABLES = frozenset({"numpy.dtype", "numpy.core.multiarray.dtype", "numpy._core.multiarray.dtype"})
+_DTYPE_STR = re.compile(r"^[<>|=]?([a-zA-Z?])(\d*)")
+
+
+class _Obj:
+    """The result of calling a global (REDUCE, NEWOBJ), with its BUILD state."""
+
+    __slots__ = ("args", "name", "state")
+
+    def __init__(self, name: str, args: Any) -> None:
+        self.name = name
+        self.args = args
+        self.state: Any = None
+
+
+class _Dict:
+    """A dict literal (string keys only) built by EMPTY_DICT and SETITEM(S)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self) -> None:
+        self.items: dict[str, Any] = {}
+
+    def set(self, key: Any, value: Any) -> None:
+        if isinstance(key, _Str) and len(self.items) < _MAX_DICT:
+            self.items[key.value] = value
+
+
+def _itemsize(dtype: Any) -> int | None:
+    """Bytes per element of a pickled ``numpy.dtype`` (None: unknown or object)."""
+    if not isinstance(dtype, _Obj) or dtype.name not in _DTYPE_CALLABLES:
+        return None
+    args = dtype.args
+    code = args[0].value if isinstance(args, tuple) and args and isinstance(args[0], _Str) else None
+    if code is None:
+        return None
+    state = dtype.state
+    if isinstance(state, tuple) and len(state) > 5 and isinstance(state[5], int) and state[5] > 0:
+        return state[5]
+    match = _DTYPE_STR.match(code)
+    if match is None:
+        return None
+    kind, digits = match.group(1), match.group(2)
+    if kind == "O":
+        return None
+    if kind == "?":
+        return 1
+    if kind in "MmbiufcSaV" and digits:
+        return int(digits)
+    if kind == "U" and digits:
+        return 4 * int(digits)
+    return None
+
+
+def _is_object_dtype(dtype: Any) -> bool:
+    return (
+        isinstance(dtype, _Obj)
+        and isinstance(dtype.args, tuple)
+        and bool(dtype.args)
+        and isinstance(dtype.args[0], _Str)
+        and dtype.args[0].value.lstrip("<>|=").startswith("O")
+    )
+
+
 _ERRORS = (ValueError, EOFError, struct.error, OverflowError, IndexError, KeyError, UnicodeError)
 
 
@@ -217,6 +291,9 @@ class _Machine:
         self.called: dict[str, None] = {}
         self.opcodes = 0
         self.protocol = 0
+        self.reader: _Reader | None = None
+        self.detail: str | None = None
+        self.depth = 0
 
     def _reference(self, name: str) -> _Global:
         self.globals.setdefault(name, None)
@@ -228,6 +305,7 @@ class _Machine:
 
     def run(self, reader: _Reader) -> str | None:
         """Analyse one pickle; None when it ended at STOP, else the reason."""
+        self.reader = reader
         stack: list[Any] = []
         memo: dict[int, Any] = {}
         ops: Iterator[tuple[pickletools.OpcodeInfo, Any, int | None]]
@@ -238,7 +316,8 @@ class _Machine:
                 if self.opcodes > self.max_opcodes:
                     return f"stopped after {self.max_opcodes} opcodes"
                 if not self._step(op, arg, stack, memo):
-                    return f"malformed pickle at opcode {op.name}"
+                    detail, self.detail = self.detail, None
+                    return detail or f"malformed pickle at opcode {op.name}"
                 if op.name == "STOP":
                     return None
         except _ERRORS as exc:
@@ -281,6 +360,57 @@ class _Machine:
         if name in {"STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "SHORT_BINUNICODE", "BINUNICODE"}:
             stack.append(_Str(arg) if isinstance(arg, str) and not isinstance(arg, _Skipped) else _OTHER)
             return True
+        if name in {"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4"}:
+            stack.append(arg if isinstance(arg, int) and abs(arg) < 1 << 63 else _OTHER)
+            return True
+        if name in {"NONE", "NEWTRUE", "NEWFALSE"}:
+            stack.append({"NONE": None, "NEWTRUE": True, "NEWFALSE": False}[name])
+            return True
+        if name == "EMPTY_TUPLE":
+            stack.append(())
+            return True
+        if name in {"TUPLE1", "TUPLE2", "TUPLE3"}:
+            count = int(name[-1])
+            if len(stack) < count or any(v is _MARK for v in stack[-count:]):
+                return False
+            values = tuple(stack[-count:])
+            del stack[-count:]
+            stack.append(values)
+            return True
+        if name == "TUPLE":
+            items_list = self._pop_to_mark(stack)
+            if items_list is None:
+                return False
+            stack.append(tuple(items_list) if len(items_list) <= _MAX_TUPLE else _OTHER)
+            return True
+        if name == "EMPTY_DICT":
+            stack.append(_Dict())
+            return True
+        if name == "SETITEM":
+            if len(stack) < 3 or _MARK in (stack[-1], stack[-2], stack[-3]):
+                return False
+            value, key = stack.pop(), stack.pop()
+            if isinstance(stack[-1], _Dict):
+                stack[-1].set(key, value)
+            return True
+        if name == "SETITEMS":
+            pairs = self._pop_to_mark(stack)
+            if pairs is None or not stack or stack[-1] is _MARK:
+                return False
+            if isinstance(stack[-1], _Dict):
+                for i in range(0, len(pairs) - 1, 2):
+                    stack[-1].set(pairs[i], pairs[i + 1])
+            return True
+        if name == "BUILD":
+            if len(stack) < 2 or stack[-1] is _MARK or stack[-2] is _MARK:
+                return False
+            state = stack.pop()
+            target = stack[-1]
+            if isinstance(target, _Obj):
+                target.state = state
+                if target.name in _JOBLIB_WRAPPERS:
+                    return self._joblib_array(state)
+            return True
         if name in {"PUT", "BINPUT", "LONG_BINPUT"}:
             if not stack or stack[-1] is _MARK:
                 return False
@@ -305,11 +435,12 @@ class _Machine:
             stack.append(self._reference(f"<extension>.{int(arg)}"))
             return True
         if name in {"REDUCE", "NEWOBJ"}:
-            if len(stack) < 2:
+            if len(stack) < 2 or stack[-1] is _MARK or stack[-2] is _MARK:
                 return False
-            stack.pop()
-            self._call(stack.pop())
-            stack.append(_OTHER)
+            args = stack.pop()
+            target = stack.pop()
+            self._call(target)
+            stack.append(_Obj(target.name, args) if isinstance(target, _Global) else _OTHER)
             return True
         if name == "NEWOBJ_EX":
             if len(stack) < 3:
@@ -327,6 +458,47 @@ class _Machine:
             stack.append(_OTHER)
             return True
         return self._generic(op, stack)
+
+    def _joblib_array(self, state: Any) -> bool:
+        """Step over the array data joblib wrote after a NumpyArrayWrapper."""
+        reader = self.reader
+        if reader is None or not isinstance(state, _Dict):
+            self.detail = "joblib array wrapper without a readable state"
+            return False
+        dtype = state.items.get("dtype")
+        if _is_object_dtype(dtype):
+            if self.depth >= 4:
+                self.detail = "joblib arrays nested too deeply"
+                return False
+            self.depth += 1
+            stack_reader = self.reader
+            reason = self.run(reader)  # object arrays are a pickle of their own
+            self.reader = stack_reader
+            self.depth -= 1
+            if reason is not None:
+                self.detail = f"joblib object array: {reason}"
+                return False
+            return True
+        shape = state.items.get("shape")
+        itemsize = _itemsize(dtype)
+        if not isinstance(shape, tuple) or not all(isinstance(d, int) and d >= 0 for d in shape):
+            self.detail = "joblib array of unknown shape"
+            return False
+        if itemsize is None:
+            self.detail = "joblib array of unknown element size"
+            return False
+        if isinstance(state.items.get("numpy_array_alignment_bytes"), int):
+            pad = reader.read(1)
+            if len(pad) != 1 or len(reader.read(pad[0])) != pad[0]:
+                self.detail = "truncated joblib array padding"
+                return False
+        size = itemsize
+        for dim in shape:
+            size *= dim
+        if len(reader.read(size)) != size:
+            self.detail = "truncated joblib array data"
+            return False
+        return True
 
     def _generic(self, op: pickletools.OpcodeInfo, stack: list[Any]) -> bool:
         before = op.stack_before

@@ -142,3 +142,48 @@ def keras_zip(layers: list[dict[str, object]]) -> bytes:
 
 def lfs_pointer(oid: str = "ab" * 32, size: int = 123456789) -> str:
     return f"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {size}\n"
+
+
+def _dtype(code: str) -> bytes:
+    return (
+        op_global("numpy", "dtype")
+        + op_str(code)
+        + b"\x89\x88\x87R"  # (code, False, True) REDUCE
+        + b"(K\x03"
+        + op_str("<")
+        + b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb"  # state, BUILD
+    )
+
+
+def joblib_like(
+    shape: tuple[int, ...],
+    dtype: str,
+    payload: bytes,
+    *,
+    after: bytes = b"",
+    alignment: bool = True,
+) -> bytes:
+    """A joblib.dump stream: a dict whose array is a NumpyArrayWrapper followed
+    by the array's raw bytes (or, for object arrays, a nested pickle), then
+    ``after`` (more dict entries) and STOP."""
+    dims = b"".join(b"K" + bytes([d]) for d in shape)
+    tuple_op = {0: b")", 1: b"\x85", 2: b"\x86", 3: b"\x87"}[len(shape)]
+    state = (
+        b"}("
+        + op_str("subclass")
+        + op_global("numpy", "ndarray")
+        + op_str("shape")
+        + dims
+        + tuple_op
+        + op_str("order")
+        + op_str("C")
+        + op_str("dtype")
+        + _dtype(dtype)
+        + op_str("allow_mmap")
+        + b"\x88"
+        + (op_str("numpy_array_alignment_bytes") + b"K\x10" if alignment else b"")
+        + b"u"
+    )
+    wrapper = op_global("joblib.numpy_pickle", "NumpyArrayWrapper") + b")\x81" + state + b"b"
+    padding = b"\x03\xff\xff\xff" if alignment and not dtype.startswith("O") else b""
+    return b"\x80\x04}(" + op_str("w") + wrapper + padding + payload + after + b"u."

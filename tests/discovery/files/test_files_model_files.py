@@ -316,3 +316,85 @@ def test_zip_members_are_read_through_zipfile() -> None:
     (finding,) = run(DETECTOR, "net.pt", buf.getvalue())
     assert finding.details["analysed"] == ["net/data.pkl", "net/constants.pkl"]
     assert finding.details["dangerous_globals"] == ["builtins.exec"]
+
+
+# --------------------------------------------------------------------------- joblib and compression
+
+
+def _evil_entry(module: str = "os", name: str = "system") -> bytes:
+    return mk.op_str("evil") + mk.op_global(module, name) + mk.op_str("id") + b"\x85R"
+
+
+@pytest.mark.parametrize(
+    ("data", "unsafe", "dangerous"),
+    [
+        # raw array bytes that are not valid opcodes are stepped over
+        (mk.joblib_like((3,), "f8", b"\x0c" * 24), False, []),
+        (mk.joblib_like((2, 3), "i4", b"\x10" * 24, alignment=False), False, []),
+        (mk.joblib_like((3,), "f8", b"\x0c" * 24, after=_evil_entry()), True, ["os.system"]),
+        (
+            mk.joblib_like((2,), "U3", b"\x01" * 24, after=_evil_entry("subprocess", "run")),
+            True,
+            ["subprocess.run"],
+        ),
+        # an object array is a nested pickle, analysed too
+        (mk.joblib_like((1,), "O8", mk.evil_pickle("builtins", "exec", protocol=5)), True, ["builtins.exec"]),
+        (
+            mk.joblib_like((1,), "O8", pickle.dumps([None], protocol=5), after=_evil_entry("nt", "system")),
+            True,
+            ["nt.system"],
+        ),
+    ],
+)
+def test_joblib_streams(data: bytes, unsafe: bool, dangerous: list[str]) -> None:
+    (finding,) = run(DETECTOR, "model.joblib", data)
+    assert finding.format == "pickle"
+    assert finding.unsafe is unsafe
+    assert finding.details["dangerous_globals"] == dangerous
+    assert "analysis_errors" not in finding.details
+
+
+def test_truncated_joblib_array_is_not_declared_safe() -> None:
+    (finding,) = run(DETECTOR, "model.joblib", mk.joblib_like((100,), "f8", b"\x00" * 10))
+    assert finding.unsafe is None
+    assert finding.details["analysis_errors"] == ["truncated joblib array data"]
+
+
+@pytest.mark.parametrize("method", ["gzip", "bz2", "xz", "lzma", "zlib"])
+def test_compressed_pickles_are_analysed(method: str) -> None:
+    import bz2
+    import gzip
+    import lzma
+    import zlib
+
+    raw = mk.joblib_like((3,), "f8", b"\x0c" * 24, after=_evil_entry())
+    packed = {
+        "gzip": gzip.compress,
+        "bz2": bz2.compress,
+        "xz": lambda b: lzma.compress(b, format=lzma.FORMAT_XZ),
+        "lzma": lambda b: lzma.compress(b, format=lzma.FORMAT_ALONE),
+        "zlib": zlib.compress,
+    }[method](raw)
+    (finding,) = run(DETECTOR, "model.joblib", packed)
+    assert (finding.format, finding.unsafe, finding.details["compression"]) == ("pickle", True, method)
+    assert finding.details["dangerous_globals"] == ["os.system"]
+    assert finding.details["sha256"] == hashlib.sha256(packed).hexdigest()
+
+
+def test_compressed_non_pickle_is_not_reported() -> None:
+    import gzip
+
+    assert run(DETECTOR, "notes.pkl", gzip.compress(b"just text, not a pickle")) == []
+
+
+def test_decompression_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    import zlib
+
+    from openaims.discovery.detectors import model_files
+
+    monkeypatch.setattr(model_files, "MAX_DECOMPRESSED", 1 << 16)
+    # a BINBYTES8 of 4 MiB of zeros (compresses to a few KB) followed by os.system
+    body = b"\x80\x04\x8e" + struct.pack("<Q", 4 << 20) + b"\x00" * (4 << 20) + b"0" + mk.evil_pickle()[2:]
+    (finding,) = run(DETECTOR, "bomb.pkl", zlib.compress(body, 9))
+    assert finding.unsafe is None
+    assert finding.details["analysis_errors"]

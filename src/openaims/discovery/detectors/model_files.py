@@ -18,7 +18,10 @@ the format holds no pickle or the analysis could not finish.
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import hashlib
+import io
 import json
 import lzma
 import struct
@@ -28,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import PurePosixPath
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from openaims.discovery import catalog
 from openaims.discovery import model_formats as fmt
@@ -58,6 +61,9 @@ _READ_ERRORS = (
     struct.error,
     KeyError,
 )
+
+#: Most bytes decompressed from a compressed pickle (joblib ``compress=``).
+MAX_DECOMPRESSED = 1 << 30
 
 #: First bytes of a protocol 0/1 pickle, for files with a pickle extension.
 _OLD_PICKLE_STARTS = frozenset(b"(}]cNKJI")
@@ -193,6 +199,8 @@ class ModelFileDetector(Detector):
                 return self._npy(stream, file.name)
         if fmt.is_tflite(head):
             return _Result("tflite")
+        if expected == "pickle" and _compression(head) is not None:
+            return self._compressed_pickle(file, head)
         if looks_like_pickle(head) or (
             expected in {"pickle", "pytorch"} and head[:1] and head[0] in _OLD_PICKLE_STARTS
         ):
@@ -213,6 +221,14 @@ class ModelFileDetector(Detector):
         if protobuf_model and head[:1] == b"\x08" and expected is not None:
             return _Result(expected)
         return None
+
+    def _compressed_pickle(self, file: FileView, head: bytes) -> _Result | None:
+        method = _compression(head)
+        with file.open_binary() as raw, _decompressor(method, raw) as stream:
+            report = scan_pickle(cast("IO[bytes]", _Capped(stream, MAX_DECOMPRESSED)))
+        if not report.valid and not report.globals and report.protocol < 2:
+            return None
+        return _Result("pickle", {"protocol": report.protocol, "compression": method}, [("", report)])
 
     def _zip(self, file: FileView, ext: str) -> _Result | None:
         with file.open_binary() as stream:
@@ -296,6 +312,74 @@ class ModelFileDetector(Detector):
         except OSError:
             return None
         return digest.hexdigest()
+
+
+def _compression(head: bytes) -> str | None:
+    """The compression of a joblib/pickle file, from its first bytes."""
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"BZh"):
+        return "bz2"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if head.startswith(b"]\x00\x00"):
+        return "lzma"
+    if len(head) >= 2 and head[0] == 0x78 and (head[0] * 256 + head[1]) % 31 == 0:
+        return "zlib"
+    return None
+
+
+def _decompressor(method: str | None, raw: IO[bytes]) -> IO[bytes]:
+    if method == "gzip":
+        return cast("IO[bytes]", gzip.GzipFile(fileobj=raw))
+    if method == "bz2":
+        return bz2.BZ2File(raw)
+    if method in {"xz", "lzma"}:
+        return lzma.LZMAFile(raw, format=lzma.FORMAT_XZ if method == "xz" else lzma.FORMAT_ALONE)
+    return cast("IO[bytes]", _ZlibStream(raw))
+
+
+class _ZlibStream(io.RawIOBase):
+    """Streaming zlib decompression with bounded output per read."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self._decompressor = zlib.decompressobj()
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        size = _CHUNK if size is None or size < 0 else size
+        out = bytearray()
+        while len(out) < size:
+            if self._decompressor.unconsumed_tail:
+                source = self._decompressor.unconsumed_tail
+            else:
+                if self._decompressor.eof:
+                    break
+                source = self._raw.read(1 << 16)
+                if not source:
+                    break
+            out += self._decompressor.decompress(source, size - len(out))
+        return bytes(out)
+
+
+class _Capped(io.RawIOBase):
+    """At most ``limit`` bytes of a stream (a decompression bomb ends there)."""
+
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
+        self._stream = stream
+        self._left = limit
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        size = self._left if size is None or size < 0 else min(size, self._left)
+        data = self._stream.read(size)
+        self._left -= len(data)
+        return data
 
 
 def _synthetic(dangerous: tuple[str, ...]) -> PickleReport:
