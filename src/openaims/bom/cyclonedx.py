@@ -440,11 +440,18 @@ def _build_bom(
 # ---------------------------------------------------------------------------- model cards
 
 
+def _occurrence_key(item: dict[str, Any]) -> tuple[str, int]:
+    return (str(item.get("location", "")), int(item.get("line", 0)))
+
+
 def _inject_json(text: str, cards: dict[str, dict[str, Any]]) -> str:
-    if not cards:
-        return text
+    """Insert the model cards; put evidence occurrences in (path, line) order
+    (the library keeps them in an order of its own)."""
     doc = json.loads(text)
     for component in doc.get("components", []):
+        occurrences = component.get("evidence", {}).get("occurrences")
+        if occurrences:
+            occurrences.sort(key=_occurrence_key)
         card = cards.get(component.get("bom-ref", ""))
         if card:
             component["modelCard"] = card
@@ -476,14 +483,20 @@ def _xml_card(ns: str, card: dict[str, Any]) -> Any:
     return root
 
 
+def _xml_occurrence_key(ns: str, occurrence: Any) -> tuple[str, int]:
+    location = occurrence.findtext(f"{{{ns}}}location") or ""
+    line = occurrence.findtext(f"{{{ns}}}line")
+    return (location, int(line) if line and line.isdigit() else 0)
+
+
 def _inject_xml(text: str, cards: dict[str, dict[str, Any]]) -> str:
-    """Insert model cards into the rendered document (our own output, parsed
-    without entity resolution or network access)."""
-    if not cards:
-        return text
+    """Insert model cards and order evidence occurrences in the rendered
+    document (our own output, parsed without entities or network access)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True)
     doc = etree.fromstring(text.encode("utf-8"), parser)
     ns = etree.QName(doc).namespace or ""
+    for holder in doc.iter(f"{{{ns}}}occurrences"):
+        holder[:] = sorted(holder, key=lambda o: _xml_occurrence_key(ns, o))
     for component in doc.iter(f"{{{ns}}}component"):
         card = cards.get(component.get("bom-ref") or "")
         if not card:
