@@ -61,6 +61,11 @@ CLASSIFY: list[tuple[str, tuple[str, str, str | None] | None]] = [
     ("qwen2.5-72b-instruct", ("qwen2.5-72b-instruct", "qwen", None)),
     ("qwen-max", ("qwen-max", "qwen", None)),
     ("phi-3-mini-4k-instruct", ("phi-3-mini-4k-instruct", "microsoft", None)),
+    ("kimi-k2-instruct", ("kimi-k2-instruct", "other", None)),
+    ("moonshotai/kimi-k2", ("kimi-k2", "other", "moonshotai")),
+    ("glm-4.5", ("glm-4.5", "other", None)),
+    ("nomic-embed-text", ("nomic-embed-text", "other", None)),
+    ("ollama/mxbai-embed-large", ("mxbai-embed-large", "other", "ollama")),
     # Bedrock ids (region prefix and ARN removed)
     (
         "anthropic.claude-3-5-sonnet-20240620-v1:0",
