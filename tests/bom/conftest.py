@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests.bom.sample import sample_findings
 
 from openaims.discovery.interface import Finding
-from tests.bom.sample import sample_findings
 
 
 @pytest.fixture

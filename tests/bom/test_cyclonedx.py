@@ -10,11 +10,6 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from cyclonedx.validation.xml import XmlValidator
 from defusedxml import ElementTree
-
-from openaims.bom.cyclonedx import render_cyclonedx
-from openaims.bom.interface import BomError
-from openaims.discovery.interface import Finding, FindingKind
-
 from tests.bom.sample import (
     FINGERPRINT,
     GITHUB_TOKEN_VALUE,
@@ -25,6 +20,10 @@ from tests.bom.sample import (
     check_golden,
     sample_findings,
 )
+
+from openaims.bom.cyclonedx import render_cyclonedx
+from openaims.bom.interface import BomError
+from openaims.discovery.interface import Finding, FindingKind
 
 VERSIONS = {"1.6": SchemaVersion.V1_6, "1.7": SchemaVersion.V1_7}
 CDX = "{http://cyclonedx.org/schema/bom/%s}"
@@ -98,7 +97,8 @@ def test_library_components_carry_purls_and_provider(findings: list[Finding]) ->
         "pkg:gem/ruby-openai",
     }
     openai = components(doc)["pkg:pypi/openai@1.54.3"]
-    assert openai["name"] == "openai" and openai["version"] == "1.54.3"
+    assert openai["name"] == "openai"
+    assert openai["version"] == "1.54.3"
     assert ("openaims:provider", "openai") in props(openai)
     assert ("openaims:category", "llm-api") in props(openai)
     assert ("openaims:version-constraint", ">=1.40,<2") in props(openai)
@@ -191,7 +191,8 @@ def test_providers_are_services_with_endpoints_and_data_flow(findings: list[Find
     }
     openai = services["service:openai"]
     assert openai["endpoints"] == ["https://api.openai.com/v1"]
-    assert openai["authenticated"] is True and openai["x-trust-boundary"] is True
+    assert openai["authenticated"] is True
+    assert openai["x-trust-boundary"] is True
     assert openai["data"] == [{"flow": "bi-directional", "classification": "prompts and model outputs"}]
     # a templated endpoint is not a URL: it is kept as a property
     azure = services["service:azure-openai"]
@@ -203,7 +204,7 @@ def test_providers_are_services_with_endpoints_and_data_flow(findings: list[Find
     # used only through the OpenRouter gateway
     assert deps["model:anthropic/claude-sonnet-4-5"] == {"service:openrouter"}
     assert "service:anthropic" in deps["pkg:pypi/anthropic"]
-    assert set(components(doc)) | {s for s in services} == deps["root"] | {
+    assert set(components(doc)) | set(services) == deps["root"] | {
         "pkg:npm/%40modelcontextprotocol/server-github"
     }
 
