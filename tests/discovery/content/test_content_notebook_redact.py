@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 import pytest
+from content_testkit import OPTIONS
 
+from openaims.discovery.interface import FileView
 from openaims.discovery.notebook import CodeCell, code_cells
 from openaims.discovery.redact import fingerprint, redact
 
@@ -145,3 +148,11 @@ def test_fingerprint_is_salted_hmac_sha256() -> None:
     import hashlib
 
     assert fp != "sha256:" + hashlib.sha256(b"saltvalue").hexdigest()
+
+
+def test_file_double_bounds_text_like_the_engine(memory_file: Callable[[str, str | bytes], FileView]) -> None:
+    big = "x" * (OPTIONS.max_text_bytes + 10)
+    f = memory_file("dir/a.py", big)
+    assert (f.path, f.name, f.size) == ("dir/a.py", "a.py", len(big))
+    assert len(f.text()) == OPTIONS.max_text_bytes
+    assert f.head(3) == b"xxx"
