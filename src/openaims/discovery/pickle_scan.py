@@ -544,12 +544,20 @@ def scan_pickle(
                 break  # bytes after the last pickle that are not a pickle (raw tensor data)
         else:
             led_by_proto = True
+        seen_globals, seen_called = dict(machine.globals), dict(machine.called)
         reason = machine.run(reader)
         if reason is None:
             pickles += 1
             continue
         if pickles and not led_by_proto:
-            break  # trailing data that merely started like an opcode
+            # trailing data that merely started like an opcode: forget what it
+            # seemed to reference, unless that is dangerous (a loader reading on
+            # would run it before failing)
+            machine.globals = seen_globals | {
+                g: None for g in machine.globals if classify(g) is Verdict.DANGEROUS
+            }
+            machine.called = seen_called | {g: None for g in machine.called if g in machine.globals}
+            break
         error = reason
         break
     dangerous = tuple(g for g in machine.globals if classify(g) is Verdict.DANGEROUS)

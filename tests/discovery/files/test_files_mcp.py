@@ -241,35 +241,45 @@ OPENCODE = """{
                 ("remote", "http", None, "https://mcp.example.com/mcp", "opencode", 5),
             },
         ),
-        ("claude_desktop_config.json", CLAUDE, None),
-        (".kiro/settings/mcp.json", CLAUDE, None),
-        (".codeium/windsurf/mcp_config.json", CLAUDE, None),
-        ("cline_mcp_settings.json", CLAUDE, None),
-        (".continue/mcpServers/db.yaml", CONTINUE_YAML, None),
     ],
 )
-def test_every_client_format(path: str, text: str, expected: set[tuple[object, ...]] | None) -> None:
-    servers = parse_mcp_config(text, path)
-    if expected is None:  # same content as another client: names and lines, client from the path
-        assert servers is not None
-        assert [(s.name, s.line) for s in servers] == [
-            (s.name, s.line)
-            for s in parse_mcp_config(text, ".mcp.json" if text.startswith("{") else ".continue/config.yaml")
-            or []
-        ]
-        assert {s.client for s in servers} == {
-            "claude-desktop"
-            if "desktop" in path
-            else "kiro"
-            if "kiro" in path
-            else "windsurf"
-            if "windsurf" in path
-            else "cline"
-            if "cline" in path
-            else "continue"
-        }
-        return
-    assert _summary(servers) == expected
+def test_every_client_format(path: str, text: str, expected: set[tuple[object, ...]]) -> None:
+    assert _summary(parse_mcp_config(text, path)) == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "client"),
+    [
+        ("claude_desktop_config.json", "claude-desktop"),
+        (".kiro/settings/mcp.json", "kiro"),
+        (".codeium/windsurf/mcp_config.json", "windsurf"),
+        ("mcp_config.json", "windsurf"),
+        ("cline_mcp_settings.json", "cline"),
+        (".roo/mcp.json", "roo-code"),
+        (".amazonq/mcp.json", "amazon-q"),
+        (".claude/settings.local.json", "claude-code"),
+        ("apps/api/.mcp.json", "claude-code"),
+    ],
+)
+def test_mcp_servers_clients_by_location(path: str, client: str) -> None:
+    servers = parse_mcp_config(CLAUDE, path) or []
+    assert [(s.name, s.line, s.client) for s in servers] == [("github", 3, client), ("docs", 8, client)]
+
+
+def test_continue_block_files_and_vscode_settings() -> None:
+    block = parse_mcp_config(CONTINUE_YAML, ".continue/mcpServers/db.yaml") or []
+    assert [(s.name, s.client, s.line) for s in block] == [
+        ("SQLite MCP", "continue", 5),
+        ("Remote", "continue", 11),
+    ]
+    settings_text = '{\n  "editor.tabSize": 2,\n  "mcp": {\n    "servers": {\n      "fetch": {"command": "uvx", "args": ["mcp-server-fetch"]}\n    }\n  }\n}\n'
+    (server,) = parse_mcp_config(settings_text, ".vscode/settings.json") or []
+    assert (server.name, server.client, server.line, server.package) == (
+        "fetch",
+        "vscode",
+        5,
+        "mcp-server-fetch",
+    )
 
 
 def test_server_fields_as_written() -> None:

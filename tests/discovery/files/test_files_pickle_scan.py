@@ -345,3 +345,38 @@ def test_never_raises_on_arbitrary_bytes(data: bytes) -> None:
 )
 def test_never_raises_on_opcode_soup(ops: list[bytes]) -> None:
     scan_pickle(proto(4) + b"".join(ops), max_opcodes=10_000)
+
+
+def legacy_torch(main: bytes, raw: bytes) -> bytes:
+    """torch.save(..., _use_new_zipfile_serialization=False): magic number,
+    protocol version and sys_info pickles, the main pickle, the storage keys
+    pickle, then raw storage bytes."""
+    magic = proto(2) + b"\x8a\x0a" + (0x1950A86A20F9469CFC6C).to_bytes(10, "little") + b"."
+    version = proto(2) + b"M\xe9\x03."
+    sys_info = proto(2) + b"}(" + ustr("little_endian") + b"\x88u."
+    keys = proto(2) + b"]" + ustr("0") + b"a."
+    return magic + version + sys_info + main + keys + raw
+
+
+def test_legacy_torch_format_with_raw_storage() -> None:
+    main = proto(2) + glob("collections", "OrderedDict") + b")R."
+    # raw storage that starts like a GLOBAL opcode ('c') and contains a newline
+    raw = b"c" + b"\x00" * 7 + b"junk\nmore\n" + b"\x00" * 64
+    report = scan_pickle(legacy_torch(main, raw))
+    assert report.pickles == 5
+    assert report.complete
+    assert report.globals == ("collections.OrderedDict",)
+    assert report.unknown == ()
+
+
+def test_legacy_torch_format_with_dangerous_main_pickle() -> None:
+    report = scan_pickle(legacy_torch(reduce_global("os", "system"), b"\x00" * 32))
+    assert report.pickles == 5
+    assert report.dangerous == ("os.system",)
+
+
+def test_dangerous_reference_in_trailing_data_is_kept() -> None:
+    # a second, protocol 0 pickle that fails after referencing os.system
+    data = pickle.dumps([1], protocol=2) + glob("os", "system") + b"(S'id'\ntR" + b"\xff"
+    report = scan_pickle(data)
+    assert report.dangerous == ("os.system",)
