@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -82,7 +82,7 @@ class Case:
     to_status: str
     with_fields: Callable[[Session, str], dict[str, Any]] = lambda s, rid: {}
     refused_status: str | None = None
-    needs: list[str] = field(default_factory=list)
+    created_status: str | None = None
 
     @property
     def service(self) -> type[RecordService[Any, Any]]:
@@ -113,7 +113,7 @@ CASES: list[Case] = [
          lambda s: {"document_id": str(svc(s, DocumentService).create({"title": "AI policy"}).id), "content": "v1"},
          {"change_summary": "First"}, "in_review", refused_status="approved"),
     Case("system", lambda s: {"name": "Credit scoring", "owner": "alice", "purpose": "Score", "intended_use": "Loans"},
-         {"risk_tier": "high"}, "retired"),
+         {"risk_tier": "high"}, "retired", created_status="active"),
     Case("component",
          lambda s: {"kind": "dependency", "name": "openai", "ecosystem": "pypi", "provider": "openai",
                     "fingerprint": "f" * 16, "repository": "git@example.org:support-bot.git"},

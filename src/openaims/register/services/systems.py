@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import StringConstraints
@@ -48,12 +49,13 @@ class SystemOut(SystemFields, RecordOut):  # type: ignore[misc]  # pydantic plug
 
 
 class SystemService(RecordService[SystemFields, SystemOut]):
-    """A system proposed by a scan becomes active once it has an owner, a purpose and an intended use."""
+    """A system is ``proposed`` (by a person or a scan) until it has an owner, a purpose and an
+    intended use; then it may be ``active``; ``retired`` when withdrawn."""
 
     model = AISystem
     fields = SystemFields
     out = SystemOut
-    initial_status = "active"
+    initial_status = "proposed"
     transitions = closed(
         ("proposed", ("active", "retired")), ("active", ("retired",)), ("retired", ("active",))
     )
@@ -61,6 +63,14 @@ class SystemService(RecordService[SystemFields, SystemOut]):
     references = {"dataset_ids": "DATA", "supplier_ids": "SUP"}
     search_fields = ("name", "description", "purpose")
     label_field = "name"
+
+    def create(self, data: SystemFields | Mapping[str, Any], *, status: str | None = None) -> SystemOut:
+        """A system with owner, purpose and intended use starts ``active``, otherwise ``proposed``."""
+        if status is None:
+            values = data.model_dump() if isinstance(data, SystemFields) else dict(data)
+            complete = all(values.get(f) for f in self.required["active"])
+            status = "active" if complete else "proposed"
+        return super().create(data, status=status)
 
     def propose(self, name: str, repository: str, **fields: Any) -> SystemOut:
         """A ``proposed`` system for a repository that has none (scan ingest)."""

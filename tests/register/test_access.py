@@ -1,0 +1,84 @@
+"""Roles are enforced by the services: the web app and the CLI get the same answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from openaims.errors import PermissionDeniedError
+from openaims.register.actors import Actor, Role
+from openaims.register.db import Database
+from openaims.register.services import (
+    DocumentService,
+    DocumentVersionService,
+    PersonService,
+    RiskService,
+    SystemService,
+    TreatmentService,
+)
+
+ADMIN = Actor("root", frozenset({Role.ADMIN}))
+MANAGER = Actor("maria", frozenset({Role.AIMS_MANAGER}))
+ALICE = Actor("alice", frozenset({Role.CONTRIBUTOR}))
+BOB = Actor("bob", frozenset({Role.CONTRIBUTOR}), person_id="USER-1")
+AUDITOR = Actor("audrey", frozenset({Role.AUDITOR}))
+VIEWER = Actor("victor", frozenset({Role.VIEWER}))
+
+
+@pytest.mark.parametrize("actor", [AUDITOR, VIEWER], ids=["auditor", "viewer"])
+def test_auditors_and_viewers_read_everything_and_change_nothing(database: Database, actor: Actor) -> None:
+    with database.session() as s:
+        risk = RiskService(s, ADMIN).create({"title": "Leak", "owner": actor.name})
+    with database.read() as s:
+        assert RiskService(s, actor).get(risk.id) == risk
+        assert [r.id for r in RiskService(s, actor).list().items] == [risk.id]
+        assert [e.action for e in RiskService(s, actor).history(risk.id)] == ["create"]
+    with database.session() as s, pytest.raises(PermissionDeniedError, match="may read records but not change RISK-1"):
+        RiskService(s, actor).update(risk.id, risk.version, {"title": "Changed"})
+    with database.session() as s, pytest.raises(PermissionDeniedError, match="may read records but not create"):
+        RiskService(s, actor).create({"title": "New"})
+
+
+def test_contributor_changes_only_what_they_own_or_are_assigned(database: Database) -> None:
+    with database.session() as s:
+        PersonService(s, ADMIN).create({"name": "Bob", "username": "bob"})
+        theirs = RiskService(s, ADMIN).create({"title": "Alice's risk", "owner": "alice"})
+        other = RiskService(s, ADMIN).create({"title": "Maria's risk", "owner": "maria"})
+        by_person_id = RiskService(s, ADMIN).create({"title": "Bob's risk", "owner": "USER-1"})
+    with database.session() as s:
+        RiskService(s, ALICE).update(theirs.id, theirs.version, {"description": "mine"})
+        RiskService(s, BOB).update(by_person_id.id, by_person_id.version, {"description": "mine too"})
+    with database.session() as s, pytest.raises(PermissionDeniedError, match="RISK-2 belongs to maria"):
+        RiskService(s, ALICE).update(other.id, other.version, {"description": "not mine"})
+    with database.session() as s:
+        created = RiskService(s, ALICE).create({"title": "Found by Alice"})
+    assert created.owner == "alice"
+
+
+def test_only_managers_approve(database: Database) -> None:
+    with database.session() as s:
+        doc = DocumentService(s, ALICE).create({"title": "AI policy"})
+        version = DocumentVersionService(s, ALICE).create({"document_id": doc.id, "content": "Text"})
+        version = DocumentVersionService(s, ALICE).transition(version.id, version.version, "in_review")
+    approval = {"approver": "maria", "next_review": "2099-01-01"}
+    with database.session() as s, pytest.raises(PermissionDeniedError, match="only an admin or AIMS manager"):
+        DocumentVersionService(s, ALICE).transition(version.id, version.version, "approved", approval)
+    with database.session() as s:
+        approved = DocumentVersionService(s, MANAGER).transition(version.id, version.version, "approved", approval)
+    assert approved.status == "approved"
+    with database.session() as s:
+        risk = RiskService(s, ALICE).create({"title": "Risk"})
+    with database.session() as s, pytest.raises(PermissionDeniedError, match="record an approval"):
+        TreatmentService(s, ALICE).create(
+            {"risk_id": risk.id, "option": "accept", "rationale": "cheap", "approver": "alice", "owner": "alice"}
+        )
+
+
+def test_contributors_cannot_maintain_people(database: Database) -> None:
+    with database.session() as s, pytest.raises(PermissionDeniedError, match="belongs to nobody"):
+        PersonService(s, ALICE).create({"name": "Eve"})
+
+
+def test_a_plain_name_is_a_local_operator(database: Database) -> None:
+    with database.session() as s:
+        system = SystemService(s, "ops").create({"name": "Batch scorer"})
+    assert system.created_by == "ops"
