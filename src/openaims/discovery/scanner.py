@@ -1,0 +1,423 @@
+"""The scan engine: walk a tree, run the detectors on each file, in parallel.
+
+The main process walks the tree (a generator) and hands batches of paths to a
+pool of worker processes, keeping only a few batches in flight. A worker reads
+each file once (bounded), runs the combined prefilter, runs the detectors that
+want the file and whose fragments occur, and sends back findings and counters,
+never file contents. Memory therefore grows with the number of findings, not
+with the size of the tree.
+
+A detector that raises does not stop the scan: the error is recorded in the
+statistics (path, detector id, one line) and the scan goes on. Post-processors
+run once over all findings at the end; the result is sorted and de-duplicated.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openaims.discovery.fileview import LocalFileView, looks_binary
+from openaims.discovery.interface import Detector, Finding, PostProcessor, ScanOptions
+from openaims.discovery.prefilter import Prefilter
+from openaims.discovery.walker import SkipReason, WalkEntry, entries_for, walk
+from openaims.errors import AimsError, UsageError
+
+#: Told ``(files done, files found so far)``; the second number grows while the walk runs.
+ProgressCallback = Callable[[int, int], None]
+
+#: A batch closes at this many files or this many bytes (of bounded reads).
+BATCH_FILES = 128
+BATCH_BYTES = 16 * 1024 * 1024
+#: At most this many errors are kept in the statistics (all are counted).
+MAX_ERRORS_KEPT = 200
+_MESSAGE_CHARS = 300
+
+
+@dataclass(frozen=True, slots=True)
+class ScanError:
+    """A detector (or post-processor) that failed on one file; the scan went on."""
+
+    path: str
+    detector: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "detector": self.detector, "message": self.message}
+
+
+@dataclass(slots=True)
+class ScanStats:
+    """What a scan looked at. Serialised as the report's ``stats`` object."""
+
+    files_seen: int = 0
+    files_scanned: int = 0
+    bytes_scanned: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    duration_s: float = 0.0
+    by_kind: dict[str, int] = field(default_factory=dict)
+    by_provider: dict[str, int] = field(default_factory=dict)
+    errors: list[ScanError] = field(default_factory=list)
+    error_count: int = 0
+    jobs: int = 1
+    detectors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files_seen": self.files_seen,
+            "files_scanned": self.files_scanned,
+            "bytes_scanned": self.bytes_scanned,
+            "skipped": dict(sorted(self.skipped.items())),
+            "duration_s": round(self.duration_s, 3),
+            "by_kind": dict(sorted(self.by_kind.items())),
+            "by_provider": dict(sorted(self.by_provider.items())),
+            "errors": [e.to_dict() for e in self.errors],
+            "error_count": self.error_count,
+            "jobs": self.jobs,
+            "detectors": list(self.detectors),
+        }
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """Findings (sorted, de-duplicated) and statistics of one scan."""
+
+    root: Path
+    findings: list[Finding]
+    stats: ScanStats
+    options: ScanOptions
+    #: The git revision of ``--since``, when only changed files were scanned.
+    since: str | None = None
+
+    def to_report(self) -> dict[str, Any]:
+        """The versioned JSON report (see ``docs/scan-report.md``)."""
+        from openaims.discovery.report import build_report
+
+        return build_report(self)
+
+
+@dataclass(slots=True)
+class _Partial:
+    """What a worker sends back for one batch."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    files_scanned: int = 0
+    bytes_scanned: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    errors: list[ScanError] = field(default_factory=list)
+    error_count: int = 0
+
+    def add_error(self, path: str, detector: str, exc: BaseException) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(ScanError(path, detector, one_line(exc)))
+
+
+def one_line(exc: BaseException) -> str:
+    """``Type: message`` on one bounded line."""
+    text = " ".join(str(exc).split())
+    line = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return line if len(line) <= _MESSAGE_CHARS else line[: _MESSAGE_CHARS - 1] + "…"
+
+
+class _Engine:
+    """Per-process scanning state: detectors, prefilter, options."""
+
+    def __init__(self, options: ScanOptions, detectors: Sequence[Detector]) -> None:
+        self.options = options
+        self.detectors = list(detectors)
+        self.real_root = os.path.realpath(options.root)
+        self.prefilter = Prefilter(self.detectors)
+        self.text = [i for i, d in enumerate(self.detectors) if not d.binary]
+        self.binary = [i for i, d in enumerate(self.detectors) if d.binary]
+
+    def scan_batch(self, batch: Sequence[WalkEntry]) -> _Partial:
+        out = _Partial()
+        for entry in batch:
+            out.files += 1
+            self.scan_entry(entry, out)
+        return out
+
+    def _wanting(self, indices: list[int], entry: WalkEntry, out: _Partial) -> list[int]:
+        wanted = []
+        for index in indices:
+            try:
+                if self.detectors[index].wants(entry.path, entry.name):
+                    wanted.append(index)
+            except Exception as exc:
+                out.add_error(entry.path, self.detectors[index].id, exc)
+        return wanted
+
+    def scan_entry(self, entry: WalkEntry, out: _Partial) -> None:
+        wanted_text = self._wanting(self.text, entry, out)
+        wanted_binary = self._wanting(self.binary, entry, out)
+        if not wanted_text and not wanted_binary:
+            return
+        options = self.options
+        view = LocalFileView(
+            entry.path, entry.name, entry.abspath, entry.size, options=options, real_root=self.real_root
+        )
+        scanned = False
+        if wanted_text:
+            if entry.size > options.max_text_bytes:
+                out.skipped[SkipReason.TOO_LARGE] += 0 if wanted_binary else 1
+            else:
+                try:
+                    data = view.data()
+                except OSError:
+                    out.skipped[SkipReason.UNREADABLE] += 1
+                    return
+                scanned = True
+                out.bytes_scanned += len(data)
+                if looks_binary(data):
+                    out.skipped[SkipReason.BINARY] += 0 if wanted_binary else 1
+                else:
+                    for index in sorted(self.prefilter.select(data, wanted_text)):
+                        self._run(index, view, out)
+        if wanted_binary:
+            if entry.size > options.max_binary_bytes:
+                out.skipped[SkipReason.TOO_LARGE] += 1
+            else:
+                if not scanned:
+                    out.bytes_scanned += entry.size
+                scanned = True
+                for index in wanted_binary:
+                    self._run(index, view, out)
+        if scanned:
+            out.files_scanned += 1
+
+    def _run(self, index: int, view: LocalFileView, out: _Partial) -> None:
+        detector = self.detectors[index]
+        try:
+            found = list(detector.scan(view))
+        except Exception as exc:  # isolate the detector: record, go on
+            out.add_error(view.path, detector.id, exc)
+            return
+        out.findings.extend(found)
+
+
+#: The engine of a worker process (set by the pool initializer).
+_WORKER: _Engine | None = None
+
+
+def _init_worker(options: ScanOptions, detectors: Sequence[Detector]) -> None:
+    global _WORKER  # noqa: PLW0603 - one engine per worker process
+    _WORKER = _Engine(options, detectors)
+
+
+def _scan_in_worker(batch: list[WalkEntry]) -> _Partial:
+    if _WORKER is None:  # pragma: no cover - the initializer always ran
+        raise RuntimeError("scan worker not initialised")
+    return _WORKER.scan_batch(batch)
+
+
+def default_jobs() -> int:
+    """The number of CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _batches(entries: Iterable[WalkEntry], counter: list[int]) -> Iterator[list[WalkEntry]]:
+    batch: list[WalkEntry] = []
+    size = 0
+    for entry in entries:
+        counter[0] += 1
+        batch.append(entry)
+        size += entry.size
+        if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def unique_sorted(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings without duplicates, in report order."""
+    seen: dict[Finding, None] = {}
+    for finding in findings:
+        seen.setdefault(finding, None)
+    return sorted(seen, key=_order)
+
+
+def _order(finding: Finding) -> tuple[Any, ...]:
+    return (*finding.sort_key(), repr(sorted(finding.to_dict().items())))
+
+
+class Scanner:
+    """Scans a tree (or some of its files) with every detector."""
+
+    def __init__(
+        self,
+        options: ScanOptions,
+        *,
+        jobs: int | None = None,
+        detectors: Sequence[Detector] | None = None,
+        postprocessors: Sequence[PostProcessor] | None = None,
+    ) -> None:
+        root = Path(options.root)
+        if not root.exists():
+            raise UsageError(f"{root} does not exist; give the directory to scan")
+        if not root.is_dir():
+            raise UsageError(f"{root} is not a directory; give the directory to scan")
+        if options.max_text_bytes < 0 or options.max_binary_bytes < 0:
+            raise UsageError("file size bounds must not be negative")
+        if jobs is not None and jobs < 1:
+            raise UsageError(f"--jobs must be at least 1 (got {jobs})")
+        self.options = options
+        self.jobs = jobs if jobs is not None else default_jobs()
+        if detectors is None:
+            from openaims.discovery.registry import all_detectors, all_postprocessors
+
+            self.detectors = all_detectors()
+            self.postprocessors = list(postprocessors) if postprocessors is not None else all_postprocessors()
+        else:
+            self.detectors = list(detectors)
+            self.postprocessors = list(postprocessors or [])
+        ids = [d.id for d in self.detectors]
+        if len(set(ids)) != len(ids):
+            raise AimsError(f"duplicate detector ids: {sorted({i for i in ids if ids.count(i) > 1})}")
+
+    # ------------------------------------------------------------------ public
+
+    def scan(
+        self, paths: Iterable[str] | None = None, progress: ProgressCallback | None = None
+    ) -> ScanResult:
+        """Scan the whole tree, or only ``paths`` (relative to the root, or absolute inside it)."""
+        started = time.perf_counter()
+        options = self.options
+        root = Path(options.root)
+        skipped: Counter[str] = Counter()
+
+        def on_skip(path: str, reason: SkipReason) -> None:
+            skipped[reason.value] += 1
+
+        if paths is None:
+            entries = walk(root, include_vendored=options.include_vendored, on_skip=on_skip)
+        else:
+            entries = entries_for(
+                root, self._relative(root, paths), include_vendored=options.include_vendored, on_skip=on_skip
+            )
+        stats = ScanStats(jobs=self.jobs, detectors=[d.id for d in self.detectors])
+        seen = [0]
+        findings: list[Finding] = []
+        batches = _batches(entries, seen)
+        for part in self._run(batches, seen, progress):
+            findings.extend(part.findings)
+            stats.files_scanned += part.files_scanned
+            stats.bytes_scanned += part.bytes_scanned
+            skipped.update(part.skipped)
+            stats.error_count += part.error_count
+            room = MAX_ERRORS_KEPT - len(stats.errors)
+            if room > 0:
+                stats.errors.extend(part.errors[:room])
+        stats.files_seen = seen[0]
+        findings = unique_sorted(findings)
+        findings = self._postprocess(findings, stats)
+        stats.skipped = {k: v for k, v in skipped.items() if v}
+        stats.by_kind = dict(Counter(f.kind.value for f in findings))
+        stats.by_provider = dict(Counter(f.provider for f in findings if f.provider))
+        stats.duration_s = time.perf_counter() - started
+        if progress is not None:
+            progress(seen[0], seen[0])
+        return ScanResult(root=root, findings=findings, stats=stats, options=options)
+
+    # ------------------------------------------------------------------ internals
+
+    @staticmethod
+    def _relative(root: Path, paths: Iterable[str]) -> Iterator[str]:
+        real_root = os.path.realpath(root)
+        for raw in paths:
+            text = os.fspath(raw)
+            if os.path.isabs(text):
+                absolute = os.path.abspath(text)
+                for base in (os.path.abspath(root), real_root):
+                    if absolute == base or absolute.startswith(base.rstrip(os.sep) + os.sep):
+                        text = os.path.relpath(absolute, base)
+                        break
+            yield text
+
+    def _postprocess(self, findings: list[Finding], stats: ScanStats) -> list[Finding]:
+        for processor in self.postprocessors:
+            try:
+                findings = unique_sorted(processor.process(list(findings)))
+            except Exception as exc:
+                stats.error_count += 1
+                if len(stats.errors) < MAX_ERRORS_KEPT:
+                    stats.errors.append(ScanError("", processor.id, one_line(exc)))
+        return findings
+
+    def _run(
+        self, batches: Iterator[list[WalkEntry]], seen: list[int], progress: ProgressCallback | None
+    ) -> Iterator[_Partial]:
+        first = next(batches, None)
+        if first is None:
+            return
+        second = next(batches, None) if self.jobs > 1 else None
+        if second is None:  # one batch or one job: no pool
+            engine = _Engine(self.options, self.detectors)
+            done = 0
+            for batch in itertools.chain([first], batches):
+                part = engine.scan_batch(batch)
+                done += part.files
+                if progress is not None:
+                    progress(done, seen[0])
+                yield part
+            return
+        yield from self._run_pool([first, second], batches, seen, progress)
+
+    def _run_pool(
+        self,
+        head: list[list[WalkEntry]],
+        batches: Iterator[list[WalkEntry]],
+        seen: list[int],
+        progress: ProgressCallback | None,
+    ) -> Iterator[_Partial]:
+        method = "fork" if sys.platform.startswith("linux") else "spawn"
+        context = multiprocessing.get_context(method)
+        in_flight_max = self.jobs * 3
+        done = 0
+        executor = ProcessPoolExecutor(
+            max_workers=self.jobs,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(self.options, self.detectors),
+        )
+        pending: set[Future[_Partial]] = set()
+        source = itertools.chain(head, batches)
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and len(pending) < in_flight_max:
+                    batch = next(source, None)
+                    if batch is None:
+                        exhausted = True
+                        break
+                    pending.add(executor.submit(_scan_in_worker, batch))
+                if not pending:
+                    break
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    part = future.result()
+                    done += part.files
+                    if progress is not None:
+                        progress(done, seen[0])
+                    yield part
+        except BrokenProcessPool:
+            raise AimsError(
+                "a scan worker process died (out of memory?); run again with --jobs 1 to find the file"
+            ) from None
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
