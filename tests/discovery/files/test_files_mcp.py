@@ -564,3 +564,57 @@ def test_parser_never_raises_on_odd_structures(data: dict[str, object]) -> None:
             __import__("tests.discovery.files.conftest", fromlist=["MemoryFile"]).MemoryFile(path, text)
         ):
             json.dumps(finding.to_dict())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        CLAUDE,
+        CURSOR_JSONC,
+        VSCODE,
+        GEMINI,
+        ZED,
+        CONTINUE_JSON,
+        CONTINUE_YAML,
+        CODEX,
+        GOOSE,
+        CLAUDE_JSON,
+        OPENCODE,
+    ],
+)
+def test_prefilter_lets_every_format_through(text: str) -> None:
+    import re
+
+    combined = re.compile("|".join(f"(?:{f})" for f in DETECTOR.prefilter).encode())
+    assert combined.search(text.encode())
+
+
+def test_fixture_tree_exact_findings() -> None:
+    from tests.discovery.files.conftest import run_tree
+
+    tree: dict[str, str | bytes] = {
+        ".mcp.json": CLAUDE,
+        ".vscode/mcp.json": VSCODE,
+        ".vscode/settings.json": '{"editor.tabSize": 2}',
+        "apps/web/.cursor/mcp.json": CURSOR_JSONC,
+        ".codex/config.toml": CODEX,
+        "package.json": '{"name": "x", "mcpServers": {"a": {"command": "npx"}}}',
+        "config/servers.json": '{"servers": {"web": {"host": "0.0.0.0"}}}',
+        "tools/agents.json": '{"mcpServers": {"local": {"command": "node", "args": ["srv.js"]}}}',
+        "README.md": "mcpServers",
+    }
+    found = {
+        (f.path, f.name, f.line, f.details["client"], f.details["transport"])
+        for f in run_tree([DETECTOR], tree)
+    }
+    assert found == {
+        (".mcp.json", "github", 3, "claude-code", "stdio"),
+        (".mcp.json", "docs", 8, "claude-code", "http"),
+        (".vscode/mcp.json", "github", 4, "vscode", "stdio"),
+        (".vscode/mcp.json", "copilot", 10, "vscode", "http"),
+        ("apps/web/.cursor/mcp.json", "fetch", 5, "cursor", "stdio"),
+        ("apps/web/.cursor/mcp.json", "legacy", 6, "cursor", "sse"),
+        (".codex/config.toml", "context7", 3, "codex", "stdio"),
+        (".codex/config.toml", "remote-docs", 10, "codex", "http"),
+        ("tools/agents.json", "local", 1, "unknown", "stdio"),
+    }
