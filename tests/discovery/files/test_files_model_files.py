@@ -398,3 +398,16 @@ def test_decompression_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     (finding,) = run(DETECTOR, "bomb.pkl", zlib.compress(body, 9))
     assert finding.unsafe is None
     assert finding.details["analysis_errors"]
+
+
+def test_zip_member_reading_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from openaims.discovery.detectors import model_files
+
+    monkeypatch.setattr(model_files, "MAX_DECOMPRESSED", 1 << 16)
+    body = b"\x80\x04\x8e" + struct.pack("<Q", 1 << 20) + b"\x00" * (1 << 20) + b"0" + mk.evil_pickle()[2:]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("archive/data.pkl", body)
+    (finding,) = run(DETECTOR, "model.pt", buf.getvalue())
+    assert finding.unsafe is None
+    assert finding.details["analysis_errors"]

@@ -62,7 +62,8 @@ _READ_ERRORS = (
     KeyError,
 )
 
-#: Most bytes decompressed from a compressed pickle (joblib ``compress=``).
+#: Most bytes decompressed from a compressed pickle (joblib ``compress=``) or
+#: read from one archive member.
 MAX_DECOMPRESSED = 1 << 30
 
 #: First bytes of a protocol 0/1 pickle, for files with a pickle extension.
@@ -248,7 +249,8 @@ class ModelFileDetector(Detector):
                         result.details["torchscript"] = True
                     for info in pickles:
                         with archive.open(info) as member:
-                            result.reports.append((info.filename, scan_pickle(member)))
+                            capped = cast("IO[bytes]", _Capped(member, MAX_DECOMPRESSED))
+                            result.reports.append((info.filename, scan_pickle(capped)))
                     return result
                 if "config.json" in names and (
                     "model.weights.h5" in names or "metadata.json" in names or ext == ".keras"
@@ -259,7 +261,8 @@ class ModelFileDetector(Detector):
                     for info in infos[:MAX_ZIP_PICKLES]:
                         if info.filename.endswith(".npy"):
                             with archive.open(info) as member:
-                                inner = self._npy(member, info.filename)
+                                capped = cast("IO[bytes]", _Capped(member, MAX_DECOMPRESSED))
+                                inner = self._npy(capped, info.filename)
                             if inner is not None and inner.reports:
                                 result.reports.extend(inner.reports)
                     return result
