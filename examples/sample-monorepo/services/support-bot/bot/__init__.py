@@ -1,0 +1,1 @@
+"""Northwind Lending customer support assistant."""
