@@ -1,0 +1,395 @@
+"""``aims <record> list|show|add|update``: one command group per register record type.
+
+The groups are generated from the service registry: each record type's pydantic
+fields become ``--field`` options (repeat an option for list fields; give JSON for
+structured fields), so a new record type or field needs no CLI code. Commands
+parse, call one service method, and render a table or JSON.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import json
+import types
+import typing
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+import typer
+from pydantic import BaseModel
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from openaims.cli.console import console
+from openaims.errors import UsageError
+from openaims.register import open_register
+from openaims.register.actors import Actor, default_actor_name
+from openaims.register.services import Page, RecordOut, RecordService, registry
+from openaims.register.services.evidence import EvidenceService
+from openaims.settings import Settings, load_settings
+
+PANEL = "Register records"
+
+
+class OutputFormat(enum.StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+# ---------------------------------------------------------------- shared options
+DatabaseOption = typer.Option(
+    None,
+    "--database-url",
+    envvar="AIMS_DATABASE_URL",
+    help="Register database (default: sqlite .aims/aims.db).",
+)
+ActorOption = typer.Option(
+    None,
+    "--actor",
+    envvar="AIMS_ACTOR",
+    help="Who makes the change, recorded in the history (default: OS user).",
+)
+FormatOption = typer.Option(OutputFormat.TABLE, "--format", envvar="AIMS_FORMAT", help="Output format.")
+
+
+def settings_for(database_url: str | None) -> Settings:
+    settings = load_settings()
+    if database_url:
+        settings = settings.model_copy(update={"database_url": database_url})
+    return settings
+
+
+def actor_for(name: str | None) -> Actor:
+    """The command line acts with admin rights: whoever runs it has the database anyway."""
+    return Actor(name=(name or "").strip() or default_actor_name())
+
+
+@contextmanager
+def register_session(database_url: str | None, *, write: bool) -> Iterator[tuple[Session, Settings]]:
+    settings = settings_for(database_url)
+    db = open_register(settings)
+    try:
+        if write:
+            with db.session() as session:
+                yield session, settings
+        else:
+            with db.read() as session:
+                yield session, settings
+    finally:
+        db.dispose()
+
+
+def make_service(
+    cls: type[RecordService[Any, Any]], session: Session, actor: Actor, settings: Settings
+) -> RecordService[Any, Any]:
+    if issubclass(cls, EvidenceService):
+        return cls(session, actor, evidence_dir=settings.evidence_dir)
+    return cls(session, actor)
+
+
+# -------------------------------------------------------------------- rendering
+def render_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    if isinstance(value, list):
+        if all(isinstance(v, (str, int, float)) for v in value):
+            return ", ".join(str(v) for v in value)
+        return json.dumps([v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value])
+    if isinstance(value, dict):
+        return json.dumps({str(k): (v.model_dump(mode="json") if isinstance(v, BaseModel) else v)
+                           for k, v in value.items()})  # fmt: skip
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def print_json(data: Any) -> None:
+    console.print_json(json.dumps(data, ensure_ascii=False), indent=2)
+
+
+def _list_columns(cls: type[RecordService[Any, Any]]) -> list[str]:
+    names = cls.field_names()
+    columns = ["id", "status"]
+    if cls.label_field in names:
+        columns.append(cls.label_field)
+    columns += [c for c in ("owner",) if c in names and c not in columns]
+    return [*columns, "version", "updated_at", "updated_by"]
+
+
+def render_page(cls: type[RecordService[Any, Any]], page: Page[Any], fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.JSON:
+        print_json(page.model_dump(mode="json"))
+    elif fmt is OutputFormat.TABLE:
+        columns = _list_columns(cls)
+        shown = f"{page.offset + 1}-{page.offset + len(page.items)}" if page.items else "0"
+        table = Table(title=f"{cls.cli_name()} records ({shown} of {page.total})", title_justify="left")
+        for column in columns:
+            table.add_column(column.replace("_", " "), overflow="fold")
+        for item in page.items:
+            row = []
+            for column in columns:
+                value = getattr(item, column)
+                row.append(f"{value:%Y-%m-%d %H:%M}" if column == "updated_at" else render_value(value))
+            table.add_row(*row)
+        console.print(table)
+    else:
+        typing.assert_never(fmt)
+
+
+def render_record(record: RecordOut, fmt: OutputFormat, *, events: int | None = None) -> None:
+    if fmt is OutputFormat.JSON:
+        print_json(record.model_dump(mode="json"))
+    elif fmt is OutputFormat.TABLE:
+        table = Table(title=f"{record.id} ({record.record_type.replace('_', ' ')})", show_header=False,
+                      title_justify="left")  # fmt: skip
+        table.add_column("field", style="bold")
+        table.add_column("value", overflow="fold")
+        for name, value in record:
+            table.add_row(name.replace("_", " "), render_value(value))
+        console.print(table)
+        if events is not None:
+            console.print(f"{events} history event(s): aims history show {record.id}", markup=False)
+    else:
+        typing.assert_never(fmt)
+
+
+# ------------------------------------------------------------ field options
+def _base_type(annotation: Any) -> Any:
+    """``X | None`` -> X; Annotated[...] -> its type."""
+    if get_origin(annotation) is typing.Annotated:
+        annotation = get_args(annotation)[0]
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+        return _base_type(args[0])
+    return annotation
+
+
+def _kind(annotation: Any) -> str:
+    """``list`` (repeatable plain values), ``json`` (structured) or ``scalar``."""
+    base = _base_type(annotation)
+    origin = get_origin(base)
+    if origin is list:
+        (item,) = get_args(base) or (str,)
+        item = _base_type(item)
+        plain = item in (str, int, float) or (isinstance(item, type) and issubclass(item, enum.Enum))
+        return "list" if plain else "json"
+    if origin is dict or (isinstance(base, type) and issubclass(base, BaseModel)):
+        return "json"
+    return "scalar"
+
+
+def _field_params(cls: type[RecordService[Any, Any]]) -> list[tuple[str, str, inspect.Parameter]]:
+    params = []
+    for name, info in cls.fields.model_fields.items():
+        kind = _kind(info.annotation)
+        flag = "--" + name.replace("_", "-")
+        help_text = {
+            "list": "Repeat for several values.",
+            "json": "JSON value.",
+            "scalar": "",
+        }[kind]
+        annotation: Any = list[str] | None if kind == "list" else str | None
+        option = typer.Option(None, flag, help=help_text or None, show_default=False)
+        param = inspect.Parameter(
+            f"f_{name}", inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation
+        )
+        params.append((name, kind, param))
+    return params
+
+
+def _collect(fields: list[tuple[str, str, inspect.Parameter]], kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name, kind, _param in fields:
+        value = kwargs.get(f"f_{name}")
+        if value is None:
+            continue
+        if kind == "json":
+            try:
+                data[name] = json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise UsageError(
+                    f"--{name.replace('_', '-')} needs JSON: {exc.msg} at column {exc.colno}"
+                ) from None
+        elif kind == "list":
+            data[name] = [v for v in value if v != ""]
+        else:
+            data[name] = value
+    return data
+
+
+def _with_signature(func: Callable[..., None], params: list[inspect.Parameter]) -> Callable[..., None]:
+    func.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    func.__annotations__ = {p.name: p.annotation for p in params}
+    return func
+
+
+def _common(fmt_default: bool = True) -> list[inspect.Parameter]:
+    kw = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter("database_url", kw, default=DatabaseOption, annotation=str | None),
+        inspect.Parameter("actor", kw, default=ActorOption, annotation=str | None),
+    ]
+    if fmt_default:
+        params.append(inspect.Parameter("fmt", kw, default=FormatOption, annotation=OutputFormat))
+    return params
+
+
+# ------------------------------------------------------------------ commands
+def _opt(name: str, annotation: Any, default: Any, *decls: str, help: str | None = None) -> inspect.Parameter:
+    option = typer.Option(default, *decls, help=help)
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation)
+
+
+def _group(cls: type[RecordService[Any, Any]]) -> typer.Typer:
+    label = cls.record_type().replace("_", " ")
+    doc = (cls.fields.__doc__ or "").strip().splitlines()[0] if cls.fields.__doc__ else ""
+    group = typer.Typer(help=f"{label.capitalize()} records. {doc}", no_args_is_help=True)
+    fields = _field_params(cls)
+    statuses = ", ".join(cls.statuses())
+
+    def list_cmd(**kwargs: Any) -> None:
+        filters: dict[str, Any] = {}
+        for item in kwargs["filter"] or []:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise UsageError(f"--filter takes FIELD=VALUE, not {item!r}")
+            filters[key.strip().replace("-", "_")] = value
+        if kwargs.get("status"):
+            filters["status"] = kwargs["status"]
+        if kwargs.get("owner"):
+            filters["owner"] = kwargs["owner"]
+        with register_session(kwargs["database_url"], write=False) as (session, settings):
+            service = make_service(cls, session, actor_for(kwargs["actor"]), settings)
+            page = service.list(filters=filters, q=kwargs["search"], sort=kwargs["sort"],
+                                limit=kwargs["limit"], offset=kwargs["offset"])  # fmt: skip
+        render_page(cls, page, kwargs["fmt"])
+
+    list_params = [
+        _opt("status", str | None, None, "--status", help=f"One of: {statuses}."),
+        _opt("filter", list[str] | None, None, "--filter", help="FIELD=VALUE; repeatable."),
+        _opt("search", str | None, None, "--search", "-q", help="Text to look for."),
+        _opt("sort", str | None, None, "--sort", help="FIELD, or -FIELD for descending."),
+        _opt("limit", int, 50, "--limit", help="Records per page (1-1000)."),
+        _opt("offset", int, 0, "--offset", help="Records to skip."),
+    ]
+    if "owner" in cls.field_names():
+        list_params.append(_opt("owner", str | None, None, "--owner", help="Only records this owner owns."))
+    list_cmd.__doc__ = f"List {label} records (filter, search, sort, page)."
+    group.command("list")(_with_signature(list_cmd, [*list_params, *_common()]))
+
+    def show_cmd(**kwargs: Any) -> None:
+        with register_session(kwargs["database_url"], write=False) as (session, settings):
+            service = make_service(cls, session, actor_for(kwargs["actor"]), settings)
+            record = service.get(kwargs["record_id"].strip())
+            events = len(service.history(record.id))
+        render_record(record, kwargs["fmt"], events=events)
+
+    record_arg = inspect.Parameter(
+        "record_id", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        default=typer.Argument(..., metavar="ID", help=f"Record id, e.g. {cls.prefix()}-1."), annotation=str,
+    )  # fmt: skip
+    show_cmd.__doc__ = f"Show one {label} record."
+    group.command("show")(_with_signature(show_cmd, [record_arg, *_common()]))
+
+    def add_cmd(**kwargs: Any) -> None:
+        data = _collect(fields, kwargs)
+        with register_session(kwargs["database_url"], write=True) as (session, settings):
+            service = make_service(cls, session, actor_for(kwargs["actor"]), settings)
+            record = service.create(data, status=kwargs["status"])
+        _report_write("Created", record, kwargs["fmt"])
+
+    add_status = _opt(
+        "status", str | None, None, "--status", help=f"Initial status (default {cls.initial_status})."
+    )
+    add_cmd.__doc__ = f"Add a {label} record. Statuses: {statuses}."
+    group.command("add")(_with_signature(add_cmd, [*(p for _, _, p in fields), add_status, *_common()]))
+
+    def update_cmd(**kwargs: Any) -> None:
+        data = _collect(fields, kwargs)
+        for name in kwargs["clear"] or []:
+            key = name.replace("-", "_")
+            if key not in cls.field_names():
+                raise UsageError(f"--clear {name}: not a field of {label} records")
+            info = cls.fields.model_fields[key]
+            data[key] = (
+                [] if _kind(info.annotation) == "list" else ({} if "dict" in str(info.annotation) else None)
+            )
+        if kwargs["status"]:
+            data["status"] = kwargs["status"]
+        if not data:
+            raise UsageError("nothing to change: give field options, --clear FIELD or --status")
+        with register_session(kwargs["database_url"], write=True) as (session, settings):
+            service = make_service(cls, session, actor_for(kwargs["actor"]), settings)
+            before = service.get(kwargs["record_id"].strip())
+            record = service.update(before.id, kwargs["expected_version"], data)
+        _report_write("Updated" if record.version != before.version else "Unchanged", record, kwargs["fmt"])
+
+    update_params = [
+        record_arg,
+        *(p for _, _, p in fields),
+        _opt("status", str | None, None, "--status", help=f"New status: {statuses}."),
+        _opt("clear", list[str] | None, None, "--clear", help="Empty a field; repeatable."),
+        _opt("expected_version", int, ..., "--version",
+             help="The version you are changing (see 'show'); a stale version is refused."),
+    ]  # fmt: skip
+    update_cmd.__doc__ = f"Change a {label} record and/or its status. Statuses: {statuses}."
+    group.command("update")(_with_signature(update_cmd, [*update_params, *_common()]))
+    return group
+
+
+def _report_write(verb: str, record: RecordOut, fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.JSON:
+        print_json(record.model_dump(mode="json"))
+    elif fmt is OutputFormat.TABLE:
+        console.print(f"{verb} {record.id} ({record.status}, version {record.version})", markup=False)
+    else:
+        typing.assert_never(fmt)
+
+
+def _evidence_extras(group: typer.Typer) -> None:
+    @group.command("add-file")
+    def add_file(
+        path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="File to store."),
+        *,
+        title: str | None = typer.Option(None, "--title", help="Title (default: the file name)."),
+        attach: list[str] | None = typer.Option(None, "--attach", help="Record id it supports; repeatable."),
+        description: str | None = typer.Option(None, "--description"),
+        database_url: str | None = DatabaseOption,
+        actor: str | None = ActorOption,
+        fmt: OutputFormat = FormatOption,
+    ) -> None:
+        """Store a file by SHA-256 under the evidence directory and record it as evidence."""
+        with register_session(database_url, write=True) as (session, settings):
+            service = EvidenceService(session, actor_for(actor), evidence_dir=settings.evidence_dir)
+            record = service.add_file(path, title=title, record_ids=attach or [], description=description)
+        _report_write("Stored", record, fmt)
+
+    @group.command("attach")
+    def attach_cmd(
+        evidence_id: str = typer.Argument(..., metavar="EVIDENCE-ID"),
+        record_id: str = typer.Argument(..., metavar="RECORD-ID"),
+        *,
+        expected_version: int = typer.Option(..., "--version", help="The evidence record's current version."),
+        database_url: str | None = DatabaseOption,
+        actor: str | None = ActorOption,
+        fmt: OutputFormat = FormatOption,
+    ) -> None:
+        """Attach existing evidence to another record."""
+        with register_session(database_url, write=True) as (session, settings):
+            service = EvidenceService(session, actor_for(actor), evidence_dir=settings.evidence_dir)
+            record = service.attach(evidence_id, expected_version, record_id)
+        _report_write("Attached", record, fmt)
+
+
+def register(app: typer.Typer) -> None:
+    for record_type, cls in registry().items():
+        del record_type
+        group = _group(cls)
+        if issubclass(cls, EvidenceService):
+            _evidence_extras(group)
+        app.add_typer(group, name=cls.cli_name(), rich_help_panel=PANEL)
