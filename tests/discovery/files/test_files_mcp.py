@@ -618,3 +618,51 @@ def test_fixture_tree_exact_findings() -> None:
         (".codex/config.toml", "remote-docs", 10, "codex", "http"),
         ("tools/agents.json", "local", 1, "unknown", "stdio"),
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"a": 1, // note\n "b": [1, 2,],}', {"a": 1, "b": [1, 2]}),
+        ('{"u": "http://x/y", /* c, } */ "v": "a // b /* c */"}', {"u": "http://x/y", "v": "a // b /* c */"}),
+        ('{"q": "say \\"hi\\",", "r": "\\\\",\n}', {"q": 'say "hi",', "r": "\\"}),
+        ('{"a": [ , ]}', {"a": []}),  # lenient: a lone comma before a bracket goes too
+        ('{"a": 1 "b": 2}', None),
+    ],
+)
+def test_strip_jsonc(text: str, expected: object) -> None:
+    from openaims.discovery.mcp_config import strip_jsonc
+
+    stripped = strip_jsonc(text)
+    assert stripped is not None
+    if expected is None:
+        with pytest.raises(ValueError):
+            json.loads(stripped)
+    else:
+        assert json.loads(stripped) == expected
+
+
+@pytest.mark.parametrize("text", ['{"a": "unterminated', '{"a": 1 /* open comment'])
+def test_strip_jsonc_unterminated(text: str) -> None:
+    from openaims.discovery.mcp_config import strip_jsonc
+
+    assert strip_jsonc(text) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json_values)
+def test_strip_jsonc_keeps_plain_json(value: object) -> None:
+    from openaims.discovery.mcp_config import strip_jsonc
+
+    for text in (json.dumps(value), json.dumps(value, indent=2, ensure_ascii=False)):
+        stripped = strip_jsonc(text)
+        assert stripped is not None
+        assert json.loads(stripped) == value
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='{}[],:"/*\\\n ab1', max_size=200))
+def test_strip_jsonc_never_raises(text: str) -> None:
+    from openaims.discovery.mcp_config import strip_jsonc
+
+    strip_jsonc(text)
