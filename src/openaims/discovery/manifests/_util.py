@@ -1,0 +1,186 @@
+"""Small helpers shared by the manifest parsers: safe loading, type narrowing,
+line lookup for formats whose parsers do not report positions."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Callable, Iterator
+from typing import Any
+from xml.etree.ElementTree import Element, TreeBuilder
+
+import yaml
+from defusedxml.ElementTree import DefusedXMLParser
+
+#: Reads a file relative to the parsed file's directory; ``None`` if absent.
+Reader = Callable[[str], "str | None"]
+
+LINE_ATTR = "{urn:openaims}line"
+
+try:  # pragma: no cover - depends on how PyYAML was built
+    _YamlLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover
+    _YamlLoader = yaml.SafeLoader
+
+
+def load_toml(text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+        return {}
+
+
+def load_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
+def load_yaml(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - safe loader
+    except (yaml.YAMLError, ValueError, RecursionError, TypeError):
+        return None
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
+
+
+def as_str(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str | int | float):
+        return str(value)
+    return None
+
+
+def items(value: Any) -> Iterator[tuple[str, Any]]:
+    """Key/value pairs of a mapping (nothing for anything else)."""
+    if isinstance(value, dict):
+        for key, val in value.items():
+            yield str(key), val
+
+
+class Lines:
+    """Line lookup in a text: section headers and the first line, after a
+    start line, where a name occurs as a whole token."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+
+    def find(self, pattern: re.Pattern[str], start: int = 0, end: int | None = None) -> int | None:
+        """1-based number of the first line (0-based index >= ``start``) matching."""
+        stop = len(self.lines) if end is None else min(end, len(self.lines))
+        for index in range(max(start, 0), stop):
+            if pattern.search(self.lines[index]):
+                return index + 1
+        return None
+
+    def token(self, name: str, start: int = 0, end: int | None = None, default: int = 1) -> int:
+        """Line of ``name`` as a token (not part of a longer name)."""
+        pat = re.compile(r"(?<![\w.@/-])" + re.escape(name) + r"(?![\w-])", re.IGNORECASE)
+        found = self.find(pat, start, end)
+        if found is None and start:
+            found = self.find(pat, 0, end)
+        return found if found is not None else default
+
+    def header(self, pattern: str) -> int | None:
+        """0-based index of the first line matching ``pattern`` (a section header)."""
+        compiled = re.compile(pattern)
+        for index, line in enumerate(self.lines):
+            if compiled.match(line):
+                return index
+        return None
+
+
+def toml_sections(text: str) -> dict[str, tuple[int, int]]:
+    """TOML table header -> (0-based first line after the header, end index).
+
+    Keys are the header as written without brackets and spaces (``tool.poetry.dependencies``);
+    quoted keys keep their quotes stripped. Array-of-table headers are skipped.
+    """
+    heads: list[tuple[str, int]] = []
+    header = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
+    for index, line in enumerate(text.splitlines()):
+        if line.lstrip().startswith("[["):
+            heads.append(("[[", index))
+            continue
+        match = header.match(line)
+        if match:
+            key = re.sub(r"\s*\.\s*", ".", match.group(1)).replace('"', "").replace("'", "")
+            heads.append((key, index))
+    total = text.count("\n") + 1
+    out: dict[str, tuple[int, int]] = {}
+    for pos, (key, index) in enumerate(heads):
+        end = heads[pos + 1][1] if pos + 1 < len(heads) else total
+        if key != "[[" and key not in out:
+            out[key] = (index + 1, end)
+    return out
+
+
+class _LineBuilder(TreeBuilder):
+    """Tree builder that records each element's start line in an attribute."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parser: DefusedXMLParser | None = None
+
+    def start(self, tag: str, attrs: dict[str, str]) -> Element:
+        attrs = dict(attrs)
+        if self.parser is not None:
+            attrs[LINE_ATTR] = str(self.parser.parser.CurrentLineNumber)
+        return super().start(tag, attrs)
+
+
+def parse_xml(text: str) -> Element | None:
+    """Parse XML safely (no DTDs, entities or external references), with lines."""
+    builder = _LineBuilder()
+    parser = DefusedXMLParser(target=builder, forbid_dtd=True)
+    builder.parser = parser
+    try:
+        parser.feed(text)
+        root: Element = parser.close()
+    except Exception:
+        return None
+    return root
+
+
+def local(tag: str) -> str:
+    """Tag without namespace."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def xml_line(element: Element) -> int:
+    try:
+        return int(element.get(LINE_ATTR, "1"))
+    except ValueError:
+        return 1
+
+
+def child_text(element: Element, name: str) -> str | None:
+    for child in element:
+        if isinstance(child.tag, str) and local(child.tag) == name:
+            return (child.text or "").strip() or None
+    return None
+
+
+def children(element: Element, name: str) -> Iterator[Element]:
+    for child in element:
+        if isinstance(child.tag, str) and local(child.tag) == name:
+            yield child
+
+
+def attr(element: Element, name: str) -> str | None:
+    """Attribute by name, case-insensitive (MSBuild is)."""
+    lower = name.lower()
+    for key, value in element.attrib.items():
+        if key.lower() == lower:
+            return value.strip() or None
+    return None

@@ -1,0 +1,146 @@
+"""NuGet: project files (``*.csproj``, ``*.fsproj``, ``*.vbproj``:
+``PackageReference`` with a ``Version`` attribute or child element), central
+package management (``Directory.Packages.props``: ``PackageVersion``,
+``GlobalPackageReference``), ``packages.config`` and ``packages.lock.json``.
+Names are package ids in lower case."""
+
+from __future__ import annotations
+
+import re
+from xml.etree.ElementTree import Element
+
+from openaims.discovery.manifests import Declared
+from openaims.discovery.manifests._util import (
+    Lines,
+    as_dict,
+    as_str,
+    attr,
+    child_text,
+    items,
+    load_json,
+    local,
+    parse_xml,
+    xml_line,
+)
+
+
+def _exact(spec: str | None) -> str | None:
+    if not spec:
+        return None
+    spec = spec.strip()
+    match = re.fullmatch(r"\[?\s*([0-9][0-9A-Za-z.+-]*)\s*\]?", spec)
+    if match and (not spec.startswith("[") or spec.endswith("]")):
+        return match.group(1)
+    return None
+
+
+def _references(root: Element, tags: dict[str, str]) -> list[Declared]:
+    out: list[Declared] = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        tag = local(element.tag)
+        if tag not in tags:
+            continue
+        name = attr(element, "Include") or attr(element, "Update")
+        if not name or "$(" in name:
+            continue
+        version = (
+            attr(element, "Version")
+            or child_text(element, "Version")
+            or attr(element, "VersionOverride")
+            or child_text(element, "VersionOverride")
+        )
+        scope = tags[tag]
+        private = attr(element, "PrivateAssets") or child_text(element, "PrivateAssets")
+        extra: tuple[tuple[str, str], ...] = ()
+        if private and private.lower() == "all" and scope == "main":
+            scope = "build"
+        if attr(element, "Update") and not attr(element, "Include"):
+            extra = (("update", "true"),)
+        out.append(
+            Declared(
+                name=name.lower(),
+                line=xml_line(element),
+                declared=version,
+                resolved=_exact(version),
+                scope=scope,
+                extra=extra,
+            )
+        )
+    return out
+
+
+def parse_project(text: str) -> list[Declared]:
+    """``PackageReference`` items of an MSBuild project file."""
+    root = parse_xml(text)
+    if root is None:
+        return []
+    return _references(root, {"PackageReference": "main"})
+
+
+def parse_directory_packages(text: str) -> list[Declared]:
+    """Central versions (``PackageVersion``) and global references of Directory.Packages.props."""
+    root = parse_xml(text)
+    if root is None:
+        return []
+    return _references(
+        root, {"PackageVersion": "managed", "GlobalPackageReference": "main", "PackageReference": "main"}
+    )
+
+
+def parse_packages_config(text: str) -> list[Declared]:
+    """``<package id version/>`` entries of a packages.config."""
+    root = parse_xml(text)
+    if root is None:
+        return []
+    out: list[Declared] = []
+    for element in root.iter():
+        if not isinstance(element.tag, str) or local(element.tag) != "package":
+            continue
+        name = attr(element, "id")
+        if not name:
+            continue
+        version = attr(element, "version")
+        dev = (attr(element, "developmentDependency") or "").lower() == "true"
+        out.append(
+            Declared(
+                name=name.lower(),
+                line=xml_line(element),
+                declared=version,
+                resolved=_exact(version),
+                scope="dev" if dev else "main",
+            )
+        )
+    return out
+
+
+def parse_packages_lock(text: str) -> list[Declared]:
+    """Every package of a NuGet packages.lock.json (``type`` Direct / Transitive)."""
+    data = as_dict(load_json(text))
+    lines = Lines(text)
+    out: list[Declared] = []
+    seen: set[tuple[str, str | None]] = set()
+    for framework, deps in items(data.get("dependencies")):
+        start = lines.token(f'"{framework}"') - 1
+        for raw, value in items(deps):
+            entry = as_dict(value)
+            kind = (as_str(entry.get("type")) or "").lower()
+            if kind == "project":
+                continue
+            resolved = as_str(entry.get("resolved"))
+            key = (raw.lower(), resolved)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(
+                Declared(
+                    name=raw.lower(),
+                    line=lines.token(f'"{raw}"', start),
+                    declared=as_str(entry.get("requested")),
+                    resolved=resolved,
+                    direct=kind == "direct",
+                    extra=(("framework", framework),),
+                )
+            )
+    return out
