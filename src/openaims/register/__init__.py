@@ -36,4 +36,11 @@ def open_register(settings: Settings | None = None, *, migrate: bool = True) -> 
     return db
 
 
-__all__ = ["Database", "init_register", "open_register"]
+def registry_names() -> list[str]:
+    """Command-line names of every record type (``risk``, ``corrective-action``...)."""
+    from openaims.register.services import registry
+
+    return [cls.cli_name() for cls in registry().values()]
+
+
+__all__ = ["Database", "init_register", "open_register", "registry_names"]
