@@ -28,6 +28,21 @@ pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("openaims.discovery.scanner") is None,
     reason="needs the scan engine openaims.discovery.scanner, which is not in this checkout yet",
 )
+
+
+def _has_dependency_detector() -> bool:
+    if importlib.util.find_spec("openaims.discovery.registry") is None:
+        return False
+    from openaims.discovery.interface import FindingKind
+    from openaims.discovery.registry import detector_classes
+
+    return any(FindingKind.DEPENDENCY in cls.kinds for cls in detector_classes())
+
+
+needs_dependencies = pytest.mark.skipif(
+    not _has_dependency_detector(),
+    reason="needs a dependency detector (FindingKind.DEPENDENCY) in openaims.discovery.detectors",
+)
 needs_lint = pytest.mark.skipif(
     importlib.util.find_spec("openaims.lint") is None,
     reason="needs the agent-configuration linter openaims.lint",
@@ -106,7 +121,10 @@ CHANGES = {
 }
 
 
-@pytest.mark.parametrize("change", list(CHANGES))
+@pytest.mark.parametrize(
+    "change",
+    [pytest.param(c, marks=needs_dependencies) if c == "prohibited package" else c for c in CHANGES],
+)
 def test_a_violating_commit_fails_with_valid_sarif(base: Path, change: str) -> None:
     files, rule = CHANGES[change]
     commit(base, change, {path: text.replace("{key}", _key()) for path, text in files.items()})
@@ -149,6 +167,7 @@ def test_a_clean_commit_passes(base: Path) -> None:
     assert results(doc) == set()
 
 
+@needs_dependencies
 def test_moving_a_prohibited_dependency_is_existing_not_introduced(base: Path) -> None:
     commit(base, "add", {"requirements.txt": "ollama==0.3.3\nopenai==1.40.0\nrequests==2.32.3\n"})
     commit(
@@ -161,9 +180,26 @@ def test_moving_a_prohibited_dependency_is_existing_not_introduced(base: Path) -
     assert results(doc) == {("package.prohibited", "existing"), ("provider.unapproved", "existing")}
 
 
-@pytest.mark.parametrize(
+EXPIRY = pytest.mark.parametrize(
     ("expires", "code", "status"), [("2020-01-31", 1, "expired-exception"), ("2999-12-31", 0, "excepted")]
 )
+
+
+@EXPIRY
+def test_an_expired_exception_for_an_mcp_server_fails_again(
+    base: Path, expires: str, code: int, status: str
+) -> None:
+    exception = f'  - match: "mcp:tunnel"\n    owner: platform@example.com\n    reason: "Pilot"\n    expires: {expires}\n'
+    commit(base, "policy", {"aims-policy.yaml": SAMPLE_POLICY + exception})
+    commit(base, "mcp", CHANGES["unapproved MCP server"][0])
+    got, doc, output = aims_check(base)
+    assert got == code, output
+    assert ("mcp-server.unapproved", status) in results(doc)
+    jsonschema.validate(doc, SARIF_SCHEMA)
+
+
+@needs_dependencies
+@EXPIRY
 def test_an_expired_exception_fails_again(base: Path, expires: str, code: int, status: str) -> None:
     commit(base, "policy", {"aims-policy.yaml": SAMPLE_POLICY.replace("2027-06-30", expires)})
     commit(base, "torch", {"requirements.txt": "openai==1.40.0\nrequests==2.32.3\ntorch==2.4.0\n"})
@@ -205,6 +241,7 @@ def test_pre_commit_hook_blocks_a_staged_key(base: Path, tmp_path: Path) -> None
     assert passed.returncode == 0, passed.stdout + passed.stderr
 
 
+@needs_dependencies
 def test_github_action_check_step(base: Path, tmp_path: Path) -> None:
     action = yaml.safe_load((REPO / "action.yml").read_text())
     step = next(s for s in action["runs"]["steps"] if s.get("id") == "check")
