@@ -335,7 +335,7 @@ _yaml_values = st.recursive(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.dictionaries(
         st.sampled_from(["jobs", "env", "include", "default", "variables", "runs", "job"]),

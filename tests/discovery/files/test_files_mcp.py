@@ -547,7 +547,7 @@ _json_values = st.recursive(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.dictionaries(
         st.sampled_from(["mcpServers", "servers", "context_servers", "mcp", "experimental", "projects"]),

@@ -7,6 +7,7 @@ import io
 import pickle
 import struct
 import zipfile
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -368,13 +369,14 @@ def test_compressed_pickles_are_analysed(method: str) -> None:
     import zlib
 
     raw = mk.joblib_like((3,), "f8", b"\x0c" * 24, after=_evil_entry())
-    packed = {
+    compressors: dict[str, Callable[[bytes], bytes]] = {
         "gzip": gzip.compress,
         "bz2": bz2.compress,
         "xz": lambda b: lzma.compress(b, format=lzma.FORMAT_XZ),
         "lzma": lambda b: lzma.compress(b, format=lzma.FORMAT_ALONE),
         "zlib": zlib.compress,
-    }[method](raw)
+    }
+    packed = compressors[method](raw)
     (finding,) = run(DETECTOR, "model.joblib", packed)
     assert (finding.format, finding.unsafe, finding.details["compression"]) == ("pickle", True, method)
     assert finding.details["dangerous_globals"] == ["os.system"]
