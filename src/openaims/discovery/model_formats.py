@@ -248,6 +248,15 @@ def read_gguf_header(stream: IO[bytes]) -> dict[str, Any] | None:
     return out
 
 
+#: Magic numbers (little-endian uint32) of the formats llama.cpp used before GGUF.
+_GGML_MAGICS = {b"lmgg": "ggml", b"fmgg": "ggmf", b"tjgg": "ggjt", b"algg": "ggla"}
+
+
+def read_ggml_magic(head: bytes) -> str | None:
+    """The pre-GGUF llama.cpp variant (ggml, ggmf, ggjt, ggla) of a file, if any."""
+    return _GGML_MAGICS.get(head[:4])
+
+
 # --------------------------------------------------------------------------- ONNX / protobuf
 
 #: Field numbers of onnx.ModelProto.

@@ -77,6 +77,8 @@ EVIL_TORCH = mk.torch_zip(mk.torch_like_pickle(extra=mk.op_global("os", "system"
         ),
         ("big.safetensors", mk.lfs_pointer(), "safetensors", None, []),
         ("model.mlmodel", b"\x08\x04\x12\x00", "coreml", None, []),
+        ("llama-7b.ggml", b"tjgg" + struct.pack("<I", 3) + b"\x00" * 64, "ggml", None, []),
+        ("models/old-q4", b"lmgg" + b"\x00" * 64, "ggml", None, []),
     ],
 )
 def test_recognised(

@@ -191,6 +191,9 @@ class ModelFileDetector(Detector):
             with file.open_binary() as stream:
                 header = fmt.read_gguf_header(stream)
             return _Result("gguf", header) if header is not None else None
+        legacy = fmt.read_ggml_magic(head)
+        if legacy is not None:
+            return _Result("ggml", {"ggml_variant": legacy})
         if head.startswith(fmt.ZIP_MAGIC):
             return self._zip(file, ext)
         if head.startswith(fmt.HDF5_MAGIC):
