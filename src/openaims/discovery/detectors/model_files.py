@@ -9,7 +9,15 @@ directly or deeper under a ``models/``, ``model/``, ``weights/`` or
 pickle or a safetensors file, and a file whose content is none of them is not
 reported.
 
-Pickles (plain, inside PyTorch archives, NumPy object arrays) are analysed
+Reported formats: ``safetensors``, ``gguf``, ``ggml``, ``onnx``, ``pickle``
+(also compressed joblib files, with ``details.compression``), ``pytorch`` (zip
+archives with ``*/data.pkl``), ``keras`` (``.keras`` zips, Keras HDF5),
+``hdf5``, ``tflite``, ``numpy`` (``.npy``, ``.npz``), ``coreml`` and
+``tensorflow`` (``saved_model.pb``). A Git LFS pointer is reported with the
+format its extension implies and ``details.lfs_pointer`` true (with the
+pointed-to ``oid`` and ``lfs_size``); it is not hashed or analysed.
+
+Pickles (plain, joblib, inside PyTorch archives, NumPy object arrays) are analysed
 statically (:mod:`openaims.discovery.pickle_scan`); nothing is unpickled,
 imported or executed. ``unsafe`` is True when a pickle reaches a dangerous
 callable, False when every pickle was analysed and none does, and None when
