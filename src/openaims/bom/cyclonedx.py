@@ -272,15 +272,8 @@ def _agent_component(a: AgentFile) -> Component:
 
 
 def _workflow_component(w: Workflow) -> Component:
-    if w.uses:
-        target, _, ref = w.uses.partition("@")
-        name, version, ctype = target, ref or None, ComponentType.APPLICATION
-    elif w.image:
-        name, version, ctype = w.image, None, ComponentType.CONTAINER
-    elif w.job:
-        name, version, ctype = f"{w.ci or 'ci'} job {w.job}", None, ComponentType.APPLICATION
-    else:
-        name, version, ctype = w.name, None, ComponentType.APPLICATION
+    name, version = w.display_name, w.action_ref
+    ctype = ComponentType.CONTAINER if (w.image and not w.uses) else ComponentType.APPLICATION
     props: list[tuple[str, object | None]] = [
         ("kind", "ai-workflow"),
         ("provider", w.provider),

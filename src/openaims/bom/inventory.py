@@ -34,6 +34,7 @@ from openaims.discovery.interface import Finding, FindingKind
 #: A version that names one release (no range operators, wildcards or lists).
 _EXACT_VERSION = re.compile(r"^v?\d[\w.+!~-]*$")
 _PIN_PREFIX = re.compile(r"^={2,3}\s*")
+_PEP503 = re.compile(r"[-_.]+")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -198,6 +199,21 @@ class Workflow:
     def purl(self) -> PackageURL | None:
         return github_action_purl(self.uses) if self.uses else None
 
+    @property
+    def display_name(self) -> str:
+        """The action (without its ref), the image, or the job that receives a key."""
+        if self.uses:
+            return self.uses.partition("@")[0]
+        if self.image:
+            return self.image
+        if self.job:
+            return f"{self.ci or 'ci'} job {self.job}"
+        return self.name
+
+    @property
+    def action_ref(self) -> str | None:
+        return self.uses.partition("@")[2] or None if self.uses else None
+
 
 @dataclass(frozen=True, slots=True)
 class Inventory:
@@ -278,13 +294,22 @@ def _package(
     )
 
 
+def canonical_name(ecosystem: str, name: str) -> str:
+    """The scanner's canonical package name (PEP 503 for PyPI, lower case for NuGet)."""
+    if ecosystem == "pypi":
+        return _PEP503.sub("-", name).lower()
+    if ecosystem == "nuget":
+        return name.lower()
+    return name
+
+
 def _import_package(finding: Finding) -> tuple[str, str] | None:
     declared = _str(finding.details.get("package"))
     if declared and ":" in declared:
         ecosystem, name = declared.split(":", 1)
-        return ecosystem, name
+        return ecosystem, canonical_name(ecosystem, name)
     if finding.ecosystem:
-        return finding.ecosystem, finding.name
+        return finding.ecosystem, canonical_name(finding.ecosystem, finding.name)
     return None
 
 
@@ -293,7 +318,7 @@ def _packages(findings: Sequence[Finding]) -> list[Package]:
     imports: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for f in findings:
         if f.kind is FindingKind.DEPENDENCY and f.ecosystem:
-            deps[(f.ecosystem, f.name)].append(f)
+            deps[(f.ecosystem, canonical_name(f.ecosystem, f.name))].append(f)
         elif f.kind is FindingKind.IMPORT:
             key = _import_package(f)
             if key is not None:

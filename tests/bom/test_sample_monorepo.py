@@ -1,0 +1,126 @@
+"""The sample monorepo, scanned for real, gives valid BOMs that list its AI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+from cyclonedx.validation.xml import XmlValidator
+from packageurl import PackageURL
+
+from openaims.bom.cyclonedx import render_cyclonedx
+from openaims.bom.spdx import render_spdx
+from openaims.discovery.interface import Finding, FindingKind, ScanOptions
+
+scanner = pytest.importorskip("openaims.discovery.scanner")
+
+SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample-monorepo"
+VERSIONS = {"1.6": SchemaVersion.V1_6, "1.7": SchemaVersion.V1_7}
+
+
+def unversion(purl: str) -> str:
+    parsed = PackageURL.from_string(purl)
+    return str(PackageURL(type=parsed.type, namespace=parsed.namespace, name=parsed.name).to_string())
+
+
+def scan(root: Path) -> list[Finding]:
+    result = scanner.Scanner(ScanOptions(root=root), jobs=1).scan()
+    findings: list[Finding] = result.findings
+    return findings
+
+
+@cache
+def sample_findings() -> tuple[Finding, ...]:
+    return tuple(scan(SAMPLE))
+
+
+def cdx(version: str = "1.6", fmt: str = "json") -> str:
+    return render_cyclonedx(
+        list(sample_findings()), root_name="northwind-lending", spec_version=version, fmt=fmt
+    )
+
+
+@pytest.mark.parametrize("version", sorted(VERSIONS))
+def test_sample_boms_validate(version: str) -> None:
+    assert JsonStrictValidator(VERSIONS[version]).validate_str(cdx(version, "json")) is None
+    assert XmlValidator(VERSIONS[version]).validate_str(cdx(version, "xml")) is None
+
+
+def test_sample_bom_lists_the_ai_of_every_part_of_the_tree() -> None:
+    doc: dict[str, Any] = json.loads(cdx())
+    refs = {c["bom-ref"] for c in doc["components"]} | {s["bom-ref"] for s in doc["services"]}
+    expected_packages = {
+        "pkg:pypi/openai",
+        "pkg:pypi/anthropic",
+        "pkg:npm/%40ai-sdk/openai",
+        "pkg:npm/ai",
+        "pkg:npm/%40anthropic-ai/sdk",
+        "pkg:golang/github.com/sashabaranov/go-openai",
+        "pkg:maven/dev.langchain4j/langchain4j-open-ai",
+        "pkg:nuget/azure.ai.openai",
+        "pkg:cargo/async-openai",
+        "pkg:gem/ruby-openai",
+        "pkg:npm/%40modelcontextprotocol/server-github",
+    }
+    # with or without a resolved version, depending on what the manifests give
+    unversioned = {unversion(ref) for ref in refs if ref.startswith("pkg:")}
+    assert expected_packages <= unversioned, sorted(expected_packages - unversioned)
+    assert {
+        "model:openai/gpt-4o",
+        "model:openai/gpt-4o-mini",
+        "model:anthropic/claude-sonnet-4-5",
+        "model:anthropic/claude-3-5-haiku-latest",
+        "model-file:services/credit-scoring/models/scorecard-v2.safetensors",
+        "agent-file:CLAUDE.md",
+        "agent-file:AGENTS.md",
+        "agent-file:.github/copilot-instructions.md",
+        "service:openai",
+        "service:anthropic",
+        "mcp:.mcp.json#github",
+        "mcp:.mcp.json#playwright",
+        "mcp:.mcp.json#sentry",
+        "mcp:.cursor/mcp.json#filesystem",
+        "mcp:.vscode/mcp.json#northwind-knowledge-base",
+    } <= refs
+    hub = [r for r in refs if r.startswith("model:huggingface/sentence-transformers/")]
+    assert [r.lower() for r in hub] == ["model:huggingface/sentence-transformers/all-minilm-l6-v2"]
+    weights = next(c for c in doc["components"] if c["bom-ref"].endswith("scorecard-v2.safetensors"))
+    digest = weights["hashes"][0]["content"]
+    path = SAMPLE / "services/credit-scoring/models/scorecard-v2.safetensors"
+    assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_sample_has_no_secret_so_the_bom_counts_none() -> None:
+    doc = json.loads(cdx())
+    assert {"name": "openaims:secret-findings", "value": "0"} in doc["metadata"]["properties"]
+
+
+def test_a_key_added_to_the_tree_never_reaches_a_bom(tmp_path: Path) -> None:
+    tree = tmp_path / "repo"
+    shutil.copytree(SAMPLE, tree)
+    key = "sk-" + "proj-" + "Zq4R" * 10 + "T3BlbkFJ" + "m8Kp" * 5
+    (tree / "services" / "support-bot" / ".env.local").write_text(f"OPENAI_API_KEY={key}\n", encoding="utf-8")
+    findings = scan(tree)
+    secrets = [f for f in findings if f.kind is FindingKind.SECRET]
+    assert secrets, "the scanner should report the key"
+    outputs = [
+        render_cyclonedx(findings, root_name="repo", spec_version=v, fmt=fmt)
+        for v in VERSIONS
+        for fmt in ("json", "xml")
+    ]
+    outputs.append(render_spdx(findings, root_name="repo"))
+    for text in outputs:
+        assert key not in text
+        assert key[8:30] not in text
+        for f in secrets:
+            assert f.redacted is None or f.redacted not in text
+            assert f.fingerprint is None or f.fingerprint not in text
+    doc = json.loads(outputs[0])
+    assert {"name": "openaims:secret-findings", "value": str(len(secrets))} in doc["metadata"]["properties"]
