@@ -16,7 +16,7 @@ import yaml
 def load(name: str) -> dict[str, Any]:
     """Load the catalogue ``name`` (file ``name.yaml`` in this package)."""
     text = resources.files(__package__).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loaders only (libyaml when present)
     if not isinstance(data, dict):
         raise ValueError(f"catalogue {name}.yaml must be a mapping")
     return data
