@@ -59,9 +59,12 @@ def huggingface_purl(repo_id: str, revision: str | None = None) -> PackageURL | 
 
 
 def github_action_purl(uses: str) -> PackageURL | None:
-    """The purl of a GitHub Action reference ``owner/repo[/path]@ref``."""
+    """The purl of a GitHub Action reference ``owner/repo[/path]@ref`` (``None``
+    for ``docker://`` images and local ``./`` actions)."""
     ref: str | None = None
     target = uses.strip()
+    if target.startswith(("docker://", "./", "../", "/")) or ":" in target.split("@", 1)[0]:
+        return None  # a container image or a local action, not a repository
     if "@" in target:
         target, ref = target.rsplit("@", 1)
     parts = [p for p in target.split("/") if p]
