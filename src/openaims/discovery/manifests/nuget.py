@@ -36,11 +36,12 @@ def _exact(spec: str | None) -> str | None:
 
 def _references(root: Element, tags: dict[str, str]) -> list[Declared]:
     out: list[Declared] = []
+    lowered = {key.lower(): value for key, value in tags.items()}
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
-        tag = local(element.tag)
-        if tag not in tags:
+        tag = local(element.tag).lower()
+        if tag not in lowered:
             continue
         name = attr(element, "Include") or attr(element, "Update")
         if not name or "$(" in name:
@@ -51,7 +52,7 @@ def _references(root: Element, tags: dict[str, str]) -> list[Declared]:
             or attr(element, "VersionOverride")
             or child_text(element, "VersionOverride")
         )
-        scope = tags[tag]
+        scope = lowered[tag]
         private = attr(element, "PrivateAssets") or child_text(element, "PrivateAssets")
         extra: tuple[tuple[str, str], ...] = ()
         if private and private.lower() == "all" and scope == "main":
@@ -96,7 +97,7 @@ def parse_packages_config(text: str) -> list[Declared]:
         return []
     out: list[Declared] = []
     for element in root.iter():
-        if not isinstance(element.tag, str) or local(element.tag) != "package":
+        if not isinstance(element.tag, str) or local(element.tag).lower() != "package":
             continue
         name = attr(element, "id")
         if not name:
