@@ -1,0 +1,1 @@
+"""EU AI Act classification: the questionnaire (data) and the pure classifier."""
