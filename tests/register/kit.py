@@ -7,10 +7,14 @@ status change the rules refuse.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import itertools
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -36,16 +40,15 @@ from openaims.register.services.impact import ImpactArea
 from openaims.register.services.reviews import REQUIRED_INPUTS
 
 ADMIN = Actor("admin")
+EVIDENCE_DIR = Path(tempfile.mkdtemp(prefix="aims-evd-"))
+atexit.register(shutil.rmtree, EVIDENCE_DIR, ignore_errors=True)
 _COUNTER = itertools.count(1)
 TODAY = dt.date(2026, 5, 4)
 
 
 def svc(session: Session, cls: type[RecordService[Any, Any]], actor: Actor = ADMIN) -> RecordService[Any, Any]:
     if cls is EvidenceService:
-        import tempfile
-        from pathlib import Path
-
-        return EvidenceService(session, actor, evidence_dir=Path(tempfile.mkdtemp(prefix="aims-evd-")))
+        return EvidenceService(session, actor, evidence_dir=EVIDENCE_DIR)
     return cls(session, actor)
 
 

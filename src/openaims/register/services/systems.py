@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import StringConstraints
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from openaims.errors import ConflictError
 from openaims.register.models.systems import AISystem, Component, Dataset
-from openaims.register.services.base import RecordFields, RecordOut, RecordService
+from openaims.register.services.base import RecordFields, RecordOut, RecordService, require
 from openaims.register.services.types import OrgRole, RecordId, Short, Text, Title, closed
 
 #: Life-cycle stages after ISO/IEC 22989.
@@ -131,8 +132,8 @@ class ComponentService(RecordService[ComponentFields, ComponentOut]):
         ).scalar_one_or_none()
         if other is not None:
             raise ConflictError(f"{fields.repository} already has this component as {other}")
-        if fields.first_seen and fields.last_seen and fields.last_seen < fields.first_seen:
-            raise ConflictError(f"{record_id}: last_seen is before first_seen")
+        if fields.first_seen and fields.last_seen:
+            require(fields.last_seen >= fields.first_seen, f"{record_id}: last_seen is before first_seen")
 
     def find(self, repository: str, fingerprint: str) -> ComponentOut | None:
         """The component with this fingerprint in this repository (scan ingest)."""
@@ -140,6 +141,82 @@ class ComponentService(RecordService[ComponentFields, ComponentOut]):
             select(Component).where(Component.repository == repository, Component.fingerprint == fingerprint)
         ).scalar_one_or_none()
         return self.to_out(row) if row is not None else None
+
+    def sync(
+        self,
+        repository: str,
+        found: Iterable[Mapping[str, Any]],
+        *,
+        seen_at: dt.datetime | None = None,
+        system_id: str | None = None,
+    ) -> SyncResult:
+        """Record one complete scan of ``repository``.
+
+        ``found`` holds the components the scan saw (``kind``, ``name``, ``fingerprint`` and
+        optionally ``ecosystem``, ``provider``, ``details``). New ones are created ``pending``
+        (for review); ones that had disappeared come back; ones not seen any more are marked
+        ``disappeared``; each of these is a history event. For components seen again and
+        otherwise unchanged only ``last_seen`` moves, in one statement and without a history
+        event: it is telemetry of the scan run, not a change anyone made to the record.
+        """
+        seen_at = seen_at or self.clock()
+        wanted: dict[str, Mapping[str, Any]] = {}
+        for item in found:
+            wanted.setdefault(str(item["fingerprint"]), item)
+        rows = (
+            self.session.execute(select(Component).where(Component.repository == repository)).scalars().all()
+        )
+        existing = {row.fingerprint: row for row in rows}
+        created: list[str] = []
+        reappeared: list[str] = []
+        disappeared: list[str] = []
+        for fingerprint, item in wanted.items():
+            row = existing.get(fingerprint)
+            if row is None:
+                data = {k: item[k] for k in ("kind", "name", "ecosystem", "provider", "details") if k in item}
+                data.update(fingerprint=fingerprint, repository=repository, system_id=system_id,
+                            first_seen=seen_at, last_seen=seen_at)  # fmt: skip
+                created.append(self.create(data).id)
+            elif row.disappeared:
+                self.update(row.id, row.version, {"disappeared": False, "last_seen": seen_at})
+                reappeared.append(row.id)
+        for fingerprint, row in existing.items():
+            if fingerprint not in wanted and not row.disappeared:
+                self.update(row.id, row.version, {"disappeared": True})
+                disappeared.append(row.id)
+        again = [fp for fp in wanted if fp in existing and existing[fp].id not in reappeared]
+        for start in range(0, len(again), 500):
+            self.session.execute(
+                update(Component)
+                .where(
+                    Component.repository == repository, Component.fingerprint.in_(again[start : start + 500])
+                )
+                .values(last_seen=seen_at)
+                .execution_options(synchronize_session=False)
+            )
+        return SyncResult(
+            created=created,
+            reappeared=reappeared,
+            disappeared=disappeared,
+            seen_again=sorted(existing[fp].id for fp in again),
+        )
+
+    def unreviewed(self, repository: str | None = None) -> list[ComponentOut]:
+        """Components still waiting for approval (and not gone)."""
+        filters: dict[str, Any] = {"status": "pending", "disappeared": False}
+        if repository:
+            filters["repository"] = repository
+        return self.all(**filters)
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What one scan changed in a repository's components (ids)."""
+
+    created: list[str]
+    reappeared: list[str]
+    disappeared: list[str]
+    seen_again: list[str]
 
 
 class DatasetFields(RecordFields):
