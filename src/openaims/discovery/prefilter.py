@@ -1,26 +1,59 @@
 """One pass over a file's bytes decides which text detectors are worth running.
 
 Every text detector may declare ``prefilter`` fragments (regular expressions,
-usually plain literals). The fragments of all detectors are folded into one
-compiled alternation with a named group per detector. For a file, the engine
-asks which of the detectors that *want* the file have a fragment in it; only
-those run. Detectors without fragments always run on the files they want.
+usually plain literals). For a file, the engine asks which of the detectors that
+*want* the file have a fragment in it; only those run. Detectors without
+fragments always run on the files they want.
 
-Why a single alternation of Python's ``re`` and not Aho-Corasick or Hyperscan:
-``benchmarks/README.md`` records the measurement. The fragments of one
-detector often overlap another's (``openai`` and ``OpenAI``), so a match of one
-group can hide another at the same position; :meth:`Prefilter.select` therefore
-searches again, with a pattern that leaves out the detectors already chosen,
-until no candidate is left or nothing matches.
+Two engines, measured in ``benchmarks/README.md``:
+
+* **Hyperscan** (the ``hyperscan`` package, x86-64): all fragments of the
+  candidate detectors are compiled into one multi-pattern database, each
+  fragment tagged with its detector; one scan of the bytes reports every
+  detector with a fragment in the file and stops as soon as all candidates are
+  found. Several hundred MB/s per core.
+* **Python ``re``** (the fallback where Hyperscan is missing, or for fragments
+  it cannot compile): one alternation with a named group per detector. A match
+  of one group can hide another detector's fragment at the same position, so
+  :meth:`Prefilter.select` searches again without the detectors already chosen
+  until no candidate is left or nothing matches. Correct, but one to two
+  orders of magnitude slower.
+
+``AIMS_PREFILTER_ENGINE=re`` forces the fallback (for benchmarks and tests).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from typing import Any
 
 from openaims.discovery.interface import Detector
+
+_hs: Any
+try:  # optional accelerator: wheels exist for x86-64 Linux, macOS and Windows
+    import hyperscan  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    _hs = hyperscan
+except ImportError:  # pragma: no cover - depends on the platform
+    _hs = None
+
+#: ``hyperscan`` or ``re``: which engine this process uses by default.
+ENGINE_ENV = "AIMS_PREFILTER_ENGINE"
+
+
+def hyperscan_available() -> bool:
+    return _hs is not None
+
+
+def default_engine() -> str:
+    wanted = os.environ.get(ENGINE_ENV, "").strip().lower()
+    if wanted == "re" or _hs is None:
+        return "re"
+    return "hyperscan"
 
 
 def _group(index: int) -> str:
@@ -31,59 +64,138 @@ def _alternation(fragments: Iterable[str]) -> str:
     return "|".join(f"(?:{fragment})" for fragment in fragments)
 
 
+def _hs_compiles(fragments: Sequence[str]) -> bool:
+    if _hs is None:
+        return False
+    try:
+        database = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+        database.compile(
+            expressions=[f.encode("utf-8") for f in fragments],
+            ids=list(range(len(fragments))),
+            elements=len(fragments),
+            flags=[_hs.HS_FLAG_SINGLEMATCH] * len(fragments),
+        )
+    except Exception:  # hyperscan.error (unsupported construct): use re for this detector
+        return False
+    return True
+
+
 class Prefilter:
     """The combined prefilter of a list of detectors (indexed like the list)."""
 
-    def __init__(self, detectors: Sequence[Detector]) -> None:
+    def __init__(self, detectors: Sequence[Detector], *, engine: str | None = None) -> None:
+        self.engine = engine or default_engine()
+        if self.engine not in ("re", "hyperscan"):
+            raise ValueError(f"unknown prefilter engine {self.engine!r}")
+        if self.engine == "hyperscan" and _hs is None:
+            self.engine = "re"
+        #: Fragments of detectors handled by Hyperscan.
+        self._hs_fragments: dict[int, tuple[str, ...]] = {}
+        #: Alternations of detectors handled by ``re`` on bytes.
         self._fragments: dict[int, str] = {}
         #: Detectors whose fragments only compile as ``str`` patterns (run on decoded text).
         self._text_only: dict[int, re.Pattern[str]] = {}
         for index, detector in enumerate(detectors):
             if detector.binary or not detector.prefilter:
                 continue
-            alternation = _alternation(detector.prefilter)
+            fragments = tuple(detector.prefilter)
+            if self.engine == "hyperscan" and _hs_compiles(fragments):
+                self._hs_fragments[index] = fragments
+                continue
+            alternation = _alternation(fragments)
             try:
                 re.compile(alternation.encode("utf-8"))
             except (re.error, UnicodeEncodeError):
                 self._text_only[index] = re.compile(alternation)
                 continue
             self._fragments[index] = alternation
-        self._compiled = lru_cache(maxsize=256)(self._compile)
+        self._compiled: Callable[[frozenset[int]], re.Pattern[bytes]] = lru_cache(maxsize=256)(
+            self._compile_re
+        )
+        self._hs_all: Any = None
 
     def filtered(self, index: int) -> bool:
         """Whether detector ``index`` only runs where its fragments occur."""
-        return index in self._fragments or index in self._text_only
+        return index in self._hs_fragments or index in self._fragments or index in self._text_only
 
-    def _compile(self, indices: frozenset[int]) -> re.Pattern[bytes]:
+    def _compile_re(self, indices: frozenset[int]) -> re.Pattern[bytes]:
         parts = [f"(?P<{_group(i)}>{self._fragments[i]})" for i in sorted(indices)]
         return re.compile("|".join(parts).encode("utf-8"))
 
-    def pattern(self, indices: Iterable[int]) -> re.Pattern[bytes] | None:
-        """The combined pattern over some detectors (``None`` when none has fragments)."""
-        wanted = frozenset(i for i in indices if i in self._fragments)
-        return self._compiled(wanted) if wanted else None
+    def _compile_hs(self, indices: frozenset[int]) -> Any:
+        assert _hs is not None
+        expressions: list[bytes] = []
+        ids: list[int] = []
+        for index in sorted(indices):
+            for fragment in self._hs_fragments[index]:
+                expressions.append(fragment.encode("utf-8"))
+                ids.append(index)
+        database = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+        database.compile(
+            expressions=expressions,
+            ids=ids,
+            elements=len(expressions),
+            flags=[_hs.HS_FLAG_SINGLEMATCH] * len(expressions),
+        )
+        return database
 
     def select(self, data: bytes, candidates: Iterable[int]) -> set[int]:
         """The candidates that should run on a file with content ``data``."""
         selected: set[int] = set()
         pending: set[int] = set()
+        hs_pending: set[int] = set()
         for index in candidates:
-            if index in self._fragments:
+            if index in self._hs_fragments:
+                hs_pending.add(index)
+            elif index in self._fragments:
                 pending.add(index)
             elif index in self._text_only:
                 if self._text_only[index].search(data.decode("utf-8", "replace")):
                     selected.add(index)
             else:
                 selected.add(index)
+        if hs_pending:
+            selected |= self._select_hs(data, hs_pending)
+        if pending:
+            selected |= self._select_re(data, pending)
+        return selected
+
+    def _select_hs(self, data: bytes, pending: set[int]) -> set[int]:
+        assert _hs is not None
+        database = self._all_hs()
+        found: set[int] = set()
+        want = len(pending)
+
+        def on_match(ident: int, start: int, end: int, flags: int, context: object) -> bool:
+            if ident in pending:
+                found.add(ident)
+            return len(found) >= want  # True stops the scan: every candidate is in
+
+        with contextlib.suppress(_hs.ScanTerminated):  # how an early stop reports itself
+            database.scan(data, match_event_handler=on_match)
+        return found
+
+    def _all_hs(self) -> Any:
+        """One database over the fragments of every Hyperscan detector."""
+        if self._hs_all is None:
+            self._hs_all = self._compile_hs(frozenset(self._hs_fragments))
+        return self._hs_all
+
+    def warm(self) -> None:
+        """Compile now (before worker processes fork, so they share the result)."""
+        if self._hs_fragments:
+            self._all_hs()
+        if self._fragments:
+            self._compiled(frozenset(self._fragments))
+
+    def _select_re(self, data: bytes, pending: set[int]) -> set[int]:
+        selected: set[int] = set()
         while pending:
             compiled = self._compiled(frozenset(pending))
             match = compiled.search(data)
             if match is None:
                 break
-            hit = match.lastgroup
             found = {int(name[1:]) for name, value in match.groupdict().items() if value is not None}
-            if hit is not None:
-                found.add(int(hit[1:]))
             found &= pending
             if not found:  # pragma: no cover - a match always sets one detector's group
                 break

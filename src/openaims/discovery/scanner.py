@@ -385,16 +385,23 @@ class Scanner:
         seen: list[int],
         progress: ProgressCallback | None,
     ) -> Iterator[_Partial]:
+        global _WORKER  # noqa: PLW0603 - handed to the forked workers
         method = "fork" if sys.platform.startswith("linux") else "spawn"
         context = multiprocessing.get_context(method)
         in_flight_max = self.jobs * 3
         done = 0
-        executor = ProcessPoolExecutor(
-            max_workers=self.jobs,
-            mp_context=context,
-            initializer=_init_worker,
-            initargs=(self.options, self.detectors),
-        )
+        if method == "fork":
+            # Build (and compile) the engine once; the workers inherit it.
+            _WORKER = _Engine(self.options, self.detectors)
+            _WORKER.prefilter.warm()
+            executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+        else:  # pragma: no cover - spawn: every worker builds its own engine
+            executor = ProcessPoolExecutor(
+                max_workers=self.jobs,
+                mp_context=context,
+                initializer=_init_worker,
+                initargs=(self.options, self.detectors),
+            )
         pending: set[Future[_Partial]] = set()
         source = itertools.chain(head, batches)
         exhausted = False
@@ -421,3 +428,4 @@ class Scanner:
             ) from None
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
+            _WORKER = None

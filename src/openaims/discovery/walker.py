@@ -201,6 +201,27 @@ class Ignorer:
                 if spec is not None:
                     self._outer.append(_Level("", "/".join(parts[index:]) + "/", spec))
                 current = current / parts[index]
+            # Scanning a directory the enclosing repository ignores is deliberate:
+            # then the tree stands on its own and only its own ignore files count.
+            if down and self._ignored_by_outer(down):
+                self._outer = []
+
+    def _ignored_by_outer(self, down: str) -> bool:
+        """Whether the root directory (or one above it, below the top) is ignored."""
+        parts = [p for p in down.split("/") if p]
+        for k in range(1, len(parts) + 1):
+            for level in reversed(self._outer):
+                # level.add is the path from the level's directory down to the root.
+                depth = len(parts) - len([p for p in level.add.split("/") if p])
+                if depth >= k:
+                    continue
+                relative = "/".join(parts[depth:k]) + "/"
+                verdict = level.spec.check_file(relative).include
+                if verdict is not None:
+                    if verdict:
+                        return True
+                    break
+        return False
 
     def level(self, rel_dir: str) -> _Level | None:
         """The ignore file of a root-relative directory (``""`` is the root)."""
