@@ -14,12 +14,11 @@ scan detector only publishes their names.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 import shlex
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import PurePosixPath
@@ -28,6 +27,7 @@ from typing import Any, Literal
 import yaml
 
 from openaims.discovery import catalog
+from openaims.discovery.pathglob import SuffixGlobs
 
 Transport = Literal["stdio", "http", "sse"]
 
@@ -104,31 +104,29 @@ def _ignored_names() -> frozenset[str]:
     return frozenset(str(n) for n in catalog.load("mcp_clients").get("ignore_names", ()))
 
 
-def _suffixes(path: str) -> Iterator[str]:
-    yield path
-    pos = path.find("/")
-    while pos != -1:
-        yield path[pos + 1 :]
-        pos = path.find("/", pos + 1)
+@cache
+def _location_globs() -> SuffixGlobs:
+    return SuffixGlobs([glob for glob, _ in _locations()])
 
 
 def client_for(path: str) -> str | None:
     """The client that reads the configuration at ``path``, None when the
     location is not a known one."""
-    for suffix in _suffixes(path):
-        for glob, client in _locations():
-            if fnmatch.fnmatchcase(suffix, glob):
-                return client
-    return None
+    index = _location_globs().first(path)
+    return None if index is None else _locations()[index][1]
+
+
+_JSON_EXTENSIONS = (".json", ".jsonc", ".json5")
+_CONFIG_EXTENSIONS = (*_JSON_EXTENSIONS, ".yaml", ".yml", ".toml", ".code-workspace")
 
 
 def is_candidate(path: str, name: str) -> bool:
     """Whether a file may hold MCP servers (cheap, by path only)."""
-    if client_for(path) is not None:
-        return True
-    if name in _ignored_names():
+    if not name.endswith(_CONFIG_EXTENSIONS):
         return False
-    return name.endswith((".json", ".jsonc", ".json5"))
+    if name.endswith(_JSON_EXTENSIONS) and name not in _ignored_names():
+        return True  # any JSON file may be recognised by its content
+    return client_for(path) is not None
 
 
 # --------------------------------------------------------------------------- packages

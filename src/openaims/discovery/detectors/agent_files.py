@@ -9,7 +9,6 @@ between scans). The content itself is checked by the agent-config linter.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from functools import cache
 
 from openaims.discovery import catalog
 from openaims.discovery.interface import Detector, FileView, Finding, FindingKind
+from openaims.discovery.pathglob import SuffixGlobs
 
 _CHUNK = 1 << 20
 
@@ -39,37 +39,14 @@ def kinds() -> tuple[AgentFileKind, ...]:
 
 
 @cache
-def _last_components() -> tuple[frozenset[str], tuple[str, ...]]:
-    """File names the catalogue matches exactly, and name patterns, for a fast reject."""
-    exact: set[str] = set()
-    patterns: set[str] = set()
-    for entry in kinds():
-        last = entry.glob.rsplit("/", 1)[-1]
-        (patterns if "*" in last else exact).add(last)
-    return frozenset(exact), tuple(sorted(patterns))
+def _globs() -> SuffixGlobs:
+    return SuffixGlobs([entry.glob for entry in kinds()])
 
 
 def classify(path: str) -> AgentFileKind | None:
     """The instruction-file kind of ``path`` (relative, ``/``-separated), if any."""
-    name = path.rsplit("/", 1)[-1]
-    exact, patterns = _last_components()
-    if name not in exact and not any(fnmatch.fnmatchcase(name, p) for p in patterns):
-        return None
-    suffixes = [path]
-    pos = path.find("/")
-    while pos != -1:
-        suffixes.append(path[pos + 1 :])
-        pos = path.find("/", pos + 1)
-    for entry in kinds():
-        for suffix in suffixes:
-            if fnmatch.fnmatchcase(suffix, entry.glob) and _whole_name(suffix, entry.glob):
-                return entry
-    return None
-
-
-def _whole_name(suffix: str, glob: str) -> bool:
-    """A bare-name glob (``CLAUDE.md``) matches the last path component only."""
-    return "/" in glob or "/" not in suffix
+    index = _globs().first(path)
+    return None if index is None else kinds()[index]
 
 
 class AgentInstructionsDetector(Detector):

@@ -38,7 +38,6 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import PurePosixPath
 from typing import IO, Any, cast
 
 from openaims.discovery import catalog
@@ -97,8 +96,9 @@ def _model_dirs() -> frozenset[str]:
 
 
 def _extension(name: str) -> str:
-    suffix = PurePosixPath(name.lower()).suffix
-    return suffix
+    """``.ext`` of a file name, lower-cased ("" for none or a dot-file)."""
+    stem, dot, ext = name.rpartition(".")
+    return f".{ext.lower()}" if dot and stem else ""
 
 
 @dataclass
