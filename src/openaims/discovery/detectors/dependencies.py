@@ -449,7 +449,7 @@ class NuGetProject(ManifestDetector):
     file_globs = ("*.csproj", "*.fsproj", "*.vbproj")
 
     def parse(self, file: FileView) -> list[Declared]:
-        return nuget.parse_project(file.text())
+        return nuget.parse_project(file.text(), file.read_relative)
 
 
 class NuGetCentralVersions(ManifestDetector):

@@ -7,11 +7,13 @@ Names are package ids in lower case."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from xml.etree.ElementTree import Element
 
 from openaims.discovery.manifests import Declared
 from openaims.discovery.manifests._util import (
     Lines,
+    Reader,
     as_dict,
     as_str,
     attr,
@@ -72,12 +74,44 @@ def _references(root: Element, tags: dict[str, str]) -> list[Declared]:
     return out
 
 
-def parse_project(text: str) -> list[Declared]:
-    """``PackageReference`` items of an MSBuild project file."""
+MAX_PROPS_DEPTH = 8
+
+
+def parse_project(text: str, read: Reader | None = None) -> list[Declared]:
+    """``PackageReference`` items of an MSBuild project file.
+
+    With central package management the version lives in the nearest
+    ``Directory.Packages.props`` up the tree; ``read`` (relative to the
+    project's directory) lets it be found.
+    """
     root = parse_xml(text)
     if root is None:
         return []
-    return _references(root, {"PackageReference": "main"})
+    found = _references(root, {"PackageReference": "main"})
+    if read is None or all(d.declared for d in found):
+        return found
+    central = _central_versions(read)
+    out: list[Declared] = []
+    for dep in found:
+        version = central.get(dep.name)
+        if dep.declared is None and version:
+            dep = replace(
+                dep, declared=version, resolved=_exact(version), extra=(*dep.extra, ("managed", "true"))
+            )
+        out.append(dep)
+    return out
+
+
+def _central_versions(read: Reader) -> dict[str, str]:
+    for depth in range(MAX_PROPS_DEPTH):
+        text = read("../" * depth + "Directory.Packages.props")
+        if text is not None:
+            return {
+                d.name: d.declared
+                for d in parse_directory_packages(text)
+                if d.declared and d.scope == "managed"
+            }
+    return {}
 
 
 def parse_directory_packages(text: str) -> list[Declared]:

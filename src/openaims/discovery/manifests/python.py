@@ -193,7 +193,7 @@ class _Includes:
             include = _INCLUDE.match(content)
             if include:
                 constraint = include.group(1) in ("-c", "--constraint") or constraints_only
-                self.follow(include.group(2), rel, scope, depth, constraint=constraint)
+                self.follow(include.group(2), rel, depth, constraint=constraint)
                 continue
             content = _HASH.sub("", " " + content).strip()
             editable = _EDITABLE.match(content)
@@ -214,7 +214,7 @@ class _Includes:
                 continue
             self.out.append(_declared(req, line, scope, file=rel))
 
-    def follow(self, target: str, rel: str | None, scope: str, depth: int, *, constraint: bool) -> None:
+    def follow(self, target: str, rel: str | None, depth: int, *, constraint: bool) -> None:
         if (
             self.read is None
             or depth >= MAX_INCLUDE_DEPTH
@@ -230,8 +230,9 @@ class _Includes:
         text = self.read(joined)
         if text is None:
             return
-        sub_scope = scope if scope != "main" else requirements_scope(joined)
-        self.parse(text, joined, sub_scope, depth + 1, constraints_only=constraint)
+        # An included file's packages keep the scope its own name implies, so
+        # the same file reached directly or through an include reads the same.
+        self.parse(text, joined, requirements_scope(joined), depth + 1, constraints_only=constraint)
 
 
 # --------------------------------------------------------------------------- pyproject.toml
