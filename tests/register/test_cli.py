@@ -139,3 +139,38 @@ def test_every_record_type_has_a_command_group(capsys: pytest.CaptureFixture[str
     assert code == 0
     for name in registry_names():
         assert f" {name} " in out
+
+
+def test_document_versions_and_history_log(capsys: pytest.CaptureFixture[str], cli_env: str, tmp_path: Path) -> None:
+    run(capsys, "document", "add", "--title", "AI policy", "--owner", "alice")
+    run(capsys, "document-version", "add", "--document-id", "DOC-1", "--content", "v1 text")
+    code, _, err = run(capsys, "document-version", "update", "DOC-1", "--version", "1", "--status", "in_review")
+    assert (code, err.strip()) == (
+        2, "aims: error: no document version 'DOC-1'; list them with 'aims document-version list'",
+    )  # fmt: skip
+    code, out, _ = run(capsys, "document-version", "update", "DOCV-1", "--version", "1", "--status", "in_review")
+    assert (code, out.strip()) == (0, "Updated DOCV-1 (in_review, version 2)")
+    code, _, err = run(capsys, "document-version", "update", "DOCV-1", "--version", "2", "--status", "approved")
+    assert code == 1
+    assert "DOCV-1 cannot be 'approved' without approver, next_review" in err
+    code, out, _ = run(capsys, "document-version", "update", "DOCV-1", "--version", "2", "--status", "approved",
+                       "--approver", "ceo", "--next-review", "2099-01-31")  # fmt: skip
+    assert code == 0
+    new_text = tmp_path / "v2.md"
+    new_text.write_text("v2 text")
+    code, out, _ = run(capsys, "document", "new-version", "DOC-1", "--content-file", str(new_text), "--format", "json")
+    version = json.loads(out)
+    assert (code, version["id"], version["number"], version["content"], version["status"]) == (
+        0, "DOCV-2", 2, "v2 text", "draft",
+    )  # fmt: skip
+    code, out, _ = run(capsys, "history", "log", "--type", "document_version", "--format", "json")
+    log = json.loads(out)
+    assert [(e["record_id"], e["action"]) for e in log["items"]] == [
+        ("DOCV-2", "create"), ("DOCV-1", "status:approved"), ("DOCV-1", "status:in_review"), ("DOCV-1", "create"),
+    ]  # fmt: skip
+
+
+def test_init_on_an_existing_postgresql_or_sqlite_register(capsys: pytest.CaptureFixture[str], cli_env: str) -> None:
+    code, out, _ = run(capsys, "init")
+    assert code == 0
+    assert "schema 0001_register" in out

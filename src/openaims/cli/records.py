@@ -28,6 +28,7 @@ from openaims.errors import UsageError
 from openaims.register import open_register
 from openaims.register.actors import Actor, default_actor_name
 from openaims.register.services import Page, RecordOut, RecordService, registry
+from openaims.register.services.documents import DocumentService, DocumentVersionService
 from openaims.register.services.evidence import EvidenceService
 from openaims.settings import Settings, load_settings
 
@@ -386,10 +387,42 @@ def _evidence_extras(group: typer.Typer) -> None:
         _report_write("Attached", record, fmt)
 
 
+def _document_extras(group: typer.Typer) -> None:
+    @group.command("new-version")
+    def new_version(
+        document_id: str = typer.Argument(..., metavar="DOCUMENT-ID", help="e.g. DOC-1"),
+        *,
+        content_file: Path | None = typer.Option(
+            None,
+            "--content-file",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="New content (default: copy the newest version's content).",
+        ),
+        change_summary: str | None = typer.Option(None, "--change-summary", help="What changes and why."),
+        database_url: str | None = DatabaseOption,
+        actor: str | None = ActorOption,
+        fmt: OutputFormat = FormatOption,
+    ) -> None:
+        """Start a new draft version of a controlled document (approved versions never change)."""
+        changes: dict[str, Any] = {}
+        if content_file is not None:
+            changes["content"] = content_file.read_text(encoding="utf-8", errors="replace")
+        if change_summary:
+            changes["change_summary"] = change_summary
+        with register_session(database_url, write=True) as (session, _settings):
+            record = DocumentVersionService(session, actor_for(actor)).new_version(
+                document_id.strip(), changes
+            )
+        _report_write("Created", record, fmt)  # fmt: skip
+
+
 def register(app: typer.Typer) -> None:
-    for record_type, cls in registry().items():
-        del record_type
+    for cls in registry().values():
         group = _group(cls)
         if issubclass(cls, EvidenceService):
             _evidence_extras(group)
+        if issubclass(cls, DocumentService):
+            _document_extras(group)
         app.add_typer(group, name=cls.cli_name(), rich_help_panel=PANEL)

@@ -1,0 +1,49 @@
+"""Restoring exported records keeps their ids and times; settings refuse insecure production values."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pydantic import ValidationError
+
+from openaims.errors import ConflictError
+from openaims.register import history
+from openaims.register.db import Database
+from openaims.register.services import RiskService, SystemService
+from openaims.settings import Environment, Settings
+
+
+def test_restore_keeps_identity_and_moves_the_id_counter(database: Database) -> None:
+    created = dt.datetime(2025, 3, 1, 8, 30, tzinfo=dt.UTC)
+    with database.session() as s:
+        system = SystemService(s, "importer").restore(
+            {"id": "SYS-7", "status": "retired", "version": 4, "name": "Old scorer", "created_at": created.isoformat(),
+             "created_by": "carol", "updated_at": created.isoformat(), "updated_by": "carol"}
+        )  # fmt: skip
+        later = SystemService(s, "alice").create({"name": "New bot"})
+        events = history.events_for(s, "SYS-7")
+    assert (system.id, system.status, system.created_by, system.created_at) == ("SYS-7", "retired", "carol", created)
+    assert later.id == "SYS-8"
+    assert [(e.action, e.actor) for e in events] == [("import", "importer")]
+    with database.session() as s, pytest.raises(ConflictError, match="SYS-7 already exists"):
+        SystemService(s, "importer").restore({"id": "SYS-7", "name": "Again"})
+    with database.session() as s:
+        RiskService(s, "importer").restore({"id": "RISK-3", "title": "Imported", "system_ids": ["SYS-7"]})
+        assert RiskService(s, "alice").create({"title": "Next"}).id == "RISK-4"
+
+
+def test_development_defaults_and_production_refusals(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    monkeypatch.delenv("AIMS_DATABASE_URL", raising=False)
+    monkeypatch.chdir(str(tmp_path))
+    settings = Settings()
+    assert settings.database_url == f"sqlite:///{tmp_path}/.aims/aims.db"
+    assert settings.environment is Environment.DEV
+    with pytest.raises(ValidationError, match="AIMS_SECRET_KEY must be a random value"):
+        Settings(environment=Environment.PROD, secret_key="change-me")
+    with pytest.raises(ValidationError, match="default 'postgres' password"):
+        Settings(environment=Environment.PROD, secret_key="k" * 40,
+                 database_url="postgresql://postgres:postgres@db/aims")  # fmt: skip
+    monkeypatch.setenv("AIMS_ENVIRONMENT", "prod")
+    monkeypatch.setenv("AIMS_SECRET_KEY", "x" * 48)
+    assert Settings().environment is Environment.PROD
