@@ -234,6 +234,7 @@ def test_no_secret_value_in_finding_output(keys: Keys, key_type: str) -> None:
         "mistral-api-key": "MISTRAL_API_KEY",
         "deepseek-api-key": "DEEPSEEK_API_KEY",
         "pinecone-legacy-api-key": "PINECONE_API_KEY",
+        "elevenlabs-api-key": "ELEVENLABS_API_KEY",
     }.get(key_type, "API_KEY")
     findings = run(DET, "leak.env", f"{context}={value}\n")
     assert len(findings) == 1

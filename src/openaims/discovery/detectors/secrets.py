@@ -16,7 +16,7 @@ import bisect
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -242,25 +242,83 @@ class _Lines:
         return start, end
 
 
-def find_secrets(text: str, rules: SecretRules | None = None) -> list[tuple[KeyShape, str, int, str | None]]:
+class _Haystack:
+    """The file's text, with cheap literal and context look-ups."""
+
+    def __init__(self, text: str, data: bytes | None) -> None:
+        self.text = text
+        self.data = data if data is not None and text.isascii() else None
+        self._present: dict[str, bool] = {}
+        self._lowered: str | None = None
+
+    def has(self, literal: str) -> bool:
+        found = self._present.get(literal)
+        if found is None:
+            # bytes search is much faster than str search
+            found = literal.encode() in self.data if self.data is not None else literal in self.text
+            self._present[literal] = found
+        return found
+
+    def context_matches(self, context: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        """Matches of a case-insensitive, lower-case ``context`` pattern."""
+        if self.text.isascii():  # lower() keeps offsets; a plain search is faster
+            if self._lowered is None:
+                self._lowered = self.text.lower()
+            return _case_sensitive(context).finditer(self._lowered)
+        return context.finditer(self.text)
+
+
+@cache
+def _case_sensitive(context: re.Pattern[str]) -> re.Pattern[str]:
+    return re.compile(context.pattern)
+
+
+def _context_windows(hay: _Haystack, context: re.Pattern[str]) -> list[tuple[int, int]]:
+    """Spans of the lines where ``context`` occurs, each with the next line."""
+    text = hay.text
+    spans: list[tuple[int, int]] = []
+    for m in hay.context_matches(context):
+        start = text.rfind("\n", 0, m.start()) + 1
+        if spans and start < spans[-1][1]:
+            start = spans[-1][0]
+            spans.pop()
+        end = text.find("\n", m.end())
+        end = len(text) if end < 0 else text.find("\n", end + 1)
+        end = len(text) if end < 0 else end
+        spans.append((start, end))
+    return spans
+
+
+def find_secrets(
+    text: str, rules: SecretRules | None = None, *, data: bytes | None = None
+) -> list[tuple[KeyShape, str, int, str | None]]:
     """Every secret of ``text`` as (shape, value, line, variable name).
+
+    ``data``, the file's bytes when at hand, speeds up literal look-ups.
 
     Overlapping matches resolve to the shape listed first in the catalogue.
     """
     rules = rules or secret_rules()
+    hay = _Haystack(text, data)
     candidates: list[_Candidate] = []
-    lowered: str | None = None
+    context_windows: dict[str, list[tuple[int, int]]] = {}
     for order, shape in enumerate(rules.shapes):
-        if shape.prefilter and not any(lit in text for lit in shape.prefilter):
+        if shape.prefilter and not any(hay.has(lit) for lit in shape.prefilter):
             continue
-        if shape.context is not None:
-            lowered = lowered if lowered is not None else text.lower()
-            if shape.context.search(lowered) is None:
-                continue
-        for m in shape.pattern.finditer(text):
-            start = m.start()
-            if start == 0 or shape.boundary.match(text, start - 1) is None:
-                candidates.append(_Candidate(start, m.end(), shape, order))
+        if shape.context is None:
+            spans = [(0, len(text))]
+        else:
+            # A generic shape needs its context on its own line or the line
+            # before: only those lines are searched.
+            key = shape.context.pattern
+            if key not in context_windows:
+                context_windows[key] = _context_windows(hay, shape.context)
+            spans = context_windows[key]
+        for pos, endpos in spans:
+            for m in shape.pattern.finditer(text, pos, endpos):
+                start = m.start()
+                if start == 0 or shape.boundary.match(text, start - 1) is None:
+                    candidates.append(_Candidate(start, m.end(), shape, order))
     if not candidates:
         return []
     candidates.sort(key=lambda c: (c.order, c.start))
@@ -348,7 +406,7 @@ class ProviderSecrets(Detector):
         salt = file.options.fingerprint_salt
         seen: set[tuple[int, str]] = set()
         out: list[Finding] = []
-        for shape, value, line, variable in find_secrets(text):
+        for shape, value, line, variable in find_secrets(text, data=file.data()):
             fp = fingerprint(value, salt)
             if (line, fp) in seen:
                 continue
