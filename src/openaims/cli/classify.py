@@ -1,0 +1,244 @@
+"""``aims classify``: EU AI Act classification of an AI system, guided or from an answers file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, assert_never
+
+import typer
+import yaml
+from rich.markup import escape
+from rich.prompt import Confirm, Prompt
+from rich.table import Table
+
+from openaims.cli.console import console
+from openaims.cli.records import ActorOption, DatabaseOption, actor_for, register_session
+from openaims.errors import UsageError
+from openaims.frameworks.euaiact.classifier import Classification, classify
+from openaims.frameworks.euaiact.questionnaire import (
+    NONE_CHOICE,
+    Question,
+    Questionnaire,
+    coerce,
+    load_questionnaire,
+)
+from openaims.register.services.classification import reclassification_reason, store_classification
+from openaims.register.services.systems import SystemService
+
+MAX_ANSWERS_BYTES = 1_000_000
+
+
+class ClassifyFormat(enum.StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    YAML = "yaml"
+
+
+# ---------------------------------------------------------------- questions
+
+
+def _render_questions(qn: Questionnaire, fmt: ClassifyFormat) -> None:
+    data = {"version": qn.version, "questions": [q.to_dict() for q in qn.questions]}
+    if fmt is ClassifyFormat.JSON:
+        console.print_json(json.dumps(data, ensure_ascii=False))
+    elif fmt is ClassifyFormat.YAML:
+        console.print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110), markup=False)
+    elif fmt is ClassifyFormat.TABLE:
+        table = Table(title=f"EU AI Act classification questions (version {qn.version})")
+        for col in ("Id", "Type", "Question", "Asked when"):
+            table.add_column(col, overflow="fold")
+        for q in qn.questions:
+            kind = q.type if not q.choices else f"{q.type} ({len(q.choices)} choices)"
+            when = json.dumps(q.when.model_dump(by_alias=True, exclude_none=True)) if q.when else "always"
+            table.add_row(q.id, kind, escape(q.text), escape(when))
+        console.print(table)
+        console.print("Choice ids: aims classify --questions --format yaml", style="dim")
+    else:
+        assert_never(fmt)
+
+
+# ---------------------------------------------------------------- answers
+
+
+def _read_answers(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise UsageError(f"answers file {path} does not exist")
+    if path.stat().st_size > MAX_ANSWERS_BYTES:
+        raise UsageError(f"answers file {path} is larger than {MAX_ANSWERS_BYTES} bytes")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise UsageError(f"answers file {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    if isinstance(data, Mapping) and isinstance(data.get("answers"), Mapping):
+        data = data["answers"]
+    if not isinstance(data, Mapping) or not all(isinstance(k, str) for k in data):
+        raise UsageError(
+            f"answers file {path} must map question ids to answers (see aims classify --questions)"
+        )
+    return dict(data)
+
+
+def _ask(q: Question) -> Any:
+    """Prompt until the answer fits the question."""
+    if q.help:
+        console.print(escape(q.help), style="dim")
+    while True:
+        try:
+            if q.type == "bool":
+                return Confirm.ask(escape(q.text), console=console)
+            if q.type == "number":
+                raw: Any = Prompt.ask(escape(q.text), console=console, default="", show_default=False)
+            else:
+                for n, choice in enumerate(q.choices, 1):
+                    console.print(f"  {n:>2}. {escape(choice.label)}")
+                hint = "number" if q.type == "choice" else "numbers separated by commas, or 'none'"
+                text = Prompt.ask(f"{escape(q.text)} [dim]({hint})[/]", console=console)
+                raw = _pick(q, text)
+            return coerce(q, raw)
+        except ValueError as exc:
+            console.print(f"[red]{escape(str(exc))}[/]")
+        except EOFError:
+            raise UsageError(
+                "input ended before the questionnaire was complete; use --answers FILE for scripted use"
+            ) from None
+
+
+def _pick(q: Question, text: str) -> Any:
+    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+    ids = [c.id for c in q.choices]
+    chosen: list[str] = []
+    for part in parts:
+        if part.lower() == NONE_CHOICE:
+            chosen.append(NONE_CHOICE)
+        elif part.isdigit() and 1 <= int(part) <= len(ids):
+            chosen.append(ids[int(part) - 1])
+        else:
+            chosen.append(part)
+    if q.type == "choice":
+        if len(chosen) != 1:
+            raise ValueError("choose exactly one")
+        return chosen[0]
+    return chosen
+
+
+def _interview(qn: Questionnaire) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    section = None
+    for q in qn.questions:
+        if not qn.applies(q, answers):
+            continue
+        if q.section != section:
+            section = q.section
+            console.rule(escape(section))
+        value = _ask(q)
+        if value is not None:
+            answers[q.id] = value
+    return answers
+
+
+# ---------------------------------------------------------------- outcome
+
+
+def _render_outcome(outcome: Classification, fmt: ClassifyFormat, extra: Mapping[str, Any]) -> None:
+    data = {**extra, **outcome.to_dict()}
+    if fmt is ClassifyFormat.JSON:
+        console.print_json(json.dumps(data, ensure_ascii=False))
+    elif fmt is ClassifyFormat.YAML:
+        console.print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110), markup=False)
+    elif fmt is ClassifyFormat.TABLE:
+        if extra.get("system"):
+            console.print(f"[bold]{escape(str(extra['system']))}[/]")
+        console.print(f"Tier: [bold]{', '.join(outcome.tiers)}[/]")
+        console.print(f"Role: {', '.join(r.replace('_', ' ') for r in outcome.roles) or 'none'}")
+        table = Table(title=f"Articles that apply (as of {outcome.decided_on.isoformat()})")
+        for col in ("Article", "Duty", "Who", "Applies from", "Basis of the date"):
+            table.add_column(col, overflow="fold")
+        for o in outcome.obligations:
+            when = o.applies_from.isoformat() + (" (in force)" if o.in_application else "")
+            if o.original_date:
+                when += f", was {o.original_date.isoformat()}"
+            basis = o.basis + (" [reported]" if o.date_status == "reported" else "")
+            label = o.label + (f" ({', '.join(o.paragraphs)})" if o.paragraphs else "")
+            table.add_row(label, escape(o.title), ", ".join(o.roles), when, escape(basis))
+        console.print(table)
+        console.print("[bold]Reasoning[/]")
+        for r in outcome.reasons:
+            console.print(f"  - {escape(r.text)} [dim]({escape(r.article)})[/]")
+        if extra.get("stored"):
+            console.print(f"Stored on {extra['system']} by {extra['answered_by']} at {extra['answered_at']}.")
+        elif extra.get("system"):
+            console.print("Not stored (--no-store).", style="dim")
+    else:
+        assert_never(fmt)
+
+
+def classify_command(  # noqa: PLR0917 - one parameter per option, as typer wants
+    system_id: str | None = typer.Argument(None, help="The AI system to classify, e.g. SYS-3."),
+    questions: bool = typer.Option(False, "--questions", help="List the questions with their ids and exit."),
+    answers_file: Path | None = typer.Option(
+        None, "--answers", envvar="AIMS_CLASSIFY_ANSWERS", help="YAML file mapping question ids to answers."
+    ),
+    store: bool = typer.Option(
+        True, "--store/--no-store", envvar="AIMS_CLASSIFY_STORE", help="Store the outcome on the AI system."
+    ),
+    today: str | None = typer.Option(
+        None, "--date", envvar="AIMS_CLASSIFY_DATE", help="Decide as of this day (YYYY-MM-DD; default today)."
+    ),
+    output_format: ClassifyFormat = typer.Option(
+        ClassifyFormat.TABLE,
+        "--format",
+        "-f",
+        envvar="AIMS_FORMAT",
+        help="Output format: table, json or yaml.",
+    ),
+    database_url: str | None = DatabaseOption,
+    actor: str | None = ActorOption,
+) -> None:
+    """Classify an AI system under the EU AI Act: guided questions, or --answers FILE for scripts.
+
+    The outcome (tiers, role, articles, dates and reasoning) is stored on the system with who
+    answered and when. Exit 0 on success, 2 for bad input.
+    """
+    qn = load_questionnaire()
+    if questions:
+        _render_questions(qn, output_format)
+        return
+    if system_id is None and store:
+        raise UsageError("give the AI system id (e.g. aims classify SYS-3), or --no-store to only compute")
+    try:
+        day = dt.date.fromisoformat(today) if today else dt.datetime.now(dt.UTC).date()
+    except ValueError:
+        raise UsageError(f"--date {today!r} is not a date like 2026-08-02") from None
+    who = actor_for(actor)
+    if system_id is not None and store:
+        with register_session(database_url, write=False) as (session, _):
+            system = SystemService(session, who).get(system_id)  # fail early on an unknown id
+        reason = reclassification_reason(system)
+        if reason and output_format is ClassifyFormat.TABLE and answers_file is None:
+            console.print(f"Classifying because {escape(reason)}.", style="dim")
+    raw = _read_answers(answers_file) if answers_file is not None else _interview(qn)
+    outcome = classify(raw, today=day, questionnaire=qn)
+    extra: dict[str, Any] = {"system": system_id, "stored": False}
+    if system_id is not None and store:
+        with register_session(database_url, write=True) as (session, _):
+            saved = store_classification(
+                SystemService(session, who), system_id, outcome, answered_by=who.name
+            )
+            extra.update(
+                stored=True,
+                answered_by=saved.eu_ai_act["answered_by"],
+                answered_at=saved.eu_ai_act["answered_at"],
+                version=saved.version,
+            )
+    _render_outcome(outcome, output_format, extra)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("classify")(classify_command)
+
+
+__all__ = ["register"]
