@@ -216,16 +216,22 @@ def _image_entry(name: str) -> _Entry | None:
     return None
 
 
-def key_names(text: str) -> list[str]:
-    """AI provider key names referenced in a string (``${{ secrets.X }}``, ``$X``)."""
+def key_references(text: str) -> list[tuple[str, int]]:
+    """(AI provider key name, offset) for every ``${{ secrets.X }}``, ``env.X``,
+    ``vars.X``, ``$X`` or ``${X}`` in ``text`` that names an AI provider key."""
     keys = _catalogue().keys
-    found: list[str] = []
+    found: list[tuple[str, int]] = []
     for regex in (_SECRET_REF, _VAR_REF):
         for match in regex.finditer(text):
             name = match.group(1).upper()
-            if name in keys and name not in found:
-                found.append(name)
-    return found
+            if name in keys:
+                found.append((name, match.start()))
+    return sorted(found, key=lambda item: item[1])
+
+
+def key_names(text: str) -> list[str]:
+    """AI provider key names referenced in a string, in order, once each."""
+    return list(dict.fromkeys(name for name, _ in key_references(text)))
 
 
 def cli_calls(line: str) -> list[tuple[str, str | None]]:
@@ -301,9 +307,10 @@ def _collect_keys(node: yaml.Node, job: _Job) -> None:
         if key is None and text.upper().replace("-", "_") in keys:
             job.add_keys([text.upper().replace("-", "_")], _line(current))
             continue
-        if "$" in text or "secrets." in text or "env." in text:
-            for line, line_text in _scalar_lines(current):
-                job.add_keys(key_names(line_text), line)
+        if "$" in text or "secrets." in text or "env." in text or "vars." in text:
+            first = _line(current) + (1 if current.style in {"|", ">"} else 0)
+            for name, offset in key_references(text):
+                job.add_keys([name], first + text.count("\n", 0, offset))
 
 
 class AiCiDetector(Detector):
@@ -348,9 +355,13 @@ def _is_gitlab(name: str) -> bool:
     return name == ".gitlab-ci.yml" or name.endswith(".gitlab-ci.yml")
 
 
+#: libyaml's safe loader when PyYAML was built with it (several times faster).
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _compose(text: str) -> yaml.Node | None:
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=_LOADER)
     except (yaml.YAMLError, RecursionError, ValueError, TypeError):
         return None
 
