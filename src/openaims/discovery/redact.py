@@ -39,21 +39,32 @@ def _type_prefix(value: str) -> str:
         seg = _SEGMENT.match(value, pos)
         if seg is None or len(prefix) + len(seg.group(0)) > MAX_PREFIX:
             break
-        prefix += seg.group(0)
+        word = seg.group(0)
+        # Type words are short or lower-case ("proj-", "svcacct-"); a longer
+        # mixed segment is more likely the random part of the key.
+        if len(word) > 5 and not (word[:-1].isalpha() and word[:-1].islower()):
+            break
+        prefix += word
         pos = seg.end()
     return prefix
 
 
-def redact(value: str) -> str:
+def redact(value: str, prefix: str | None = None) -> str:
     """A display form of ``value`` that does not reveal it.
 
     Shows at most a short type prefix and the last four characters, e.g.
     ``sk-proj-…a1B2``; short values show less (never more than a quarter of
-    a value shorter than 16 characters).
+    a value shorter than 16 characters). ``prefix`` is the key type's known
+    prefix when the caller knows it (``""`` for keys without one); otherwise
+    it is guessed from the value's leading segments.
     """
     if len(value) < 16:
         return ELLIPSIS + value[-2:] if len(value) >= 8 else ELLIPSIS
-    prefix = _type_prefix(value)
+    if prefix is None:
+        prefix = _type_prefix(value)
+    elif not value.startswith(prefix):
+        prefix = ""
+    prefix = prefix[:MAX_PREFIX]
     while prefix and len(value) - len(prefix) - TAIL < MIN_HIDDEN:
         prefix = prefix[:-1]
     return f"{prefix}{ELLIPSIS}{value[-TAIL:]}"

@@ -132,6 +132,21 @@ def test_redact_shows_short_prefix_and_last_four(prefix: str, body_len: int, sho
     assert hidden >= 12
 
 
+@pytest.mark.parametrize(
+    ("value", "prefix", "shown"),
+    [
+        ("bdd640fb-0667-4ad1-9c80-317fa3b1799d", None, "…799d"),
+        ("pcsk_" + "OhbVr_" + "x" * 30 + "cUDI", None, "pcsk_…cUDI"),
+        ("sk-" + "proj-" + "Q" * 40 + "wxyz", "sk-proj-", "sk-proj-…wxyz"),
+        ("sk-" + "proj-" + "Q" * 40 + "wxyz", "", "…wxyz"),
+        ("sk-" + "proj-" + "Q" * 40 + "wxyz", "xoxb-", "…wxyz"),
+        ("sk-" + "ant-" + "admin01-" + "Q" * 40 + "wxyz", "sk-ant-admin01-", "sk-ant-admi…wxyz"),
+    ],
+)
+def test_redact_prefix_choice(value: str, prefix: str | None, shown: str) -> None:
+    assert redact(value, prefix) == shown
+
+
 @pytest.mark.parametrize("value", ["", "abc", "abcdefgh", "abcdefghijklmno"])
 def test_redact_short_values_reveal_little(value: str) -> None:
     shown = redact(value)

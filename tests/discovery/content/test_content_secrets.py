@@ -124,7 +124,14 @@ def test_flags_key(
     findings = run(DET, path, template.format(key=value))
     shape = next(s for s in secret_rules().shapes if s.id == key_type)
     assert [(f.kind, f.name, f.line, f.provider, f.redacted, f.fingerprint) for f in findings] == [
-        (FindingKind.SECRET, shape.title, line, shape.provider, redact(value), fingerprint(value, SALT))
+        (
+            FindingKind.SECRET,
+            shape.title,
+            line,
+            shape.provider,
+            redact(value, shape.display_prefix(value)),
+            fingerprint(value, SALT),
+        )
     ]
     expected_details = {"key_type": key_type} | ({"variable": variable} if variable else {})
     assert findings[0].details == expected_details
@@ -264,3 +271,25 @@ def test_catalogue_ids_are_unique_and_providers_known() -> None:
     ids = [s.id for s in rules.shapes]
     assert len(ids) == len(set(ids))
     assert all(s.prefilter for s in rules.shapes)
+
+
+@pytest.mark.parametrize(
+    ("key_type", "shown_prefix"),
+    [
+        ("openai-project-key", "sk-proj-"),
+        ("openai-legacy-key", "sk-"),
+        ("anthropic-api-key", "sk-ant-"),
+        ("deepseek-api-key", "sk-"),
+        ("elevenlabs-api-key", "sk_"),
+        ("pinecone-api-key", "pcsk_"),
+        ("pinecone-legacy-api-key", ""),
+        ("azure-openai-key", ""),
+        ("aws-access-key-id", "AKIA"),
+        ("github-fine-grained-pat", "github_pat_"),
+        ("slack-bot-token", "xoxb-"),
+    ],
+)
+def test_redacted_form_shows_only_the_type_prefix(keys: Keys, key_type: str, shown_prefix: str) -> None:
+    value = keys(key_type)
+    shape = next(s for s in secret_rules().shapes if s.id == key_type)
+    assert redact(value, shape.display_prefix(value)) == f"{shown_prefix}…{value[-4:]}"

@@ -26,6 +26,7 @@ from openaims.discovery.interface import Detector, FileView, Finding, FindingKin
 from openaims.discovery.redact import fingerprint, redact
 
 _DEFAULT_BOUNDARY = "[A-Za-z0-9_-]"
+_SHORT_TYPE_PREFIX = re.compile(r"[A-Za-z]{2,3}[-_]")
 
 #: Files that are never text worth reading for keys.
 _BINARY_EXTENSIONS = frozenset(
@@ -119,6 +120,15 @@ class KeyShape:
     prefilter: tuple[str, ...]
     context: re.Pattern[str] | None
     min_entropy: float
+
+    def display_prefix(self, value: str) -> str:
+        """The longest of this shape's literals that ``value`` starts with:
+        the part of a key that says its type and may be shown."""
+        literal = max((lit for lit in self.prefilter if value.startswith(lit)), key=len, default="")
+        if literal:
+            return literal
+        short = _SHORT_TYPE_PREFIX.match(value)  # "sk-" of a DeepSeek key, "sk_" of ElevenLabs
+        return short.group(0) if short else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,7 +432,7 @@ class ProviderSecrets(Detector):
                     line=line,
                     detector=self.id,
                     provider=shape.provider,
-                    redacted=redact(value),
+                    redacted=redact(value, shape.display_prefix(value)),
                     fingerprint=fp,
                     details=details,
                 )
