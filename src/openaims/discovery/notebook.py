@@ -23,7 +23,10 @@ MAX_CELLS = 20_000
 MAX_MISSES = 64
 
 _MAGIC = re.compile(r"^[ \t]*[%!?]")
-_CELL_MAGIC = re.compile(r"^[ \t]*%%")
+_CELL_MAGIC = re.compile(r"^[ \t]*%%(\w*)")
+#: Cell magics whose body is still Python (``%%time``); others (``%%bash``,
+#: ``%%writefile``) hold another language or plain text.
+_PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "python", "python3", "memit"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +53,12 @@ class CodeCell:
         """The source with IPython magics and shell escapes blanked.
 
         Line count is preserved so :meth:`file_line` still applies. A cell
-        that starts with a cell magic (``%%bash``) is not Python at all and
-        becomes blank.
+        that starts with a non-Python cell magic (``%%bash``) becomes blank;
+        under ``%%time`` and the like only the magic line is blanked.
         """
         lines = self.source.split("\n")
-        if lines and _CELL_MAGIC.match(lines[0]):
+        cell_magic = _CELL_MAGIC.match(lines[0])
+        if cell_magic and cell_magic.group(1) not in _PYTHON_CELL_MAGICS:
             return "\n" * (len(lines) - 1)
         return "\n".join("" if _MAGIC.match(line) else line for line in lines)
 

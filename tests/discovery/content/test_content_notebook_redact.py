@@ -85,6 +85,8 @@ def test_python_source_blanks_magics_and_keeps_line_count() -> None:
     assert cell.python_source() == "\n\nimport openai\n"
     bash = CodeCell(0, "%%bash\necho hi\nimport x", (1, 2, 3), "python")
     assert bash.python_source() == "\n\n"
+    timed = CodeCell(0, "%%time\nimport openai", (1, 2), "python")
+    assert timed.python_source() == "\nimport openai"
 
 
 @pytest.mark.parametrize(
