@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 import yaml
 
-from openaims.discovery import catalog
+from openaims.discovery import catalog, yamlsafe
 from openaims.discovery.pathglob import SuffixGlobs
 
 Transport = Literal["stdio", "http", "sse"]
@@ -690,10 +690,6 @@ def _continue_list(items: list[Any], client: str, lines: _JsonLines) -> list[Mcp
 # --------------------------------------------------------------------------- YAML and TOML
 
 
-#: libyaml's safe loader when PyYAML was built with it.
-_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _yaml_node_map(node: yaml.Node) -> dict[str, tuple[yaml.Node, yaml.Node]]:
     if not isinstance(node, yaml.MappingNode):
         return {}
@@ -705,11 +701,8 @@ def _yaml_node_map(node: yaml.Node) -> dict[str, tuple[yaml.Node, yaml.Node]]:
 
 
 def _parse_yaml(text: str, client: str) -> list[McpServer] | None:
-    try:
-        root = yaml.compose(text, Loader=_YAML_LOADER)
-        data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError):
-        return None
+    root = yamlsafe.compose(text)
+    data = yamlsafe.load(text) if root is not None else None
     if root is None or not isinstance(data, Mapping):
         return None
     nodes = _yaml_node_map(root)

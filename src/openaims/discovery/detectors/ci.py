@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from openaims.discovery import catalog
+from openaims.discovery import catalog, yamlsafe
 from openaims.discovery.interface import Detector, FileView, Finding, FindingKind
 
 #: Most YAML nodes visited per job (and per file for the top-level scopes).
@@ -355,15 +355,8 @@ def _is_gitlab(name: str) -> bool:
     return name == ".gitlab-ci.yml" or name.endswith(".gitlab-ci.yml")
 
 
-#: libyaml's safe loader when PyYAML was built with it (several times faster).
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _compose(text: str) -> yaml.Node | None:
-    try:
-        return yaml.compose(text, Loader=_LOADER)
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError):
-        return None
+    return yamlsafe.compose(text)
 
 
 class _Emitter:
