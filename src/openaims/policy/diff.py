@@ -10,6 +10,7 @@ fingerprint was already present at ``REV`` is *existing*; the rest are
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +20,9 @@ from typing import Final
 from openaims.errors import NotFoundError, UsageError
 
 #: Blobs larger than this are not written out for the base scan.
-MAX_BASE_BLOB_BYTES: Final = 512 * 1024 * 1024
+MAX_BASE_BLOB_BYTES: Final = 64 * 1024 * 1024
+#: Free space a RAM-backed scratch directory must have to be used for the base files.
+_SCRATCH_MIN_FREE: Final = 1024 * 1024 * 1024
 _CHUNK: Final = 500
 
 
@@ -94,6 +97,21 @@ def scope(root: Path, rev: str) -> DiffScope:
     changed.update(_split(_git(root, "ls-files", "--others", "--exclude-standard", "-z", "--", ".")))
     present = sorted(p for p in changed if (root / p).is_file() and not (root / p).is_symlink())
     return DiffScope(rev=rev, commit=commit, changed=tuple(present))
+
+
+def scratch_parent() -> str | None:
+    """Where to write the base files: RAM-backed ``/dev/shm`` when usable (no disk writes, fast
+    clean-up) unless ``TMPDIR`` says otherwise; ``None`` means the default temporary directory."""
+    if os.environ.get("TMPDIR"):
+        return None
+    shm = "/dev/shm"  # noqa: S108 - a private mkdtemp directory is created inside it
+    try:
+        stats = os.statvfs(shm)
+    except OSError:
+        return None
+    if not os.access(shm, os.W_OK | os.X_OK) or stats.f_bavail * stats.f_frsize < _SCRATCH_MIN_FREE:
+        return None
+    return shm
 
 
 def materialise(root: Path, commit: str, paths: Sequence[str], dest: Path) -> list[str]:

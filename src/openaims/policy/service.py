@@ -109,7 +109,7 @@ def run_check(request: CheckRequest) -> CheckReport:
         scope = diffs.scope(root, request.diff_base)
         changed = list(scope.changed)
         head = source(root, changed, with_lint)
-        with tempfile.TemporaryDirectory(prefix="aims-base-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="aims-base-", dir=diffs.scratch_parent()) as tmp:
             base_root = Path(tmp)
             present = diffs.materialise(root, scope.commit, changed, base_root)
             before = quiet(base_root, present, with_lint) if present else TreeFindings([], [], 0, False)
