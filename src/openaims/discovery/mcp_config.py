@@ -1,7 +1,7 @@
 """Reading MCP server definitions from client configuration files.
 
 One parser for every common client: Claude Code / Desktop, Cursor, VS Code
-(``servers`` plus ``inputs``), Gemini CLI, Kiro, Windsurf, Cline, Roo, Amazon Q,
+(``servers`` plus ``inputs``; also in settings, workspaces and dev containers), Gemini CLI, Kiro, Windsurf, Cline, Roo, Amazon Q,
 Continue (JSON, YAML and ``mcpServers/*.yaml`` blocks), Zed (``context_servers``),
 Codex (``[mcp_servers.x]`` in TOML), goose (``extensions``) and opencode
 (``mcp``). Where the configuration lives is data (``catalog/mcp_clients.yaml``);
@@ -655,10 +655,16 @@ def _parse_json(text: str, client: str | None) -> list[McpServer] | None:
             add(_from_json_block(mcp["servers"], "servers", who, lines, strict=not known))
         elif known or all(_looks_like_server(v) for v in mcp.values()):  # opencode
             add(_from_json_block(mcp, "mcp", who, lines, strict=not known))
-    settings = data.get("settings")
-    if isinstance(settings, Mapping) and isinstance(settings.get("mcp"), Mapping):
-        inner = settings["mcp"]
-        if "servers" in inner:
+    # .code-workspace: settings.mcp.servers; devcontainer.json:
+    # customizations.vscode.settings.mcp.servers or customizations.vscode.mcp.servers
+    customizations = data.get("customizations")
+    vscode = customizations.get("vscode") if isinstance(customizations, Mapping) else None
+    scopes = [data.get("settings")]
+    if isinstance(vscode, Mapping):
+        scopes += [vscode.get("settings"), vscode]
+    for scope in scopes:
+        inner = scope.get("mcp") if isinstance(scope, Mapping) else None
+        if isinstance(inner, Mapping) and "servers" in inner:
             add(_from_json_block(inner["servers"], "servers", who, lines, strict=not known))
     if "context_servers" in data:  # Zed
         add(_from_json_block(data["context_servers"], "context_servers", who, lines, strict=False))

@@ -266,6 +266,36 @@ def test_mcp_servers_clients_by_location(path: str, client: str) -> None:
     assert [(s.name, s.line, s.client) for s in servers] == [("github", 3, client), ("docs", 8, client)]
 
 
+def test_devcontainer_and_workspace_servers() -> None:
+    devcontainer = """{
+  // dev container
+  "name": "app",
+  "customizations": {
+    "vscode": {
+      "settings": {"mcp": {"servers": {"fetch": {"command": "uvx", "args": ["mcp-server-fetch==1.0"]}}}},
+      "mcp": {"servers": {"remote": {"type": "http", "url": "https://mcp.example.com/mcp"}}}
+    }
+  }
+}
+"""
+    servers = parse_mcp_config(devcontainer, ".devcontainer/devcontainer.json") or []
+    assert [(s.name, s.client, s.line, s.transport) for s in servers] == [
+        ("fetch", "vscode", 6, "stdio"),
+        ("remote", "vscode", 7, "http"),
+    ]
+    workspace = (
+        '{"folders": [], "settings": {"mcp": {"servers": {"db": {"command": "npx", "args": ["db-mcp@1"]}}}}}'
+    )
+    (server,) = parse_mcp_config(workspace, "team.code-workspace") or []
+    assert (server.name, server.client, server.package) == ("db", "vscode", "db-mcp@1")
+    assert (
+        parse_mcp_config(
+            '{"name": "app", "customizations": {"vscode": {}}}', ".devcontainer/devcontainer.json"
+        )
+        is None
+    )
+
+
 def test_continue_block_files_and_vscode_settings() -> None:
     block = parse_mcp_config(CONTINUE_YAML, ".continue/mcpServers/db.yaml") or []
     assert [(s.name, s.client, s.line) for s in block] == [
