@@ -30,7 +30,9 @@ def _join(base: str, relpath: str) -> str | None:
 class MemoryFile(FileView):
     """A file of an in-memory tree; ``read_relative`` stays inside the tree."""
 
-    def __init__(self, path: str, content: str | bytes, tree: Mapping[str, str | bytes] | None = None) -> None:
+    def __init__(
+        self, path: str, content: str | bytes, tree: Mapping[str, str | bytes] | None = None
+    ) -> None:
         self.path = path
         self.name = PurePosixPath(path).name
         self._data = content.encode("utf-8") if isinstance(content, str) else content

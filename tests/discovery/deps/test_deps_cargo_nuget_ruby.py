@@ -204,11 +204,27 @@ def test_nuget_packages_lock() -> None:
 @pytest.mark.parametrize(
     ("detector_id", "path", "text"),
     [
-        ("dependency.nuget.project", "A.csproj", '<Project><ItemGroup><PackageReference Include="Serilog" /></ItemGroup></Project>'),
-        ("dependency.nuget.project", "A.csproj", '<Project><ItemGroup><Reference Include="OpenAI" /></ItemGroup></Project>'),
+        (
+            "dependency.nuget.project",
+            "A.csproj",
+            '<Project><ItemGroup><PackageReference Include="Serilog" /></ItemGroup></Project>',
+        ),
+        (
+            "dependency.nuget.project",
+            "A.csproj",
+            '<Project><ItemGroup><Reference Include="OpenAI" /></ItemGroup></Project>',
+        ),
         ("dependency.nuget.project", "A.csproj", "<Project><ItemGroup><PackageReference Include="),
-        ("dependency.nuget.project", "A.csproj", '<Project><ItemGroup><PackageReference Include="$(AiPackage)" /></ItemGroup></Project>'),
-        ("dependency.nuget.packages-config", "packages.config", '<packages><package id="NUnit" version="3" /></packages>'),
+        (
+            "dependency.nuget.project",
+            "A.csproj",
+            '<Project><ItemGroup><PackageReference Include="$(AiPackage)" /></ItemGroup></Project>',
+        ),
+        (
+            "dependency.nuget.packages-config",
+            "packages.config",
+            '<packages><package id="NUnit" version="3" /></packages>',
+        ),
     ],
 )
 def test_nuget_not_flagged(detector_id: str, path: str, text: str) -> None:

@@ -11,10 +11,19 @@ GO = "dependency.golang.go-mod"
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("require github.com/sashabaranov/go-openai v1.26.0", ("github.com/sashabaranov/go-openai", "v1.26.0", True)),
+        (
+            "require github.com/sashabaranov/go-openai v1.26.0",
+            ("github.com/sashabaranov/go-openai", "v1.26.0", True),
+        ),
         ("require github.com/openai/openai-go/v2 v2.1.0", ("github.com/openai/openai-go/v2", "v2.1.0", True)),
-        ("require github.com/tmc/langchaingo v0.1.12 // indirect", ("github.com/tmc/langchaingo", "v0.1.12", False)),
-        ("require github.com/anthropics/anthropic-sdk-go v1.4.0", ("github.com/anthropics/anthropic-sdk-go", "v1.4.0", True)),
+        (
+            "require github.com/tmc/langchaingo v0.1.12 // indirect",
+            ("github.com/tmc/langchaingo", "v0.1.12", False),
+        ),
+        (
+            "require github.com/anthropics/anthropic-sdk-go v1.4.0",
+            ("github.com/anthropics/anthropic-sdk-go", "v1.4.0", True),
+        ),
         ("require google.golang.org/genai v1.10.0", ("google.golang.org/genai", "v1.10.0", True)),
         ("require github.com/gin-gonic/gin v1.10.0", None),
         ("// require github.com/sashabaranov/go-openai v1.26.0", None),
@@ -167,16 +176,43 @@ GRADLE = "dependency.maven.gradle"
     ("line", "expected"),
     [
         ("implementation 'com.openai:openai-java:2.2.0'", ("com.openai:openai-java", "2.2.0", "main")),
-        ('implementation("dev.langchain4j:langchain4j-open-ai:0.35.0")', ("dev.langchain4j:langchain4j-open-ai", "0.35.0", "main")),
-        ('api "org.springframework.ai:spring-ai-openai"', ("org.springframework.ai:spring-ai-openai", None, "main")),
+        (
+            'implementation("dev.langchain4j:langchain4j-open-ai:0.35.0")',
+            ("dev.langchain4j:langchain4j-open-ai", "0.35.0", "main"),
+        ),
+        (
+            'api "org.springframework.ai:spring-ai-openai"',
+            ("org.springframework.ai:spring-ai-openai", None, "main"),
+        ),
         ("testImplementation 'ai.djl:api:0.28.0'", ("ai.djl:api", "0.28.0", "test")),
-        ("compileOnly 'com.anthropic:anthropic-java:1.+'", ("com.anthropic:anthropic-java", "1.+", "provided")),
-        ("runtimeOnly 'com.microsoft.onnxruntime:onnxruntime:1.18.0'", ("com.microsoft.onnxruntime:onnxruntime", "1.18.0", "runtime")),
-        ("debugImplementation 'org.tensorflow:tensorflow-lite:2.14.0'", ("org.tensorflow:tensorflow-lite", "2.14.0", "main")),
-        ("implementation platform('org.springframework.ai:spring-ai-bom:1.0.0')", ("org.springframework.ai:spring-ai-bom", "1.0.0", "main")),
-        ('implementation(platform("dev.langchain4j:langchain4j-bom:0.35.0"))', ("dev.langchain4j:langchain4j-bom", "0.35.0", "main")),
-        ("implementation group: 'com.google.genai', name: 'google-genai', version: '1.0.0'", ("com.google.genai:google-genai", "1.0.0", "main")),
-        ('implementation(group = "io.qdrant", name = "client", version = "1.10.0")', ("io.qdrant:client", "1.10.0", "main")),
+        (
+            "compileOnly 'com.anthropic:anthropic-java:1.+'",
+            ("com.anthropic:anthropic-java", "1.+", "provided"),
+        ),
+        (
+            "runtimeOnly 'com.microsoft.onnxruntime:onnxruntime:1.18.0'",
+            ("com.microsoft.onnxruntime:onnxruntime", "1.18.0", "runtime"),
+        ),
+        (
+            "debugImplementation 'org.tensorflow:tensorflow-lite:2.14.0'",
+            ("org.tensorflow:tensorflow-lite", "2.14.0", "main"),
+        ),
+        (
+            "implementation platform('org.springframework.ai:spring-ai-bom:1.0.0')",
+            ("org.springframework.ai:spring-ai-bom", "1.0.0", "main"),
+        ),
+        (
+            'implementation(platform("dev.langchain4j:langchain4j-bom:0.35.0"))',
+            ("dev.langchain4j:langchain4j-bom", "0.35.0", "main"),
+        ),
+        (
+            "implementation group: 'com.google.genai', name: 'google-genai', version: '1.0.0'",
+            ("com.google.genai:google-genai", "1.0.0", "main"),
+        ),
+        (
+            'implementation(group = "io.qdrant", name = "client", version = "1.10.0")',
+            ("io.qdrant:client", "1.10.0", "main"),
+        ),
         ("implementation 'com.google.guava:guava:33.0.0-jre'", None),
         ("// implementation 'com.openai:openai-java:2.2.0'", None),
         ("implementation(libs.openai)", None),

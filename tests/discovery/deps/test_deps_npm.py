@@ -17,17 +17,29 @@ PKG = "dependency.npm.package-json"
         ("dependencies", "@anthropic-ai/sdk", "0.24.3", ("@anthropic-ai/sdk", "0.24.3", "main", "0.24.3")),
         ("devDependencies", "promptfoo", "~0.60.0", ("promptfoo", "~0.60.0", "dev", None)),
         ("peerDependencies", "@langchain/core", ">=0.2.0", ("@langchain/core", ">=0.2.0", "peer", None)),
-        ("optionalDependencies", "onnxruntime-node", "1.18.0", ("onnxruntime-node", "1.18.0", "optional", "1.18.0")),
+        (
+            "optionalDependencies",
+            "onnxruntime-node",
+            "1.18.0",
+            ("onnxruntime-node", "1.18.0", "optional", "1.18.0"),
+        ),
         ("dependencies", "@ai-sdk/openai", "workspace:*", ("@ai-sdk/openai", "workspace:*", "main", None)),
         ("dependencies", "openai-v3", "npm:openai@3.3.0", ("openai", "3.3.0", "main", "3.3.0")),
-        ("dependencies", "@tensorflow/tfjs-node", "4.20.0", ("@tensorflow/tfjs-node", "4.20.0", "main", "4.20.0")),
+        (
+            "dependencies",
+            "@tensorflow/tfjs-node",
+            "4.20.0",
+            ("@tensorflow/tfjs-node", "4.20.0", "main", "4.20.0"),
+        ),
         ("dependencies", "react", "^18.3.1", None),
         ("dependencies", "openai-edge-helpers", "1.0.0", None),
         ("devDependencies", "typescript", "5.4.5", None),
         ("scripts", "openai", "node openai.js", None),
     ],
 )
-def test_package_json_sections(section: str, name: str, spec: str, expected: tuple[str, str, str, str | None] | None) -> None:
+def test_package_json_sections(
+    section: str, name: str, spec: str, expected: tuple[str, str, str, str | None] | None
+) -> None:
     text = json.dumps({"name": "web", "version": "1.0.0", section: {name: spec}}, indent=2)
     found = run(PKG, "apps/web/package.json", text)
     if expected is None:
@@ -344,7 +356,11 @@ def test_yarn_berry() -> None:
         (PKG, "package.json", '{"dependencies": {"react": "18.0.0"}, "description": "uses openai"}'),
         (PKG, "package.json", '{"dependencies": ["openai"]}'),
         (PKG, "package.json", "{not json openai"),
-        ("dependency.npm.package-lock", "package-lock.json", '{"packages": {"node_modules/react": {"version": "18"}}}'),
+        (
+            "dependency.npm.package-lock",
+            "package-lock.json",
+            '{"packages": {"node_modules/react": {"version": "18"}}}',
+        ),
         ("dependency.npm.pnpm-lock", "pnpm-lock.yaml", "packages:\n  /react@18.3.1:\n    dev: false\n"),
         ("dependency.npm.pnpm-lock", "pnpm-lock.yaml", "openai: [unclosed"),
         ("dependency.npm.yarn-lock", "yarn.lock", 'react@^18:\n  version "18.3.1"\n'),

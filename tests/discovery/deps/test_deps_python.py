@@ -26,11 +26,19 @@ REQ = "dependency.pypi.requirements"
         ("openai==1.35.0  # the LLM SDK", ("openai", "1.35.0", "1.35.0")),
         (
             "langchain @ git+https://github.com/langchain-ai/langchain.git@v0.2.0#subdirectory=libs/langchain",
-            ("langchain", "git+https://github.com/langchain-ai/langchain.git@v0.2.0#subdirectory=libs/langchain", None),
+            (
+                "langchain",
+                "git+https://github.com/langchain-ai/langchain.git@v0.2.0#subdirectory=libs/langchain",
+                None,
+            ),
         ),
         (
             "-e git+https://github.com/huggingface/transformers.git@main#egg=transformers",
-            ("transformers", "git+https://github.com/huggingface/transformers.git@main#egg=transformers", None),
+            (
+                "transformers",
+                "git+https://github.com/huggingface/transformers.git@main#egg=transformers",
+                None,
+            ),
         ),
         (
             "https://example.org/wheels/vllm-0.5.0-cp311-cp311-linux_x86_64.whl",

@@ -15,12 +15,36 @@ TREE = Path(__file__).parent / "fixtures" / "monorepo"
 EXPECTED = {
     # (path, line, name, version, direct, scope, detector)
     ("services/api/pyproject.toml", 8, "openai", "^1.30", True, "main", "dependency.pypi.pyproject"),
-    ("services/api/pyproject.toml", 9, "langchain-openai", "0.1.8", True, "main", "dependency.pypi.pyproject"),
+    (
+        "services/api/pyproject.toml",
+        9,
+        "langchain-openai",
+        "0.1.8",
+        True,
+        "main",
+        "dependency.pypi.pyproject",
+    ),
     ("services/api/poetry.lock", 9, "langchain-core", "0.2.9", False, "main", "dependency.pypi.poetry-lock"),
-    ("services/api/poetry.lock", 16, "langchain-openai", "0.1.8", True, "main", "dependency.pypi.poetry-lock"),
+    (
+        "services/api/poetry.lock",
+        16,
+        "langchain-openai",
+        "0.1.8",
+        True,
+        "main",
+        "dependency.pypi.poetry-lock",
+    ),
     ("services/api/poetry.lock", 23, "openai", "1.35.3", True, "main", "dependency.pypi.poetry-lock"),
     ("services/api/poetry.lock", 30, "tiktoken", "0.7.0", False, "main", "dependency.pypi.poetry-lock"),
-    ("services/api/requirements-dev.txt", 4, "deepeval", "0.21.62", True, "dev", "dependency.pypi.requirements"),
+    (
+        "services/api/requirements-dev.txt",
+        4,
+        "deepeval",
+        "0.21.62",
+        True,
+        "dev",
+        "dependency.pypi.requirements",
+    ),
     ("shared/requirements-base.txt", 2, "anthropic", "0.30.1", True, "main", "dependency.pypi.requirements"),
     ("web/package.json", 6, "ai", "^3.2.0", True, "main", "dependency.npm.package-json"),
     ("web/package.json", 7, "@ai-sdk/openai", "^0.0.36", True, "main", "dependency.npm.package-json"),
@@ -30,10 +54,42 @@ EXPECTED = {
     ("web/package-lock.json", 23, "ai", "3.2.16", True, "main", "dependency.npm.package-lock"),
     ("web/package-lock.json", 29, "promptfoo", "0.66.0", True, "dev", "dependency.npm.package-lock"),
     ("web/package-lock.json", 33, "openai", "4.52.1", False, "dev", "dependency.npm.package-lock"),
-    ("tools/indexer/go.mod", 6, "github.com/qdrant/go-client", "v1.10.0", True, "main", "dependency.golang.go-mod"),
-    ("tools/indexer/go.mod", 7, "github.com/sashabaranov/go-openai", "v1.26.0", True, "main", "dependency.golang.go-mod"),
-    ("tools/indexer/go.mod", 9, "github.com/pkoukk/tiktoken-go", "v0.1.7", False, "main", "dependency.golang.go-mod"),
-    ("jvm/build.gradle.kts", 8, "org.springframework.ai:spring-ai-bom", "1.0.0", True, "main", "dependency.maven.gradle"),
+    (
+        "tools/indexer/go.mod",
+        6,
+        "github.com/qdrant/go-client",
+        "v1.10.0",
+        True,
+        "main",
+        "dependency.golang.go-mod",
+    ),
+    (
+        "tools/indexer/go.mod",
+        7,
+        "github.com/sashabaranov/go-openai",
+        "v1.26.0",
+        True,
+        "main",
+        "dependency.golang.go-mod",
+    ),
+    (
+        "tools/indexer/go.mod",
+        9,
+        "github.com/pkoukk/tiktoken-go",
+        "v0.1.7",
+        False,
+        "main",
+        "dependency.golang.go-mod",
+    ),
+    (
+        "jvm/build.gradle.kts",
+        8,
+        "org.springframework.ai:spring-ai-bom",
+        "1.0.0",
+        True,
+        "main",
+        "dependency.maven.gradle",
+    ),
     (
         "jvm/build.gradle.kts",
         9,
@@ -106,7 +162,15 @@ def test_monorepo_fields_users_rely_on() -> None:
     assert anthropic.details["extras"] == ["vertex"]
     assert anthropic.details["marker"] == 'python_version >= "3.9"'
     assert findings[("dotnet/Bot.csproj", "microsoft.semantickernel")].details["managed"] == "true"
-    assert {f.ecosystem for f in findings.values()} == {"pypi", "npm", "golang", "maven", "cargo", "nuget", "gem"}
+    assert {f.ecosystem for f in findings.values()} == {
+        "pypi",
+        "npm",
+        "golang",
+        "maven",
+        "cargo",
+        "nuget",
+        "gem",
+    }
 
 
 def _dep(path: str, name: str, detector: str, *, direct: bool, ecosystem: str = "pypi") -> Finding:

@@ -20,6 +20,7 @@ from openaims.discovery.manifests._util import (
 )
 
 _SECTIONS = {"dependencies": "main", "dev-dependencies": "dev", "build-dependencies": "build"}
+_CRATE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _ALIASES = {"dev_dependencies": "dev-dependencies", "build_dependencies": "build-dependencies"}
 
 
@@ -34,6 +35,8 @@ def _table(  # noqa: PLR0917 - one call per table form
 ) -> Iterator[Declared]:
     start, end = sections.get(key, (0, None))
     for raw, value in items(body):
+        if not _CRATE.fullmatch(raw):
+            continue
         sub = sections.get(f"{key}.{raw}")
         line = sub[0] if sub else lines.token(raw, start, end)
         name = raw
@@ -50,6 +53,8 @@ def _table(  # noqa: PLR0917 - one call per table form
             if not table:
                 continue
             name = as_str(table.get("package")) or raw
+            if not _CRATE.fullmatch(name):
+                continue
             if name != raw:
                 extra.append(("alias", raw))
             declared = as_str(table.get("version"))
@@ -130,7 +135,7 @@ def parse_cargo_lock(text: str) -> list[Declared]:
     used: dict[str, int] = {}
     for entry in packages:
         name = as_str(entry.get("name"))
-        if not name:
+        if not name or not _CRATE.fullmatch(name):
             continue
         seen = used.get(name, 0)
         used[name] = seen + 1

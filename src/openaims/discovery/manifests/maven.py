@@ -261,14 +261,14 @@ def parse_version_catalog(text: str) -> list[Declared]:
         version: str | None = None
         if isinstance(value, str):
             parts = value.split(":")
-            if len(parts) < 2:
+            if len(parts) < 2 or not parts[0] or not parts[1]:
                 continue
             name = f"{parts[0]}:{parts[1]}"
             version = parts[2] if len(parts) > 2 else None
         else:
             table = as_dict(value)
             module = as_str(table.get("module"))
-            if module and ":" in module:
+            if module and module.count(":") == 1 and all(module.split(":")):
                 name = module
             elif as_str(table.get("group")) and as_str(table.get("name")):
                 name = f"{table['group']}:{table['name']}"

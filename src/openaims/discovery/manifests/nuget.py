@@ -25,6 +25,8 @@ from openaims.discovery.manifests._util import (
     xml_line,
 )
 
+_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+
 
 def _exact(spec: str | None) -> str | None:
     if not spec:
@@ -46,7 +48,7 @@ def _references(root: Element, tags: dict[str, str]) -> list[Declared]:
         if tag not in lowered:
             continue
         name = attr(element, "Include") or attr(element, "Update")
-        if not name or "$(" in name:
+        if not name or not _ID.fullmatch(name):
             continue
         version = (
             attr(element, "Version")
@@ -134,7 +136,7 @@ def parse_packages_config(text: str) -> list[Declared]:
         if not isinstance(element.tag, str) or local(element.tag).lower() != "package":
             continue
         name = attr(element, "id")
-        if not name:
+        if not name or not _ID.fullmatch(name):
             continue
         version = attr(element, "version")
         dev = (attr(element, "developmentDependency") or "").lower() == "true"
@@ -159,6 +161,8 @@ def parse_packages_lock(text: str) -> list[Declared]:
     for framework, deps in items(data.get("dependencies")):
         start = lines.token(f'"{framework}"') - 1
         for raw, value in items(deps):
+            if not _ID.fullmatch(raw):
+                continue
             entry = as_dict(value)
             kind = (as_str(entry.get("type")) or "").lower()
             if kind == "project":

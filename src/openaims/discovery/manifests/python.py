@@ -51,6 +51,11 @@ _HASH = re.compile(r"\s--hash[=\s]\S+")
 _OPTION = re.compile(r"^\s*-")
 
 
+def valid_name(name: str) -> bool:
+    """Whether ``name`` is a valid Python project name."""
+    return len(name) <= 200 and re.fullmatch(_NAME, name) is not None
+
+
 def canonical(name: str) -> str:
     """PEP 503 normalised project name."""
     return re.sub(r"[-_.]+", "-", name).lower()
@@ -313,7 +318,7 @@ def _poetry_table(
 ) -> Iterator[Declared]:
     start, end = _section_lines(lines, sections, key)
     for raw, value in items(table):
-        if raw.lower() == "python":
+        if raw.lower() == "python" or not valid_name(raw):
             continue
         sub = sections.get(f"{key}.{raw}")
         line = sub[0] if sub else lines.token(raw, start, end)
@@ -444,6 +449,8 @@ def parse_pipfile(text: str) -> list[Declared]:
         )
         start, end = sections.get(section, (0, None))
         for raw, value in items(body):
+            if not valid_name(raw):
+                continue
             line = lines.token(raw, start, end)
             name = canonical(raw)
             if isinstance(value, str):
@@ -495,6 +502,8 @@ def parse_pipfile_lock(text: str) -> list[Declared]:
         )
         sec_line = lines.token(f'"{section}"', 0) - 1
         for raw, value in items(body):
+            if not valid_name(raw):
+                continue
             entry = as_dict(value)
             version = as_str(entry.get("version"))
             resolved = version.lstrip("=") if version else None
@@ -539,7 +548,7 @@ def _lock_packages(text: str) -> Iterator[tuple[dict[str, Any], int]]:
     for package in as_list(data.get("package")):
         entry = as_dict(package)
         raw = as_str(entry.get("name"))
-        if not raw:
+        if not raw or not valid_name(raw):
             continue
         name = canonical(raw)
         seen = used.get(name, 0)

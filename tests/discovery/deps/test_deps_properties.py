@@ -1,0 +1,209 @@
+"""Property tests: no manifest parser raises, whatever it is given, and what it
+returns is well formed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+import yaml
+from depkit import MemoryFile
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from openaims.discovery.detectors.dependencies import manifest_detectors
+from openaims.discovery.manifests import Declared, cargo, golang, maven, npm, nuget, python, ruby
+
+PARSERS: dict[str, Callable[[str], list[Declared]]] = {
+    "requirements": lambda t: python.parse_requirements(t, lambda _p: t),
+    "pyproject": python.parse_pyproject,
+    "setup.cfg": python.parse_setup_cfg,
+    "Pipfile": python.parse_pipfile,
+    "Pipfile.lock": python.parse_pipfile_lock,
+    "poetry.lock": python.parse_poetry_lock,
+    "uv.lock": python.parse_uv_lock,
+    "pdm.lock": python.parse_pdm_lock,
+    "package.json": npm.parse_package_json,
+    "package-lock.json": npm.parse_package_lock,
+    "pnpm-lock.yaml": npm.parse_pnpm_lock,
+    "yarn.lock": npm.parse_yarn_lock,
+    "go.mod": golang.parse_go_mod,
+    "pom.xml": maven.parse_pom,
+    "build.gradle": maven.parse_gradle,
+    "libs.versions.toml": maven.parse_version_catalog,
+    "Cargo.toml": cargo.parse_cargo_toml,
+    "Cargo.lock": cargo.parse_cargo_lock,
+    "csproj": lambda t: nuget.parse_project(t, lambda _p: t),
+    "Directory.Packages.props": nuget.parse_directory_packages,
+    "packages.config": nuget.parse_packages_config,
+    "packages.lock.json": nuget.parse_packages_lock,
+    "Gemfile": ruby.parse_gemfile,
+    "Gemfile.lock": ruby.parse_gemfile_lock,
+    "gemspec": ruby.parse_gemspec,
+}
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _well_formed(result: list[Declared]) -> None:
+    assert isinstance(result, list)
+    for dep in result:
+        assert isinstance(dep, Declared)
+        assert isinstance(dep.name, str)
+        assert dep.name
+        assert isinstance(dep.line, int)
+        assert dep.line >= 1
+        assert isinstance(dep.direct, bool)
+        assert isinstance(dep.scope, str)
+        assert dep.declared is None or isinstance(dep.declared, str)
+        assert dep.resolved is None or isinstance(dep.resolved, str)
+
+
+@pytest.mark.parametrize("kind", sorted(PARSERS))
+@FAST
+@given(data=st.binary(max_size=2048))
+def test_no_parser_raises_on_bytes(kind: str, data: bytes) -> None:
+    _well_formed(PARSERS[kind](data.decode("utf-8", errors="replace")))
+
+
+@pytest.mark.parametrize("kind", sorted(PARSERS))
+@FAST
+@given(text=st.text(max_size=1024))
+def test_no_parser_raises_on_text(kind: str, text: str) -> None:
+    _well_formed(PARSERS[kind](text))
+
+
+# Manifest-shaped noise reaches deeper than random text: lines built from the
+# tokens these formats are made of.
+TOKENS = [
+    "openai",
+    "@langchain/core",
+    "torch",
+    "[dependencies]",
+    "[project]",
+    "dependencies = [",
+    "]",
+    "{",
+    "}",
+    '"',
+    "'",
+    "==",
+    ">=",
+    "~>",
+    "^",
+    "@",
+    "#",
+    "//",
+    "-r",
+    "-c",
+    "-e",
+    "git+https://x/y.git#egg=z",
+    ";",
+    "require (",
+    ")",
+    "=>",
+    "// indirect",
+    "<dependency>",
+    "</dependency>",
+    "<groupId>",
+    "</groupId>",
+    "<artifactId>",
+    "</artifactId>",
+    "<version>",
+    "${v}",
+    "implementation",
+    "gem",
+    "group :dev do",
+    "end",
+    "specs:",
+    "  ",
+    "    ",
+    "\t",
+    ":",
+    ",",
+    "=",
+    "[[package]]",
+    'name = "openai"',
+    'version = "1.0"',
+    "packages:",
+    "/openai@4.0.0:",
+    "version: 1",
+    '<PackageReference Include="OpenAI" />',
+    "\\",
+    "\n",
+    "\n",
+]
+
+
+@pytest.mark.parametrize("kind", sorted(PARSERS))
+@FAST
+@given(parts=st.lists(st.sampled_from(TOKENS), max_size=80))
+def test_no_parser_raises_on_manifest_shaped_noise(kind: str, parts: list[str]) -> None:
+    _well_formed(PARSERS[kind](" ".join(parts)))
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "",
+                    "openai",
+                    "node_modules/openai",
+                    "version",
+                    "dependencies",
+                    "packages",
+                    "default",
+                    "dev",
+                    "name",
+                    "type",
+                    "resolved",
+                    "net8.0",
+                ]
+            )
+            | st.text(max_size=8),
+            children,
+            max_size=4,
+        )
+    ),
+    max_leaves=25,
+)
+
+
+@pytest.mark.parametrize("kind", ["Pipfile.lock", "package.json", "package-lock.json", "packages.lock.json"])
+@FAST
+@given(value=JSON_VALUES)
+def test_json_parsers_accept_any_json(kind: str, value: object) -> None:
+    _well_formed(PARSERS[kind](json.dumps(value)))
+
+
+@FAST
+@given(value=JSON_VALUES)
+def test_pnpm_parser_accepts_any_yaml(value: object) -> None:
+    _well_formed(npm.parse_pnpm_lock(yaml.safe_dump({"importers": value, "packages": value})))
+
+
+@given(
+    name=st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,20}[A-Za-z0-9])?", fullmatch=True),
+    version=st.from_regex(r"[0-9]{1,3}(\.[0-9]{1,3}){0,3}", fullmatch=True),
+)
+@settings(max_examples=100, deadline=None)
+def test_pinned_requirement_round_trip(name: str, version: str) -> None:
+    (dep,) = python.parse_requirements(f"{name}=={version}\n")
+    assert dep.name == python.canonical(name)
+    assert dep.resolved == version
+    assert dep.line == 1
+
+
+@pytest.mark.parametrize("det", manifest_detectors(), ids=lambda d: d.id)
+@settings(max_examples=30, deadline=None)
+@given(data=st.binary(max_size=1024))
+def test_no_detector_raises(det: object, data: bytes) -> None:
+    from openaims.discovery.interface import Detector
+
+    assert isinstance(det, Detector)
+    findings = list(det.scan(MemoryFile("sub/file", data, {"sub/file": data.decode("utf-8", "replace")})))
+    assert all(f.kind.value == "dependency" for f in findings)
