@@ -82,6 +82,15 @@ SHOULD_FLAG: list[Row] = [
     (PY, "a.py", "from google.cloud import storage\n", set()),
     (
         PY,
+        "rag.py",
+        "from llama_index.core import VectorStoreIndex\nfrom llama_index.llms.openai import OpenAI\n",
+        {
+            ("llama_index", 1, "llama_index.core", "pypi:llama-index"),
+            ("llama_index.llms.openai", 2, "llama_index.llms.openai", "pypi:llama-index-llms-openai"),
+        },
+    ),
+    (
+        PY,
         "a.py",
         "import sklearn.linear_model, xgboost as xgb\n",
         {
