@@ -382,6 +382,7 @@ def test_every_model_passes_the_hints_and_prefilter(value: str) -> None:
         ("migrations/0002.py", "migrations.AddField(model_name='author', name='x')\n", set()),
         ("cfg.yaml", "model_name: models/finetuned\n", set()),
         ("cfg.yaml", "content_type: application/json\n", set()),
+        ("cfg.yaml", "model_id: n/a\n", set()),
     ],
 )
 def test_hub_ids_under_model_keys(path: str, text: str, expected: set[tuple[int, str, str]]) -> None:

@@ -108,7 +108,7 @@ _CONFIG_VALUE = re.compile(
 _MODEL_FLAG = re.compile(rf"--model(?:[-_](?:name|id))?(?:=|[ \t]+)({_VALUE})")
 _KEY_BEFORE = re.compile(r"""([A-Za-z_][\w.-]*)["'\]]?\s*(?::=|=>|=|:)\s*$""")
 _MODEL_KEY = re.compile(r"(?i)model|deployment|engine")
-_HF_ID = re.compile(r"[A-Za-z0-9][\w.-]{0,95}(?:/[A-Za-z0-9][\w.-]{0,95})?")
+_HF_ID = re.compile(r"[A-Za-z0-9][\w.-]{1,95}(?:/[A-Za-z0-9][\w.-]{1,95})?")
 #: A value ending like a file name is a path, not a model id.
 _FILE_SUFFIXES = (
     ".bin",
