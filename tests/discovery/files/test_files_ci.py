@@ -299,7 +299,7 @@ def test_key_values_never_appear() -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=400))
 def test_never_raises_on_arbitrary_bytes(data: bytes) -> None:
-    for path in (WF, ".gitlab-ci.yml", "action.yml"):
+    for path in (WF, ".gitlab-ci.yml", "action.yml", "azure-pipelines.yml", ".circleci/config.yml"):
         list(DETECTOR.scan(MemoryFile(path, data)))
 
 
@@ -347,6 +347,113 @@ def test_never_raises_on_odd_structures(data: dict[str, object]) -> None:
     import yaml
 
     text = yaml.safe_dump(data)
-    for path in (WF, ".gitlab-ci.yml", "action.yml"):
+    for path in (WF, ".gitlab-ci.yml", "action.yml", "azure-pipelines.yml", ".circleci/config.yml"):
         for finding in DETECTOR.scan(MemoryFile(path, text)):
             assert finding.kind is FindingKind.AI_WORKFLOW
+
+
+AZURE = """trigger: [main]
+variables:
+  - name: OPENAI_API_KEY
+    value: $(openaiKey)
+jobs:
+  - job: review
+    container: ollama/ollama:0.3
+    steps:
+      - script: |
+          pip install llm
+          llm "summarise" < notes.txt
+        env:
+          ANTHROPIC_API_KEY: $(anthropicKey)
+  - job: build
+    container: ubuntu:24.04
+    steps:
+      - bash: make
+"""
+
+CIRCLECI = """version: 2.1
+jobs:
+  eval:
+    docker:
+      - image: cimg/python:3.12
+      - image: ollama/ollama:latest
+        environment:
+          HF_TOKEN: x
+    steps:
+      - checkout
+      - run: promptfoo eval
+      - run:
+          name: review
+          command: claude -p "review"
+  lint:
+    docker:
+      - image: cimg/node:20.0
+    steps:
+      - run: npm run lint
+"""
+
+BITBUCKET = """image: python:3.12
+pipelines:
+  default:
+    - step:
+        name: AI review
+        image: paulgauthier/aider:v0.50
+        script:
+          - aider --message "x" --api-key openai=$OPENAI_API_KEY
+    - step:
+        name: test
+        script:
+          - pytest
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "expected"),
+    [
+        (
+            "azure-pipelines.yml",
+            AZURE,
+            {
+                (3, "AI provider key in job (pipeline)", "openai", "(pipeline)", ("OPENAI_API_KEY",)),
+                (7, "ollama/ollama", "ollama", "review", ()),
+                (10, "llm", "other", "review", ()),
+                (13, "AI provider key in job review", "anthropic", "review", ("ANTHROPIC_API_KEY",)),
+            },
+        ),
+        (
+            ".circleci/config.yml",
+            CIRCLECI,
+            {
+                (6, "ollama/ollama", "ollama", "eval", ()),
+                (8, "AI provider key in job eval", "huggingface", "eval", ("HF_TOKEN",)),
+                (11, "promptfoo", "other", "eval", ()),
+                (14, "claude", "anthropic", "eval", ()),
+            },
+        ),
+        (
+            "bitbucket-pipelines.yml",
+            BITBUCKET,
+            {
+                (6, "paulgauthier/aider", "other", "AI review", ()),
+                (8, "aider", "other", "AI review", ()),
+                (8, "AI provider key in job AI review", "openai", "AI review", ("OPENAI_API_KEY",)),
+            },
+        ),
+    ],
+)
+def test_other_ci_systems(path: str, text: str, expected: set[tuple[object, ...]]) -> None:
+    findings = run(DETECTOR, path, text)
+    assert summary(findings) == expected
+    ci = {
+        "azure-pipelines.yml": "azure-pipelines",
+        ".circleci/config.yml": "circleci",
+        "bitbucket-pipelines.yml": "bitbucket-pipelines",
+    }[path]
+    assert {f.details["ci"] for f in findings} == {ci}
+
+
+@pytest.mark.parametrize(
+    "path", ["circleci/config.yml", "config.yml", ".circleci/other.yml", "azure-pipelines.json"]
+)
+def test_other_ci_locations_not_wanted(path: str) -> None:
+    assert not DETECTOR.wants(path, path.rsplit("/", 1)[-1])

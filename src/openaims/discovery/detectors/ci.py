@@ -1,4 +1,5 @@
-"""AI in CI pipelines: GitHub Actions workflows and composite actions, GitLab CI.
+"""AI in CI pipelines: GitHub Actions workflows and composite actions, GitLab CI,
+and (walked generically) Azure Pipelines, CircleCI and Bitbucket Pipelines.
 
 Reported, each at the line where it is written:
 
@@ -320,7 +321,7 @@ class AiCiDetector(Detector):
     kinds = frozenset({FindingKind.AI_WORKFLOW})
 
     def wants(self, path: str, name: str) -> bool:
-        return _github_kind(path, name) is not None or _is_gitlab(name)
+        return _github_kind(path, name) is not None or _is_gitlab(name) or _other_ci(path, name) is not None
 
     def scan(self, file: FileView) -> Iterable[Finding]:
         kind = _github_kind(file.path, file.name)
@@ -331,6 +332,12 @@ class AiCiDetector(Detector):
             return _sorted(_GitHub(self.id, file.path).scan(root, composite=kind == "action"))
         if _is_gitlab(file.name):
             return _sorted(_GitLab(self.id, file).scan())
+        other = _other_ci(file.path, file.name)
+        if other is not None:
+            root = _compose(file.text())
+            if root is None:
+                return []
+            return _sorted(_OtherCi(self.id, file.path, other).scan(root))
         return []
 
 
@@ -353,6 +360,17 @@ def _github_kind(path: str, name: str) -> str | None:
 
 def _is_gitlab(name: str) -> bool:
     return name == ".gitlab-ci.yml" or name.endswith(".gitlab-ci.yml")
+
+
+def _other_ci(path: str, name: str) -> str | None:
+    """Azure Pipelines, CircleCI and Bitbucket Pipelines files."""
+    if name in {"azure-pipelines.yml", "azure-pipelines.yaml"}:
+        return "azure-pipelines"
+    if name == "bitbucket-pipelines.yml":
+        return "bitbucket-pipelines"
+    if name in {"config.yml", "config.yaml"} and PurePosixPath(path).parent.name == ".circleci":
+        return "circleci"
+    return None
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -628,3 +646,80 @@ class _GitLab(_Emitter):
         if isinstance(services, yaml.SequenceNode):
             for service in services.value:
                 yield from self.image(service, name, "service")
+
+
+#: Keys whose value is shell script in Azure Pipelines, CircleCI and Bitbucket.
+_SCRIPT_KEYS = frozenset(
+    {
+        "script",
+        "run",
+        "command",
+        "bash",
+        "sh",
+        "pwsh",
+        "powershell",
+        "inlineScript",
+        "before_script",
+        "after_script",
+    }
+)
+
+
+class _OtherCi(_Emitter):
+    """Azure Pipelines, CircleCI and Bitbucket Pipelines, walked generically:
+    ``image`` values, script lines and AI key references, grouped by job (an
+    Azure ``job``/``deployment``, a CircleCI ``jobs`` entry, a Bitbucket ``step``)."""
+
+    def __init__(self, detector: str, path: str, ci: str) -> None:
+        super().__init__(detector, path)
+        self.ci = ci
+
+    def scan(self, root: yaml.Node) -> Iterator[Finding]:
+        jobs: dict[str, _Job] = {}
+        budget = MAX_NODES * 4
+        stack: list[tuple[yaml.Node, str, str | None]] = [(root, "(pipeline)", None)]
+        seen: set[int] = set()
+        while stack and budget > 0:
+            budget -= 1
+            node, job_name, parent_key = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, yaml.ScalarNode):
+                if parent_key in _SCRIPT_KEYS:
+                    yield from self.scripts(node, job_name)
+                job = jobs.setdefault(job_name, _Job(self.ci, self.path, job_name))
+                text = str(node.value)
+                named = text.upper().replace("-", "_")
+                if parent_key in {None, "name"} and named in _catalogue().keys:
+                    job.add_keys([named], _line(node))
+                elif "$" in text or "secrets." in text:
+                    for name, offset in key_references(text):
+                        job.add_keys([name], _line(node) + text.count("\n", 0, offset))
+                continue
+            if isinstance(node, yaml.SequenceNode):
+                stack.extend((item, job_name, parent_key) for item in reversed(node.value))
+                continue
+            if not isinstance(node, yaml.MappingNode):
+                continue
+            job_name = self._job_name(node, job_name, parent_key)
+            for key, value in reversed(_pairs(node)):
+                key_name = _scalar(key)
+                if key_name in {"image", "container"} and not isinstance(value, yaml.SequenceNode):
+                    yield from self.image(value, job_name, key_name)
+                    continue
+                circleci_job = self.ci == "circleci" and parent_key == "jobs" and key_name
+                child_job = key_name if circleci_job and key_name else job_name
+                stack.append((key, child_job, None))
+                stack.append((value, child_job, key_name))
+        for job in jobs.values():
+            yield from self.key_finding(job, f"AI provider key in job {job.job}")
+
+    def _job_name(self, node: yaml.Node, current: str, parent_key: str | None) -> str:
+        for key in ("job", "deployment"):
+            value = _scalar(_value(node, key))
+            if value:
+                return value
+        if parent_key == "step":
+            return _scalar(_value(node, "name")) or "step"
+        return current
