@@ -106,7 +106,10 @@ class Prefilter:
             try:
                 re.compile(alternation.encode("utf-8"))
             except (re.error, UnicodeEncodeError):
-                self._text_only[index] = re.compile(alternation)
+                try:
+                    self._text_only[index] = re.compile(alternation)
+                except re.error:  # fragments that do not compile: the detector always runs
+                    pass
                 continue
             self._fragments[index] = alternation
         self._compiled: Callable[[frozenset[int]], re.Pattern[bytes]] = lru_cache(maxsize=256)(

@@ -171,23 +171,23 @@ class _Engine:
         scanned = False
         if wanted_text:
             if entry.size > options.max_text_bytes:
-                out.skipped[SkipReason.TOO_LARGE] += 0 if wanted_binary else 1
+                out.skipped[SkipReason.TOO_LARGE.value] += 0 if wanted_binary else 1
             else:
                 try:
                     data = view.data()
                 except OSError:
-                    out.skipped[SkipReason.UNREADABLE] += 1
+                    out.skipped[SkipReason.UNREADABLE.value] += 1
                     return
                 scanned = True
                 out.bytes_scanned += len(data)
                 if looks_binary(data):
-                    out.skipped[SkipReason.BINARY] += 0 if wanted_binary else 1
+                    out.skipped[SkipReason.BINARY.value] += 0 if wanted_binary else 1
                 else:
                     for index in sorted(self.prefilter.select(data, wanted_text)):
                         self._run(index, view, out)
         if wanted_binary:
             if entry.size > options.max_binary_bytes:
-                out.skipped[SkipReason.TOO_LARGE] += 1
+                out.skipped[SkipReason.TOO_LARGE.value] += 1
             else:
                 if not scanned:
                     out.bytes_scanned += entry.size

@@ -311,58 +311,68 @@ def walk(
     real_root = os.path.realpath(root_path)
     skip = on_skip or _ignore_noop
     ignore = ignorer or Ignorer(root_path, include_vendored=include_vendored)
-    # Depth-first with an explicit stack of (relative dir, depth, applicable levels).
-    stack: list[tuple[str, int, list[_Level]]] = [("", 0, ignore.levels_for(""))]
+    # Depth-first, each directory's entries in name order, descending into a
+    # subdirectory where it sorts: paths come out in a stable order. The stack
+    # holds one listing per level of the current path.
+    stack: list[tuple[str, int, list[_Level], Iterator[os.DirEntry[str]]]] = []
+    first = _listing(root_path, "", skip)
+    if first is None:
+        return
+    stack.append(("", 0, ignore.levels_for(""), first))
     while stack:
-        rel_dir, depth, levels = stack.pop()
-        directory = os.path.join(root_path, rel_dir) if rel_dir else str(root_path)
-        try:
-            with os.scandir(directory) as iterator:
-                entries = sorted(iterator, key=lambda e: e.name)
-        except OSError:
-            skip(rel_dir or ".", SkipReason.UNREADABLE)
+        rel_dir, depth, levels, entries = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
             continue
-        finally:
-            ignore.forget(rel_dir)
-        prefix = rel_dir + "/" if rel_dir else ""
-        subdirs: list[tuple[str, int, list[_Level]]] = []
-        for entry in entries:
-            rel = prefix + entry.name
-            try:
-                if entry.is_symlink():
-                    if ignore.decide(rel, levels):
-                        skip(rel, SkipReason.IGNORED)
-                        continue
-                    target = resolve_symlink(entry.path, real_root)
-                    if target is None:
-                        skip(rel, SkipReason.SYMLINK)
-                        continue
-                    yield WalkEntry(rel, entry.name, target, os.stat(target, follow_symlinks=False).st_size)
+        rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+        try:
+            if entry.is_symlink():
+                if ignore.decide(rel, levels):
+                    skip(rel, SkipReason.IGNORED)
                     continue
-                if entry.is_dir(follow_symlinks=False):
-                    reason = ignore.dir_reason(entry.name)
-                    if reason is None and ignore.decide(rel + "/", levels):
-                        reason = SkipReason.IGNORED
-                    if reason is None and depth + 1 > max_depth:
-                        reason = SkipReason.TOO_DEEP
-                    if reason is not None:
-                        skip(rel + "/", reason)
-                        continue
+                target = resolve_symlink(entry.path, real_root)
+                if target is None:
+                    skip(rel, SkipReason.SYMLINK)
+                    continue
+                yield WalkEntry(rel, entry.name, target, os.stat(target, follow_symlinks=False).st_size)
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                reason = ignore.dir_reason(entry.name)
+                if reason is None and ignore.decide(rel + "/", levels):
+                    reason = SkipReason.IGNORED
+                if reason is None and depth + 1 > max_depth:
+                    reason = SkipReason.TOO_DEEP
+                if reason is not None:
+                    skip(rel + "/", reason)
+                    continue
+                listing = _listing(root_path, rel, skip)
+                if listing is not None:
                     sub_level = ignore.level(rel)
-                    subdirs.append((rel, depth + 1, [*levels, sub_level] if sub_level else levels))
-                    continue
-                st = entry.stat(follow_symlinks=False)
-            except OSError:
-                skip(rel, SkipReason.UNREADABLE)
+                    ignore.forget(rel)
+                    stack.append((rel, depth + 1, [*levels, sub_level] if sub_level else levels, listing))
                 continue
-            if not stat.S_ISREG(st.st_mode):
-                skip(rel, SkipReason.SPECIAL)
-                continue
-            if ignore.decide(rel, levels):
-                skip(rel, SkipReason.IGNORED)
-                continue
-            yield WalkEntry(rel, entry.name, entry.path, st.st_size)
-        stack.extend(reversed(subdirs))
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            skip(rel, SkipReason.UNREADABLE)
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            skip(rel, SkipReason.SPECIAL)
+            continue
+        if ignore.decide(rel, levels):
+            skip(rel, SkipReason.IGNORED)
+            continue
+        yield WalkEntry(rel, entry.name, entry.path, st.st_size)
+
+
+def _listing(root: Path, rel_dir: str, skip: OnSkip) -> Iterator[os.DirEntry[str]] | None:
+    directory = os.path.join(root, rel_dir) if rel_dir else str(root)
+    try:
+        with os.scandir(directory) as iterator:
+            return iter(sorted(iterator, key=lambda e: e.name))
+    except OSError:
+        skip(f"{rel_dir}/" if rel_dir else "./", SkipReason.UNREADABLE)
+        return None
 
 
 def entries_for(
