@@ -217,3 +217,17 @@ def test_post_processor_keeps_direct_lock_entries_and_empty_input() -> None:
     lock = _dep("Cargo.lock", "ort", "dependency.cargo.cargo-lock", direct=True, ecosystem="cargo")
     assert list(DirectFromManifest().process([lock])) == [lock]
     assert list(DirectFromManifest().process([])) == []
+
+
+def test_scan_engine_reports_the_same_set() -> None:
+    from openaims.discovery.interface import ScanOptions
+    from openaims.discovery.scanner import Scanner
+
+    result = Scanner(ScanOptions(root=TREE), jobs=1).scan()
+    got = {
+        (f.path, f.line, f.name, f.version, f.direct, f.details["scope"], f.detector)
+        for f in result.findings
+        if f.kind is FindingKind.DEPENDENCY
+    }
+    assert got == EXPECTED
+    assert result.stats.error_count == 0
