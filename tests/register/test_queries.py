@@ -59,3 +59,37 @@ def test_bad_list_arguments_are_input_errors(database: Database) -> None:
 def test_service_for_any_id() -> None:
     assert service_for_id("RISK-3") is RiskService
     assert service_for_id("SOA-A.6.2.4").record_type() == "soa_entry"
+
+
+def test_range_and_null_filters_with_text_values(database: Database) -> None:
+    from openaims.register.services import TreatmentService
+
+    with database.session() as s:
+        risk = RiskService(s, "alice").create({"title": "r"})
+        treatments = TreatmentService(s, "alice")
+        for due in ("2026-01-10", "2026-03-01", None):
+            treatments.create({"risk_id": risk.id, "owner": "alice", "due_date": due})
+    with database.read() as s:
+        treatments = TreatmentService(s, "viewer")
+        assert [t.id for t in treatments.all(due_date__lt="2026-02-01")] == ["TREAT-1"]
+        assert [t.id for t in treatments.all(due_date__gte="2026-01-10")] == ["TREAT-1", "TREAT-2"]
+        assert [t.id for t in treatments.all(due_date__isnull=True)] == ["TREAT-3"]
+        assert [t.id for t in treatments.all(status__in=["planned"], due_date__ne="2026-01-10")] == [
+            "TREAT-2", "TREAT-3",
+        ]  # fmt: skip
+        with pytest.raises(RecordValidationError, match="'soon' is not a valid date"):
+            treatments.all(due_date__lt="soon")
+        with pytest.raises(RecordValidationError, match="unknown filter 'like'"):
+            treatments.all(due_date__like="2026")
+
+
+def test_in_and_contains_filters_from_text(database: Database) -> None:
+    _risks(database)
+    with database.read() as s:
+        risks = RiskService(s, "viewer")
+        assert [r.id for r in risks.all(title__contains="injection", owner__in="alice, bob")] == [
+            "RISK-4", "RISK-8", "RISK-12",
+        ]  # fmt: skip
+        assert [r.id for r in risks.all(owner__in="bob", title__contains="Risk 0")] == [
+            "RISK-1", "RISK-3", "RISK-5", "RISK-7", "RISK-9",
+        ]  # fmt: skip

@@ -24,11 +24,14 @@ def test_restore_keeps_identity_and_moves_the_id_counter(database: Database) -> 
         later = SystemService(s, "alice").create({"name": "New bot"})
         events = history.events_for(s, "SYS-7")
     assert (system.id, system.status, system.created_by, system.created_at) == ("SYS-7", "retired", "carol", created)
+    assert system.version == 4
     assert later.id == "SYS-8"
     assert [(e.action, e.actor) for e in events] == [("import", "importer")]
     with database.session() as s, pytest.raises(ConflictError, match="SYS-7 already exists"):
         SystemService(s, "importer").restore({"id": "SYS-7", "name": "Again"})
     with database.session() as s:
+        changed = SystemService(s, "alice").update("SYS-7", 4, {"description": "Kept for audit"})
+        assert changed.version == 5
         RiskService(s, "importer").restore({"id": "RISK-3", "title": "Imported", "system_ids": ["SYS-7"]})
         assert RiskService(s, "alice").create({"title": "Next"}).id == "RISK-4"
 

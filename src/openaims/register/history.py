@@ -88,6 +88,16 @@ def _stored_hash(row: HistoryEvent, *, seq: int | None = None) -> str:
     )
 
 
+def lock(session: Session) -> None:
+    """Take the history lock first in a write transaction, so writers queue in one order.
+
+    Every change appends to the one chain, so writers are serialised anyway; taking the
+    head row lock before any other row lock rules out deadlocks between transactions
+    that change several records.
+    """
+    _lock_head(session)
+
+
 def _lock_head(session: Session) -> HistoryHead:
     head = session.execute(
         select(HistoryHead).where(HistoryHead.id == _HEAD_ID).with_for_update()

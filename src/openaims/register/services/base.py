@@ -21,8 +21,9 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import JSON, ColumnElement, Select, cast, func, literal, or_, select
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from sqlalchemy import JSON, ColumnElement, Select, cast, func, literal, not_, or_, select
+from sqlalchemy import update as sa_update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -208,18 +209,65 @@ class RecordService(Generic[F, O]):
         each = func.json_each(column).table_valued("value")
         return select(literal(1)).select_from(each).where(each.c.value == value).exists()
 
+    def _coerce(self, name: str, column: Any, value: Any) -> Any:
+        """Text from a command line or query string becomes the column's type."""
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return [self._coerce(name, column, v) for v in value]
+        if not isinstance(value, str):
+            return value
+        try:
+            python_type = column.type.python_type
+        except NotImplementedError:
+            return value
+        if python_type is str:
+            return value
+        try:
+            return TypeAdapter(python_type).validate_python(value)
+        except ValidationError:
+            raise RecordValidationError(
+                self.record_type(), [FieldProblem(name, f"{value!r} is not a valid {python_type.__name__}")]
+            ) from None
+
+    def _condition(self, name: str, column: Any, op: str, value: Any) -> ColumnElement[bool]:
+        known = ("eq", "ne", "lt", "lte", "gt", "gte", "isnull", "in", "contains")
+        if op not in known:
+            problem = FieldProblem(name, f"unknown filter {op!r}; use one of {', '.join(known)}")
+            raise RecordValidationError(self.record_type(), [problem])
+        if op == "in" and isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if op == "contains" and not isinstance(column.type, JSON):
+            return column.ilike(f"%{value}%")  # type: ignore[no-any-return]
+        if op != "isnull" and not isinstance(column.type, JSON):
+            value = self._coerce(name, column, value)
+        if isinstance(column.type, JSON):
+            if op not in ("eq", "contains"):
+                raise RecordValidationError(
+                    self.record_type(), [FieldProblem(name, f"list fields take 'contains', not {op!r}")]
+                )
+            return self._json_contains(column, value)
+        if isinstance(value, (list, tuple, set, frozenset)) and op in ("eq", "in"):
+            return column.in_(list(value))  # type: ignore[no-any-return]
+        operators: dict[str, Callable[[Any], ColumnElement[bool]]] = {
+            "eq": lambda v: column == v,
+            "ne": lambda v: or_(column != v, column.is_(None)),
+            "lt": lambda v: column < v,
+            "lte": lambda v: column <= v,
+            "gt": lambda v: column > v,
+            "gte": lambda v: column >= v,
+            "isnull": lambda v: column.is_(None) if v in (True, "true", "1", 1) else not_(column.is_(None)),
+        }
+        if op == "in":
+            return column.in_([value])  # type: ignore[no-any-return]
+        return operators[op](value)
+
     def _filtered(self, filters: Mapping[str, Any] | None, q: str | None) -> Select[Any]:
         stmt = select(self.model)
-        for name, value in (filters or {}).items():
+        for key, value in (filters or {}).items():
             if value is None:
                 continue
+            name, _, op = key.partition("__")
             column = self._column(name)
-            if isinstance(column.type, JSON):
-                stmt = stmt.where(self._json_contains(column, value))
-            elif isinstance(value, (list, tuple, set, frozenset)):
-                stmt = stmt.where(column.in_(list(value)))
-            else:
-                stmt = stmt.where(column == value)
+            stmt = stmt.where(self._condition(name, column, op or "eq", value))
         if q:
             pattern = f"%{q.strip()}%"
             columns = [self.model.id, *(getattr(self.model, f) for f in self.search_fields)]
@@ -235,7 +283,12 @@ class RecordService(Generic[F, O]):
         limit: int = 50,
         offset: int = 0,
     ) -> Page[O]:
-        """Filter (equality; membership for list fields), search, sort (``-field`` descending), paginate."""
+        """Filter, search, sort (``-field`` descending) and paginate.
+
+        ``filters`` maps a field to a value (equality; a list means "one of"; for list fields,
+        "contains"), or ``field__op`` to a value with op one of ne, lt, lte, gt, gte, isnull,
+        in, contains (e.g. ``{"due_date__lt": today, "status__in": ["planned", "in_progress"]}``).
+        """
         if not 1 <= limit <= MAX_PAGE:
             raise RecordValidationError(
                 self.record_type(), [FieldProblem("limit", f"must be 1 to {MAX_PAGE}")]
@@ -421,6 +474,7 @@ class RecordService(Generic[F, O]):
             self._check_transition("the new record", self.initial_status, status)
         fields = self._validate(raw)
         self._authorise("create", None, fields.model_dump(), status)
+        history.lock(self.session)
         record_id = self.allocate_id(fields)
         fields = self.prepare(record_id, None, fields, status)
         values = self._values(fields)
@@ -449,6 +503,7 @@ class RecordService(Generic[F, O]):
         raw = changes.model_dump(exclude_unset=True) if isinstance(changes, BaseModel) else dict(changes)
         raw.pop("version", None)
         new_status = raw.pop("status", None)
+        history.lock(self.session)
         row = self._row(record_id, lock=True)
         if row.version != expected_version:
             raise ConflictError(
@@ -521,6 +576,7 @@ class RecordService(Generic[F, O]):
                 self.record_type(), [FieldProblem("status", f"unknown status {status!r}")]
             )
         self._authorise("import", record_id, fields.model_dump(), status)
+        history.lock(self.session)
         if self.exists(record_id):
             raise ConflictError(f"{record_id} already exists")
         values = self._values(fields)
@@ -542,6 +598,12 @@ class RecordService(Generic[F, O]):
             row.updated_at = dt.datetime.fromisoformat(row.updated_at)
         self.session.add(row)
         self._flush(record_id)
+        version = int(meta.get("version") or 1)
+        if version != row.version:
+            self.session.execute(
+                sa_update(self.model).where(self.model.id == record_id).values(version=version)
+            )
+            self.session.refresh(row)
         after = self.to_out(row)
         self._event("import", record_id, None, after, now)
         return after
