@@ -44,9 +44,9 @@ class ClassifyFormat(enum.StrEnum):
 def _render_questions(qn: Questionnaire, fmt: ClassifyFormat) -> None:
     data = {"version": qn.version, "questions": [q.to_dict() for q in qn.questions]}
     if fmt is ClassifyFormat.JSON:
-        console.print_json(json.dumps(data, ensure_ascii=False))
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
     elif fmt is ClassifyFormat.YAML:
-        console.print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110), markup=False)
+        typer.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110), nl=False)
     elif fmt is ClassifyFormat.TABLE:
         table = Table(title=f"EU AI Act classification questions (version {qn.version})")
         for col in ("Id", "Type", "Question", "Asked when"):
@@ -146,9 +146,9 @@ def _interview(qn: Questionnaire) -> dict[str, Any]:
 def _render_outcome(outcome: Classification, fmt: ClassifyFormat, extra: Mapping[str, Any]) -> None:
     data = {**extra, **outcome.to_dict()}
     if fmt is ClassifyFormat.JSON:
-        console.print_json(json.dumps(data, ensure_ascii=False))
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
     elif fmt is ClassifyFormat.YAML:
-        console.print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110), markup=False)
+        typer.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110), nl=False)
     elif fmt is ClassifyFormat.TABLE:
         if extra.get("system"):
             console.print(f"[bold]{escape(str(extra['system']))}[/]")

@@ -38,7 +38,7 @@ _COUNTED: dict[str, tuple[str, ...]] = {
 
 
 def _print_json(data: Any) -> None:
-    console.print_json(json.dumps(data, ensure_ascii=False))
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def _counts(fw: Framework) -> dict[str, int]:

@@ -616,7 +616,7 @@ def classify(
             "Art.95", tuple(r for r in w.roles if r in ("provider", "deployer")) or ("provider", "deployer")
         )
     literacy_roles = tuple(r for r in w.roles if r in ("provider", "deployer"))
-    if literacy_roles:
+    if literacy_roles and is_system:
         w.oblige("Art.4", literacy_roles)
         w.why("Staff who operate or use AI systems must have sufficient AI literacy.", "Art. 4")
     if not w.roles:
