@@ -15,7 +15,9 @@ import json
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, assert_never
+from urllib.parse import quote
 
 from cyclonedx.model import (
     DataClassification,
@@ -38,6 +40,7 @@ from cyclonedx.output import make_outputter
 from cyclonedx.schema import OutputFormat, SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from cyclonedx.validation.xml import XmlValidator
+from jsonschema import Draft7Validator
 from lxml import etree  # type: ignore[import-untyped]
 
 import openaims
@@ -78,6 +81,16 @@ _DATA_FORMATS = frozenset({"numpy"})
 _GROUPED = frozenset({"npm", "maven"})
 
 
+@cache
+def _json_validator(schema: SchemaVersion) -> JsonStrictValidator:
+    return JsonStrictValidator(schema)
+
+
+@cache
+def _xml_validator(schema: SchemaVersion) -> XmlValidator:
+    return XmlValidator(schema)
+
+
 def supported_versions() -> tuple[str, ...]:
     return CYCLONEDX_VERSIONS
 
@@ -112,11 +125,11 @@ def render_cyclonedx(
     if out_format is CycloneDxFormat.JSON:
         text = make_outputter(bom, OutputFormat.JSON, schema).output_as_string(indent=2)
         text = _inject_json(text, cards)
-        error = JsonStrictValidator(schema).validate_str(text)
+        error = _json_validator(schema).validate_str(text)
     elif out_format is CycloneDxFormat.XML:
         text = make_outputter(bom, OutputFormat.XML, schema).output_as_string(indent=2)
         text = _inject_xml(text, cards)
-        error = XmlValidator(schema).validate_str(text)
+        error = _xml_validator(schema).validate_str(text)
     else:  # pragma: no cover - exhaustive
         assert_never(out_format)
     if error is not None:
@@ -151,7 +164,8 @@ def _sha256(hexdigest: str | None) -> list[HashType]:
 
 
 def _uri(url: str) -> XsUri | None:
-    if "{" in url or "}" in url or " " in url:
+    """``url`` as a schema-valid IRI reference, or ``None`` (templates, spaces...)."""
+    if "{" in url or not Draft7Validator.FORMAT_CHECKER.conforms(url, "iri-reference"):
         return None
     return XsUri(url)
 
@@ -193,12 +207,9 @@ def _provider_entity(provider: str | None) -> OrganizationalEntity | None:
 
 def _model_component(m: Model) -> tuple[Component, dict[str, Any]]:
     refs: list[ExternalReference] = []
-    if m.hub == "huggingface":
-        refs.append(
-            ExternalReference(
-                type=ExternalReferenceType.WEBSITE, url=XsUri(f"https://huggingface.co/{m.model_id}")
-            )
-        )
+    page = _uri(f"https://huggingface.co/{quote(m.model_id, safe='/')}") if m.hub == "huggingface" else None
+    if page is not None:
+        refs.append(ExternalReference(type=ExternalReferenceType.WEBSITE, url=page))
     hosting = "model-hub" if m.hub else "hosted-api"
     props = [("provider", m.provider), ("category", m.category), ("hosting", hosting), ("hub", m.hub)]
     props += [("loader", v) for v in m.loaders]

@@ -22,7 +22,7 @@ import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from packageurl import PackageURL
@@ -35,6 +35,8 @@ from openaims.discovery.interface import Finding, FindingKind
 _EXACT_VERSION = re.compile(r"^v?\d[\w.+!~-]*$")
 _PIN_PREFIX = re.compile(r"^={2,3}\s*")
 _PEP503 = re.compile(r"[-_.]+")
+#: Characters XML 1.0 cannot carry (and lone surrogates): dropped from every string.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -433,9 +435,29 @@ def _workflow(f: Finding) -> Workflow:
     )
 
 
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    return value
+
+
+def _cleaned(f: Finding) -> Finding:
+    """The finding with characters no BOM serialisation can carry removed."""
+    changes = {
+        name: _clean(getattr(f, name))
+        for name in ("name", "path", "ecosystem", "version", "provider", "category", "format")
+        if isinstance(getattr(f, name), str)
+    }
+    return replace(f, details=_clean(f.details), **changes)
+
+
 def build_inventory(findings: Sequence[Finding]) -> Inventory:
     """Group the findings of one scan into BOM entries (deterministic order)."""
-    ordered = sorted(findings, key=Finding.sort_key)
+    ordered = sorted((_cleaned(f) for f in findings), key=Finding.sort_key)
     packages = _packages(ordered)
     models = _models(ordered)
     mcp = sorted(
