@@ -6,11 +6,11 @@ import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.bom.sample import SERIAL, TIMESTAMP
 
 from openaims.bom.cyclonedx import render_cyclonedx
 from openaims.bom.spdx import render_spdx
 from openaims.discovery.interface import Finding, FindingKind
-from tests.bom.sample import SERIAL, TIMESTAMP
 
 _text = st.text(min_size=1, max_size=40)
 _details = st.fixed_dictionaries(
