@@ -196,7 +196,8 @@ def main() -> None:
                 [*aims, "check", "-f", "json", "-o", os.devnull], repo, max(1, args.runs // 2)
             )
             rows.append(("aims check, whole tree (CLI)", full_cli, f"exit {full_code}"))
-        print(f"\nmedian of {args.runs} runs, {os.cpu_count()} CPUs, warm cache")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"\nmedian of {args.runs} runs, {os.cpu_count()} CPUs, warm cache, load average {load}")
         print(f"{'what':<46} {'seconds':>8}  notes")
         for name, seconds, notes in rows:
             print(f"{name:<46} {seconds:>8.3f}  {notes}")
