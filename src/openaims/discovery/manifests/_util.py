@@ -3,6 +3,7 @@ line lookup for formats whose parsers do not report positions."""
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import tomllib
@@ -98,6 +99,31 @@ class Lines:
             if compiled.match(line):
                 return index
         return None
+
+
+class JsonKeys:
+    """Where each object key of a pretty-printed JSON document starts a line.
+
+    Built in one pass, so finding the line of every entry of a large lock
+    file stays linear; ``line(key, after)`` is the first occurrence after a
+    line (a nested object is found below its parent).
+    """
+
+    _KEY = re.compile(r'^\s*"((?:[^"\\]|\\.)*)"\s*:')
+
+    def __init__(self, text: str) -> None:
+        self._lines: dict[str, list[int]] = {}
+        for index, line in enumerate(text.splitlines()):
+            match = self._KEY.match(line)
+            if match:
+                self._lines.setdefault(match.group(1), []).append(index + 1)
+
+    def line(self, key: str, after: int = 0, default: int = 1) -> int:
+        found = self._lines.get(json.dumps(key, ensure_ascii=False)[1:-1])
+        if not found:
+            return default
+        pos = bisect.bisect_right(found, after)
+        return found[pos] if pos < len(found) else found[0]
 
 
 def toml_sections(text: str) -> dict[str, tuple[int, int]]:

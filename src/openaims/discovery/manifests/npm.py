@@ -5,13 +5,12 @@ npm-shrinkwrap.json (v1, v2, v3), pnpm-lock.yaml (v5 to v9) and yarn.lock
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from openaims.discovery.manifests import Declared
-from openaims.discovery.manifests._util import Lines, as_dict, as_list, as_str, items, load_json, load_yaml
+from openaims.discovery.manifests._util import JsonKeys, as_dict, as_list, as_str, items, load_json, load_yaml
 
 PACKAGE_JSON_SECTIONS: dict[str, str] = {
     "dependencies": "main",
@@ -25,14 +24,6 @@ _EXACT = re.compile(r"^v?=?\s*(\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?)$")
 
 def valid_name(name: str) -> bool:
     return bool(_NPM_NAME.match(name)) and len(name) <= 214
-
-
-def _json_key_line(lines: Lines, key: str, start: int = 0, end: int | None = None) -> int:
-    pattern = re.compile(r'"' + re.escape(json.dumps(key)[1:-1]) + r'"\s*:')
-    found = lines.find(pattern, start, end)
-    if found is None and start:
-        found = lines.find(pattern, 0, end)
-    return found or 1
 
 
 def _alias(spec: str) -> tuple[str | None, str]:
@@ -65,7 +56,7 @@ def exact_version(spec: str | None) -> str | None:
 def parse_package_json(text: str) -> list[Declared]:
     """Every dependency section of a package.json, bundled ones marked."""
     data = as_dict(load_json(text))
-    lines = Lines(text)
+    keys = JsonKeys(text)
     out: list[Declared] = []
     bundled_raw = data.get("bundleDependencies", data.get("bundledDependencies"))
     bundled = {b for b in as_list(bundled_raw) if isinstance(b, str)}
@@ -73,7 +64,7 @@ def parse_package_json(text: str) -> list[Declared]:
         body = data.get(section)
         if not isinstance(body, dict):
             continue
-        start = _json_key_line(lines, section) - 1
+        start = keys.line(section)
         for raw, value in items(body):
             spec = as_str(value) or ""
             real, rng = _alias(spec)
@@ -86,7 +77,7 @@ def parse_package_json(text: str) -> list[Declared]:
             out.append(
                 Declared(
                     name=name,
-                    line=_json_key_line(lines, raw, start),
+                    line=keys.line(raw, start),
                     declared=rng or None,
                     resolved=exact_version(rng),
                     scope=scope,
@@ -118,27 +109,21 @@ def parse_package_lock(text: str) -> list[Declared]:
     ``dependencies``): all reported, not known to be direct.
     """
     data = as_dict(load_json(text))
-    lines = Lines(text)
+    keys = JsonKeys(text)
     packages = data.get("packages")
     if isinstance(packages, dict):
-        return _lock_v2(packages, lines)
+        return _lock_v2(packages, keys)
     out: list[Declared] = []
-    _lock_v1(data.get("dependencies"), lines, out, 0, 0)
+    _lock_v1(data.get("dependencies"), keys, out, 0, 0)
     return out
 
 
-def _lock_v2(packages: dict[Any, Any], lines: Lines) -> list[Declared]:
+def _lock_v2(packages: dict[Any, Any], keys: JsonKeys) -> list[Declared]:
     root = as_dict(packages.get(""))
     direct: dict[str, str] = {}
     for section, scope in PACKAGE_JSON_SECTIONS.items():
         for name in as_dict(root.get(section)):
             direct.setdefault(name, scope)
-    key_lines: dict[str, int] = {}
-    key_pat = re.compile(r'^\s*"((?:[^"\\]|\\.)*node_modules/(?:[^"\\]|\\.)*)"\s*:\s*\{')
-    for index, line in enumerate(lines.lines):
-        match = key_pat.match(line)
-        if match:
-            key_lines.setdefault(match.group(1), index + 1)
     out: list[Declared] = []
     for key, value in items(packages):
         if "node_modules/" not in key:
@@ -156,7 +141,7 @@ def _lock_v2(packages: dict[Any, Any], lines: Lines) -> list[Declared]:
         out.append(
             Declared(
                 name=name,
-                line=key_lines.get(json.dumps(key)[1:-1], 1),
+                line=keys.line(key),
                 resolved=as_str(entry.get("version")),
                 direct=is_direct,
                 scope=scope,
@@ -171,14 +156,14 @@ def _registry(url: str) -> bool:
     return "registry.npmjs.org" in url or "registry.yarnpkg.com" in url or url.endswith(".tgz")
 
 
-def _lock_v1(deps: Any, lines: Lines, out: list[Declared], start: int, depth: int) -> None:
+def _lock_v1(deps: Any, keys: JsonKeys, out: list[Declared], start: int, depth: int) -> None:
     if depth > 64 or len(out) > 100_000:
         return
     for name, value in items(deps):
         entry = as_dict(value)
         if not valid_name(name):
             continue
-        line = _json_key_line(lines, name, start)
+        line = keys.line(name, start)
         version = as_str(entry.get("version"))
         real, rng = _alias(version or "")
         out.append(
@@ -191,7 +176,7 @@ def _lock_v1(deps: Any, lines: Lines, out: list[Declared], start: int, depth: in
                 source_url=rng if rng and _source(rng) else None,
             )
         )
-        _lock_v1(entry.get("dependencies"), lines, out, line, depth + 1)
+        _lock_v1(entry.get("dependencies"), keys, out, line, depth + 1)
 
 
 # --------------------------------------------------------------------------- pnpm-lock.yaml

@@ -12,7 +12,7 @@ from xml.etree.ElementTree import Element
 
 from openaims.discovery.manifests import Declared
 from openaims.discovery.manifests._util import (
-    Lines,
+    JsonKeys,
     Reader,
     as_dict,
     as_str,
@@ -155,11 +155,11 @@ def parse_packages_config(text: str) -> list[Declared]:
 def parse_packages_lock(text: str) -> list[Declared]:
     """Every package of a NuGet packages.lock.json (``type`` Direct / Transitive)."""
     data = as_dict(load_json(text))
-    lines = Lines(text)
+    keys = JsonKeys(text)
     out: list[Declared] = []
     seen: set[tuple[str, str | None]] = set()
     for framework, deps in items(data.get("dependencies")):
-        start = lines.token(f'"{framework}"') - 1
+        start = keys.line(framework)
         for raw, value in items(deps):
             if not _ID.fullmatch(raw):
                 continue
@@ -175,7 +175,7 @@ def parse_packages_lock(text: str) -> list[Declared]:
             out.append(
                 Declared(
                     name=raw.lower(),
-                    line=lines.token(f'"{raw}"', start),
+                    line=keys.line(raw, start),
                     declared=as_str(entry.get("requested")),
                     resolved=resolved,
                     direct=kind == "direct",

@@ -16,6 +16,7 @@ from typing import Any
 
 from openaims.discovery.manifests import Declared
 from openaims.discovery.manifests._util import (
+    JsonKeys,
     Lines,
     Reader,
     as_dict,
@@ -488,7 +489,7 @@ def parse_pipfile(text: str) -> list[Declared]:
 def parse_pipfile_lock(text: str) -> list[Declared]:
     """Every locked package of a Pipfile.lock (``default`` main, ``develop`` dev)."""
     data = load_json(text)
-    lines = Lines(text)
+    keys = JsonKeys(text)
     out: list[Declared] = []
     for section, body in items(data):
         if section == "_meta":
@@ -500,7 +501,7 @@ def parse_pipfile_lock(text: str) -> list[Declared]:
             if section == "develop"
             else f"group:{canonical(section)}"
         )
-        sec_line = lines.token(f'"{section}"', 0) - 1
+        sec_line = keys.line(section)
         for raw, value in items(body):
             if not valid_name(raw):
                 continue
@@ -512,7 +513,7 @@ def parse_pipfile_lock(text: str) -> list[Declared]:
             out.append(
                 Declared(
                     name=canonical(raw),
-                    line=lines.token(f'"{raw}"', sec_line),
+                    line=keys.line(raw, sec_line),
                     declared=version,
                     resolved=resolved or as_str(entry.get("ref")),
                     direct=False,
