@@ -345,7 +345,7 @@ def test_catalogue_providers_are_known() -> None:
 def test_every_model_passes_the_hints_and_prefilter(value: str) -> None:
     from content_testkit import prefilter_matches
 
-    assert model_catalog().hints.search(value)
+    assert model_catalog().hints.search(value.lower())
     assert prefilter_matches(DET, f'model = "{value}"')
 
 

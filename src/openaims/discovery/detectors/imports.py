@@ -15,6 +15,7 @@ import abc
 import ast
 import bisect
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -231,6 +232,27 @@ def mask_source(
         pos = end
     pieces.append(text[pos:])
     return Masked("".join(pieces), strings, newline_offsets(text), comments)
+
+
+def comment_spans(
+    text: str,
+    *,
+    quotes: str = "\"'",
+    backtick: bool = True,
+    slash_comments: bool = True,
+    hash_comments: bool = False,
+) -> list[tuple[int, int]]:
+    """Offsets of the comments of ``text`` (strings are skipped over, so a
+    ``#`` or ``//`` inside a string does not start one), in order."""
+    token = _token_re(quotes, backtick, slash_comments, hash_comments)
+    openers = ("#", "/") if hash_comments else ("/",)
+    return [m.span() for m in token.finditer(text) if text[m.start()] in openers]
+
+
+def in_spans(spans: list[tuple[int, int]], offset: int) -> bool:
+    """Whether ``offset`` lies in one of the sorted, disjoint ``spans``."""
+    i = bisect.bisect_right(spans, (offset, sys.maxsize)) - 1
+    return i >= 0 and spans[i][0] <= offset < spans[i][1]
 
 
 # --------------------------------------------------------------------------

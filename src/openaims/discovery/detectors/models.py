@@ -25,7 +25,7 @@ from functools import cache
 from typing import Any
 
 from openaims.discovery import catalog
-from openaims.discovery.detectors.imports import mask_source
+from openaims.discovery.detectors.imports import comment_spans, in_spans
 from openaims.discovery.interface import Detector, FileView, Finding, FindingKind
 from openaims.discovery.notebook import code_cells
 
@@ -199,6 +199,27 @@ class ModelCatalog:
         return f"{head}.{rest}", provider
 
 
+def _trie_regex(words: list[str]) -> str:
+    """A regex matching any of ``words``, factored by common prefixes (much
+    faster than a flat alternation of many literals)."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if end else body
+
+    return build(trie) or "(?!)"
+
+
 @cache
 def model_catalog() -> ModelCatalog:
     """The validated model catalogue."""
@@ -225,7 +246,9 @@ def model_catalog() -> ModelCatalog:
         for name, spec in hf["loaders"].items()
     }
     names = sorted({n.rsplit(".", 1)[-1] for n in loaders}, key=len, reverse=True)
-    loader_call = re.compile(r"(?<![\w$])(" + "|".join(map(re.escape, names)) + r")\s*\(")
+    # No look-behind before the names: it would stop the regex engine from
+    # scanning for their first letters; the character before is checked apart.
+    loader_call = re.compile(r"(" + "|".join(map(re.escape, names)) + r")\s*\(")
     by_short = {loader.name: loader for loader in loaders.values()}
     deployments = {str(k): str(v) for k, v in (data.get("deployments") or {}).items()}
     for provider in [*deployments.values(), *(str(v) for v in hf["orgs"].values())]:
@@ -247,7 +270,7 @@ def model_catalog() -> ModelCatalog:
         orgs={str(k).lower(): str(v) for k, v in hf["orgs"].items()},
         local_dirs=frozenset(str(d).lower() for d in hf.get("local_dirs") or ()),
         prefilter=tuple(re.escape(str(p)) for p in data["prefilter"]),
-        hints=re.compile(str(data["hints"]), re.I),
+        hints=re.compile(_trie_regex(sorted({str(h).lower() for h in data["hints"]}))),
     )
 
 
@@ -355,6 +378,8 @@ def _is_hub_id(value: str, cat: ModelCatalog) -> bool:
 def _loader_refs(text: str, cat: ModelCatalog) -> list[tuple[int, ModelRef]]:
     out: list[tuple[int, ModelRef]] = []
     for call in cat.loader_call.finditer(text):
+        if call.start() > 0 and (text[call.start() - 1].isalnum() or text[call.start() - 1] in "_$"):
+            continue
         loader = cat.loaders[call.group(1)]
         positional: list[tuple[str, int]] = []
         keywords: dict[str, tuple[str, int]] = {}
@@ -419,7 +444,7 @@ def model_refs(text: str, *, config: bool, cat: ModelCatalog | None = None) -> l
 
 def _reference_at(text: str, value: str, offset: int, cat: ModelCatalog) -> ModelRef | None:
     """The model a string literal or config value at ``offset`` names."""
-    ref = _classify_at(text, value, offset, cat) if cat.hints.search(value) else None
+    ref = _classify_at(text, value, offset, cat) if cat.hints.search(value.lower()) else None
     if ref is None and value.count("/") == 1 and ":" not in value and _is_hub_id(value, cat):
         key = _key_before(text, offset)
         if key is not None and key.rsplit(".", 1)[-1] in cat.config_keys:
@@ -549,24 +574,27 @@ class ModelReferences(Detector):
         refs: list[tuple[int, ModelRef]] = []
         if file.name.lower().endswith(".ipynb"):
             for cell in code_cells(text):
+                in_cell = model_refs(cell.source, config=False, cat=cat)
+                if not in_cell:
+                    continue
                 cell_breaks = _breaks(cell.source)
-                masked = mask_source(
+                comments = comment_spans(
                     cell.source, quotes="\"'", backtick=False, slash_comments=False, hash_comments=True
                 )
                 refs.extend(
                     (cell.file_line(bisect.bisect_left(cell_breaks, off) + 1), ref)
-                    for off, ref in model_refs(cell.source, config=False, cat=cat)
-                    if not masked.in_comment(off)
+                    for off, ref in in_cell
+                    if not in_spans(comments, off)
                 )
         else:
             breaks = _breaks(text)
             found = model_refs(text, config=_is_config(file.name), cat=cat)
             style = _comment_style(file.name)
             if found and style is not None:
-                masked = mask_source(
+                comments = comment_spans(
                     text, quotes="\"'", backtick=True, slash_comments=style[0], hash_comments=style[1]
                 )
-                found = [(off, ref) for off, ref in found if not masked.in_comment(off)]
+                found = [(off, ref) for off, ref in found if not in_spans(comments, off)]
             refs = [(bisect.bisect_left(breaks, off) + 1, ref) for off, ref in found]
         return _findings(self.id, file.path, refs)
 
