@@ -24,10 +24,13 @@ from policy_testkit import HERE, REPO, SAMPLE_POLICY, commit
 
 SARIF_SCHEMA = json.loads((HERE / "schemas" / "sarif-schema-2.1.0.json").read_text())
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("openaims.discovery.scanner") is None,
-    reason="needs the scan engine openaims.discovery.scanner, which is not in this checkout yet",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        importlib.util.find_spec("openaims.discovery.scanner") is None,
+        reason="needs the scan engine openaims.discovery.scanner, which is not in this checkout yet",
+    ),
+]
 
 
 def _has_dependency_detector() -> bool:
