@@ -1,0 +1,343 @@
+"""Sign-in accounts, password checks with lockout, and API tokens.
+
+Rules: only an admin manages accounts, except the very first account, which is
+created as an admin (first-run setup). Passwords are stored as argon2 hashes; a
+run of failed sign-ins locks the account for a while (rate limiting that works
+across processes because it lives in the database). API tokens are shown once and
+stored as SHA-256 hashes; they are scoped (``read``, ``write``, ``scan:push``) and
+revocable. Every change is appended to the history chain without any hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from collections.abc import Callable
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from openaims.errors import ConflictError, NotFoundError, PermissionDeniedError, UsageError
+from openaims.register import history
+from openaims.register.actors import Actor, Role
+from openaims.register.models.accounts import Account, ApiToken
+from openaims.register.models.base import utcnow
+
+#: Failed sign-ins before the account is locked, and for how long.
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 10
+TOKEN_PREFIX = "aims_"
+SCOPES = ("read", "write", "scan:push")
+_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,99}$")
+
+_hasher = PasswordHasher()
+
+
+class AuthenticationError(PermissionDeniedError):
+    """Sign-in refused; the message never says whether the user exists."""
+
+
+class AccountOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    username: str
+    display_name: str
+    roles: list[str]
+    person_id: str | None
+    active: bool
+    created_at: dt.datetime
+    last_login_at: dt.datetime | None
+
+    def actor(self) -> Actor:
+        return Actor(
+            name=self.username,
+            roles=frozenset(Role(r) for r in self.roles),
+            person_id=self.person_id,
+            aliases=frozenset({self.display_name}),
+        )
+
+
+class TokenOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    username: str
+    scopes: list[str]
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class IssuedToken(BaseModel):
+    """A new token: ``secret`` is shown once and never stored."""
+
+    token: TokenOut
+    secret: str
+
+
+def _token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _public(account: Account) -> dict[str, object]:
+    return {
+        "username": account.username,
+        "display_name": account.display_name,
+        "roles": sorted(account.roles),
+        "person_id": account.person_id,
+        "active": account.active,
+    }
+
+
+class AccountService:
+    """Accounts and tokens on one session, on behalf of ``actor`` (None for sign-in)."""
+
+    def __init__(
+        self, session: Session, actor: Actor | None = None, *, clock: Callable[[], dt.datetime] = utcnow
+    ) -> None:
+        self.session = session
+        self.actor = actor
+        self.clock = clock
+
+    # ----------------------------------------------------------------- helpers
+    def _require_admin(self) -> Actor:
+        if self.actor is None or Role.ADMIN not in self.actor.roles:
+            raise PermissionDeniedError("only an admin can manage accounts and tokens")
+        return self.actor
+
+    def _event(
+        self, subject: str, action: str, before: dict[str, object] | None, after: dict[str, object] | None
+    ) -> None:
+        history.append(
+            self.session,
+            record_id=f"ACCOUNT:{subject}",
+            record_type="account",
+            action=action,
+            actor=self.actor.name if self.actor else subject,
+            before=before,
+            after=after,
+            at=self.clock(),
+        )
+
+    def _get(self, username: str) -> Account:
+        row = self.session.get(Account, username)
+        if row is None:
+            raise NotFoundError(f"no account {username!r}; list them with 'aims user list'")
+        return row
+
+    @staticmethod
+    def _check_password(password: str) -> None:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise UsageError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
+
+    # ----------------------------------------------------------------- reads
+    def count(self) -> int:
+        return int(self.session.execute(select(func.count()).select_from(Account)).scalar_one())
+
+    def needs_setup(self) -> bool:
+        """True until the first account exists (the web app then offers first-run setup)."""
+        return self.count() == 0
+
+    def get(self, username: str) -> AccountOut:
+        return AccountOut.model_validate(self._get(username))
+
+    def accounts(self) -> list[AccountOut]:
+        rows = self.session.execute(select(Account).order_by(Account.username)).scalars()
+        return [AccountOut.model_validate(r) for r in rows]
+
+    # ----------------------------------------------------------------- writes
+    def create(
+        self,
+        username: str,
+        password: str | None,
+        *,
+        roles: list[str],
+        display_name: str | None = None,
+        person_id: str | None = None,
+    ) -> AccountOut:
+        """Create an account. The first account may be created by anyone and is an admin."""
+        first = self.needs_setup()
+        if first:
+            roles = sorted({*roles, Role.ADMIN.value})
+        else:
+            self._require_admin()
+        if not _USERNAME.match(username):
+            raise UsageError(
+                f"invalid username {username!r}: use 2-100 letters, digits, '.', '_', '@' or '-'"
+            )
+        unknown = sorted(set(roles) - {r.value for r in Role})
+        if unknown or not roles:
+            allowed = ", ".join(r.value for r in Role)
+            raise UsageError(f"unknown role(s) {', '.join(unknown) or '(none given)'}; use one of {allowed}")
+        if self.session.get(Account, username) is not None:
+            raise ConflictError(f"account {username!r} already exists")
+        if password is not None:
+            self._check_password(password)
+        account = Account(
+            username=username,
+            display_name=display_name or username,
+            password_hash=_hasher.hash(password) if password is not None else None,
+            roles=sorted(set(roles)),
+            person_id=person_id,
+            active=True,
+            failed_logins=0,
+            created_at=self.clock(),
+        )
+        self.session.add(account)
+        self.session.flush()
+        self._event(username, "create", None, _public(account))
+        return AccountOut.model_validate(account)
+
+    def set_roles(self, username: str, roles: list[str]) -> AccountOut:
+        self._require_admin()
+        account = self._get(username)
+        unknown = sorted(set(roles) - {r.value for r in Role})
+        if unknown or not roles:
+            raise UsageError(f"unknown role(s) {', '.join(unknown) or '(none given)'}")
+        if Role.ADMIN.value in account.roles and Role.ADMIN.value not in roles and self._admins() == 1:
+            raise ConflictError("the last admin cannot lose the admin role")
+        before = _public(account)
+        account.roles = sorted(set(roles))
+        self.session.flush()
+        self._event(username, "update", before, _public(account))
+        return AccountOut.model_validate(account)
+
+    def _admins(self) -> int:
+        return sum(
+            1
+            for a in self.session.execute(select(Account)).scalars()
+            if Role.ADMIN.value in a.roles and a.active
+        )
+
+    def set_password(self, username: str, password: str) -> None:
+        if self.actor is None or (self.actor.name != username and Role.ADMIN not in self.actor.roles):
+            raise PermissionDeniedError("only an admin can set another account's password")
+        self._check_password(password)
+        account = self._get(username)
+        account.password_hash = _hasher.hash(password)
+        account.failed_logins = 0
+        account.locked_until = None
+        self.session.flush()
+        self._event(username, "password", None, {"username": username})
+
+    def deactivate(self, username: str) -> AccountOut:
+        self._require_admin()
+        account = self._get(username)
+        if Role.ADMIN.value in account.roles and self._admins() == 1:
+            raise ConflictError("the last admin cannot be deactivated")
+        before = _public(account)
+        account.active = False
+        for token in self.session.execute(select(ApiToken).where(ApiToken.username == username)).scalars():
+            token.revoked_at = token.revoked_at or self.clock()
+        self.session.flush()
+        self._event(username, "deactivate", before, _public(account))
+        return AccountOut.model_validate(account)
+
+    # ----------------------------------------------------------------- sign-in
+    def authenticate(self, username: str, password: str) -> AccountOut:
+        """Check a password. Refusals share one message; repeated failures lock the account."""
+        refused = AuthenticationError("wrong username or password, or the account is locked or inactive")
+        account = self.session.get(Account, username)
+        now = self.clock()
+        if account is None or not account.active or account.password_hash is None:
+            _hasher.hash("timing-equaliser")  # same cost whether or not the account exists
+            raise refused
+        if account.locked_until is not None and account.locked_until > now:
+            raise refused
+        try:
+            _hasher.verify(account.password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            account.failed_logins += 1
+            if account.failed_logins >= MAX_FAILED_LOGINS:
+                account.locked_until = now + LOCKOUT
+                account.failed_logins = 0
+                self._event(
+                    username,
+                    "locked",
+                    None,
+                    {"username": username, "until": account.locked_until.isoformat()},
+                )
+            self.session.flush()
+            raise refused from None
+        if _hasher.check_needs_rehash(account.password_hash):
+            account.password_hash = _hasher.hash(password)
+        account.failed_logins = 0
+        account.locked_until = None
+        account.last_login_at = now
+        self.session.flush()
+        return AccountOut.model_validate(account)
+
+    def active_account(self, username: str) -> AccountOut | None:
+        """The account behind a session, or None if it was removed or deactivated since."""
+        account = self.session.get(Account, username)
+        if account is None or not account.active:
+            return None
+        return AccountOut.model_validate(account)
+
+    # ----------------------------------------------------------------- tokens
+    def issue_token(
+        self, username: str, name: str, scopes: list[str], *, expires_at: dt.datetime | None = None
+    ) -> IssuedToken:
+        self._require_admin()
+        self._get(username)
+        bad = sorted(set(scopes) - set(SCOPES))
+        if bad or not scopes:
+            raise UsageError(f"unknown scope(s) {', '.join(bad) or '(none given)'}; use {', '.join(SCOPES)}")
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = ApiToken(
+            id="TOK-" + secrets.token_hex(6),
+            name=name.strip() or "token",
+            token_hash=_token_hash(secret),
+            username=username,
+            scopes=sorted(set(scopes)),
+            created_at=self.clock(),
+            expires_at=expires_at,
+        )
+        self.session.add(token)
+        self.session.flush()
+        self._event(
+            username, "token-issued", None, {"token": token.id, "name": token.name, "scopes": token.scopes}
+        )
+        return IssuedToken(token=TokenOut.model_validate(token), secret=secret)
+
+    def revoke_token(self, token_id: str) -> TokenOut:
+        self._require_admin()
+        token = self.session.get(ApiToken, token_id)
+        if token is None:
+            raise NotFoundError(f"no API token {token_id!r}")
+        token.revoked_at = token.revoked_at or self.clock()
+        self.session.flush()
+        self._event(token.username, "token-revoked", None, {"token": token.id})
+        return TokenOut.model_validate(token)
+
+    def tokens(self, username: str | None = None) -> list[TokenOut]:
+        stmt = select(ApiToken).order_by(ApiToken.created_at)
+        if username:
+            stmt = stmt.where(ApiToken.username == username)
+        return [TokenOut.model_validate(t) for t in self.session.execute(stmt).scalars()]
+
+    def verify_token(self, secret: str) -> tuple[AccountOut, list[str]]:
+        """The account and scopes of a presented token; AuthenticationError when invalid."""
+        refused = AuthenticationError("invalid, expired or revoked API token")
+        if not secret.startswith(TOKEN_PREFIX):
+            raise refused
+        token = self.session.execute(
+            select(ApiToken).where(ApiToken.token_hash == _token_hash(secret))
+        ).scalar_one_or_none()
+        now = self.clock()
+        if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
+            raise refused
+        account = self.active_account(token.username)
+        if account is None:
+            raise refused
+        token.last_used_at = now
+        self.session.flush()
+        return account, list(token.scopes)
