@@ -464,23 +464,29 @@ def _js_matches(cat: ImportCatalog, text: str) -> Iterator[ImportMatch]:
 # Go
 
 _GO_BLOCK = re.compile(r"(?<![\w.])import\s*\((.*?)\)", re.S)
-_GO_SINGLE = re.compile(r"(?<![\w.])import[ \t]+(?:[\w.]+[ \t]+)?([\"`])")
-_GO_SPEC = re.compile(r"(?:[\w.]+[ \t]+)?([\"`])")
+_GO_SINGLE = re.compile(r"(?<![\w.])import[ \t]+(?:[\w.]+[ \t]+)?([\"`])([^\"`\n]*)\1")
+_GO_SPEC = re.compile(r"(?:[\w.]+[ \t]+)?([\"`])([^\"`\n]*)\1")
 
 
 def _go_matches(cat: ImportCatalog, text: str) -> Iterator[ImportMatch]:
-    masked = mask_source(text, quotes='"', backtick=True)
-    quote_offsets: list[int] = []
-    for m in _GO_BLOCK.finditer(masked.text):
+    # Candidates from the raw text; the tokenizer then confirms each is a
+    # real string in code (not in a comment or inside another string).
+    candidates: list[tuple[int, str, ImportEntry]] = []
+    for m in _GO_BLOCK.finditer(text):
         base = m.start(1)
-        quote_offsets.extend(base + s.start(1) for s in _GO_SPEC.finditer(m.group(1)))
-    quote_offsets.extend(m.start(1) for m in _GO_SINGLE.finditer(masked.text))
-    for off in sorted(quote_offsets):
-        path = masked.strings.get(off)
-        if not path:
-            continue
-        entry = cat.match(path)
+        for spec in _GO_SPEC.finditer(m.group(1)):
+            entry = cat.match(spec.group(2))
+            if entry is not None:
+                candidates.append((base + spec.start(1), spec.group(2), entry))
+    for m in _GO_SINGLE.finditer(text):
+        entry = cat.match(m.group(2))
         if entry is not None:
+            candidates.append((m.start(1), m.group(2), entry))
+    if not candidates:
+        return
+    masked = mask_source(text, quotes='"', backtick=True)
+    for off, path, entry in sorted(candidates, key=lambda c: c[0]):
+        if masked.strings.get(off) == path:
             yield ImportMatch(cat.name_for(entry, path), path, masked.line(off), entry)
 
 
@@ -501,30 +507,47 @@ _RUST_USE = re.compile(
     re.M,
 )
 _RUST_SKIP = frozenset({"crate", "self", "super", "std", "core", "alloc"})
-_RUBY_REQUIRE = re.compile(r"^[ \t]*(?:Kernel\.)?require[ \t]*\(?[ \t]*(['\"])", re.M)
+_RUBY_REQUIRE = re.compile(r"^[ \t]*(?:Kernel\.)?require[ \t]*\(?[ \t]*(['\"])([^'\"\n]+)\1", re.M)
 
 
 def _line_matches(
-    cat: ImportCatalog, masked: Masked, pattern: re.Pattern[str], skip: frozenset[str] = frozenset()
+    cat: ImportCatalog,
+    text: str,
+    pattern: re.Pattern[str],
+    skip: frozenset[str] = frozenset(),
+    *,
+    quotes: str = '"',
 ) -> Iterator[ImportMatch]:
-    for m in pattern.finditer(masked.text):
+    """Line-anchored import statements found in the raw text, kept when the
+    tokenizer confirms they are code (not inside a block comment or string)."""
+    candidates: list[tuple[int, str, ImportEntry]] = []
+    for m in pattern.finditer(text):
         module = m.group(1)
         if module.split(cat.sep, 1)[0] in skip:
             continue
         entry = cat.match(module)
         if entry is not None:
-            yield ImportMatch(cat.name_for(entry, module), module, masked.line(m.start(1)), entry)
+            candidates.append((m.start(1), module, entry))
+    if not candidates:
+        return
+    masked = mask_source(text, quotes=quotes, backtick=False)
+    for off, module, entry in candidates:
+        if masked.text[off] == text[off]:
+            yield ImportMatch(cat.name_for(entry, module), module, masked.line(off), entry)
 
 
 def _ruby_matches(cat: ImportCatalog, text: str) -> Iterator[ImportMatch]:
-    masked = mask_source(text, quotes="\"'", backtick=False, slash_comments=False, hash_comments=True)
-    for m in _RUBY_REQUIRE.finditer(masked.text):
-        path = masked.strings.get(m.start(1))
-        if not path:
-            continue
-        entry = cat.match(path)
+    candidates: list[tuple[int, int, str, ImportEntry]] = []
+    for m in _RUBY_REQUIRE.finditer(text):
+        entry = cat.match(m.group(2))
         if entry is not None:
-            yield ImportMatch(cat.name_for(entry, path), path, masked.line(m.start()), entry)
+            candidates.append((m.start(), m.start(1), m.group(2), entry))
+    if not candidates:
+        return
+    masked = mask_source(text, quotes="\"'", backtick=False, slash_comments=False, hash_comments=True)
+    for start, quote, path, entry in candidates:
+        if masked.strings.get(quote) == path:
+            yield ImportMatch(cat.name_for(entry, path), path, masked.line(start), entry)
 
 
 # --------------------------------------------------------------------------
@@ -646,8 +669,7 @@ class JavaImports(_ImportDetector):
     prefilter = import_catalog("java").prefilter()
 
     def matches(self, cat: ImportCatalog, file: FileView) -> Iterable[ImportMatch]:
-        masked = mask_source(file.text(), quotes='"', backtick=False)
-        return _line_matches(cat, masked, _JAVA_IMPORT)
+        return _line_matches(cat, file.text(), _JAVA_IMPORT)
 
 
 class CSharpImports(_ImportDetector):
@@ -659,8 +681,7 @@ class CSharpImports(_ImportDetector):
     prefilter = import_catalog("csharp").prefilter()
 
     def matches(self, cat: ImportCatalog, file: FileView) -> Iterable[ImportMatch]:
-        masked = mask_source(file.text(), quotes='"', backtick=False)
-        return _line_matches(cat, masked, _CS_USING)
+        return _line_matches(cat, file.text(), _CS_USING)
 
 
 class RustImports(_ImportDetector):
@@ -672,8 +693,7 @@ class RustImports(_ImportDetector):
     prefilter = import_catalog("rust").prefilter()
 
     def matches(self, cat: ImportCatalog, file: FileView) -> Iterable[ImportMatch]:
-        masked = mask_source(file.text(), quotes='"', backtick=False)
-        return _line_matches(cat, masked, _RUST_USE, _RUST_SKIP)
+        return _line_matches(cat, file.text(), _RUST_USE, _RUST_SKIP)
 
 
 class RubyImports(_ImportDetector):
