@@ -415,3 +415,19 @@ def test_zip_member_reading_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     (finding,) = run(DETECTOR, "model.pt", buf.getvalue())
     assert finding.unsafe is None
     assert finding.details["analysis_errors"]
+
+
+@pytest.mark.parametrize(
+    ("path", "content", "reported"),
+    [
+        ("weights.bin", b"config\nvalue\n\x00\x01", False),  # looks like GLOBAL, is not a pickle
+        ("notes.pkl", b"cos\nsystem\n(S'id'\n", True),  # truncated protocol 0 pickle reaching os.system
+        ("blob.pt", b"N" + b"\xff" * 10, False),
+        ("old.pt", pickle.dumps({"a": 1}, protocol=0), True),
+    ],
+)
+def test_old_protocol_pickles_need_structure(path: str, content: bytes, reported: bool) -> None:
+    findings = run(DETECTOR, path, content)
+    assert bool(findings) is reported
+    if findings:
+        assert findings[0].format == "pickle"

@@ -218,7 +218,10 @@ class ModelFileDetector(Detector):
         ):
             with file.open_binary() as stream:
                 report = scan_pickle(stream)
-            if not report.valid and not report.globals and not looks_like_pickle(head):
+            # protocol 0/1 data must be a whole pickle, or (under a pickle
+            # extension) at least reference a callable before it broke off
+            partial_ok = expected == "pickle" and bool(report.globals)
+            if not report.valid and not looks_like_pickle(head) and not partial_ok:
                 return None
             return _Result("pickle", {"protocol": report.protocol}, [("", report)])
         if len(head) >= 9 and head[8:9] == b"{":
