@@ -234,6 +234,45 @@ def mask_source(
     return Masked("".join(pieces), strings, newline_offsets(text), comments)
 
 
+class TokenIndex:
+    """Where the comments and string literals of a source text are, for
+    checking a few offsets found by a regex over the raw text."""
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        quotes: str = "\"'",
+        backtick: bool = True,
+        slash_comments: bool = True,
+        hash_comments: bool = False,
+    ) -> None:
+        token = _token_re(quotes, backtick, slash_comments, hash_comments)
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.string_ends: dict[int, int] = {}
+        string_openers = quotes + ("`" if backtick else "")
+        for m in token.finditer(text):
+            start, end = m.span()
+            self.starts.append(start)
+            self.ends.append(end)
+            if text[start] in string_openers:
+                self.string_ends[start] = end
+        self.newlines = newline_offsets(text)
+
+    def inside(self, offset: int) -> bool:
+        """Whether ``offset`` lies inside a comment or a string literal."""
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return i >= 0 and offset < self.ends[i]
+
+    def is_string(self, quote: int, content: str) -> bool:
+        """Whether a string literal with ``content`` opens at ``quote``."""
+        return self.string_ends.get(quote) == quote + len(content) + 2
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_left(self.newlines, offset) + 1
+
+
 def comment_spans(
     text: str,
     *,
@@ -453,11 +492,11 @@ def _js_matches(cat: ImportCatalog, text: str) -> Iterator[ImportMatch]:
             candidates.append((start, m.start(2), literal, pkg, entry))
     if not candidates:
         return
-    masked = mask_source(text)
+    tokens = TokenIndex(text)
     for start, quote, literal, pkg, entry in candidates:
-        if masked.text[start] == " " or masked.strings.get(quote) != literal:
+        if tokens.inside(start) or not tokens.is_string(quote, literal):
             continue  # the keyword is in a comment or string, or the quote is not a string start
-        yield ImportMatch(cat.name_for(entry, pkg), literal, masked.line(start), entry)
+        yield ImportMatch(cat.name_for(entry, pkg), literal, tokens.line(start), entry)
 
 
 # --------------------------------------------------------------------------
@@ -484,10 +523,10 @@ def _go_matches(cat: ImportCatalog, text: str) -> Iterator[ImportMatch]:
             candidates.append((m.start(1), m.group(2), entry))
     if not candidates:
         return
-    masked = mask_source(text, quotes='"', backtick=True)
+    tokens = TokenIndex(text, quotes='"', backtick=True)
     for off, path, entry in sorted(candidates, key=lambda c: c[0]):
-        if masked.strings.get(off) == path:
-            yield ImportMatch(cat.name_for(entry, path), path, masked.line(off), entry)
+        if tokens.is_string(off, path):
+            yield ImportMatch(cat.name_for(entry, path), path, tokens.line(off), entry)
 
 
 # --------------------------------------------------------------------------
@@ -530,10 +569,10 @@ def _line_matches(
             candidates.append((m.start(1), module, entry))
     if not candidates:
         return
-    masked = mask_source(text, quotes=quotes, backtick=False)
+    tokens = TokenIndex(text, quotes=quotes, backtick=False)
     for off, module, entry in candidates:
-        if masked.text[off] == text[off]:
-            yield ImportMatch(cat.name_for(entry, module), module, masked.line(off), entry)
+        if not tokens.inside(off):
+            yield ImportMatch(cat.name_for(entry, module), module, tokens.line(off), entry)
 
 
 def _ruby_matches(cat: ImportCatalog, text: str) -> Iterator[ImportMatch]:
@@ -544,10 +583,10 @@ def _ruby_matches(cat: ImportCatalog, text: str) -> Iterator[ImportMatch]:
             candidates.append((m.start(), m.start(1), m.group(2), entry))
     if not candidates:
         return
-    masked = mask_source(text, quotes="\"'", backtick=False, slash_comments=False, hash_comments=True)
+    tokens = TokenIndex(text, quotes="\"'", backtick=False, slash_comments=False, hash_comments=True)
     for start, quote, path, entry in candidates:
-        if masked.strings.get(quote) == path:
-            yield ImportMatch(cat.name_for(entry, path), path, masked.line(start), entry)
+        if tokens.is_string(quote, path):
+            yield ImportMatch(cat.name_for(entry, path), path, tokens.line(start), entry)
 
 
 # --------------------------------------------------------------------------
