@@ -1,0 +1,560 @@
+"""The check vocabulary the readiness rules are written in.
+
+Each check is a function of the register snapshot and its parameters (from
+``rules.yaml``) returning a :class:`CheckResult` with a plain-words reason and the
+ids of the records that prove it. Checks never write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from openaims.readiness.model import CheckResult, Status
+from openaims.readiness.snapshot import Snapshot
+from openaims.register.services.reviews import REQUIRED_INPUTS
+
+Check = Callable[[Snapshot, Mapping[str, Any]], CheckResult]
+CHECKS: dict[str, Check] = {}
+#: Leaf clauses an internal audit programme has to cover within twelve months.
+AUDITABLE_CLAUSES = ("4", "5", "6", "7", "8", "9", "10")
+YEAR = dt.timedelta(days=365)
+
+
+def check(name: str) -> Callable[[Check], Check]:
+    def register(func: Check) -> Check:
+        CHECKS[name] = func
+        return func
+
+    return register
+
+
+def _ids(records: Iterable[Any]) -> tuple[str, ...]:
+    return tuple(r.id for r in records)
+
+
+def _list(names: Iterable[str], limit: int = 6) -> str:
+    names = list(names)
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _result(name: str, good: list[Any], bad: list[str], what: str, missing_reason: str) -> CheckResult:
+    """met when nothing is bad and something is good; partial when both; missing when nothing is good."""
+    if good and not bad:
+        return CheckResult(name, Status.MET, f"{what}: {_list(_ids(good))}", _ids(good))
+    if good:
+        return CheckResult(name, Status.PARTIAL, f"{what} for some, but not {_list(bad)}", _ids(good))
+    return CheckResult(name, Status.MISSING, missing_reason)
+
+
+# ---------------------------------------------------------------- generic
+
+
+@check("records")
+def records(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """At least ``min`` records of ``type`` (in ``statuses``; with non-empty ``fields``)."""
+    rows = snap.of(p["type"], *p.get("statuses", ()))
+    fields = p.get("fields", ())
+    rows = [r for r in rows if all(getattr(r, f, None) for f in fields)]
+    wanted = int(p.get("min", 1))
+    what = p["what"]
+    if len(rows) >= wanted:
+        return CheckResult("records", Status.MET, f"{what}: {_list(_ids(rows))}", _ids(rows))
+    if rows:
+        return CheckResult(
+            "records", Status.PARTIAL, f"only {len(rows)} of {wanted} needed: {what}", _ids(rows)
+        )
+    return CheckResult("records", Status.MISSING, f"no record shows this: {what}")
+
+
+@check("approved_document")
+def approved_document(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """An active document (kind, title words) with an approved version whose review date has not passed."""
+    words = [w.casefold() for w in p.get("title_contains", ())]
+    docs = [
+        d
+        for d in snap.of("document", "active")
+        if d.kind == p.get("kind", d.kind) and (not words or any(w in d.title.casefold() for w in words))
+    ]
+    what = p["what"]
+    if not docs:
+        return CheckResult("approved_document", Status.MISSING, f"no {what} in the document register")
+    versions = [v for v in snap.of("document_version", "approved") if v.document_id in {d.id for d in docs}]
+    if not versions:
+        return CheckResult(
+            "approved_document",
+            Status.MISSING,
+            f"{what} {_list(_ids(docs))} has no approved version",
+            _ids(docs),
+        )
+    latest = max(versions, key=lambda v: (v.approved_on or dt.date.min, v.number))
+    links = (latest.document_id, latest.id)
+    if latest.next_review and latest.next_review < snap.today:
+        return CheckResult(
+            "approved_document",
+            Status.PARTIAL,
+            f"{what} {latest.id} was approved by {latest.approver} "
+            f"but its review was due {latest.next_review}",
+            links,
+        )
+    return CheckResult(
+        "approved_document",
+        Status.MET,
+        f"{what} {latest.id} approved by {latest.approver} on {latest.approved_on}"
+        + (f", next review {latest.next_review}" if latest.next_review else ""),
+        links,
+    )
+
+
+@check("systems_have")
+def systems_have(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """Every in-scope AI system has non-empty ``fields``."""
+    systems = snap.in_scope_systems()
+    what = p["what"]
+    if not systems:
+        return CheckResult("systems_have", Status.MISSING, "no AI system is in scope")
+    good = [s for s in systems if all(getattr(s, f, None) for f in p["fields"])]
+    bad = [s.id for s in systems if s not in good]
+    return _result("systems_have", good, bad, what, f"no in-scope AI system records {what}")
+
+
+@check("datasets_have")
+def datasets_have(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """Every active dataset used by an in-scope system records ``fields``."""
+    in_scope = {s.id for s in snap.in_scope_systems()}
+    used = {d for s in snap.in_scope_systems() for d in s.dataset_ids}
+    datasets = [d for d in snap.of("dataset", "active") if d.id in used or set(d.system_ids) & in_scope]
+    what = p["what"]
+    if not datasets:
+        return CheckResult("datasets_have", Status.MISSING, "no dataset is linked to an in-scope AI system")
+    good = [d for d in datasets if all(getattr(d, f, None) for f in p["fields"])]
+    bad = [d.id for d in datasets if d not in good]
+    return _result("datasets_have", good, bad, what, f"no dataset records {what}")
+
+
+# ---------------------------------------------------------------- clause-specific
+
+
+@check("scope_covers_systems")
+def scope_covers_systems(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """An approved scope, and every live AI system explicitly in or out of it."""
+    scope = snap.approved_scope()
+    if scope is None:
+        drafts = snap.of("scope")
+        why = "the AIMS scope is only a draft" if drafts else "no AIMS scope is recorded"
+        return CheckResult("scope_covers_systems", Status.MISSING, why, _ids(drafts))
+    listed = set(scope.included_system_ids) | {e.system_id for e in scope.excluded_systems}
+    unlisted = [s.id for s in snap.of("system") if s.status != "retired" and s.id not in listed]
+    if unlisted:
+        return CheckResult(
+            "scope_covers_systems",
+            Status.PARTIAL,
+            f"scope {scope.id} is approved but does not say whether {_list(unlisted)} are in or out",
+            (scope.id,),
+        )
+    return CheckResult(
+        "scope_covers_systems",
+        Status.MET,
+        f"scope {scope.id} approved by {scope.approver}; {len(scope.included_system_ids)} AI systems in, "
+        f"{len(scope.excluded_systems)} out with a justification",
+        (scope.id, *scope.included_system_ids),
+    )
+
+
+@check("roles_held")
+def roles_held(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    roles = snap.of("role", "active")
+    if not roles:
+        return CheckResult("roles_held", Status.MISSING, "no AIMS role is defined")
+    good = [r for r in roles if r.holder_ids and r.responsibilities]
+    bad = [r.id for r in roles if r not in good]
+    return _result("roles_held", good, bad, "roles with holders and responsibilities", "no role has a holder")
+
+
+@check("approved_risk_method")
+def approved_risk_method(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    methods = snap.of("risk_method", "approved")
+    if methods:
+        m = methods[-1]
+        return CheckResult(
+            "approved_risk_method",
+            Status.MET,
+            f"risk method {m.id} approved, appetite {m.appetite!r}",
+            (m.id,),
+        )
+    drafts = snap.of("risk_method")
+    why = "the risk method is still a draft" if drafts else "no risk method (criteria, appetite) is recorded"
+    return CheckResult("approved_risk_method", Status.MISSING, why, _ids(drafts))
+
+
+@check("systems_risk_assessed")
+def systems_risk_assessed(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """Every in-scope system has an assessed risk under an approved method, reviewed within a year."""
+    systems = snap.in_scope_systems()
+    if not systems:
+        return CheckResult("systems_risk_assessed", Status.MISSING, "no AI system is in scope")
+    approved = {m.id for m in snap.of("risk_method", "approved")}
+    current = [
+        r
+        for r in snap.of("risk", "assessed", "treated", "accepted")
+        if r.method_id in approved
+        and r.updated_at.date() >= snap.today - YEAR
+        and (r.review_on is None or r.review_on >= snap.today)
+    ]
+    good = [s for s in systems if any(s.id in r.system_ids for r in current)]
+    bad = [s.id for s in systems if s not in good]
+    result = _result(
+        "systems_risk_assessed",
+        good,
+        bad,
+        "AI systems with a current risk assessment",
+        "no in-scope AI system has a current risk assessment under an approved method",
+    )
+    links = tuple(dict.fromkeys([*result.links, *(r.id for r in current)]))
+    return CheckResult(result.check, result.status, result.reason, links)
+
+
+@check("risks_treated")
+def risks_treated(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """Every open risk above appetite has an approved treatment."""
+    methods = snap.by_id("risk_method")
+    risks = [r for r in snap.of("risk") if r.status != "closed" and r.method_id in methods]
+
+    def above(r: Any) -> bool:
+        rating = r.residual_rating or r.inherent_rating
+        m = methods[r.method_id]
+        return bool(rating) and m.rating_levels.index(rating) > m.rating_levels.index(m.appetite)
+
+    high = [r for r in risks if above(r)]
+    if not risks:
+        return CheckResult("risks_treated", Status.MISSING, "no assessed risk is recorded")
+    treatments = snap.of("treatment", "planned", "in_progress", "implemented", "verified")
+    approved = {t.risk_id: t for t in treatments if t.approver and t.approved_on}
+    untreated = [r.id for r in high if r.id not in approved]
+    if untreated:
+        status = Status.PARTIAL if len(untreated) < len(high) else Status.MISSING
+        return CheckResult(
+            "risks_treated",
+            status,
+            f"risks above appetite without an approved treatment: {_list(untreated)}",
+            tuple(approved[r.id].id for r in high if r.id in approved),
+        )
+    links = tuple(approved[r.id].id for r in high)
+    return CheckResult(
+        "risks_treated", Status.MET, f"all {len(high)} risks above appetite have an approved treatment", links
+    )
+
+
+@check("soa_complete")
+def soa_complete(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """A Statement of Applicability row for every Annex A control, justified, and an approved SoA document."""
+    from openaims.frameworks.loader import load_catalogue
+
+    controls = [c.id for c in load_catalogue().framework("iso42001").of_kind("control")]
+    rows = {r.control_id: r for r in snap.of("soa_entry")}
+    missing = [c for c in controls if c not in rows]
+    undecided = [c for c in controls if c in rows and rows[c].status == "not_started" and rows[c].applicable]
+    approval = approved_document(
+        snap,
+        {
+            "kind": "record",
+            "title_contains": ["statement of applicability"],
+            "what": "approved Statement of Applicability",
+        },
+    )
+    if len(missing) == len(controls):
+        return CheckResult("soa_complete", Status.MISSING, "no Statement of Applicability rows are recorded")
+    problems = []
+    if missing:
+        problems.append(f"no SoA row for {_list(missing)}")
+    if undecided:
+        problems.append(f"implementation not started for {_list(undecided)}")
+    if approval.status is not Status.MET:
+        problems.append(approval.reason)
+    links = tuple(r.id for r in rows.values()) + approval.links
+    if problems:
+        return CheckResult("soa_complete", Status.PARTIAL, "; ".join(problems), links)
+    return CheckResult(
+        "soa_complete",
+        Status.MET,
+        f"all {len(controls)} controls decided with a justification; {approval.reason}",
+        links,
+    )
+
+
+@check("systems_impact_assessed")
+def systems_impact_assessed(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """Every in-scope system has an approved impact assessment newer than its last material change."""
+    systems = snap.in_scope_systems()
+    if not systems:
+        return CheckResult("systems_impact_assessed", Status.MISSING, "no AI system is in scope")
+    area = p.get("area")
+    good: list[Any] = []
+    bad: list[str] = []
+    links: list[str] = []
+    for s in systems:
+        last_change = snap.last_material_change(s.id)
+        current = [
+            a
+            for a in snap.of("impact_assessment", "approved")
+            if a.system_id == s.id
+            and a.assessed_on is not None
+            and (last_change is None or a.assessed_on >= last_change)
+            and (a.next_review is None or a.next_review >= snap.today)
+            and (area is None or any(str(k) in area for k in a.areas))
+        ]
+        if current:
+            good.append(s)
+            links.extend(a.id for a in current)
+        else:
+            bad.append(s.id + (f" (changed {last_change})" if last_change else ""))
+    result = _result(
+        "systems_impact_assessed",
+        good,
+        bad,
+        "AI systems with a current impact assessment",
+        "no in-scope AI system has a current approved impact assessment",
+    )
+    return CheckResult(
+        result.check, result.status, result.reason, tuple(dict.fromkeys([*result.links, *links]))
+    )
+
+
+@check("objectives_measured")
+def objectives_measured(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """Active objectives with a metric and target, each measured within ``days``."""
+    objectives = [
+        o for o in snap.of("objective", "active", "achieved") if o.metric and o.target_value is not None
+    ]
+    if not objectives:
+        return CheckResult(
+            "objectives_measured", Status.MISSING, "no active AI objective with a metric and target"
+        )
+    since = snap.today - dt.timedelta(days=int(p.get("days", 120)))
+    recent = [m for m in snap.of("measurement", "recorded") if m.measured_on >= since]
+    good = [o for o in objectives if any(m.objective_id == o.id for m in recent)]
+    bad = [o.id for o in objectives if o not in good]
+    result = _result(
+        "objectives_measured",
+        good,
+        bad,
+        "objectives measured recently",
+        f"no objective was measured since {since}",
+    )
+    links = tuple(dict.fromkeys([*result.links, *(m.id for m in recent)]))
+    return CheckResult(result.check, result.status, result.reason, links)
+
+
+@check("changes_controlled")
+def changes_controlled(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    changes = [c for c in snap.of("change") if c.kind == p.get("kind", c.kind)]
+    if not changes:
+        return CheckResult("changes_controlled", Status.MISSING, "no planned change is recorded")
+    done = [c for c in changes if c.status == "implemented"]
+    unapproved = [c.id for c in done if not (c.approver and c.approved_on)]
+    good = [c for c in changes if c.approver or c.status in ("proposed", "rejected", "cancelled")]
+    return _result(
+        "changes_controlled",
+        good,
+        unapproved,
+        "changes decided through change control",
+        "no change went through approval",
+    )
+
+
+@check("role_holders_competent")
+def role_holders_competent(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """Every holder of an active role has a completed, unexpired training record."""
+    holders = sorted({h for r in snap.of("role", "active") for h in r.holder_ids})
+    if not holders:
+        return CheckResult("role_holders_competent", Status.MISSING, "no AIMS role has a holder")
+    valid = [
+        t
+        for t in snap.of("training", "completed")
+        if t.completed_on and (t.expires_on is None or t.expires_on >= snap.today)
+    ]
+    good_people = [h for h in holders if any(t.person_id == h for t in valid)]
+    bad = [h for h in holders if h not in good_people]
+    links = tuple(t.id for t in valid if t.person_id in good_people)
+    if not good_people:
+        return CheckResult(
+            "role_holders_competent",
+            Status.MISSING,
+            f"no competence record for role holders {_list(holders)}",
+        )
+    if bad:
+        return CheckResult(
+            "role_holders_competent", Status.PARTIAL, f"no current competence record for {_list(bad)}", links
+        )
+    return CheckResult(
+        "role_holders_competent",
+        Status.MET,
+        f"all {len(holders)} role holders have a current competence record",
+        links,
+    )
+
+
+@check("documents_controlled")
+def documents_controlled(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """Every active document has an approved version, with an approver, not past its review date."""
+    docs = snap.of("document", "active")
+    if not docs:
+        return CheckResult("documents_controlled", Status.MISSING, "the document register is empty")
+    approved = snap.of("document_version", "approved")
+    good, bad = [], []
+    for d in docs:
+        versions = [v for v in approved if v.document_id == d.id and v.approver]
+        latest = max(versions, key=lambda v: v.number) if versions else None
+        if latest is None:
+            bad.append(f"{d.id} (no approved version)")
+        elif latest.next_review and latest.next_review < snap.today:
+            bad.append(f"{d.id} (review due {latest.next_review})")
+        else:
+            good.append(d)
+    return _result(
+        "documents_controlled", good, bad, "documents under control", "no document has an approved version"
+    )
+
+
+@check("audits_cover_clauses")
+def audits_cover_clauses(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """An approved programme, and audits completed in the last 12 months covering clauses 4 to 10."""
+    programmes = snap.of("audit_programme", "approved", "completed")
+    if not programmes:
+        return CheckResult("audits_cover_clauses", Status.MISSING, "no approved internal audit programme")
+    since = snap.today - YEAR
+    audits = [a for a in snap.of("audit", "completed") if a.performed_on and a.performed_on >= since]
+    covered = {c.split(".")[0] for a in audits for c in a.clauses}
+    gaps = [c for c in AUDITABLE_CLAUSES if c not in covered]
+    links = _ids(programmes) + _ids(audits)
+    if not audits:
+        return CheckResult(
+            "audits_cover_clauses",
+            Status.PARTIAL,
+            f"programme {programmes[-1].id} exists but no audit was completed since {since}",
+            links,
+        )
+    if gaps:
+        return CheckResult(
+            "audits_cover_clauses",
+            Status.PARTIAL,
+            f"clauses {_list(gaps)} were not audited in the last 12 months",
+            links,
+        )
+    auditors = _list(sorted({a.auditor for a in audits}))
+    return CheckResult(
+        "audits_cover_clauses",
+        Status.MET,
+        f"clauses 4-10 audited since {since} by {auditors}, each independent of the processes "
+        "audited (checked against the RACI when the audit was recorded)",
+        links,
+    )
+
+
+@check("management_review")
+def management_review(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """A review held in the last 12 months covering every required input (and decisions when asked)."""
+    since = snap.today - YEAR
+    reviews = [r for r in snap.of("management_review", "held", "closed") if r.held_on and r.held_on >= since]
+    if not reviews:
+        return CheckResult("management_review", Status.MISSING, f"no management review held since {since}")
+    latest = max(reviews, key=lambda r: r.held_on)
+    gaps = [REQUIRED_INPUTS[k] for k in REQUIRED_INPUTS if not (latest.inputs.get(k) or "").strip()]
+    if p.get("decisions") and not latest.decisions:
+        gaps.append("decisions on improvement and changes")
+    if gaps:
+        return CheckResult(
+            "management_review",
+            Status.PARTIAL,
+            f"review {latest.id} on {latest.held_on} does not cover: {'; '.join(gaps)}",
+            (latest.id,),
+        )
+    return CheckResult(
+        "management_review",
+        Status.MET,
+        f"review {latest.id} held on {latest.held_on} chaired by {latest.chair} covered every input",
+        (latest.id,),
+    )
+
+
+@check("nonconformities_handled")
+def nonconformities_handled(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """No nonconformity past due; every closed one has a verified, effective corrective action."""
+    ncs = snap.of("nonconformity")
+    if not ncs:
+        return CheckResult(
+            "nonconformities_handled",
+            Status.PARTIAL,
+            "no nonconformity is recorded yet, so handling cannot be shown; nothing is overdue",
+        )
+    actions = snap.of("corrective_action", "verified")
+    overdue = [n.id for n in ncs if n.status != "closed" and n.due_date and n.due_date < snap.today]
+    unverified = [
+        n.id
+        for n in ncs
+        if n.status == "closed" and not any(a.nonconformity_id == n.id and a.effective for a in actions)
+    ]
+    links = _ids(ncs) + _ids(actions)
+    problems = []
+    if overdue:
+        problems.append(f"past due: {_list(overdue)}")
+    if unverified:
+        problems.append(f"closed without a verified effective action: {_list(unverified)}")
+    if problems:
+        return CheckResult("nonconformities_handled", Status.PARTIAL, "; ".join(problems), links)
+    return CheckResult(
+        "nonconformities_handled",
+        Status.MET,
+        f"{len(ncs)} nonconformities, none past due; closed ones have verified actions",
+        links,
+    )
+
+
+@check("suppliers_assessed")
+def suppliers_assessed(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    suppliers = snap.of("supplier", "approved")
+    if not suppliers:
+        return CheckResult("suppliers_assessed", Status.MISSING, "no approved AI supplier is recorded")
+    done = [
+        a
+        for a in snap.of("supplier_assessment", "completed")
+        if a.outcome in ("acceptable", "conditional")
+        and (a.next_review is None or a.next_review >= snap.today)
+    ]
+    good = [s for s in suppliers if any(a.supplier_id == s.id for a in done)]
+    bad = [s.id for s in suppliers if s not in good]
+    return _result(
+        "suppliers_assessed", good, bad, "suppliers with a current assessment", "no supplier was assessed"
+    )
+
+
+@check("soa_row")
+def soa_row(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """The control's SoA row: implemented (met), planned or partial (partial), not started (missing)."""
+    control = p["control"]
+    rows = [r for r in snap.of("soa_entry") if r.control_id == control]
+    if not rows:
+        return CheckResult(
+            "soa_row", Status.MISSING, f"the Statement of Applicability has no row for {control}"
+        )
+    row = rows[0]
+    links = (row.id, *row.treatment_ids, *row.evidence_ids)
+    if not row.applicable:
+        return CheckResult(
+            "soa_row", Status.NOT_APPLICABLE, f"excluded in {row.id}: {row.justification}", links
+        )
+    if row.status == "implemented":
+        has_proof = bool(row.evidence_ids or row.treatment_ids)
+        if has_proof:
+            return CheckResult("soa_row", Status.MET, f"{row.id} implemented, owner {row.owner}", links)
+        return CheckResult(
+            "soa_row", Status.PARTIAL, f"{row.id} says implemented but links no evidence or treatment", links
+        )
+    if row.status in ("planned", "partial"):
+        return CheckResult("soa_row", Status.PARTIAL, f"{row.id} is {row.status}", links)
+    return CheckResult("soa_row", Status.MISSING, f"{row.id}: implementation not started", links)
+
+
+__all__ = ["CHECKS", "Check", "check"]

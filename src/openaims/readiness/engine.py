@@ -1,0 +1,163 @@
+"""Evaluate the readiness rules over a register snapshot.
+
+Rules are data (``rules.yaml``): for each ISO/IEC 42001 clause and Annex A control, the
+checks from :mod:`openaims.readiness.checks` that prove it. Loading refuses a rule set
+that misses a clause or control, names an unknown check or leaves an item without checks.
+Every Annex A control also gets the check of its Statement of Applicability row; an
+excluded control is ``not_applicable`` with the exclusion's justification.
+
+Views for the NIST AI RMF and the EU AI Act reuse the same results through the
+crosswalk: an item there is as ready as the ISO/IEC 42001 items it maps to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from openaims.errors import UsageError
+from openaims.frameworks.loader import ISO42001_LEAF_CLAUSES, CatalogueError, load_catalogue
+from openaims.readiness.checks import CHECKS
+from openaims.readiness.model import CheckResult, ItemResult, Report, Status, combine
+from openaims.readiness.snapshot import Snapshot
+
+View = Literal["iso42001", "nist-ai-rmf", "eu-ai-act"]
+VIEWS: tuple[str, ...] = ("iso42001", "nist-ai-rmf", "eu-ai-act")
+
+
+class _Check(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    check: str
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    checks: list[_Check] = Field(min_length=1)
+
+
+class _Rules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    version: str
+    notes: str | None = None
+    rules: list[_Rule]
+
+
+@functools.cache
+def load_rules() -> _Rules:
+    """The rule set, checked against the catalogue and the check vocabulary."""
+    text = resources.files("openaims.readiness").joinpath("rules.yaml").read_text("utf-8")
+    try:
+        rules = _Rules.model_validate(yaml.safe_load(text))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise CatalogueError(f"readiness rules are invalid: {exc}") from None
+    ids = [r.id for r in rules.rules]
+    controls = [c.id for c in load_catalogue().framework("iso42001").of_kind("control")]
+    expected = [*ISO42001_LEAF_CLAUSES, *controls]
+    if sorted(ids) != sorted(expected):
+        missing = sorted(set(expected) - set(ids))
+        extra = sorted(set(ids) - set(expected))
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        raise CatalogueError(f"readiness rules: missing {missing}, unknown {extra}, duplicated {duplicates}")
+    for rule in rules.rules:
+        unknown = [c.check for c in rule.checks if c.check not in CHECKS]
+        if unknown:
+            raise CatalogueError(f"readiness rule {rule.id} uses unknown check(s) {', '.join(unknown)}")
+    return rules
+
+
+def _params(check: _Check) -> dict[str, Any]:
+    return dict(check.model_extra or {})
+
+
+def _evaluate_item(snap: Snapshot, rule: _Rule) -> tuple[Status, tuple[CheckResult, ...]]:
+    results = [CHECKS[c.check](snap, _params(c)) for c in rule.checks]
+    if rule.id.startswith("A."):
+        soa = CHECKS["soa_row"](snap, {"control": rule.id})
+        if soa.status is Status.NOT_APPLICABLE:
+            return Status.NOT_APPLICABLE, (soa,)
+        results.insert(0, soa)
+    return combine(results), tuple(results)
+
+
+def evaluate(snap: Snapshot, *, view: View = "iso42001", previous: Mapping[str, Any] | None = None) -> Report:
+    """Readiness of every clause 4.1-10.2 and every Annex A control (or the NIST / AI Act view)."""
+    if view not in VIEWS:
+        raise UsageError(f"unknown framework view {view!r}; choose one of {', '.join(VIEWS)}")
+    rules = load_rules()
+    cat = load_catalogue()
+    iso = cat.framework("iso42001")
+    items: list[ItemResult] = []
+    for rule in rules.rules:
+        item = iso.get(rule.id)
+        status, checks = _evaluate_item(snap, rule)
+        group = str(item.details["area"]) if item.kind == "control" else rule.id.split(".")[0]
+        related = tuple(r.item.ref for r in cat.crosswalk(item.ref).related if r.via is None)
+        items.append(ItemResult("iso42001", rule.id, item.kind, item.title, group, status, checks, related))
+    if view != "iso42001":
+        items = _project(items, view)
+    report = Report(snap.today, tuple(items), rules.version, view)
+    if previous is not None:
+        report = Report(
+            report.as_of, report.items, report.rules_version, view, tuple(_changes(previous, report))
+        )
+    return report
+
+
+def _project(items: Sequence[ItemResult], view: str) -> list[ItemResult]:
+    """Items of another framework, each as ready as the ISO/IEC 42001 items the crosswalk links it to."""
+    cat = load_catalogue()
+    by_ref = {f"iso42001:{i.id}": i for i in items}
+    fw = cat.framework(view)
+    kind = "subcategory" if view == "nist-ai-rmf" else "article"
+    out: list[ItemResult] = []
+    for target in fw.of_kind(kind):  # type: ignore[arg-type]
+        linked = [by_ref[r.item.ref] for r in cat.crosswalk(target.ref).related if r.item.ref in by_ref]
+        if not linked:
+            continue
+        checks = tuple(
+            CheckResult(
+                f"iso42001:{i.id}", i.status, f"{i.id} {i.title}: " + "; ".join(i.reasons), tuple(i.links)
+            )
+            for i in linked
+        )
+        group = str(target.parent) if view == "nist-ai-rmf" else "articles"
+        status = combine(checks)
+        related = tuple(f"iso42001:{i.id}" for i in linked)
+        out.append(ItemResult(view, target.id, target.kind, target.title, group, status, checks, related))
+    return out
+
+
+def _changes(previous: Mapping[str, Any], report: Report) -> list[dict[str, str]]:
+    before = {i["id"]: i["status"] for i in previous.get("items", []) if isinstance(i, Mapping) and "id" in i}
+    out = []
+    for item in report.items:
+        old = before.get(item.id)
+        if old is not None and old != item.status.value:
+            out.append({"id": item.id, "from": str(old), "to": item.status.value})
+        elif old is None and before:
+            out.append({"id": item.id, "from": "new", "to": item.status.value})
+    return out
+
+
+def readiness(
+    session: Any,
+    actor: Any,
+    *,
+    today: dt.date,
+    view: View = "iso42001",
+    previous: Mapping[str, Any] | None = None,
+) -> Report:
+    """Load the register through its services and evaluate it."""
+    from openaims.readiness.snapshot import load_snapshot
+
+    return evaluate(load_snapshot(session, actor, today=today), view=view, previous=previous)
+
+
+__all__ = ["VIEWS", "View", "evaluate", "load_rules", "readiness"]
