@@ -511,6 +511,7 @@ def test_env_and_header_values_never_reach_the_report() -> None:
                     ],
                     "env": {"GITHUB_TOKEN": token, "OTHER": bearer},
                 },
+                "inline": {"command": "npx -y some-mcp --api-key " + bearer + " GITHUB_TOKEN=" + token},
                 "remote": {
                     "url": "https://user:" + token + "@mcp.example.com/mcp?key=" + bearer,
                     "headers": {"Authorization": "Bearer " + bearer},
@@ -520,7 +521,7 @@ def test_env_and_header_values_never_reach_the_report() -> None:
         indent=2,
     )
     findings = run(DETECTOR, ".mcp.json", text)
-    assert {f.name for f in findings} == {"gh", "remote"}
+    assert {f.name for f in findings} == {"gh", "inline", "remote"}
     dumped = json.dumps([f.to_dict() for f in findings])
     assert token not in dumped
     assert bearer not in dumped

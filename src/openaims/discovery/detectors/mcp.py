@@ -83,6 +83,14 @@ def safe_args(args: Iterable[str]) -> list[str]:
     return out
 
 
+def safe_command(command: str | None) -> str | None:
+    """A command string with credential-looking arguments masked (a whole
+    command line written into ``command``)."""
+    if command is None or not any(ch.isspace() for ch in command.strip()):
+        return command
+    return " ".join(safe_args(command.split()))
+
+
 def safe_url(url: str) -> str:
     """The URL without user info or query values (which may carry keys)."""
     try:
@@ -105,7 +113,7 @@ def server_details(server: McpServer) -> dict[str, Any]:
         server = replace(server, package=None, package_name=None, package_version=None, registry=None)
     details: dict[str, Any] = {
         "transport": server.transport,
-        "command": server.command,
+        "command": safe_command(server.command),
         "args": args,
         "package": server.package,
         "url": safe_url(server.url) if server.url else None,
