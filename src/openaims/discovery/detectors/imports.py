@@ -2,9 +2,10 @@
 
 Which modules are AI is data (``catalog/imports.yaml``). Python is parsed with
 :mod:`ast` (parse only, never executed; a line-based fallback reads files that
-do not parse, such as Python 2); the other languages are read with a small
-tokenizer that blanks comments and string contents, so an ``import`` inside a
-comment or a string literal is not taken for a real one.
+do not parse, such as Python 2). The other languages are searched with a
+regex over the raw text first; only a file with a catalogued import is then
+tokenized, so an ``import`` inside a comment or a string literal is not taken
+for a real one.
 
 One finding per (file, catalogue module), at its first line.
 """
@@ -17,7 +18,7 @@ import bisect
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import ClassVar
 
@@ -152,31 +153,14 @@ def import_catalog(language: str) -> ImportCatalog:
 
 
 # --------------------------------------------------------------------------
-# Tokenizer for C-like languages: blank comments and string contents.
-
-
-@dataclass(frozen=True, slots=True)
-class Masked:
-    """Source text with comments blanked and string contents replaced by
-    spaces; ``strings`` maps the offset of each opening quote to the literal's
-    content. Offsets and line breaks are those of the original text."""
-
-    text: str
-    strings: dict[int, str]
-    newlines: list[int]
-    comments: list[tuple[int, int]] = field(default_factory=list)
-
-    def in_comment(self, offset: int) -> bool:
-        """Whether ``offset`` lies inside a comment."""
-        i = bisect.bisect_right(self.comments, (offset, len(self.text) + 1)) - 1
-        return i >= 0 and self.comments[i][0] <= offset < self.comments[i][1]
-
-    def line(self, offset: int) -> int:
-        """1-based line of ``offset``."""
-        return bisect.bisect_left(self.newlines, offset) + 1
+# Tokenizer: where comments and string literals are (C-like, Python, Ruby).
 
 
 _NEWLINE = re.compile("\n")
+
+
+def _line_at(newlines: list[int], offset: int) -> int:
+    return bisect.bisect_left(newlines, offset) + 1
 
 
 def newline_offsets(text: str) -> list[int]:
@@ -203,35 +187,6 @@ def _token_re(quotes: str, backtick: bool, slash_comments: bool, hash_comments: 
     if backtick:
         alts.append(r"`(?:[^`\\]|\\.)*`")
     return re.compile("|".join(alts), re.S)
-
-
-def mask_source(
-    text: str,
-    *,
-    quotes: str = "\"'",
-    backtick: bool = True,
-    slash_comments: bool = True,
-    hash_comments: bool = False,
-) -> Masked:
-    """Tokenize ``text`` just enough to tell code from comments and strings."""
-    token = _token_re(quotes, backtick, slash_comments, hash_comments)
-    pieces: list[str] = []
-    strings: dict[int, str] = {}
-    comments: list[tuple[int, int]] = []
-    pos = 0
-    for m in token.finditer(text):
-        start, end = m.span()
-        pieces.append(text[pos:start])
-        tok = m.group(0)
-        if tok[0] in quotes or tok[0] == "`":
-            strings[start] = tok[1:-1]
-            pieces.append(tok[0] + _blank(tok[1:-1]) + tok[-1])
-        else:
-            pieces.append(_blank(tok))
-            comments.append((start, end))
-        pos = end
-    pieces.append(text[pos:])
-    return Masked("".join(pieces), strings, newline_offsets(text), comments)
 
 
 class TokenIndex:
@@ -270,7 +225,8 @@ class TokenIndex:
         return self.string_ends.get(quote) == quote + len(content) + 2
 
     def line(self, offset: int) -> int:
-        return bisect.bisect_left(self.newlines, offset) + 1
+        """1-based line of ``offset``."""
+        return _line_at(self.newlines, offset)
 
 
 def comment_spans(
@@ -348,9 +304,7 @@ def _dynamic_imports(tree: ast.Module) -> Iterator[tuple[str, list[str], int]]:
         if not (isinstance(node, ast.Call) and node.args):
             continue
         func = node.func
-        fname = (
-            func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-        )
+        fname = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
         arg = node.args[0]
         if (
             fname in ("__import__", "import_module")
@@ -361,9 +315,7 @@ def _dynamic_imports(tree: ast.Module) -> Iterator[tuple[str, list[str], int]]:
             yield (arg.value, [], node.lineno)
 
 
-_PY_PRECHECK = re.compile(
-    r"(?:^|[:;])[ \t]*(?:from[ \t]+([A-Za-z_]\w*)|import[ \t]+([A-Za-z_][^#;\n]*))", re.M
-)
+_PY_PRECHECK = re.compile(r"(?:^|[:;])[ \t]*(?:from[ \t]+([A-Za-z_]\w*)|import[ \t]+([A-Za-z_][^#;\n]*))", re.M)
 
 
 def may_import_any(source: str, top_level: frozenset[str]) -> bool:
@@ -387,10 +339,10 @@ def may_import_any(source: str, top_level: frozenset[str]) -> bool:
 
 
 def _python_imports_fallback(source: str) -> list[tuple[str, list[str], int]]:
-    masked_lines = Masked("", {}, newline_offsets(source))
+    newlines = newline_offsets(source)
     out: list[tuple[str, list[str], int]] = []
     for m in _PY_IMPORT_LINE.finditer(source):
-        line = masked_lines.line(m.start())
+        line = _line_at(newlines, m.start())
         for part in m.group(1).split(","):
             name = _PY_DOTTED.match(part.strip())
             if name:
@@ -399,9 +351,9 @@ def _python_imports_fallback(source: str) -> list[tuple[str, list[str], int]]:
         if m.group(1).startswith("."):
             continue
         names = [n.group(0) for part in m.group(2).split(",") if (n := _PY_DOTTED.match(part.strip()))]
-        out.append((m.group(1), names, masked_lines.line(m.start())))
+        out.append((m.group(1), names, _line_at(newlines, m.start())))
     for m in _PY_DYNAMIC.finditer(source):
-        out.append((m.group(2), [], masked_lines.line(m.start())))
+        out.append((m.group(2), [], _line_at(newlines, m.start())))
     out.sort(key=lambda t: t[2])
     return out
 
@@ -532,9 +484,7 @@ def _go_matches(cat: ImportCatalog, text: str) -> Iterator[ImportMatch]:
 # --------------------------------------------------------------------------
 # Java / Kotlin, C#, Rust, Ruby: statement-per-line languages
 
-_JAVA_IMPORT = re.compile(
-    r"^[ \t]*import[ \t]+(?:static[ \t]+)?([A-Za-z_][\w]*(?:\.[A-Za-z_$][\w$]*)*)", re.M
-)
+_JAVA_IMPORT = re.compile(r"^[ \t]*import[ \t]+(?:static[ \t]+)?([A-Za-z_][\w]*(?:\.[A-Za-z_$][\w$]*)*)", re.M)
 _CS_USING = re.compile(
     r"^[ \t]*(?:global[ \t]+)?using[ \t]+(?:static[ \t]+)?(?:[A-Za-z_]\w*[ \t]*=[ \t]*)?"
     r"([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)[ \t]*[;<]",
@@ -593,9 +543,7 @@ def _ruby_matches(cat: ImportCatalog, text: str) -> Iterator[ImportMatch]:
 # Detectors
 
 
-def _findings(
-    detector_id: str, cat: ImportCatalog, file: FileView, matches: Iterable[ImportMatch]
-) -> list[Finding]:
+def _findings(detector_id: str, cat: ImportCatalog, file: FileView, matches: Iterable[ImportMatch]) -> list[Finding]:
     seen: dict[str, ImportMatch] = {}
     for match in matches:
         current = seen.get(match.name)
