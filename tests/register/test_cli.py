@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from openaims.cli import main as cli_main
-from openaims.register import registry_names
+from openaims.register import migrations, registry_names
+from openaims.register.db import make_engine
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -40,6 +41,12 @@ def test_init_creates_the_default_register_and_is_idempotent(
     assert (tmp_path / ".aims" / "aims.db").is_file()
     code, out, _ = run(capsys, "init")
     assert (code, out.splitlines()[0].split(":")[0]) == (0, "Register is up to date")
+    if migrations.head_revision() != "0001_register":
+        engine = make_engine(f"sqlite:///{tmp_path / '.aims' / 'aims.db'}")
+        migrations.downgrade(engine, "0001_register")
+        engine.dispose()
+        code, out, _ = run(capsys, "init")
+        assert (code, out.split(":")[0]) == (0, "Upgraded the register from schema 0001_register")
 
 
 def test_commands_before_init_say_what_to_do(
@@ -173,4 +180,15 @@ def test_document_versions_and_history_log(capsys: pytest.CaptureFixture[str], c
 def test_init_on_an_existing_postgresql_or_sqlite_register(capsys: pytest.CaptureFixture[str], cli_env: str) -> None:
     code, out, _ = run(capsys, "init")
     assert code == 0
-    assert "schema 0001_register" in out
+    assert out.startswith("Register is up to date: ")
+    assert out.strip().endswith(f"(schema {migrations.head_revision()}).")
+
+
+def test_unreachable_database_is_one_clear_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIMS_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none?connect_timeout=2")
+    code, _, err = run(capsys, "risk", "list")
+    assert code == 2
+    assert err.startswith("aims: error: cannot open the register at postgresql+psycopg://nobody@127.0.0.1:9/none")
+    assert len(err.strip().splitlines()) == 1

@@ -7,21 +7,64 @@ records; never write rows directly, or the history chain will not describe them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.exc import OperationalError
+
 from openaims.errors import UsageError
 from openaims.register import migrations
 from openaims.register.db import Database, sqlite_path
 from openaims.settings import Settings, load_settings
 
 
-def init_register(settings: Settings | None = None) -> Database:
+@contextmanager
+def _reachable(db: Database) -> Iterator[None]:
+    """Connection failures become one clear line instead of a driver traceback."""
+    try:
+        yield
+    except OperationalError as exc:
+        where = db.engine.url.render_as_string(hide_password=True)
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
+        db.dispose()
+        raise UsageError(f"cannot open the register at {where}: {first}") from None
+
+
+@dataclass(frozen=True)
+class InitResult:
+    """What :func:`init_register` found and left: schema revisions before and after."""
+
+    db: Database
+    before: str | None
+    after: str | None
+
+    @property
+    def created(self) -> bool:
+        return self.before is None
+
+    @property
+    def upgraded(self) -> bool:
+        return self.before is not None and self.before != self.after
+
+
+def initialise(settings: Settings | None = None) -> InitResult:
     """Create the register if needed and migrate it to the newest schema (idempotent)."""
     settings = settings or load_settings()
     path = sqlite_path(settings.database_url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_url, echo=settings.sql_echo)
-    migrations.upgrade(db.engine)
-    return db
+    with _reachable(db):
+        before = migrations.current_revision(db.engine)
+        migrations.upgrade(db.engine)
+        after = migrations.current_revision(db.engine)
+    return InitResult(db=db, before=before, after=after)
+
+
+def init_register(settings: Settings | None = None) -> Database:
+    """Create the register if needed and migrate it to the newest schema (idempotent)."""
+    return initialise(settings).db
 
 
 def open_register(settings: Settings | None = None, *, migrate: bool = True) -> Database:
@@ -31,8 +74,13 @@ def open_register(settings: Settings | None = None, *, migrate: bool = True) -> 
     if path is not None and not path.exists():
         raise UsageError(f"no register at {path}; run 'aims init' first (or set AIMS_DATABASE_URL)")
     db = Database(settings.database_url, echo=settings.sql_echo)
-    if migrate and migrations.current_revision(db.engine) != migrations.head_revision():
-        migrations.upgrade(db.engine)
+    with _reachable(db):
+        current = migrations.current_revision(db.engine)
+        if current is None:
+            db.dispose()
+            raise UsageError("the database has no register yet; run 'aims init' first")
+        if migrate and current != migrations.head_revision():
+            migrations.upgrade(db.engine)
     return db
 
 
@@ -43,4 +91,4 @@ def registry_names() -> list[str]:
     return [cls.cli_name() for cls in registry().values()]
 
 
-__all__ = ["Database", "init_register", "open_register", "registry_names"]
+__all__ = ["Database", "InitResult", "init_register", "initialise", "open_register", "registry_names"]
