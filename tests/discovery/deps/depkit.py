@@ -30,9 +30,7 @@ def _join(base: str, relpath: str) -> str | None:
 class MemoryFile(FileView):
     """A file of an in-memory tree; ``read_relative`` stays inside the tree."""
 
-    def __init__(
-        self, path: str, content: str | bytes, tree: Mapping[str, str | bytes] | None = None
-    ) -> None:
+    def __init__(self, path: str, content: str | bytes, tree: Mapping[str, str | bytes] | None = None) -> None:
         self.path = path
         self.name = PurePosixPath(path).name
         self._data = content.encode("utf-8") if isinstance(content, str) else content
@@ -89,9 +87,7 @@ def scan_tree(files: Mapping[str, str]) -> list[Finding]:
 
 def load_tree(root: Path) -> dict[str, str]:
     return {
-        p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
+        p.relative_to(root).as_posix(): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*")) if p.is_file()
     }
 
 

@@ -369,3 +369,34 @@ def test_yarn_berry() -> None:
 )
 def test_npm_non_ai_or_broken_not_flagged(detector_id: str, path: str, text: str) -> None:
     assert run(detector_id, path, text) == []
+
+
+def test_pnpm_tarball_and_git_sources() -> None:
+    text = """lockfileVersion: '9.0'
+
+importers:
+
+  .:
+    dependencies:
+      ollama:
+        specifier: https://example.org/ollama-0.5.2.tgz
+        version: '@example.org/ollama-0.5.2.tgz'
+
+packages:
+
+  ollama@https://example.org/ollama-0.5.2.tgz:
+    resolution: {tarball: https://example.org/ollama-0.5.2.tgz}
+    version: 0.5.2
+
+  '@langchain/core@git+https://github.com/langchain-ai/langchainjs.git#abc':
+    resolution:
+      commit: abc
+      repo: https://github.com/langchain-ai/langchainjs.git
+      type: git
+"""
+    found = {f.name: f for f in run("dependency.npm.pnpm-lock", "pnpm-lock.yaml", text)}
+    assert set(found) == {"ollama", "@langchain/core"}
+    assert found["ollama"].line == 13
+    assert found["ollama"].details["source_url"] == "https://example.org/ollama-0.5.2.tgz"
+    assert found["@langchain/core"].line == 17
+    assert found["@langchain/core"].details["source_url"] == "https://github.com/langchain-ai/langchainjs.git"

@@ -11,18 +11,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from xml.etree.ElementTree import Element, TreeBuilder
 
-import yaml
 from defusedxml.ElementTree import DefusedXMLParser
 
 #: Reads a file relative to the parsed file's directory; ``None`` if absent.
 Reader = Callable[[str], "str | None"]
 
 LINE_ATTR = "{urn:openaims}line"
-
-try:  # pragma: no cover - depends on how PyYAML was built
-    _YamlLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover
-    _YamlLoader = yaml.SafeLoader
 
 
 def load_toml(text: str) -> dict[str, Any]:
@@ -36,13 +30,6 @@ def load_json(text: str) -> Any:
     try:
         return json.loads(text)
     except (ValueError, RecursionError):
-        return None
-
-
-def load_yaml(text: str) -> Any:
-    try:
-        return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - safe loader
-    except (yaml.YAMLError, ValueError, RecursionError, TypeError):
         return None
 
 

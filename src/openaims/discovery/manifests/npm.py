@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from openaims.discovery.manifests import Declared
-from openaims.discovery.manifests._util import JsonKeys, as_dict, as_list, as_str, items, load_json, load_yaml
+from openaims.discovery.manifests._util import JsonKeys, as_dict, as_list, as_str, items, load_json
 
 PACKAGE_JSON_SECTIONS: dict[str, str] = {
     "dependencies": "main",
@@ -215,64 +216,131 @@ def _pnpm_version(value: Any) -> str | None:
     return _PEER_SUFFIX.sub("", text.lstrip("/")) or None
 
 
+_PNPM_SECTIONS = {**PACKAGE_JSON_SECTIONS, "specifiers": ""}
+_FLOW_FIELD = re.compile(r"(?:^|[{,\s])(tarball|repo):\s*([^,}\s]+)")
+
+
+def _yaml_unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+def _yaml_pair(content: str) -> tuple[str, str]:
+    """``key: value`` of one block-mapping line (key possibly quoted)."""
+    if content[:1] in ("'", '"'):
+        end = content.find(content[0], 1)
+        while end != -1 and content[0] == "'" and content[end + 1 : end + 2] == "'":
+            end = content.find("'", end + 2)
+        if end == -1:
+            return content, ""
+        key = content[1:end].replace("''", "'") if content[0] == "'" else content[1:end]
+        rest = content[end + 1 :].lstrip()
+        return key, _yaml_unquote(rest[1:]) if rest.startswith(":") else ""
+    pos = content.find(": ")
+    if pos == -1:
+        return (content[:-1], "") if content.endswith(":") else (content, "")
+    return content[:pos], _yaml_unquote(content[pos + 2 :])
+
+
+@dataclass(slots=True)
+class _PnpmPackage:
+    key: str
+    line: int
+    fields: dict[str, str]
+
+
 def parse_pnpm_lock(text: str) -> list[Declared]:
-    """Every package of a pnpm-lock.yaml, direct when an importer (the root
-    or a workspace package) declares it."""
-    data = as_dict(load_yaml(text))
-    if not data:
-        return []
+    """Every package of a pnpm-lock.yaml (v5 to v9), direct when an importer
+    (the root or a workspace package) declares it.
+
+    pnpm writes its lock file in a fixed block layout, so it is read line by
+    line (several times faster than building the YAML document).
+    """
     direct: dict[tuple[str, str], tuple[str, str | None]] = {}
-    importers = as_dict(data.get("importers"))
-    if not importers:  # v5 single project: top-level sections
-        importers = {".": data}
-    for _, importer in items(importers):
-        body = as_dict(importer)
-        specifiers = as_dict(body.get("specifiers"))
-        for section, scope in PACKAGE_JSON_SECTIONS.items():
-            for name, value in items(body.get(section)):
-                version = _pnpm_version(value)
-                if version is None:
-                    continue
-                if version.startswith(name + "@"):
-                    version = version[len(name) + 1 :]
-                spec = (
-                    as_str(as_dict(value).get("specifier"))
-                    if isinstance(value, dict)
-                    else as_str(specifiers.get(name))
-                )
-                direct.setdefault((name, version), (scope, spec))
-    key_lines: dict[str, int] = {}
-    in_packages = False
-    key_pat = re.compile(r"^  (['\"]?)(\S.*?)\1:\s*$")
-    for index, line in enumerate(text.splitlines()):
-        if line and not line.startswith(" "):
-            in_packages = line.rstrip().startswith("packages:")
+    specifiers: dict[tuple[str, str], str] = {}
+    pending: dict[tuple[str, str, str], dict[str, str]] = {}
+    packages: list[_PnpmPackage] = []
+    top = importer = section = dep = ""
+    field = ""
+    for index, raw in enumerate(text.splitlines()):
+        stripped = raw.strip()
+        if not stripped or stripped.startswith("#") or stripped.startswith("- "):
             continue
-        if in_packages:
-            match = key_pat.match(line)
-            if match:
-                key_lines.setdefault(match.group(2), index + 1)
+        indent = len(raw) - len(raw.lstrip(" "))
+        key, value = _yaml_pair(stripped)
+        if indent == 0:
+            top, importer, section, dep = key, "", "", ""
+            if top in _PNPM_SECTIONS:  # v5 single project: sections at the top
+                importer, section = ".", top
+            continue
+        if top == "importers":
+            if indent == 2:
+                importer, section, dep = key, "", ""
+            elif indent == 4:
+                section, dep = (key if key in _PNPM_SECTIONS else ""), ""
+            elif indent == 6 and section:
+                dep = key
+                if section == "specifiers":
+                    specifiers[(importer, key)] = value
+                elif value:
+                    pending[(importer, section, key)] = {"version": value}
+                else:
+                    pending[(importer, section, key)] = {}
+            elif indent == 8 and section and dep and (importer, section, dep) in pending:
+                pending[(importer, section, dep)][key] = value
+        elif top in _PNPM_SECTIONS:  # single project (v5, v6): no importers
+            if indent == 2:
+                dep = key
+                if top == "specifiers":
+                    specifiers[(".", key)] = value
+                else:
+                    pending[(".", top, key)] = {"version": value} if value else {}
+            elif indent == 4 and dep and (".", top, dep) in pending:
+                pending[(".", top, dep)][key] = value
+        elif top == "packages":
+            if indent == 2:
+                packages.append(_PnpmPackage(key, index + 1, {}))
+                field = ""
+            elif packages and indent == 4:
+                field = key
+                packages[-1].fields[key] = value
+            elif packages and indent == 6 and field == "resolution" and key in ("tarball", "repo"):
+                packages[-1].fields[key] = value
+    for (imp, sec, name), fields in pending.items():
+        version = _pnpm_version(fields.get("version"))
+        if version is None:
+            continue
+        if version.startswith(name + "@"):
+            version = version[len(name) + 1 :]
+        spec = fields.get("specifier") or specifiers.get((imp, name))
+        direct.setdefault((name, version), (PACKAGE_JSON_SECTIONS[sec], spec))
     out: list[Declared] = []
-    for key, value in items(data.get("packages")):
-        parsed = _pnpm_key(key)
+    for package in packages:
+        parsed = _pnpm_key(package.key)
         if parsed is None:
             continue
         name, version = parsed
-        entry = as_dict(value)
+        fields = package.fields
         hit = direct.get((name, version))
-        scope = (
-            hit[0]
-            if hit
-            else (
-                "dev" if entry.get("dev") is True else "optional" if entry.get("optional") is True else "main"
+        if hit:
+            scope = hit[0]
+        else:
+            scope = (
+                "dev"
+                if fields.get("dev") == "true"
+                else "optional"
+                if fields.get("optional") == "true"
+                else "main"
             )
-        )
-        resolution = as_dict(entry.get("resolution"))
-        source = as_str(resolution.get("tarball")) or as_str(resolution.get("repo"))
+        source = fields.get("tarball") or fields.get("repo")
+        for match in _FLOW_FIELD.finditer(fields.get("resolution", "")):
+            source = source or match.group(2)
         out.append(
             Declared(
                 name=name,
-                line=key_lines.get(key, 1),
+                line=package.line,
                 declared=hit[1] if hit else None,
                 resolved=version,
                 direct=hit is not None,
