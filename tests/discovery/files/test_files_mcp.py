@@ -283,16 +283,11 @@ def test_devcontainer_and_workspace_servers() -> None:
         ("fetch", "vscode", 6, "stdio"),
         ("remote", "vscode", 7, "http"),
     ]
-    workspace = (
-        '{"folders": [], "settings": {"mcp": {"servers": {"db": {"command": "npx", "args": ["db-mcp@1"]}}}}}'
-    )
+    workspace = '{"folders": [], "settings": {"mcp": {"servers": {"db": {"command": "npx", "args": ["db-mcp@1"]}}}}}'
     (server,) = parse_mcp_config(workspace, "team.code-workspace") or []
     assert (server.name, server.client, server.package) == ("db", "vscode", "db-mcp@1")
     assert (
-        parse_mcp_config(
-            '{"name": "app", "customizations": {"vscode": {}}}', ".devcontainer/devcontainer.json"
-        )
-        is None
+        parse_mcp_config('{"name": "app", "customizations": {"vscode": {}}}', ".devcontainer/devcontainer.json") is None
     )
 
 
@@ -571,9 +566,7 @@ def test_parser_never_raises(text: str, path: str) -> None:
 
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=10),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=20,
 )
 
@@ -634,10 +627,7 @@ def test_fixture_tree_exact_findings() -> None:
         "tools/agents.json": '{"mcpServers": {"local": {"command": "node", "args": ["srv.js"]}}}',
         "README.md": "mcpServers",
     }
-    found = {
-        (f.path, f.name, f.line, f.details["client"], f.details["transport"])
-        for f in run_tree([DETECTOR], tree)
-    }
+    found = {(f.path, f.name, f.line, f.details["client"], f.details["transport"]) for f in run_tree([DETECTOR], tree)}
     assert found == {
         (".mcp.json", "github", 3, "claude-code", "stdio"),
         (".mcp.json", "docs", 8, "claude-code", "http"),
@@ -697,3 +687,31 @@ def test_strip_jsonc_never_raises(text: str) -> None:
     from openaims.discovery.mcp_config import strip_jsonc
 
     strip_jsonc(text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.dictionaries(
+        st.from_regex(r"[A-Z][A-Z0-9_]{2,20}", fullmatch=True),
+        st.from_regex(r"[a-zA-Z0-9_\-.]{16,40}", fullmatch=True).map(lambda v: "Q7v" + v),
+        min_size=1,
+        max_size=5,
+    ),
+    st.sampled_from([".mcp.json", ".vscode/mcp.json", "tools/x.json"]),
+)
+def test_env_and_header_values_never_in_findings_property(values: dict[str, str], path: str) -> None:
+    block = "servers" if path == ".vscode/mcp.json" else "mcpServers"
+    text = json.dumps(
+        {
+            block: {
+                "local": {"command": "npx", "args": ["-y", "pkg@1"], "env": values},
+                "remote": {"type": "http", "url": "https://mcp.example.com/mcp", "headers": values},
+            }
+        }
+    )
+    findings = run(DETECTOR, path, text)
+    assert {f.name for f in findings} == {"local", "remote"}
+    dumped = json.dumps([f.to_dict() for f in findings])
+    for value in values.values():
+        assert value not in dumped
+    assert {f.name: f.details.get("env") for f in findings}["local"] == sorted(values)
