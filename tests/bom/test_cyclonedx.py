@@ -184,7 +184,6 @@ def test_providers_are_services_with_endpoints_and_data_flow(findings: list[Find
         "service:anthropic",
         "service:azure-openai",
         "service:huggingface",
-        "service:langchain",
         "service:openrouter",
         "mcp:.mcp.json#github",
         "mcp:.vscode/mcp.json#northwind-docs",

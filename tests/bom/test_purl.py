@@ -172,3 +172,34 @@ def test_imports_match_dependencies_by_canonical_name() -> None:
     [package] = build_inventory([imported, declared]).packages
     assert package.source == "dependency"
     assert [o.path for o in package.occurrences] == ["tools/Program.cs", "tools/Tool.csproj"]
+
+
+def _pkg(name: str, provider: str, category: str) -> Finding:
+    return Finding(
+        kind=FindingKind.DEPENDENCY,
+        name=name,
+        path="pyproject.toml",
+        line=3,
+        detector="dependency",
+        ecosystem="pypi",
+        version="1.0.0",
+        provider=provider,
+        category=category,
+    )
+
+
+@pytest.mark.parametrize(
+    ("finding", "services"),
+    [
+        (_pkg("openai", "openai", "llm-api"), {"openai"}),
+        (_pkg("langchain-openai", "openai", "agent-framework"), {"openai"}),
+        (_pkg("langchain-core", "langchain", "agent-framework"), set()),
+        (_pkg("langsmith", "langchain", "mlops"), {"langchain"}),
+        (_pkg("torch", "pytorch", "ml-framework"), set()),
+        (_pkg("pinecone", "pinecone", "vector-store"), {"pinecone"}),
+        (_pkg("chromadb", "chroma", "vector-store"), set()),  # self-hosted: no service
+        (_pkg("mystery", "other", "llm-api"), set()),
+    ],
+)
+def test_which_packages_imply_a_hosted_service(finding: Finding, services: set[str]) -> None:
+    assert {p.id for p in build_inventory([finding]).providers} == services

@@ -34,6 +34,7 @@ from cyclonedx.model.component import Component, ComponentType
 from cyclonedx.model.component_evidence import ComponentEvidence
 from cyclonedx.model.component_evidence import Occurrence as CdxOccurrence
 from cyclonedx.model.contact import OrganizationalEntity
+from cyclonedx.model.lifecycle import LifecyclePhase, PredefinedLifecycle
 from cyclonedx.model.service import Service
 from cyclonedx.model.tool import ToolRepository
 from cyclonedx.output import make_outputter
@@ -384,6 +385,7 @@ def _build_bom(
         component=root,
         tools=ToolRepository(components=[tool]),
         timestamp=timestamp or datetime.now(tz=UTC),
+        lifecycles=[PredefinedLifecycle(LifecyclePhase.DISCOVERY)],
         properties=_props(counts),
     )
     bom = Bom(serial_number=serial_number or uuid.uuid4(), metadata=metadata)

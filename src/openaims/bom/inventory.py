@@ -35,6 +35,9 @@ from openaims.discovery.interface import Finding, FindingKind
 _EXACT_VERSION = re.compile(r"^v?\d[\w.+!~-]*$")
 _PIN_PREFIX = re.compile(r"^={2,3}\s*")
 _PEP503 = re.compile(r"[-_.]+")
+#: Frameworks run locally: one implies a hosted service only when its provider is
+#: a model API (langchain-openai calls OpenAI; langchain-core does not call LangSmith).
+_FRAMEWORK_CATEGORIES = frozenset({"agent-framework", "ml-framework"})
 #: Characters XML 1.0 cannot carry (and lone surrogates): dropped from every string.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -479,8 +482,9 @@ def build_inventory(findings: Sequence[Finding]) -> Inventory:
     known = catalog.providers()
     users: dict[str, set[str]] = defaultdict(set)
     categories: dict[str, set[str]] = defaultdict(set)
+    model_makers = {str(f.get("provider")) for f in catalog.load("models").get("families", [])}
     for p in packages:
-        if p.provider:
+        if p.provider and (p.category not in _FRAMEWORK_CATEGORIES or p.provider in model_makers):
             users[p.provider].add(p.ref)
             if p.category:
                 categories[p.provider].add(p.category)
