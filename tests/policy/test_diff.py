@@ -147,3 +147,50 @@ def test_diff_report_lists_changed_files_in_json(repo: Path) -> None:
     assert doc["diff"]["base"] == "HEAD~1"
     assert doc["diff"]["changed_files"] == ["deps.txt"]
     assert doc["result"] == "fail"
+
+
+def staged_check(root: Path, base: str | None = None) -> CheckReport:
+    return run_check(CheckRequest(root=root, diff_base=base, staged=True, source=toy_source))
+
+
+def test_staged_mode_judges_only_the_index(repo: Path) -> None:
+    commit(repo, "base", {"aims-policy.yaml": POLICY, "deps.txt": "openai\n", "other/deps.txt": "openai\n"})
+    (repo / "deps.txt").write_text("openai\nollama\n")
+    git(repo, "add", "deps.txt")
+    # Not staged: an edit on top of the staged file, an edit elsewhere and an untracked file.
+    (repo / "deps.txt").write_text("openai\nollama\ncohere\n")
+    (repo / "other" / "deps.txt").write_text("openai\ntorch\n")
+    (repo / "new").mkdir()
+    (repo / "new" / "deps.txt").write_text("torch\n")
+    report = staged_check(repo)
+    assert statuses(report) == {("deps.txt", "pypi:ollama", 2, "failing")}
+    assert report.diff_base == "HEAD"
+    assert report.changed_files == ("deps.txt",)
+
+
+def test_staged_mode_keeps_moved_lines_existing(repo: Path) -> None:
+    commit(repo, "base", {"aims-policy.yaml": POLICY, "deps.txt": "ollama\nopenai\n"})
+    (repo / "deps.txt").write_text("openai\nollama\n")
+    git(repo, "add", "deps.txt")
+    report = staged_check(repo)
+    assert statuses(report) == {("deps.txt", "pypi:ollama", 2, "existing")}
+    assert report.exit_code == 0
+
+
+def test_staged_mode_in_a_repository_without_commits(repo: Path) -> None:
+    (repo / "aims-policy.yaml").write_text(POLICY)
+    (repo / "deps.txt").write_text("torch\n")
+    git(repo, "add", "-A")
+    report = staged_check(repo)
+    assert statuses(report) == {("deps.txt", "pypi:torch", 1, "failing")}
+    with pytest.raises(NotFoundError):
+        check(repo, "main")
+
+
+def test_staged_mode_with_nothing_staged_passes(repo: Path) -> None:
+    commit(repo, "base", {"aims-policy.yaml": POLICY, "deps.txt": "openai\n"})
+    (repo / "deps.txt").write_text("ollama\n")  # not staged
+    report = staged_check(repo)
+    assert report.evaluation.violations == ()
+    assert report.changed_files == ()
+    assert report.notes == ()

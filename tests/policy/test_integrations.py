@@ -57,7 +57,7 @@ def test_every_option_environment_variable_is_documented(command: str) -> None:
 
 def test_pre_commit_hooks() -> None:
     hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
-    assert hooks["aims-check"]["entry"] == "aims check --diff-base HEAD"
+    assert hooks["aims-check"]["entry"] == "aims check --staged"
     assert hooks["aims-check"]["language"] == "python"
     assert hooks["aims-check"]["pass_filenames"] is False
 

@@ -104,6 +104,13 @@ def check(  # noqa: PLR0917 - one parameter per option, as typer wants
         envvar="AIMS_DIFF_BASE",
         help="Git revision: judge only files changed since it; violations already there are 'existing'.",
     ),
+    staged: bool = typer.Option(
+        False,
+        "--staged",
+        envvar="AIMS_STAGED",
+        help="Judge what is staged for commit (the index), not the work tree; --diff-base defaults to HEAD. "
+        "For pre-commit hooks.",
+    ),
     baseline: Path | None = typer.Option(
         None,
         "--baseline",
@@ -117,7 +124,12 @@ def check(  # noqa: PLR0917 - one parameter per option, as typer wants
     with scan_progress() as progress:
         report = run_check(
             CheckRequest(
-                root=path, policy_file=policy, diff_base=diff_base, baseline_file=baseline, progress=progress
+                root=path,
+                policy_file=policy,
+                diff_base=diff_base,
+                staged=staged,
+                baseline_file=baseline,
+                progress=progress,
             )
         )
     emit(report, fmt, output)

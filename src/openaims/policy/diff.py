@@ -32,8 +32,14 @@ class DiffScope:
 
     rev: str
     commit: str
-    #: Changed paths (relative to the scanned root) that exist in the work tree.
+    #: Changed paths (relative to the scanned root) that exist in the work tree (or the index).
     changed: tuple[str, ...]
+    #: Whether the change is what is staged (the index) rather than the work tree.
+    staged: bool = False
+
+
+#: Git's empty tree: the base of a repository's first commit.
+EMPTY_TREE: Final = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
 def _git(root: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
@@ -69,8 +75,15 @@ def resolve(root: Path, rev: str) -> str:
         check=False,
     )
     if done.returncode != 0:
+        if rev == "HEAD" and not _has_commits(root):
+            return EMPTY_TREE  # the first commit: everything in it is new
         raise NotFoundError(f"--diff-base {rev}: no such revision in {root} (is the history fetched?)")
     return done.stdout.decode().strip()
+
+
+def _has_commits(root: Path) -> bool:
+    done = subprocess.run(["git", "rev-list", "-n", "1", "--all"], cwd=root, capture_output=True, check=False)
+    return done.returncode == 0 and bool(done.stdout.strip())
 
 
 def repo_prefix(root: Path) -> str:
@@ -88,9 +101,15 @@ def _split(out: bytes) -> list[str]:
     return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
 
 
-def scope(root: Path, rev: str) -> DiffScope:
-    """The files under ``root`` changed between ``rev`` and the work tree."""
+def scope(root: Path, rev: str, *, staged: bool = False) -> DiffScope:
+    """The files under ``root`` changed between ``rev`` and the work tree (or, ``staged``, the index)."""
     commit = resolve(root, rev)
+    if staged:
+        names = _git(
+            root, "diff", "--cached", "--name-only", "--no-renames", "--relative", "-z", commit, "--", "."
+        )
+        in_index = {path for path, _, _ in _index_entries(root, _split(names))}
+        return DiffScope(rev=rev, commit=commit, changed=tuple(sorted(in_index)), staged=True)
     changed = set(
         _split(_git(root, "diff", "--name-only", "--no-renames", "--relative", "-z", commit, "--", "."))
     )
@@ -114,24 +133,49 @@ def scratch_parent() -> str | None:
     return shm
 
 
-def materialise(root: Path, commit: str, paths: Sequence[str], dest: Path) -> list[str]:
-    """Write the regular files among ``paths`` as they were at ``commit`` under ``dest``.
+def _parse_entries(out: bytes, *, index: bool) -> list[tuple[str, str, int]]:
+    entries: list[tuple[str, str, int]] = []
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        meta, _, name = record.partition(b"\t")
+        fields = meta.split()
+        if index:  # ls-files -s: mode blob stage
+            mode, blob, stage = fields
+            if stage != b"0":
+                continue
+            size = -1
+        else:  # ls-tree -l: mode kind blob size
+            mode, kind, blob, raw_size = fields
+            if kind != b"blob":
+                continue
+            size = int(raw_size)
+        if mode in {b"100644", b"100755"}:
+            entries.append((name.decode("utf-8", "surrogateescape"), blob.decode(), size))
+    return entries
 
-    Returns the paths written (those that existed at ``commit``). Symlinks and
-    submodules are skipped; nothing is checked out in the work tree.
-    """
-    entries: list[tuple[str, str, int]] = []  # (path, blob id, size)
+
+def _tree_entries(root: Path, commit: str, paths: Sequence[str]) -> list[tuple[str, str, int]]:
+    """``(path, blob, size)`` of the regular files among ``paths`` at ``commit``."""
+    if commit == EMPTY_TREE:
+        return []
+    entries: list[tuple[str, str, int]] = []
     for start in range(0, len(paths), _CHUNK):
-        chunk = paths[start : start + _CHUNK]
-        out = _git(root, "ls-tree", "-z", "-l", commit, "--", *chunk)
-        for record in out.split(b"\0"):
-            if not record:
-                continue
-            meta, _, name = record.partition(b"\t")
-            mode, kind, blob, size = meta.split()
-            if kind != b"blob" or mode not in {b"100644", b"100755"}:
-                continue
-            entries.append((name.decode("utf-8", "surrogateescape"), blob.decode(), int(size)))
+        out = _git(root, "ls-tree", "-z", "-l", commit, "--", *paths[start : start + _CHUNK])
+        entries.extend(_parse_entries(out, index=False))
+    return entries
+
+
+def _index_entries(root: Path, paths: Sequence[str]) -> list[tuple[str, str, int]]:
+    """``(path, blob, -1)`` of the regular files among ``paths`` in the index."""
+    entries: list[tuple[str, str, int]] = []
+    for start in range(0, len(paths), _CHUNK):
+        out = _git(root, "ls-files", "-s", "-z", "--", *paths[start : start + _CHUNK])
+        entries.extend(_parse_entries(out, index=True))
+    return entries
+
+
+def _write_blobs(root: Path, entries: list[tuple[str, str, int]], dest: Path) -> list[str]:
     wanted = [(p, b) for p, b, n in entries if n <= MAX_BASE_BLOB_BYTES]
     if not wanted:
         return []
@@ -145,10 +189,24 @@ def materialise(root: Path, commit: str, paths: Sequence[str], dest: Path) -> li
         body = data[header_end + 1 : header_end + 1 + length]
         offset = header_end + 1 + length + 1
         relative = PurePosixPath(path)
-        if relative.is_absolute() or ".." in relative.parts:
+        if relative.is_absolute() or ".." in relative.parts or length > MAX_BASE_BLOB_BYTES:
             continue
         target = base.joinpath(*relative.parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(body)
         written.append(path)
     return written
+
+
+def materialise(root: Path, commit: str, paths: Sequence[str], dest: Path) -> list[str]:
+    """Write the regular files among ``paths`` as they were at ``commit`` under ``dest``.
+
+    Returns the paths written (those that existed at ``commit``). Symlinks and
+    submodules are skipped; nothing is checked out in the work tree.
+    """
+    return _write_blobs(root, _tree_entries(root, commit, paths), dest)
+
+
+def materialise_index(root: Path, paths: Sequence[str], dest: Path) -> list[str]:
+    """Write the staged (index) version of the regular files among ``paths`` under ``dest``."""
+    return _write_blobs(root, _index_entries(root, paths), dest)

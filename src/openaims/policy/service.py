@@ -42,6 +42,8 @@ class CheckRequest:
     root: Path
     policy_file: Path | None = None
     diff_base: str | None = None
+    #: Judge what is staged (the index) instead of the work tree; the base defaults to HEAD.
+    staged: bool = False
     baseline_file: Path | None = None
     clock: Clock = utc_today
     #: Where findings come from; ``None``: the scan engine (and the linter).
@@ -59,6 +61,7 @@ class CheckReport:
     files_scanned: int
     duration_s: float
     diff_base: str | None = None
+    staged: bool = False
     diff_commit: str | None = None
     changed_files: tuple[str, ...] | None = None
     baseline_file: Path | None = None
@@ -103,16 +106,25 @@ def run_check(request: CheckRequest) -> CheckReport:
     scope: diffs.DiffScope | None = None
     source = request.source or _scanner_source(request.progress)
     quiet = request.source or _scanner_source(None)
-    if request.diff_base is None:
+    diff_base = request.diff_base or ("HEAD" if request.staged else None)
+    empty = TreeFindings([], [], 0, lint_available=True)  # nothing to scan, nothing to lint
+    if diff_base is None:
         head = source(root, None, with_lint)
     else:
-        scope = diffs.scope(root, request.diff_base)
+        scope = diffs.scope(root, diff_base, staged=request.staged)
         changed = list(scope.changed)
-        head = source(root, changed, with_lint)
-        with tempfile.TemporaryDirectory(prefix="aims-base-", dir=diffs.scratch_parent()) as tmp:
-            base_root = Path(tmp)
+        with tempfile.TemporaryDirectory(prefix="aims-diff-", dir=diffs.scratch_parent()) as tmp:
+            if scope.staged:
+                staged_root = Path(tmp) / "staged"
+                staged_root.mkdir()
+                staged = diffs.materialise_index(root, changed, staged_root)
+                head = source(staged_root, staged, with_lint) if staged else empty
+            else:
+                head = source(root, changed, with_lint)
+            base_root = Path(tmp) / "base"
+            base_root.mkdir()
             present = diffs.materialise(root, scope.commit, changed, base_root)
-            before = quiet(base_root, present, with_lint) if present else TreeFindings([], [], 0, False)
+            before = quiet(base_root, present, with_lint) if present else empty
         existing = {v.fingerprint for v in detect(before.findings, policy, before.lint)}
 
     if with_lint and not head.lint_available:
@@ -135,7 +147,8 @@ def run_check(request: CheckRequest) -> CheckReport:
         today=today,
         files_scanned=head.files_scanned,
         duration_s=time.perf_counter() - started,
-        diff_base=request.diff_base,
+        diff_base=diff_base,
+        staged=request.staged,
         diff_commit=scope.commit if scope else None,
         changed_files=scope.changed if scope else None,
         baseline_file=request.baseline_file,

@@ -38,7 +38,8 @@ def mode_line(report: CheckReport) -> str:
     if report.diff_base is not None:
         changed = len(report.changed_files or ())
         short = (report.diff_commit or "")[:12]
-        line = f"changes since {report.diff_base} ({short}): {changed} file{'s' if changed != 1 else ''}"
+        what = "staged changes" if report.staged else "changes"
+        line = f"{what} since {report.diff_base} ({short}): {changed} file{'s' if changed != 1 else ''}"
     else:
         line = "whole tree"
     if report.baseline_file is not None:

@@ -54,6 +54,7 @@ def document(report: CheckReport) -> dict[str, Any]:
         "diff": (
             {
                 "base": report.diff_base,
+                "staged": report.staged,
                 "commit": report.diff_commit,
                 "changed_files": list(report.changed_files or ()),
             }
