@@ -92,12 +92,8 @@ class Keys:
         self.rng = random.Random(seed)
         self._rules = secret_rules()
         self.builders: dict[str, Callable[[], str]] = {
-            "openai-project-key": lambda: (
-                "sk-" + "proj-" + self.r(74, ALNUM + "_-") + "T3Blbk" + "FJ" + self.r(74)
-            ),
-            "openai-service-account-key": lambda: (
-                "sk-" + "svcacct-" + self.r(74) + "T3Blbk" + "FJ" + self.r(74)
-            ),
+            "openai-project-key": lambda: "sk-" + "proj-" + self.r(74, ALNUM + "_-") + "T3Blbk" + "FJ" + self.r(74),
+            "openai-service-account-key": lambda: "sk-" + "svcacct-" + self.r(74) + "T3Blbk" + "FJ" + self.r(74),
             "openai-admin-key": lambda: "sk-" + "admin-" + self.r(58) + "T3Blbk" + "FJ" + self.r(58),
             "openai-user-key": lambda: "sk-" + "None-" + self.r(48),
             "openai-legacy-key": lambda: "sk-" + self.r(20) + "T3Blbk" + "FJ" + self.r(20),

@@ -30,11 +30,7 @@ def _concrete_detectors() -> list[type[Detector]]:
     for name in MODULES:
         module = importlib.import_module(f"openaims.discovery.detectors.{name}")
         for _, cls in inspect.getmembers(module, inspect.isclass):
-            if (
-                cls.__module__ == module.__name__
-                and issubclass(cls, Detector)
-                and not inspect.isabstract(cls)
-            ):
+            if cls.__module__ == module.__name__ and issubclass(cls, Detector) and not inspect.isabstract(cls):
                 out.append(cls)
     return out
 

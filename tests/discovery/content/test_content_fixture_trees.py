@@ -45,9 +45,7 @@ DETECTORS: list[Detector] = [
 
 def _tree(root: Path) -> dict[str, str]:
     return {
-        p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
+        p.relative_to(root).as_posix(): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*")) if p.is_file()
     }
 
 

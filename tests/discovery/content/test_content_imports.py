@@ -274,9 +274,7 @@ SHOULD_FLAG: list[Row] = [
 
 
 @pytest.mark.parametrize(("detector", "path", "source", "expected"), SHOULD_FLAG)
-def test_flags_imports(
-    detector: Detector, path: str, source: str, expected: set[tuple[str, int, str, str]]
-) -> None:
+def test_flags_imports(detector: Detector, path: str, source: str, expected: set[tuple[str, int, str, str]]) -> None:
     findings = run(detector, path, source)
     got = {(f.name, f.line, f.details["module"], f.details["package"]) for f in findings}
     assert got == expected

@@ -227,9 +227,7 @@ provider: mistral
 
 
 def test_yaml_config_exact_findings() -> None:
-    got = {
-        (f.line, f.name, f.provider, f.details.get("via")) for f in run(DET, "config/llm.yaml", YAML_CONFIG)
-    }
+    got = {(f.line, f.name, f.provider, f.details.get("via")) for f in run(DET, "config/llm.yaml", YAML_CONFIG)}
     assert got == {
         (2, "gpt-4o-mini", "openai", None),
         (3, "claude-3-haiku-20240307", "anthropic", "anthropic"),
@@ -339,9 +337,7 @@ def test_catalogue_providers_are_known() -> None:
     assert set(cat.orgs.values()) <= providers
 
 
-@pytest.mark.parametrize(
-    "value", [v for v, expected in CLASSIFY if expected is not None] + ["voxtral-mini-latest"]
-)
+@pytest.mark.parametrize("value", [v for v, expected in CLASSIFY if expected is not None] + ["voxtral-mini-latest"])
 def test_every_model_passes_the_hints_and_prefilter(value: str) -> None:
     from content_testkit import prefilter_matches
 

@@ -14,12 +14,8 @@ from openaims.discovery.notebook import CodeCell, code_cells
 from openaims.discovery.redact import fingerprint, redact
 
 
-def _nb(
-    cells: list[dict[str, object]], metadata: dict[str, object] | None = None, indent: int | None = 1
-) -> str:
-    return json.dumps(
-        {"cells": cells, "metadata": metadata or {}, "nbformat": 4, "nbformat_minor": 5}, indent=indent
-    )
+def _nb(cells: list[dict[str, object]], metadata: dict[str, object] | None = None, indent: int | None = 1) -> str:
+    return json.dumps({"cells": cells, "metadata": metadata or {}, "nbformat": 4, "nbformat_minor": 5}, indent=indent)
 
 
 def test_code_cells_map_each_source_line_to_its_file_line() -> None:
@@ -79,9 +75,7 @@ def test_language_and_nbformat3_worksheets() -> None:
 
 
 def test_python_source_blanks_magics_and_keeps_line_count() -> None:
-    cell = CodeCell(
-        0, "!pip install openai\n%time x = 1\nimport openai\n  %matplotlib inline", (1, 2, 3, 4), "python"
-    )
+    cell = CodeCell(0, "!pip install openai\n%time x = 1\nimport openai\n  %matplotlib inline", (1, 2, 3, 4), "python")
     assert cell.python_source() == "\n\nimport openai\n"
     bash = CodeCell(0, "%%bash\necho hi\nimport x", (1, 2, 3), "python")
     assert bash.python_source() == "\n\n"

@@ -108,18 +108,14 @@ def test_code_cells_never_raise(text: str) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=30),
-    lambda children: (
-        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=10), children, max_size=5)
-    ),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=10), children, max_size=5),
     max_leaves=30,
 )
 cells = st.lists(
     st.fixed_dictionaries(
         {
             "cell_type": st.sampled_from(["code", "markdown", "raw", 3]),
-            "source": st.one_of(
-                st.lists(st.text(max_size=40), max_size=8), st.text(max_size=100), json_values
-            ),
+            "source": st.one_of(st.lists(st.text(max_size=40), max_size=8), st.text(max_size=100), json_values),
         }
     ),
     max_size=6,

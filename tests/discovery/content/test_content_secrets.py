@@ -117,9 +117,7 @@ SHOULD_FLAG: list[tuple[str, str, str, str | None, int]] = [
     SHOULD_FLAG,
     ids=[f"{row[2]}@{row[0]}" for row in SHOULD_FLAG],
 )
-def test_flags_key(
-    keys: Keys, path: str, template: str, key_type: str, variable: str | None, line: int
-) -> None:
+def test_flags_key(keys: Keys, path: str, template: str, key_type: str, variable: str | None, line: int) -> None:
     value = keys(key_type)
     findings = run(DET, path, template.format(key=value))
     shape = next(s for s in secret_rules().shapes if s.id == key_type)

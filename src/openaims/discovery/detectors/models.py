@@ -449,9 +449,7 @@ def _reference_at(text: str, value: str, offset: int, cat: ModelCatalog) -> Mode
         key = _key_before(text, offset)
         if key is not None and key.rsplit(".", 1)[-1] in cat.config_keys:
             org = value.split("/", 1)[0].lower()
-            ref = ModelRef(
-                value.lower(), value, cat.orgs.get(org, "huggingface"), None, None, "huggingface", None
-            )
+            ref = ModelRef(value.lower(), value, cat.orgs.get(org, "huggingface"), None, None, "huggingface", None)
     return ref
 
 

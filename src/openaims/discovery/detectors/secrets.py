@@ -199,9 +199,7 @@ def secret_rules() -> SecretRules:
     return SecretRules(
         shapes=tuple(shapes),
         placeholder_words=tuple(w.lower() for w in _str_list(ph.get("words"), "placeholders.words")),
-        placeholder_patterns=tuple(
-            re.compile(p) for p in _str_list(ph.get("patterns"), "placeholders.patterns")
-        ),
+        placeholder_patterns=tuple(re.compile(p) for p in _str_list(ph.get("patterns"), "placeholders.patterns")),
         placeholder_before=frozenset(_str_list(ph.get("before"), "placeholders.before")),
         allow_markers=_str_list(data.get("allow_markers"), "allow_markers"),
         credential_names=re.compile(str(data.get("credential_names", "key|token|secret")), re.I),
