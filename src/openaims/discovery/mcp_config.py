@@ -1,10 +1,11 @@
 """Reading MCP server definitions from client configuration files.
 
 One parser for every common client: Claude Code / Desktop, Cursor, VS Code
-(``servers`` plus ``inputs``; also in settings, workspaces and dev containers), Gemini CLI, Kiro, Windsurf, Cline, Roo, Amazon Q,
-Continue (JSON, YAML and ``mcpServers/*.yaml`` blocks), Zed (``context_servers``),
-Codex (``[mcp_servers.x]`` in TOML), goose (``extensions``) and opencode
-(``mcp``). Where the configuration lives is data (``catalog/mcp_clients.yaml``);
+(``servers`` plus ``inputs``; also in settings, workspaces and dev containers),
+Gemini CLI, Kiro, Windsurf, Cline, Roo, Amazon Q, Continue (JSON, YAML and
+``mcpServers/*.yaml`` blocks), Zed (``context_servers``), Codex
+(``[mcp_servers.x]`` in TOML), goose (``extensions``) and opencode (``mcp``).
+Where the configuration lives is data (``catalog/mcp_clients.yaml``);
 a JSON file under any other name is recognised by its content.
 
 Servers are only read: never started, contacted or resolved. Values are kept as
@@ -142,9 +143,7 @@ _TWO_WORD = {
 }
 _VALUE_FLAGS = {
     "npm": frozenset({"-c", "--call", "--registry", "--cache"}),
-    "pypi": frozenset(
-        {"--with", "-w", "--python", "-p", "--index-url", "-i", "--extra-index-url", "--index"}
-    ),
+    "pypi": frozenset({"--with", "-w", "--python", "-p", "--index-url", "-i", "--extra-index-url", "--index"}),
     "docker": frozenset(
         {
             "-e",
@@ -269,9 +268,7 @@ def split_package(registry: str, spec: str) -> tuple[str, str | None]:
             return (f"{head}/{image}" if head else image), tag or None
         return spec, None
     if registry == "pypi":
-        match = re.match(
-            r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(?:(==|@)\s*(\S+)|([<>=!~].*))?$", spec
-        )
+        match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(?:(==|@)\s*(\S+)|([<>=!~].*))?$", spec)
         if match:
             version = match.group(4)
             return match.group(1), version or None
@@ -567,9 +564,7 @@ def _server(
         args = args + tuple(_str(a) for a in args_value)
     elif isinstance(args_value, str) and args_value:
         args = (*args, args_value)
-    url_key = next(
-        (k for k in ("url", "httpUrl", "serverUrl", "uri") if isinstance(definition.get(k), str)), None
-    )
+    url_key = next((k for k in ("url", "httpUrl", "serverUrl", "uri") if isinstance(definition.get(k), str)), None)
     url = str(definition[url_key]) if url_key else None
     transport_def = definition.get("transport")
     if isinstance(transport_def, Mapping):  # Continue JSON: transport: {type, command, args, url}
@@ -669,9 +664,7 @@ def _parse_json(text: str, client: str | None) -> list[McpServer] | None:
     if "context_servers" in data:  # Zed
         add(_from_json_block(data["context_servers"], "context_servers", who, lines, strict=False))
     experimental = data.get("experimental")
-    if isinstance(experimental, Mapping) and isinstance(
-        experimental.get("modelContextProtocolServers"), list
-    ):
+    if isinstance(experimental, Mapping) and isinstance(experimental.get("modelContextProtocolServers"), list):
         add(_continue_list(experimental["modelContextProtocolServers"], who, lines))
     if found is None and known and isinstance(data.get("mcpServers"), list):
         add(_continue_list(data["mcpServers"], who, lines))
@@ -761,11 +754,7 @@ def _parse_toml(text: str, client: str) -> list[McpServer] | None:
         if not isinstance(definition, Mapping):
             continue
         header = re.compile(
-            r"^[ \t]*\[\s*mcp_servers\s*\.\s*(?:"
-            + re.escape(name)
-            + "|"
-            + re.escape(json.dumps(name))
-            + r")\s*[\].]",
+            r"^[ \t]*\[\s*mcp_servers\s*\.\s*(?:" + re.escape(name) + "|" + re.escape(json.dumps(name)) + r")\s*[\].]",
             re.M,
         )
         match = header.search(text)

@@ -553,9 +553,7 @@ def scan_pickle(
             # trailing data that merely started like an opcode: forget what it
             # seemed to reference, unless that is dangerous (a loader reading on
             # would run it before failing)
-            machine.globals = seen_globals | {
-                g: None for g in machine.globals if classify(g) is Verdict.DANGEROUS
-            }
+            machine.globals = seen_globals | {g: None for g in machine.globals if classify(g) is Verdict.DANGEROUS}
             machine.called = seen_called | {g: None for g in machine.called if g in machine.globals}
             break
         error = reason

@@ -26,14 +26,7 @@ def evil_pickle(module: str = "os", name: str = "system", protocol: int = 2) -> 
 def torch_like_pickle(extra: bytes = b"") -> bytes:
     """An OrderedDict of one tensor rebuilt by torch._utils._rebuild_tensor_v2 from
     a persistent storage id, the shape of a PyTorch state_dict's data.pkl."""
-    storage = (
-        b"("
-        + op_str("storage")
-        + op_global("torch", "FloatStorage")
-        + op_str("0")
-        + op_str("cpu")
-        + b"K\x04tQ"
-    )
+    storage = b"(" + op_str("storage") + op_global("torch", "FloatStorage") + op_str("0") + op_str("cpu") + b"K\x04tQ"
     tensor = (
         op_global("torch._utils", "_rebuild_tensor_v2")
         + b"("
@@ -94,9 +87,7 @@ def gguf(architecture: str = "llama", name: str = "Tiny Llama", version: int = 3
         _gguf_str("llama.context_length") + struct.pack("<I", 4) + struct.pack("<I", 2048),
         _gguf_str("general.name") + struct.pack("<I", 8) + _gguf_str(name),
     ]
-    return (
-        b"GGUF" + struct.pack("<I", version) + struct.pack("<QQ", 2, len(kvs)) + b"".join(kvs) + b"\x00" * 64
-    )
+    return b"GGUF" + struct.pack("<I", version) + struct.pack("<QQ", 2, len(kvs)) + b"".join(kvs) + b"\x00" * 64
 
 
 def onnx(producer: str = "pytorch", version: str = "2.3.0") -> bytes:

@@ -452,8 +452,6 @@ def test_other_ci_systems(path: str, text: str, expected: set[tuple[object, ...]
     assert {f.details["ci"] for f in findings} == {ci}
 
 
-@pytest.mark.parametrize(
-    "path", ["circleci/config.yml", "config.yml", ".circleci/other.yml", "azure-pipelines.json"]
-)
+@pytest.mark.parametrize("path", ["circleci/config.yml", "config.yml", ".circleci/other.yml", "azure-pipelines.json"])
 def test_other_ci_locations_not_wanted(path: str) -> None:
     assert not DETECTOR.wants(path, path.rsplit("/", 1)[-1])

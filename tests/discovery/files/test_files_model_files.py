@@ -222,8 +222,7 @@ def test_fixture_tree_exact_findings() -> None:
     }
     findings = run_tree([DETECTOR], tree)
     assert {
-        (f.path, f.format, f.unsafe, tuple(f.details["dangerous_globals"]), f.details["lfs_pointer"])
-        for f in findings
+        (f.path, f.format, f.unsafe, tuple(f.details["dangerous_globals"]), f.details["lfs_pointer"]) for f in findings
     } == {
         ("models/classifier.pkl", "pickle", True, ("os.system",), False),
         ("models/encoder.safetensors", "safetensors", None, (), False),
@@ -292,9 +291,7 @@ def test_detector_never_raises(data: bytes, path: str) -> None:
             assert finding.kind is FindingKind.MODEL_FILE
 
 
-@pytest.mark.parametrize(
-    "compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]
-)
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
 def test_zip_with_mutated_bytes_never_raises(compression: int) -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=compression) as archive:

@@ -233,14 +233,7 @@ def test_opcode_limit_stops_the_analysis() -> None:
 def test_huge_declared_argument_is_skipped_not_read_into_memory() -> None:
     # BINBYTES8 declaring 8 MiB, with all of it present, then a dangerous global
     payload = b"\x00" * (8 << 20)
-    data = (
-        proto(4)
-        + b"\x8e"
-        + struct.pack("<Q", len(payload))
-        + payload
-        + b"0"
-        + reduce_global("os", "system")[2:]
-    )
+    data = proto(4) + b"\x8e" + struct.pack("<Q", len(payload)) + payload + b"0" + reduce_global("os", "system")[2:]
     report = scan_pickle(io.BytesIO(data))
     assert report.dangerous == ("os.system",)
     assert report.complete

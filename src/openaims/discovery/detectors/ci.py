@@ -93,18 +93,13 @@ def _catalogue() -> _Catalogue:
     data = catalog.load("ci")
 
     def entries(name: str, key: str) -> tuple[_Entry, ...]:
-        return tuple(
-            _Entry(str(e[key]).lower(), e.get("provider"), e.get("category")) for e in data.get(name, ())
-        )
+        return tuple(_Entry(str(e[key]).lower(), e.get("provider"), e.get("category")) for e in data.get(name, ()))
 
     return _Catalogue(
         actions=entries("actions", "uses"),
         images=entries("images", "image"),
         commands={e.pattern: e for e in entries("commands", "command")},
-        packages={
-            str(e["package"]).lower(): (str(e["command"]), e.get("provider"))
-            for e in data.get("packages", ())
-        },
+        packages={str(e["package"]).lower(): (str(e["command"]), e.get("provider")) for e in data.get("packages", ())},
         keys={str(k).upper(): str(v) for k, v in data.get("keys", {}).items()},
     )
 

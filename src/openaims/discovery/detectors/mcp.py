@@ -100,9 +100,7 @@ def safe_url(url: str) -> str:
             netloc += f":{parts.port}"
     except ValueError:
         return url.split("?", 1)[0].rsplit("@", maxsplit=1)[-1]
-    query = "&".join(
-        f"{k}={_MASK}" if v else k for k, _, v in (p.partition("=") for p in parts.query.split("&") if p)
-    )
+    query = "&".join(f"{k}={_MASK}" if v else k for k, _, v in (p.partition("=") for p in parts.query.split("&") if p))
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
