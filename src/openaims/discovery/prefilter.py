@@ -95,21 +95,26 @@ class Prefilter:
         self._fragments: dict[int, str] = {}
         #: Detectors whose fragments only compile as ``str`` patterns (run on decoded text).
         self._text_only: dict[int, re.Pattern[str]] = {}
-        for index, detector in enumerate(detectors):
-            if detector.binary or not detector.prefilter:
-                continue
-            fragments = tuple(detector.prefilter)
-            if self.engine == "hyperscan" and _hs_compiles(fragments):
-                self._hs_fragments[index] = fragments
+        prefiltered = {
+            index: tuple(d.prefilter) for index, d in enumerate(detectors) if not d.binary and d.prefilter
+        }
+        if self.engine == "hyperscan":
+            # One compile of everything; detector by detector only when that fails.
+            together = [f for fragments in prefiltered.values() for f in fragments]
+            if together and _hs_compiles(together):
+                self._hs_fragments = dict(prefiltered)
+            else:
+                self._hs_fragments = {i: f for i, f in prefiltered.items() if _hs_compiles(f)}
+        for index, fragments in prefiltered.items():
+            if index in self._hs_fragments:
                 continue
             alternation = _alternation(fragments)
             try:
                 re.compile(alternation.encode("utf-8"))
             except (re.error, UnicodeEncodeError):
-                try:
+                # fragments that do not compile at all: the detector always runs
+                with contextlib.suppress(re.error):
                     self._text_only[index] = re.compile(alternation)
-                except re.error:  # fragments that do not compile: the detector always runs
-                    pass
                 continue
             self._fragments[index] = alternation
         self._compiled: Callable[[frozenset[int]], re.Pattern[bytes]] = lru_cache(maxsize=256)(
