@@ -490,3 +490,24 @@ def test_pdm_lock() -> None:
 )
 def test_python_non_ai_or_broken_not_flagged(detector_id: str, path: str, text: str) -> None:
     assert run(detector_id, path, text) == []
+
+
+def test_lines_point_at_the_requirement_not_at_prose_naming_it() -> None:
+    text = """[project]
+name = "openai-agents"
+description = "OpenAI Agents SDK"
+authors = [{ name = "OpenAI", email = "support@openai.com" }]
+dependencies = [
+    "pydantic>=2",
+    "openai>=1.30,<2",
+]
+
+[tool.poetry.dependencies]
+# anthropic is pinned for the bedrock client
+python = "^3.11"
+anthropic = "0.30.0"
+"""
+    assert {(f.name, f.line) for f in run("dependency.pypi.pyproject", "pyproject.toml", text)} == {
+        ("openai", 7),
+        ("anthropic", 13),
+    }

@@ -79,6 +79,21 @@ class Lines:
             found = self.find(pat, 0, end)
         return found if found is not None else default
 
+    def key(self, name: str, start: int = 0, end: int | None = None, default: int = 1) -> int:
+        """Line where ``name`` is a key (``name = ...``, quoted or bare), else where it is a token."""
+        pat = re.compile(r"^\s*[\"']?" + re.escape(name) + r"[\"']?\s*=", re.IGNORECASE)
+        found = self.find(pat, start, end)
+        return found if found is not None else self.token(name, start, end, default)
+
+    def quoted(self, value: str, name: str, start: int = 0, end: int | None = None) -> int:
+        """Line of a string ``value`` inside quotes, else of a quoted string starting with ``name``."""
+        exact = re.compile(r"[\"']" + re.escape(value.strip()) + r"\s*[\"']")
+        found = self.find(exact, start, end)
+        if found is None:
+            begins = re.compile(r"[\"']\s*" + re.escape(name) + r"(?![\w-])", re.IGNORECASE)
+            found = self.find(begins, start, end)
+        return found if found is not None else self.token(name, start, end)
+
     def header(self, pattern: str) -> int | None:
         """0-based index of the first line matching ``pattern`` (a section header)."""
         compiled = re.compile(pattern)

@@ -38,7 +38,7 @@ def _table(  # noqa: PLR0917 - one call per table form
         if not _CRATE.fullmatch(raw):
             continue
         sub = sections.get(f"{key}.{raw}")
-        line = sub[0] if sub else lines.token(raw, start, end)
+        line = sub[0] if sub else lines.key(raw, start, end)
         name = raw
         dep_scope = scope
         declared: str | None
@@ -60,9 +60,7 @@ def _table(  # noqa: PLR0917 - one call per table form
             declared = as_str(table.get("version"))
             source = as_str(table.get("git")) or as_str(table.get("path"))
             if source and not declared:
-                ref = next(
-                    (as_str(table.get(k)) for k in ("tag", "rev", "branch") if as_str(table.get(k))), None
-                )
+                ref = next((as_str(table.get(k)) for k in ("tag", "rev", "branch") if as_str(table.get(k))), None)
                 declared = f"{source}@{ref}" if ref else source
             if table.get("workspace") is True:
                 extra.append(("workspace", "true"))
@@ -101,9 +99,7 @@ def parse_cargo_toml(text: str) -> list[Declared]:
                 header = _target_header(sections, target, key)
                 out.extend(_table(deps, header, _SECTIONS[section], lines, sections, target))
     workspace = as_dict(data.get("workspace"))
-    out.extend(
-        _table(workspace.get("dependencies"), "workspace.dependencies", "workspace", lines, sections, None)
-    )
+    out.extend(_table(workspace.get("dependencies"), "workspace.dependencies", "workspace", lines, sections, None))
     return out
 
 

@@ -161,9 +161,7 @@ _CONFIG = (
     r"|testFixturesImplementation|testFixturesApi)"
 )
 _WRAP = r"(?:(?:platform|enforcedPlatform|testFixtures)\s*\(\s*)?"
-_STRING_DEP = re.compile(
-    r"^\s*" + _CONFIG + r"""\s*\(?\s*""" + _WRAP + r"""(?P<q>['"])(?P<coord>[^'"\s]+)(?P=q)"""
-)
+_STRING_DEP = re.compile(r"^\s*" + _CONFIG + r"""\s*\(?\s*""" + _WRAP + r"""(?P<q>['"])(?P<coord>[^'"\s]+)(?P=q)""")
 _MAP_DEP = re.compile(r"^\s*" + _CONFIG + r"\s*\(?\s*" + _WRAP + r"(?P<args>(?:group|name)\s*[:=].*)$")
 _MAP_ARG = re.compile(r"""(?P<key>group|name|version)\s*[:=]\s*(?P<q>['"])(?P<value>[^'"]*)(?P=q)""")
 _ASSIGN = re.compile(
@@ -248,9 +246,7 @@ def parse_version_catalog(text: str) -> list[Declared]:
         return []
     versions: dict[str, str] = {}
     for key, value in items(data.get("versions")):
-        text_value = (
-            as_str(value) or as_str(as_dict(value).get("strictly")) or as_str(as_dict(value).get("require"))
-        )
+        text_value = as_str(value) or as_str(as_dict(value).get("strictly")) or as_str(as_dict(value).get("require"))
         if text_value:
             versions[key] = text_value
     lines = Lines(text)
@@ -280,13 +276,9 @@ def parse_version_catalog(text: str) -> list[Declared]:
             elif isinstance(ref, dict):
                 ref_name = as_str(ref.get("ref"))
                 version = (
-                    versions.get(ref_name)
-                    if ref_name
-                    else as_str(ref.get("strictly")) or as_str(ref.get("require"))
+                    versions.get(ref_name) if ref_name else as_str(ref.get("strictly")) or as_str(ref.get("require"))
                 )
         out.append(
-            Declared(
-                name=name, line=line, declared=version, resolved=_exact(version), extra=(("alias", alias),)
-            )
+            Declared(name=name, line=line, declared=version, resolved=_exact(version), extra=(("alias", alias),))
         )
     return out

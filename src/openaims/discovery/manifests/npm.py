@@ -327,13 +327,7 @@ def parse_pnpm_lock(text: str) -> list[Declared]:
         if hit:
             scope = hit[0]
         else:
-            scope = (
-                "dev"
-                if fields.get("dev") == "true"
-                else "optional"
-                if fields.get("optional") == "true"
-                else "main"
-            )
+            scope = "dev" if fields.get("dev") == "true" else "optional" if fields.get("optional") == "true" else "main"
         source = fields.get("tarball") or fields.get("repo")
         for match in _FLOW_FIELD.finditer(fields.get("resolution", "")):
             source = source or match.group(2)

@@ -97,9 +97,7 @@ def parse_project(text: str, read: Reader | None = None) -> list[Declared]:
     for dep in found:
         version = central.get(dep.name)
         if dep.declared is None and version:
-            dep = replace(
-                dep, declared=version, resolved=_exact(version), extra=(*dep.extra, ("managed", "true"))
-            )
+            dep = replace(dep, declared=version, resolved=_exact(version), extra=(*dep.extra, ("managed", "true")))
         out.append(dep)
     return out
 
@@ -108,11 +106,7 @@ def _central_versions(read: Reader) -> dict[str, str]:
     for depth in range(MAX_PROPS_DEPTH):
         text = read("../" * depth + "Directory.Packages.props")
         if text is not None:
-            return {
-                d.name: d.declared
-                for d in parse_directory_packages(text)
-                if d.declared and d.scope == "managed"
-            }
+            return {d.name: d.declared for d in parse_directory_packages(text) if d.declared and d.scope == "managed"}
     return {}
 
 

@@ -91,9 +91,7 @@ def parse_requirement(text: str) -> Requirement | None:
     match = _REQUIREMENT.match(text)
     if match is None:
         return None
-    extras = tuple(
-        sorted({canonical(e.strip()) for e in (match.group("extras") or "").split(",") if e.strip()})
-    )
+    extras = tuple(sorted({canonical(e.strip()) for e in (match.group("extras") or "").split(",") if e.strip()}))
     spec = (match.group("spec") or "").strip().strip("()").strip() or None
     if spec:
         spec = re.sub(r"\s+", "", spec)
@@ -129,9 +127,7 @@ def requirements_scope(path: str) -> str:
         (("doc", "docs"), "docs"),
     ):
         stem = re.split(r"[^a-z]+", name.rsplit(".", 1)[0])
-        if any(w in stem for w in words) or (
-            parent in ("requirements", "reqs") and name.split(".")[0] in words
-        ):
+        if any(w in stem for w in words) or (parent in ("requirements", "reqs") and name.split(".")[0] in words):
             return scope
     return "main"
 
@@ -167,9 +163,7 @@ def _url_requirement(url: str) -> Requirement | None:
     return None
 
 
-def parse_requirements(
-    text: str, read: Reader | None = None, *, path: str = "requirements.txt"
-) -> list[Declared]:
+def parse_requirements(text: str, read: Reader | None = None, *, path: str = "requirements.txt") -> list[Declared]:
     """Packages of a pip requirements file, following ``-r`` includes (and
     applying ``-c`` constraint pins) through ``read``, with cycle protection.
 
@@ -221,12 +215,7 @@ class _Includes:
             self.out.append(_declared(req, line, scope, file=rel))
 
     def follow(self, target: str, rel: str | None, depth: int, *, constraint: bool) -> None:
-        if (
-            self.read is None
-            or depth >= MAX_INCLUDE_DEPTH
-            or len(self.seen) >= MAX_INCLUDES
-            or "://" in target
-        ):
+        if self.read is None or depth >= MAX_INCLUDE_DEPTH or len(self.seen) >= MAX_INCLUDES or "://" in target:
             return
         base = posixpath.dirname(rel) if rel else ""
         joined = posixpath.normpath(posixpath.join(base, target))
@@ -258,9 +247,7 @@ def _section_lines(lines: Lines, sections: dict[str, tuple[int, int]], key: str)
     return start, end
 
 
-def _pep508_list(
-    values: Iterable[Any], lines: Lines, start: int, end: int | None, scope: str
-) -> Iterator[Declared]:
+def _pep508_list(values: Iterable[Any], lines: Lines, start: int, end: int | None, scope: str) -> Iterator[Declared]:
     for value in values:
         text = as_str(value)
         if text is None:
@@ -269,7 +256,7 @@ def _pep508_list(
         if req is None:
             continue
         raw = re.match(r"\s*(" + _NAME + ")", text)
-        line = lines.token(raw.group(1) if raw else req.name, start, end)
+        line = lines.quoted(text, raw.group(1) if raw else req.name, start, end)
         yield _declared(req, line, scope)
 
 
@@ -322,7 +309,7 @@ def _poetry_table(
         if raw.lower() == "python" or not valid_name(raw):
             continue
         sub = sections.get(f"{key}.{raw}")
-        line = sub[0] if sub else lines.token(raw, start, end)
+        line = sub[0] if sub else lines.key(raw, start, end)
         found = _poetry_value(canonical(raw), value, line, scope)
         if found is not None:
             yield found
@@ -343,34 +330,26 @@ def parse_pyproject(text: str) -> list[Declared]:
     opt_key = "project.optional-dependencies"
     o_start, o_end = sections.get(opt_key, (start, end))
     for group, values in items(optional):
-        g_line = lines.token(group, o_start, o_end, default=o_start) - 1
+        g_line = lines.key(group, o_start, o_end, default=o_start) - 1
         out.extend(_pep508_list(as_list(values), lines, g_line, o_end, f"optional:{canonical(group)}"))
     g_start, g_end = sections.get("dependency-groups", (0, None))
     for group, values in items(data.get("dependency-groups")):
-        g_line = lines.token(group, g_start, g_end, default=g_start) - 1
+        g_line = lines.key(group, g_start, g_end, default=g_start) - 1
         out.extend(_pep508_list(as_list(values), lines, g_line, g_end, _group_scope(group)))
     b_start, b_end = sections.get("build-system", (0, None))
-    out.extend(
-        _pep508_list(
-            as_list(as_dict(data.get("build-system")).get("requires")), lines, b_start, b_end, "build"
-        )
-    )
+    out.extend(_pep508_list(as_list(as_dict(data.get("build-system")).get("requires")), lines, b_start, b_end, "build"))
 
     tool = as_dict(data.get("tool"))
     poetry = as_dict(tool.get("poetry"))
     out.extend(_poetry_table(poetry.get("dependencies"), lines, sections, "tool.poetry.dependencies", "main"))
-    out.extend(
-        _poetry_table(poetry.get("dev-dependencies"), lines, sections, "tool.poetry.dev-dependencies", "dev")
-    )
+    out.extend(_poetry_table(poetry.get("dev-dependencies"), lines, sections, "tool.poetry.dev-dependencies", "dev"))
     for group, body in items(poetry.get("group")):
         key = f"tool.poetry.group.{group}.dependencies"
-        out.extend(
-            _poetry_table(as_dict(body).get("dependencies"), lines, sections, key, _group_scope(group))
-        )
+        out.extend(_poetry_table(as_dict(body).get("dependencies"), lines, sections, key, _group_scope(group)))
     pdm = as_dict(tool.get("pdm"))
     p_start, p_end = sections.get("tool.pdm.dev-dependencies", (0, None))
     for group, values in items(pdm.get("dev-dependencies")):
-        g_line = lines.token(group, p_start, p_end, default=p_start) - 1
+        g_line = lines.key(group, p_start, p_end, default=p_start) - 1
         out.extend(_pep508_list(as_list(values), lines, g_line, p_end, _group_scope(group)))
     uv = as_dict(tool.get("uv"))
     u_start, u_end = sections.get("tool.uv", (0, None))
@@ -419,12 +398,12 @@ def parse_setup_cfg(text: str) -> list[Declared]:
             ("tests_require", "test"),
         ):
             if parser.has_option("options", key):
-                k_line = lines.token(key, start, end, default=start + 1) - 1
+                k_line = lines.key(key, start, end, default=start + 1) - 1
                 requirements(parser.get("options", key), k_line, end, scope)
     if parser.has_section("options.extras_require"):
         start, end = section_start("options.extras_require")
         for extra, value in parser.items("options.extras_require"):
-            k_line = lines.token(extra, start, end, default=start + 1) - 1
+            k_line = lines.key(extra, start, end, default=start + 1) - 1
             requirements(value, k_line, end, f"optional:{canonical(extra)}")
     return out
 
@@ -442,24 +421,18 @@ def parse_pipfile(text: str) -> list[Declared]:
         if section in ("source", "requires", "scripts", "pipenv"):
             continue
         scope = (
-            "main"
-            if section == "packages"
-            else "dev"
-            if section == "dev-packages"
-            else f"group:{canonical(section)}"
+            "main" if section == "packages" else "dev" if section == "dev-packages" else f"group:{canonical(section)}"
         )
         start, end = sections.get(section, (0, None))
         for raw, value in items(body):
             if not valid_name(raw):
                 continue
-            line = lines.token(raw, start, end)
+            line = lines.key(raw, start, end)
             name = canonical(raw)
             if isinstance(value, str):
                 spec = None if value.strip() == "*" else value.strip()
                 out.append(
-                    Declared(
-                        name=name, line=line, declared=spec, resolved=_poetry_pin(spec or "x"), scope=scope
-                    )
+                    Declared(name=name, line=line, declared=spec, resolved=_poetry_pin(spec or "x"), scope=scope)
                 )
                 continue
             table = as_dict(value)
@@ -467,9 +440,7 @@ def parse_pipfile(text: str) -> list[Declared]:
                 continue
             version = as_str(table.get("version"))
             version = None if version == "*" else version
-            source = next(
-                (as_str(table.get(k)) for k in ("git", "file", "path") if as_str(table.get(k))), None
-            )
+            source = next((as_str(table.get(k)) for k in ("git", "file", "path") if as_str(table.get(k))), None)
             extras = tuple(sorted(canonical(e) for e in as_list(table.get("extras")) if isinstance(e, str)))
             out.append(
                 Declared(
@@ -494,13 +465,7 @@ def parse_pipfile_lock(text: str) -> list[Declared]:
     for section, body in items(data):
         if section == "_meta":
             continue
-        scope = (
-            "main"
-            if section == "default"
-            else "dev"
-            if section == "develop"
-            else f"group:{canonical(section)}"
-        )
+        scope = "main" if section == "default" else "dev" if section == "develop" else f"group:{canonical(section)}"
         sec_line = keys.line(section)
         for raw, value in items(body):
             if not valid_name(raw):
@@ -574,11 +539,7 @@ def parse_poetry_lock(text: str) -> list[Declared]:
         if entry.get("optional") is True and scope == "main":
             scope = "optional"
         source = as_dict(entry.get("source"))
-        url = (
-            as_str(source.get("url"))
-            if as_str(source.get("type")) in ("git", "url", "file", "directory")
-            else None
-        )
+        url = as_str(source.get("url")) if as_str(source.get("type")) in ("git", "url", "file", "directory") else None
         out.append(
             Declared(
                 name=canonical(str(entry["name"])),

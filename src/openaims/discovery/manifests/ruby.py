@@ -10,9 +10,7 @@ from openaims.discovery.manifests import Declared
 _GEM = re.compile(r"""^\s*gem\s*\(?\s*(['"])([A-Za-z0-9_.-]+)\1(.*)$""")
 _STRING = re.compile(r"""(['"])([^'"]*)\1""")
 _OPT = re.compile(r"""(?::(\w+)\s*=>|\b(\w+):)\s*(\[[^\]]*\]|:?['"]?[\w./:@~+-]+['"]?)""")
-_BLOCK = re.compile(
-    r"^\s*(group|platforms?|source|install_if|path|git|github|env)\b(.*?)\bdo\b\s*(\|.*\|)?\s*$"
-)
+_BLOCK = re.compile(r"^\s*(group|platforms?|source|install_if|path|git|github|env)\b(.*?)\bdo\b\s*(\|.*\|)?\s*$")
 _DO = re.compile(r"\bdo\b\s*(\|[^|]*\|)?\s*$")
 _SYMBOLS = re.compile(r""":(\w+)|['"](\w+)['"]""")
 _DEV_GROUPS = {"development", "dev"}
@@ -155,9 +153,7 @@ def parse_gemfile_lock(text: str) -> list[Declared]:
     return out
 
 
-_GEMSPEC_DEP = re.compile(
-    r"""^\s*\w+\.add_(runtime_|development_)?dependency\s*\(?\s*(['"])([A-Za-z0-9_.-]+)\2(.*)$"""
-)
+_GEMSPEC_DEP = re.compile(r"""^\s*\w+\.add_(runtime_|development_)?dependency\s*\(?\s*(['"])([A-Za-z0-9_.-]+)\2(.*)$""")
 
 
 def parse_gemspec(text: str) -> list[Declared]:
