@@ -1,0 +1,209 @@
+"""A register that meets every readiness rule, built through the register's services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from openaims.frameworks.loader import load_catalogue
+from openaims.register.actors import Actor
+from openaims.register.services import (
+    AuditProgrammeService,
+    AuditService,
+    ChangeService,
+    CommunicationService,
+    ComponentService,
+    ContextIssueService,
+    CorrectiveActionService,
+    DatasetService,
+    DocumentService,
+    DocumentVersionService,
+    EvidenceService,
+    FindingService,
+    ImpactAssessmentService,
+    IncidentService,
+    InterestedPartyService,
+    ManagementReviewService,
+    MeasurementService,
+    NonconformityService,
+    ObjectiveService,
+    PersonService,
+    RaciService,
+    RiskMethodService,
+    RiskService,
+    RoleService,
+    ScopeService,
+    SoaService,
+    SupplierAssessmentService,
+    SupplierService,
+    SystemService,
+    TrainingService,
+    TreatmentService,
+)
+from openaims.register.services.reviews import REQUIRED_INPUTS
+
+ADMIN = Actor("admin")
+TODAY = dt.datetime.now(dt.UTC).date()
+DOCUMENTS = [
+    ("policy", "AI policy"),
+    ("policy", "Information security policy"),
+    ("process", "AI management system description"),
+    ("process", "AI system impact assessment process"),
+    ("process", "Responsible AI development lifecycle"),
+    ("procedure", "Reporting concerns procedure"),
+    ("procedure", "Acceptable use of AI"),
+    ("record", "Statement of Applicability"),
+]
+
+
+def days(n: int) -> dt.date:
+    return TODAY + dt.timedelta(days=n)
+
+
+def approved_document(session: Session, kind: str, title: str, *, next_review: dt.date | None = None) -> str:
+    doc = DocumentService(session, ADMIN).create({"title": title, "kind": kind, "owner": "alice"})
+    DocumentVersionService(session, ADMIN).create(
+        {"document_id": doc.id, "content": f"{title} text", "author": "alice", "approver": "dana",
+         "approved_on": days(-60), "next_review": next_review or days(300)},
+        status="approved",
+    )  # fmt: skip
+    return doc.id
+
+
+def ready_register(session: Session, evidence_dir: Path) -> dict[str, Any]:
+    """Create every record the rules look for; returns the ids tests refer to."""
+    ids: dict[str, Any] = {}
+    people = PersonService(session, ADMIN)
+    alice = people.create({"name": "Alice", "username": "alice"})
+    carol = people.create({"name": "Carol", "username": "carol"})
+    people.create({"name": "Bob", "username": "bob"})
+    ids["alice"], ids["carol"] = alice.id, carol.id
+    roles = RoleService(session, ADMIN)
+    ids["role"] = roles.create(
+        {"name": "AI governance lead", "responsibilities": "Runs the AIMS", "holder_ids": [alice.id]}
+    ).id
+    roles.create({"name": "AI risk owner", "responsibilities": "Owns AI risks", "holder_ids": [carol.id]})
+    trainings = TrainingService(session, ADMIN)
+    for person in (alice, carol):
+        trainings.create({"person_id": person.id, "title": "AI risk training", "completed_on": days(-30)},
+                         status="completed")  # fmt: skip
+    RaciService(session, ADMIN).create(
+        {"process": "AI risk management", "accountable": "alice", "responsible": ["carol"]}
+    )
+    ContextIssueService(session, ADMIN).create({"title": "EU AI Act applies to our products", "kind": "external"})
+    InterestedPartyService(session, ADMIN).create(
+        {"name": "Customers", "requirements": [{"requirement": "Explain automated decisions"}]}
+    )
+    dataset = DatasetService(session, ADMIN).create(
+        {"name": "Loan history", "source": "Core banking", "provenance": "Exported monthly", "retention": "7 years",
+         "collection_method": "Batch export", "quality_checks": "Schema and drift checks", "known_bias": "Age skew"}
+    )  # fmt: skip
+    system = SystemService(session, ADMIN).create(
+        {"name": "Credit scorer", "owner": "alice", "purpose": "Score loan applications",
+         "intended_use": "Assist credit officers", "description": "Gradient boosting on a managed GPU cluster",
+         "human_oversight": "Officer reviews each decision", "organisation_roles": ["provider"],
+         "dataset_ids": [dataset.id], "repositories": ["git.example.com/credit"], "lifecycle_stage": "operation"}
+    )  # fmt: skip
+    ids["system"] = system.id
+    ids["scope"] = ScopeService(session, ADMIN).create(
+        {"title": "AIMS scope", "statement": "All lending AI", "approver": "dana", "approved_on": days(-90),
+         "included_system_ids": [system.id]},
+        status="approved",
+    ).id  # fmt: skip
+    ids["documents"] = [approved_document(session, kind, title) for kind, title in DOCUMENTS]
+    method = RiskMethodService(session, ADMIN).default()
+    risk = RiskService(session, ADMIN).create(
+        {"title": "Unfair denials", "system_ids": [system.id], "method_id": method.id, "inherent_likelihood": 4,
+         "inherent_impact": 4, "owner": "carol"},
+        status="assessed",
+    )  # fmt: skip
+    ids["risk"] = risk.id
+    treatment = TreatmentService(session, ADMIN).create(
+        {"risk_id": risk.id, "description": "Bias testing before release", "approver": "dana",
+         "approved_on": days(-50), "owner": "carol", "control_ids": ["A.6.2.4"]},
+        status="implemented",
+    )  # fmt: skip
+    ids["treatment"] = treatment.id
+    ChangeService(session, ADMIN).create(
+        {"title": "Retrain model", "kind": "lifecycle", "system_id": system.id, "to_stage": "operation", "reason": "Drift",
+         "impact_analysis": "Low", "approver": "dana", "approved_on": days(-25), "implemented_on": days(-20)},
+        status="implemented",
+    )  # fmt: skip
+    ChangeService(session, ADMIN).create(
+        {"title": "New risk method", "kind": "aims", "reason": "Audit", "impact_analysis": "None",
+         "approver": "dana", "approved_on": days(-45), "implemented_on": days(-40)},
+        status="implemented",
+    )  # fmt: skip
+    ids["impact"] = ImpactAssessmentService(session, ADMIN).create(
+        {"system_id": system.id, "title": "Credit scorer impact", "affected_groups": ["applicants"],
+         "areas": {a: {"severity": 3, "likelihood": 2} for a in ("fairness", "privacy", "safety", "human_rights", "environment", "society")},
+         "assessor": "carol", "reviewer": "alice", "assessed_on": days(-10), "next_review": days(355)},
+        status="approved",
+    ).id  # fmt: skip
+    evidence = EvidenceService(session, ADMIN, evidence_dir=evidence_dir).create(
+        {"title": "Validation report", "kind": "link", "url": "https://example.com/validation"}
+    )
+    ids["evidence"] = evidence.id
+    soa = SoaService(session, ADMIN)
+    for control in load_catalogue().framework("iso42001").of_kind("control"):
+        soa.create({"control_id": control.id, "justification": "Needed for lending AI", "owner": "alice",
+                    "evidence_ids": [evidence.id]}, status="implemented")  # fmt: skip
+    objective = ObjectiveService(session, ADMIN).create(
+        {"title": "Fair approvals", "metric": "approval gap", "target_value": 0.05, "direction": "at_most",
+         "owner": "alice", "due_date": days(180)},
+        status="active",
+    )  # fmt: skip
+    MeasurementService(session, ADMIN).create({"objective_id": objective.id, "measured_on": days(-5), "value": 0.04})
+    CommunicationService(session, ADMIN).create(
+        {"topic": "AI policy and incidents", "audience": "All staff", "timing": "Quarterly", "channel": "Intranet",
+         "communicator": "alice"},
+        status="active",
+    )  # fmt: skip
+    ComponentService(session, ADMIN).create(
+        {"kind": "dependency", "name": "xgboost", "fingerprint": "f1", "repository": "git.example.com/credit"},
+        status="approved",
+    )
+    IncidentService(session, ADMIN).create({"title": "Score outage", "system_ids": [system.id]})
+    programme = AuditProgrammeService(session, ADMIN).create(
+        {"title": "2026 audits", "period_start": days(-200), "period_end": days(165), "scope": "AIMS",
+         "criteria": "ISO/IEC 42001"},
+        status="approved",
+    )  # fmt: skip
+    audit = AuditService(session, ADMIN).create(
+        {"programme_id": programme.id, "title": "AIMS audit", "processes": ["AI risk management"],
+         "clauses": ["4", "5", "6", "7", "8", "9", "10"], "auditor": "bob", "performed_on": days(-40),
+         "report": "Two minor findings"},
+        status="completed",
+    )  # fmt: skip
+    ids["audit"] = audit.id
+    FindingService(session, ADMIN).create({"audit_id": audit.id, "grade": "minor", "description": "Stale RACI"})
+    ids["review"] = ManagementReviewService(session, ADMIN).create(
+        {"title": "Q3 review", "held_on": days(-15), "chair": "dana", "attendees": ["alice", "carol"],
+         "inputs": {k: f"Discussed {v}" for k, v in REQUIRED_INPUTS.items()}, "decisions": ["Hire a data lead"]},
+        status="held",
+    ).id  # fmt: skip
+    ncs = NonconformityService(session, ADMIN)
+    nc = ncs.create({"title": "RACI out of date", "owner": "alice", "due_date": days(30)})
+    CorrectiveActionService(session, ADMIN).create(
+        {"nonconformity_id": nc.id, "description": "Update RACI", "owner": "alice", "completed_on": days(-3),
+         "verified_by": "carol", "verified_on": days(-2), "verification_notes": "Checked", "effective": True},
+        status="verified",
+    )  # fmt: skip
+    current = nc
+    for status, changes in (("analysing", {}), ("action_planned", {"root_cause": "No owner"}),
+                            ("verifying", {}), ("closed", {})):  # fmt: skip
+        current = ncs.update(nc.id, current.version, {"status": status, **changes})
+    ids["nc"] = nc.id
+    suppliers = SupplierService(session, ADMIN)
+    supplier = suppliers.create({"name": "Model host"})
+    SupplierAssessmentService(session, ADMIN).create(
+        {"supplier_id": supplier.id, "assessed_on": days(-60), "assessor": "carol", "outcome": "acceptable",
+         "next_review": days(300)},
+        status="completed",
+    )  # fmt: skip
+    suppliers.update(supplier.id, supplier.version, {"status": "approved"})
+    ids["supplier"] = supplier.id
+    return ids
