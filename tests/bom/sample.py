@@ -396,6 +396,4 @@ def check_golden(name: str, text: str) -> None:
         return
     if not path.exists():
         pytest.fail(f"golden file {path} is missing; run with AIMS_UPDATE_GOLDEN=1 to create it")
-    assert text == path.read_text(encoding="utf-8"), (
-        f"output differs from {path}; AIMS_UPDATE_GOLDEN=1 rewrites it"
-    )
+    assert text == path.read_text(encoding="utf-8"), f"output differs from {path}; AIMS_UPDATE_GOLDEN=1 rewrites it"

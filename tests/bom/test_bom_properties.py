@@ -44,11 +44,9 @@ _finding = st.builds(
     path=_text,
     line=st.none() | st.integers(min_value=1, max_value=10**6),
     detector=st.just("test"),
-    ecosystem=st.none()
-    | st.sampled_from(["pypi", "npm", "golang", "maven", "cargo", "nuget", "gem", "conda"]),
+    ecosystem=st.none() | st.sampled_from(["pypi", "npm", "golang", "maven", "cargo", "nuget", "gem", "conda"]),
     version=st.none() | _text,
-    provider=st.none()
-    | st.sampled_from(["openai", "azure-openai", "huggingface", "other", "not-a-provider"]),
+    provider=st.none() | st.sampled_from(["openai", "azure-openai", "huggingface", "other", "not-a-provider"]),
     category=st.none() | st.sampled_from(["llm-api", "embedding", "vector-store", "x"]),
     format=st.none() | st.sampled_from(["pickle", "numpy", "safetensors"]),
     unsafe=st.none() | st.booleans(),

@@ -203,9 +203,7 @@ def test_providers_are_services_with_endpoints_and_data_flow(findings: list[Find
     # used only through the OpenRouter gateway
     assert deps["model:anthropic/claude-sonnet-4-5"] == {"service:openrouter"}
     assert "service:anthropic" in deps["pkg:pypi/anthropic"]
-    assert set(components(doc)) | set(services) == deps["root"] | {
-        "pkg:npm/%40modelcontextprotocol/server-github"
-    }
+    assert set(components(doc)) | set(services) == deps["root"] | {"pkg:npm/%40modelcontextprotocol/server-github"}
 
 
 def test_mcp_servers_are_services_with_names_never_values(findings: list[Finding]) -> None:

@@ -203,3 +203,29 @@ def _pkg(name: str, provider: str, category: str) -> Finding:
 )
 def test_which_packages_imply_a_hosted_service(finding: Finding, services: set[str]) -> None:
     assert {p.id for p in build_inventory([finding]).providers} == services
+
+
+def _ci(name: str, job: str, uses: str | None, secrets: list[str], line: int) -> Finding:
+    return Finding(
+        kind=FindingKind.AI_WORKFLOW,
+        name=name,
+        path=".github/workflows/review.yml",
+        line=line,
+        detector="ai-workflow.ci",
+        provider="anthropic",
+        details={"ci": "github-actions", "job": job, "uses": uses, "image": None, "secrets": secrets},
+    )
+
+
+def test_a_key_given_to_a_job_with_an_ai_step_is_folded_into_the_step() -> None:
+    inventory = build_inventory(
+        [
+            _ci("anthropics/claude-code-action", "review", "anthropics/claude-code-action@v1", [], 19),
+            _ci("AI provider key in job review", "review", None, ["ANTHROPIC_API_KEY"], 21),
+            _ci("AI provider key in job evals", "evals", None, ["OPENAI_API_KEY"], 40),
+        ]
+    )
+    assert {(w.display_name, w.secrets) for w in inventory.workflows} == {
+        ("anthropics/claude-code-action", ("ANTHROPIC_API_KEY",)),
+        ("github-actions job evals", ("OPENAI_API_KEY",)),
+    }

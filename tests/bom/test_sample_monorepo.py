@@ -42,9 +42,7 @@ def sample_findings() -> tuple[Finding, ...]:
 
 
 def cdx(version: str = "1.6", fmt: str = "json") -> str:
-    return render_cyclonedx(
-        list(sample_findings()), root_name="northwind-lending", spec_version=version, fmt=fmt
-    )
+    return render_cyclonedx(list(sample_findings()), root_name="northwind-lending", spec_version=version, fmt=fmt)
 
 
 @pytest.mark.parametrize("version", sorted(VERSIONS))

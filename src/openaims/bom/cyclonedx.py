@@ -369,9 +369,7 @@ def _build_bom(
     timestamp: datetime | None,
 ) -> tuple[Bom, dict[str, dict[str, Any]]]:
     root = Component(type=ComponentType.APPLICATION, name=root_name or "scanned-tree", bom_ref="root")
-    tool = Component(
-        type=ComponentType.APPLICATION, name="openaims", version=openaims.__version__, group="openaims"
-    )
+    tool = Component(type=ComponentType.APPLICATION, name="openaims", version=openaims.__version__, group="openaims")
     counts = [
         ("packages", len(inv.packages)),
         ("models", len(inv.models)),

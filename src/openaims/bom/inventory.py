@@ -272,15 +272,9 @@ def _occurrences(findings: Iterable[Finding]) -> tuple[Occurrence, ...]:
     return tuple(sorted({Occurrence(f.path, f.line) for f in findings}))
 
 
-def _package(
-    ecosystem: str, name: str, version: str | None, source: str, group: Sequence[Finding]
-) -> Package:
+def _package(ecosystem: str, name: str, version: str | None, source: str, group: Sequence[Finding]) -> Package:
     constraints = sorted(
-        {
-            f.version.strip()
-            for f in group
-            if f.version and exact_version(f.version) is None and f.version.strip()
-        }
+        {f.version.strip() for f in group if f.version and exact_version(f.version) is None and f.version.strip()}
     )
     directs = [f.direct for f in group if f.direct is not None]
     return Package(
@@ -341,9 +335,7 @@ def _packages(findings: Sequence[Finding]) -> list[Package]:
             out.append(_package(key[0], key[1], None, "dependency", extra))
             continue
         for f in extra:
-            best = max(
-                sorted(by_version), key=lambda v: max(_closeness(f.path, g.path) for g in by_version[v])
-            )
+            best = max(sorted(by_version), key=lambda v: max(_closeness(f.path, g.path) for g in by_version[v]))
             by_version[best].append(f)
         for version in sorted(by_version):
             out.append(_package(key[0], key[1], version, "dependency", by_version[version]))
@@ -458,6 +450,30 @@ def _cleaned(f: Finding) -> Finding:
     return replace(f, details=_clean(f.details), **changes)
 
 
+def _workflows(found: Iterable[Workflow]) -> list[Workflow]:
+    """One entry per AI step; a job that only *receives* an AI key is folded into
+    the AI steps of the same job (their ``secrets``), and listed on its own only
+    when the job has no AI step."""
+    unique = {w.ref: w for w in found}
+    steps: dict[tuple[str, str | None], list[Workflow]] = defaultdict(list)
+    for w in unique.values():
+        if w.uses or w.image:
+            steps[(w.path, w.job)].append(w)
+    merged: dict[str, Workflow] = {w.ref: w for group in steps.values() for w in group}
+    for w in unique.values():
+        if w.uses or w.image:
+            continue
+        group = steps.get((w.path, w.job)) if w.job else None
+        if not group:
+            merged[w.ref] = w
+            continue
+        for step in group:
+            current = merged[step.ref]
+            names = tuple(sorted(set(current.secrets) | set(w.secrets)))
+            merged[step.ref] = replace(current, secrets=names)
+    return sorted(merged.values(), key=lambda w: w.ref)
+
+
 def build_inventory(findings: Sequence[Finding]) -> Inventory:
     """Group the findings of one scan into BOM entries (deterministic order)."""
     ordered = sorted((_cleaned(f) for f in findings), key=Finding.sort_key)
@@ -467,16 +483,11 @@ def build_inventory(findings: Sequence[Finding]) -> Inventory:
         (_mcp_server(f) for f in ordered if f.kind is FindingKind.MCP_SERVER),
         key=lambda s: (s.path, s.line or 0, s.name),
     )
-    model_files = sorted(
-        (_model_file(f) for f in ordered if f.kind is FindingKind.MODEL_FILE), key=lambda m: m.path
-    )
+    model_files = sorted((_model_file(f) for f in ordered if f.kind is FindingKind.MODEL_FILE), key=lambda m: m.path)
     agent_files = sorted(
         (_agent_file(f) for f in ordered if f.kind is FindingKind.AGENT_INSTRUCTIONS), key=lambda a: a.path
     )
-    workflows = sorted(
-        {w.ref: w for w in (_workflow(f) for f in ordered if f.kind is FindingKind.AI_WORKFLOW)}.values(),
-        key=lambda w: w.ref,
-    )
+    workflows = _workflows(_workflow(f) for f in ordered if f.kind is FindingKind.AI_WORKFLOW)
     secrets = sum(1 for f in ordered if f.kind is FindingKind.SECRET)
 
     known = catalog.providers()

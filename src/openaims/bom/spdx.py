@@ -45,9 +45,7 @@ class _Builder:
             specVersion="3.0.1",
             created=created,
         )
-        agent = _new(
-            spdx.SoftwareAgent, spdxId=self.iri("agent:openaims"), name="OpenAIMS", creationInfo=self.info
-        )
+        agent = _new(spdx.SoftwareAgent, spdxId=self.iri("agent:openaims"), name="OpenAIMS", creationInfo=self.info)
         self.info.createdBy = [agent]
         tool = _new(
             spdx.Tool,
@@ -141,8 +139,7 @@ def _populate(b: _Builder, inv: Inventory) -> tuple[list[Any], list[Any]]:
                 software_packageVersion=p.version,
                 software_packageUrl=p.purl.to_string() if p.purl else None,
                 software_primaryPurpose=spdx.software_SoftwarePurpose.library,
-                comment=f"AI {p.category or 'package'} ({p.provider or 'unknown provider'}). "
-                + _where(p.occurrences),
+                comment=f"AI {p.category or 'package'} ({p.provider or 'unknown provider'}). " + _where(p.occurrences),
             )
         )
         depends.append(pkg)
@@ -155,9 +152,7 @@ def _populate(b: _Builder, inv: Inventory) -> tuple[list[Any], list[Any]]:
                 name=m.model_id,
                 software_primaryPurpose=spdx.software_SoftwarePurpose.model,
                 software_packageUrl=purl.to_string() if purl else None,
-                software_downloadLocation=f"https://huggingface.co/{m.model_id}"
-                if m.hub == "huggingface"
-                else None,
+                software_downloadLocation=f"https://huggingface.co/{m.model_id}" if m.hub == "huggingface" else None,
                 suppliedBy=b.organization(m.provider),
                 ai_informationAboutApplication=(
                     f"{'Model hub' if m.hub else 'Hosted model API'} reference"
@@ -192,9 +187,7 @@ def _populate(b: _Builder, inv: Inventory) -> tuple[list[Any], list[Any]]:
                 **kwargs,
             )
         else:
-            element = _new(
-                spdx.ai_AIPackage, software_primaryPurpose=spdx.software_SoftwarePurpose.model, **kwargs
-            )
+            element = _new(spdx.ai_AIPackage, software_primaryPurpose=spdx.software_SoftwarePurpose.model, **kwargs)
         contains.append(b.add(element))
     for a in inv.agent_files:
         contains.append(
@@ -211,9 +204,7 @@ def _populate(b: _Builder, inv: Inventory) -> tuple[list[Any], list[Any]]:
         )
     for s in inv.mcp_servers:
         package = s.package_ref
-        what = (
-            f"MCP server ({s.transport or 'unknown transport'}) configured for {s.client or 'an MCP client'}"
-        )
+        what = f"MCP server ({s.transport or 'unknown transport'}) configured for {s.client or 'an MCP client'}"
         if s.url:
             what += f" at {s.url}"
         if s.env:
