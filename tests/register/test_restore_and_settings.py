@@ -50,3 +50,28 @@ def test_development_defaults_and_production_refusals(monkeypatch: pytest.Monkey
     monkeypatch.setenv("AIMS_ENVIRONMENT", "prod")
     monkeypatch.setenv("AIMS_SECRET_KEY", "x" * 48)
     assert Settings().environment is Environment.PROD
+
+
+def test_restore_in_foreign_key_order_with_list_references_checked_afterwards(database: Database) -> None:
+    from openaims.register.errors import RecordValidationError
+    from openaims.register.services import DatasetService, registry, restore_order
+
+    order = restore_order()
+    assert sorted(order) == sorted(registry())
+    for record_type, cls in registry().items():
+        for field, prefix in cls.references.items():
+            column = cls.model.__table__.columns[field]
+            if column.foreign_keys and prefix != "*":
+                target = next(rt for rt, c in registry().items() if c.prefix() == prefix)
+                assert order.index(target) < order.index(record_type), (record_type, field)
+    # Systems and datasets name each other (lists): load both unchecked, then check.
+    with database.session() as s:
+        SystemService(s, "importer").restore(
+            {"id": "SYS-1", "name": "Scorer", "dataset_ids": ["DATA-1"]}, check_references=False
+        )
+        DatasetService(s, "importer").restore(
+            {"id": "DATA-1", "name": "Loans", "system_ids": ["SYS-1", "SYS-2"]}, check_references=False
+        )
+        SystemService(s, "importer").check_references_of("SYS-1")
+        with pytest.raises(RecordValidationError, match="system_ids: SYS-2 does not exist"):
+            DatasetService(s, "importer").check_references_of("DATA-1")

@@ -66,6 +66,8 @@ RECORD_MODELS: tuple[type[Record], ...] = (
 __all__ = [
     "RECORD_MODELS",
     "AISystem",
+    "Account",
+    "ApiToken",
     "Audit",
     "AuditProgramme",
     "Base",

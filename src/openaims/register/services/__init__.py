@@ -24,6 +24,7 @@ from openaims.register.services.base import (
     RecordOut,
     RecordService,
     registry,
+    restore_order,
     service_for_id,
     service_for_prefix,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "TrainingService",
     "TreatmentService",
     "registry",
+    "restore_order",
     "service_for_id",
     "service_for_prefix",
 ]

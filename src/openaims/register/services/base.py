@@ -174,9 +174,7 @@ class RecordService(Generic[F, O]):
             stmt = stmt.with_for_update()
         row = self.session.execute(stmt).scalar_one_or_none()
         if row is None:
-            raise NotFoundError(
-                f"no {self._label()} {record_id!r}; list them with 'aims {self.cli_name()} list'"
-            )
+            raise NotFoundError(f"no {self._label()} {record_id!r}; list them with 'aims {self.cli_name()} list'")
         return row
 
     @classmethod
@@ -198,9 +196,7 @@ class RecordService(Generic[F, O]):
     def _column(self, name: str) -> Any:
         column = self.model.__table__.columns.get(name)
         if column is None:
-            raise RecordValidationError(
-                self.record_type(), [FieldProblem(name, "is not a field of this record")]
-            )
+            raise RecordValidationError(self.record_type(), [FieldProblem(name, "is not a field of this record")])
         return getattr(self.model, name)
 
     def _json_contains(self, column: Any, value: Any) -> ColumnElement[bool]:
@@ -290,9 +286,7 @@ class RecordService(Generic[F, O]):
         in, contains (e.g. ``{"due_date__lt": today, "status__in": ["planned", "in_progress"]}``).
         """
         if not 1 <= limit <= MAX_PAGE:
-            raise RecordValidationError(
-                self.record_type(), [FieldProblem("limit", f"must be 1 to {MAX_PAGE}")]
-            )
+            raise RecordValidationError(self.record_type(), [FieldProblem("limit", f"must be 1 to {MAX_PAGE}")])
         if offset < 0:
             raise RecordValidationError(self.record_type(), [FieldProblem("offset", "must not be negative")])
         stmt = self._filtered(filters, q)
@@ -418,9 +412,7 @@ class RecordService(Generic[F, O]):
         allowed = self.transitions.get(old, frozenset())
         if new not in allowed:
             nexts = ", ".join(sorted(allowed)) or "none (final status)"
-            raise RuleViolationError(
-                f"{record_id} cannot move from {old!r} to {new!r}; allowed next: {nexts}"
-            )
+            raise RuleViolationError(f"{record_id} cannot move from {old!r} to {new!r}; allowed next: {nexts}")
 
     # --------------------------------------------------------------- hooks
     def prepare(self, record_id: str, before: O | None, fields: F, status: str) -> F:
@@ -453,9 +445,7 @@ class RecordService(Generic[F, O]):
         try:
             self.session.flush()
         except StaleDataError:
-            raise ConflictError(
-                f"{record_id} was changed by someone else meanwhile; reload it and retry"
-            ) from None
+            raise ConflictError(f"{record_id} was changed by someone else meanwhile; reload it and retry") from None
         except IntegrityError as exc:
             raise ConflictError(
                 f"{record_id} conflicts with an existing record ({str(exc.orig).splitlines()[0]})"
@@ -556,31 +546,31 @@ class RecordService(Generic[F, O]):
         """Move a record to ``status`` (with optional field changes in the same step)."""
         return self.update(record_id, expected_version, {**(changes or {}), "status": status})
 
-    def restore(self, data: Mapping[str, Any]) -> O:
-        """Load a record exactly as exported (id, status, timestamps kept), as an ``import`` event.
+    def restore(self, data: Mapping[str, Any], *, check_references: bool = True) -> O:
+        """Load a record exactly as exported (id, status, version, timestamps kept), as an ``import`` event.
 
-        References must already exist; the id counter is moved past the id. Rules on
-        status are not re-applied (the record was valid where it was exported from).
+        The id counter is moved past the id. Rules on status are not re-applied (the record
+        was valid where it was exported from). References must exist unless
+        ``check_references`` is false; single references are foreign keys and are enforced
+        anyway, so load record types in :func:`restore_order` and check list references
+        once everything is in (:meth:`check_references_of`).
         """
         raw = dict(data)
         record_id = str(raw.get("id", ""))
         if ids.parse_id(record_id) is None and not record_id.startswith(self.prefix() + "-"):
-            raise RecordValidationError(
-                self.record_type(), [FieldProblem("id", f"{record_id!r} is not an id")]
-            )
+            raise RecordValidationError(self.record_type(), [FieldProblem("id", f"{record_id!r} is not an id")])
         meta = {k: raw.pop(k) for k in list(raw) if k in META_COLUMNS or k == "record_type"}
         fields = self._validate(raw)
         status = str(meta.get("status") or self.initial_status)
         if status not in self.statuses():
-            raise RecordValidationError(
-                self.record_type(), [FieldProblem("status", f"unknown status {status!r}")]
-            )
+            raise RecordValidationError(self.record_type(), [FieldProblem("status", f"unknown status {status!r}")])
         self._authorise("import", record_id, fields.model_dump(), status)
         history.lock(self.session)
         if self.exists(record_id):
             raise ConflictError(f"{record_id} already exists")
         values = self._values(fields)
-        self._check_references(values)
+        if check_references:
+            self._check_references(values)
         now = self.clock()
         ids.reserve(self.session, record_id)
         row = self.model(
@@ -600,13 +590,16 @@ class RecordService(Generic[F, O]):
         self._flush(record_id)
         version = int(meta.get("version") or 1)
         if version != row.version:
-            self.session.execute(
-                sa_update(self.model).where(self.model.id == record_id).values(version=version)
-            )
+            self.session.execute(sa_update(self.model).where(self.model.id == record_id).values(version=version))
             self.session.refresh(row)
         after = self.to_out(row)
         self._event("import", record_id, None, after, now)
         return after
+
+    def check_references_of(self, record_id: str) -> None:
+        """Raise RecordValidationError if a stored record names records that do not exist."""
+        record = self.get(record_id)
+        self._check_references(record.model_dump(include=set(self.field_names())))
 
     # -------------------------------------------------------------- helpers
     def service(self, cls: type[S]) -> S:
@@ -617,6 +610,28 @@ class RecordService(Generic[F, O]):
 def registry() -> Mapping[str, type[RecordService[Any, Any]]]:
     """Every record service by record type (``risk`` -> RiskService)."""
     return _REGISTRY
+
+
+def restore_order() -> list[str]:
+    """Record types ordered so that every single (foreign-key) reference points backwards."""
+    prefixes = {cls.prefix(): rt for rt, cls in _REGISTRY.items()}
+    needs: dict[str, set[str]] = {}
+    for record_type, cls in _REGISTRY.items():
+        columns = cls.model.__table__.columns
+        needs[record_type] = {
+            prefixes[prefix]
+            for field, prefix in cls.references.items()
+            if prefix in prefixes and columns[field].foreign_keys and prefixes[prefix] != record_type
+        }
+    order: list[str] = []
+    while needs:
+        ready = [rt for rt, deps in needs.items() if deps <= set(order)]
+        if not ready:
+            raise RuntimeError(f"circular foreign keys between {sorted(needs)}")
+        order.extend(ready)
+        for rt in ready:
+            del needs[rt]
+    return order
 
 
 def service_for_prefix(prefix: str) -> type[RecordService[Any, Any]] | None:
