@@ -18,8 +18,7 @@ from packageurl import PackageURL
 from openaims.bom.cyclonedx import render_cyclonedx
 from openaims.bom.spdx import render_spdx
 from openaims.discovery.interface import Finding, FindingKind, ScanOptions
-
-scanner = pytest.importorskip("openaims.discovery.scanner")
+from openaims.discovery.scanner import Scanner
 
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample-monorepo"
 VERSIONS = {"1.6": SchemaVersion.V1_6, "1.7": SchemaVersion.V1_7}
@@ -31,7 +30,7 @@ def unversion(purl: str) -> str:
 
 
 def scan(root: Path) -> list[Finding]:
-    result = scanner.Scanner(ScanOptions(root=root), jobs=1).scan()
+    result = Scanner(ScanOptions(root=root), jobs=1).scan()
     findings: list[Finding] = result.findings
     return findings
 
