@@ -19,6 +19,7 @@ PARSERS: dict[str, Callable[[str], list[Declared]]] = {
     "requirements": lambda t: python.parse_requirements(t, lambda _p: t),
     "pyproject": python.parse_pyproject,
     "setup.cfg": python.parse_setup_cfg,
+    "setup.py": python.parse_setup_py,
     "Pipfile": python.parse_pipfile,
     "Pipfile.lock": python.parse_pipfile_lock,
     "poetry.lock": python.parse_poetry_lock,

@@ -511,3 +511,51 @@ anthropic = "0.30.0"
         ("openai", 7),
         ("anthropic", 13),
     }
+
+
+SETUP_PY = '''from setuptools import setup, find_packages
+import os
+
+REQUIREMENTS = [
+    "requests>=2",
+    "openai>=1.0",
+]
+EXTRAS = {
+    "ml": ["torch==2.3.1", "scikit-learn"],
+    "eval": """
+        ragas
+        numpy
+    """,
+}
+
+os.system("echo this file is read, never run")
+
+setup(
+    name="classic",
+    packages=find_packages(),
+    install_requires=REQUIREMENTS + ["anthropic"],
+    extras_require=EXTRAS,
+    setup_requires=("setuptools", "tiktoken"),
+    tests_require=["deepeval"],
+)
+'''
+
+
+def test_setup_py_is_read_statically() -> None:
+    assert summary(run("dependency.pypi.setup-py", "setup.py", SETUP_PY)) == {
+        ("setup.py", 6, "openai", ">=1.0", True, "main"),
+        ("setup.py", 9, "torch", "2.3.1", True, "optional:ml"),
+        ("setup.py", 9, "scikit-learn", None, True, "optional:ml"),
+        ("setup.py", 11, "ragas", None, True, "optional:eval"),
+        ("setup.py", 21, "anthropic", None, True, "main"),
+        ("setup.py", 23, "tiktoken", None, True, "build"),
+        ("setup.py", 24, "deepeval", None, True, "test"),
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["setup(install_requires=['requests'])\n", "def broken(:\n", "install_requires = ['openai']\n", "x = [" * 500],
+)
+def test_setup_py_not_flagged(text: str) -> None:
+    assert run("dependency.pypi.setup-py", "setup.py", text) == []

@@ -275,6 +275,16 @@ class SetupCfg(ManifestDetector):
         return python.parse_setup_cfg(file.text())
 
 
+class SetupPy(ManifestDetector):
+    id = "dependency.pypi.setup-py"
+    ecosystem = "pypi"
+    manifest = "setup.py"
+    file_names = frozenset({"setup.py"})
+
+    def parse(self, file: FileView) -> list[Declared]:
+        return python.parse_setup_py(file.text())
+
+
 class Pipfile(ManifestDetector):
     id = "dependency.pypi.pipfile"
     ecosystem = "pypi"

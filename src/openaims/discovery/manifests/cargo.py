@@ -30,7 +30,7 @@ def _exact(spec: str | None) -> str | None:
     return None
 
 
-def _table(  # noqa: PLR0917 - one call per table form
+def _table(
     body: Any, key: str, scope: str, lines: Lines, sections: dict[str, tuple[int, int]], target: str | None
 ) -> Iterator[Declared]:
     start, end = sections.get(key, (0, None))

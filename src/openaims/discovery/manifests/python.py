@@ -7,6 +7,7 @@ Names are PEP 503 normalised.
 
 from __future__ import annotations
 
+import ast
 import configparser
 import posixpath
 import re
@@ -615,3 +616,71 @@ def parse_pdm_lock(text: str) -> list[Declared]:
             )
         )
     return out
+
+
+# --------------------------------------------------------------------------- setup.py
+
+_SETUP_KEYS = {"install_requires": "main", "setup_requires": "build", "tests_require": "test"}
+
+
+def parse_setup_py(text: str) -> list[Declared]:
+    """``install_requires``, ``extras_require``, ``setup_requires`` and
+    ``tests_require`` of ``setup(...)`` calls in a setup.py, read statically.
+
+    The file is parsed, never run: only list, tuple and dict literals (or a
+    module-level name bound to one) are understood.
+    """
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    names: dict[str, ast.expr] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            names[node.targets[0].id] = node.value
+    out: list[Declared] = []
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call) or _call_name(call.func) != "setup":
+            continue
+        for keyword in call.keywords:
+            value = names.get(keyword.value.id, keyword.value) if isinstance(keyword.value, ast.Name) else keyword.value
+            if keyword.arg in _SETUP_KEYS:
+                out.extend(_setup_strings(value, _SETUP_KEYS[keyword.arg], names))
+            elif keyword.arg == "extras_require" and isinstance(value, ast.Dict):
+                for key, group in zip(value.keys, value.values, strict=False):
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        out.extend(_setup_strings(group, f"optional:{canonical(key.value)}", names))
+    return out
+
+
+def _call_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _setup_strings(
+    node: ast.expr, scope: str, names: dict[str, ast.expr] | None = None, depth: int = 0
+) -> Iterator[Declared]:
+    names = names or {}
+    if isinstance(node, ast.Name) and depth < 8:
+        node = names.get(node.id, node)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and depth < 8:
+        yield from _setup_strings(node.left, scope, names, depth + 1)
+        yield from _setup_strings(node.right, scope, names, depth + 1)
+        return
+    if not isinstance(node, ast.List | ast.Tuple):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):  # a single multi-line string
+            spans = node.end_lineno is not None and node.end_lineno > node.lineno
+            for offset, item in enumerate(node.value.splitlines()):
+                req = parse_requirement(_COMMENT.sub("", item))
+                if req is not None:
+                    yield _declared(req, node.lineno + offset if spans else node.lineno, scope)
+        return
+    for element in node.elts:
+        if isinstance(element, ast.Constant) and isinstance(element.value, str):
+            req = parse_requirement(element.value)
+            if req is not None:
+                yield _declared(req, element.lineno, scope)
