@@ -139,6 +139,8 @@ def test_evidence_file_from_the_command_line(capsys: pytest.CaptureFixture[str],
     item = json.loads(out)
     assert (item["id"], item["kind"], item["record_ids"], item["size"]) == ("EVD-1", "file", ["SYS-1"], 17)
     assert (tmp_path / "evidence" / item["sha256"][:2] / item["sha256"]).read_text() == "red team results\n"
+    code, out, _ = run(capsys, "system", "show", "SYS-1")
+    assert "evidence EVD-1: red-team.txt (file: red-team.txt)" in out
 
 
 def test_every_record_type_has_a_command_group(capsys: pytest.CaptureFixture[str]) -> None:

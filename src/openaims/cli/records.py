@@ -196,9 +196,7 @@ def _field_params(cls: type[RecordService[Any, Any]]) -> list[tuple[str, str, in
         }[kind]
         annotation: Any = list[str] | None if kind == "list" else str | None
         option = typer.Option(None, flag, help=help_text or None, show_default=False)
-        param = inspect.Parameter(
-            f"f_{name}", inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation
-        )
+        param = inspect.Parameter(f"f_{name}", inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation)
         params.append((name, kind, param))
     return params
 
@@ -213,9 +211,7 @@ def _collect(fields: list[tuple[str, str, inspect.Parameter]], kwargs: Mapping[s
             try:
                 data[name] = json.loads(value)
             except json.JSONDecodeError as exc:
-                raise UsageError(
-                    f"--{name.replace('_', '-')} needs JSON: {exc.msg} at column {exc.colno}"
-                ) from None
+                raise UsageError(f"--{name.replace('_', '-')} needs JSON: {exc.msg} at column {exc.colno}") from None
         elif kind == "list":
             data[name] = [v for v in value if v != ""]
         else:
@@ -288,7 +284,12 @@ def _group(cls: type[RecordService[Any, Any]]) -> typer.Typer:
             service = make_service(cls, session, actor_for(kwargs["actor"]), settings)
             record = service.get(kwargs["record_id"].strip())
             events = len(service.history(record.id))
+            evidence = EvidenceService(session, service.actor, evidence_dir=settings.evidence_dir).for_record(record.id)
         render_record(record, kwargs["fmt"], events=events)
+        if kwargs["fmt"] is OutputFormat.TABLE:
+            for item in evidence:
+                what = item.filename if item.kind == "file" else item.url
+                console.print(f"evidence {item.id}: {item.title} ({item.kind}: {what})", markup=False, soft_wrap=True)
 
     record_arg = inspect.Parameter(
         "record_id", inspect.Parameter.POSITIONAL_OR_KEYWORD,
@@ -304,9 +305,7 @@ def _group(cls: type[RecordService[Any, Any]]) -> typer.Typer:
             record = service.create(data, status=kwargs["status"])
         _report_write("Created", record, kwargs["fmt"])
 
-    add_status = _opt(
-        "status", str | None, None, "--status", help=f"Initial status (default {cls.initial_status})."
-    )
+    add_status = _opt("status", str | None, None, "--status", help=f"Initial status (default {cls.initial_status}).")
     add_cmd.__doc__ = f"Add a {label} record. Statuses: {statuses}."
     group.command("add")(_with_signature(add_cmd, [*(p for _, _, p in fields), add_status, *_common()]))
 
@@ -317,9 +316,7 @@ def _group(cls: type[RecordService[Any, Any]]) -> typer.Typer:
             if key not in cls.field_names():
                 raise UsageError(f"--clear {name}: not a field of {label} records")
             info = cls.fields.model_fields[key]
-            data[key] = (
-                [] if _kind(info.annotation) == "list" else ({} if "dict" in str(info.annotation) else None)
-            )
+            data[key] = [] if _kind(info.annotation) == "list" else ({} if "dict" in str(info.annotation) else None)
         if kwargs["status"]:
             data["status"] = kwargs["status"]
         if not data:
@@ -412,9 +409,7 @@ def _document_extras(group: typer.Typer) -> None:
         if change_summary:
             changes["change_summary"] = change_summary
         with register_session(database_url, write=True) as (session, _settings):
-            record = DocumentVersionService(session, actor_for(actor)).new_version(
-                document_id.strip(), changes
-            )
+            record = DocumentVersionService(session, actor_for(actor)).new_version(document_id.strip(), changes)
         _report_write("Created", record, fmt)  # fmt: skip
 
 
