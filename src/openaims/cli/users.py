@@ -1,0 +1,152 @@
+"""``aims user``: sign-in accounts and API tokens for the web application."""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from typing import TYPE_CHECKING, assert_never
+
+import typer
+from rich.table import Table
+
+from openaims.cli.console import console
+from openaims.errors import UsageError
+
+if TYPE_CHECKING:
+    from openaims.register.actors import Actor
+
+user_app = typer.Typer(help="Manage sign-in accounts and API tokens.", no_args_is_help=True)
+
+
+class ListFormat(enum.StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+def _admin_actor() -> Actor:
+    """The local operator acts as an admin: whoever runs the CLI owns the database file."""
+    from openaims.register.actors import Actor, Role, default_actor_name
+
+    return Actor(name=default_actor_name(), roles=frozenset({Role.ADMIN}))
+
+
+def _password(password_stdin: bool) -> str:
+    if password_stdin:
+        value = sys.stdin.readline().rstrip("\n")
+        if not value:
+            raise UsageError("no password on standard input")
+        return value
+    value = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return str(value)
+
+
+@user_app.command("add")
+def add(
+    username: str = typer.Argument(..., help="Sign-in name."),
+    role: list[str] = typer.Option(
+        ["viewer"], "--role", "-r", help="admin, aims_manager, contributor, auditor or viewer (repeatable)."
+    ),
+    name: str | None = typer.Option(None, "--name", help="Display name."),
+    person: str | None = typer.Option(None, "--person", help="Person record this account belongs to (USER-n)."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+) -> None:
+    """Add a sign-in account (the first account is always an admin)."""
+    from openaims.register import open_register
+    from openaims.register.services.accounts import AccountService
+
+    password = _password(password_stdin)
+    db = open_register()
+    with db.session() as session:
+        account = AccountService(session, _admin_actor()).create(
+            username, password, roles=role, display_name=name, person_id=person
+        )
+    console.print(f"Added account {account.username} ({', '.join(account.roles)}).", markup=False)
+
+
+@user_app.command("list")
+def list_accounts(
+    output_format: ListFormat = typer.Option(ListFormat.TABLE, "--format", "-f", envvar="AIMS_FORMAT"),
+) -> None:
+    """List sign-in accounts."""
+    from openaims.register import open_register
+    from openaims.register.services.accounts import AccountService
+
+    db = open_register()
+    with db.read() as session:
+        accounts = AccountService(session).accounts()
+    if output_format is ListFormat.JSON:
+        typer.echo(json.dumps([a.model_dump(mode="json") for a in accounts], indent=2))
+    elif output_format is ListFormat.TABLE:
+        table = Table(title="Accounts")
+        for column in ("Username", "Name", "Roles", "Active", "Last sign-in"):
+            table.add_column(column)
+        for a in accounts:
+            last = a.last_login_at.strftime("%Y-%m-%d %H:%M") if a.last_login_at else "never"
+            table.add_row(a.username, a.display_name, ", ".join(a.roles), "yes" if a.active else "no", last)
+        console.print(table)
+    else:
+        assert_never(output_format)
+
+
+@user_app.command("set-password")
+def set_password(
+    username: str = typer.Argument(...),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+) -> None:
+    """Set an account's password (clears a lockout)."""
+    from openaims.register import open_register
+    from openaims.register.services.accounts import AccountService
+
+    password = _password(password_stdin)
+    db = open_register()
+    with db.session() as session:
+        AccountService(session, _admin_actor()).set_password(username, password)
+    console.print(f"Password of {username} changed.", markup=False)
+
+
+@user_app.command("deactivate")
+def deactivate(username: str = typer.Argument(...)) -> None:
+    """Deactivate an account and revoke its API tokens."""
+    from openaims.register import open_register
+    from openaims.register.services.accounts import AccountService
+
+    db = open_register()
+    with db.session() as session:
+        AccountService(session, _admin_actor()).deactivate(username)
+    console.print(f"Account {username} deactivated; its API tokens are revoked.", markup=False)
+
+
+@user_app.command("token")
+def token(
+    username: str = typer.Argument(..., help="Account the token acts as."),
+    name: str = typer.Option("ci", "--name", help="What the token is for."),
+    scope: list[str] = typer.Option(["read"], "--scope", "-s", help="read, write or scan:push (repeatable)."),
+) -> None:
+    """Issue an API token (printed once; only its hash is stored)."""
+    from openaims.register import open_register
+    from openaims.register.services.accounts import AccountService
+
+    db = open_register()
+    with db.session() as session:
+        issued = AccountService(session, _admin_actor()).issue_token(username, name, scope)
+    console.print(
+        f"Token {issued.token.id} for {username} ({', '.join(issued.token.scopes)}). Copy it now:", markup=False
+    )
+    typer.echo(issued.secret)
+
+
+@user_app.command("revoke")
+def revoke(token_id: str = typer.Argument(..., help="Token id (TOK-...).")) -> None:
+    """Revoke an API token."""
+    from openaims.register import open_register
+    from openaims.register.services.accounts import AccountService
+
+    db = open_register()
+    with db.session() as session:
+        AccountService(session, _admin_actor()).revoke_token(token_id)
+    console.print(f"Token {token_id} revoked.", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(user_app, name="user")

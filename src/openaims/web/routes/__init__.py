@@ -1,0 +1,1 @@
+"""HTTP routes: sign-in, pages and the JSON API."""

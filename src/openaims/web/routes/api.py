@@ -1,0 +1,188 @@
+"""The JSON API under ``/api/v1``: the same services as the CLI and the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Query, Response
+from pydantic import BaseModel, Field
+
+from openaims import __version__
+from openaims.register import history
+from openaims.register.services import RecordService
+from openaims.reports.dashboard import Dashboard, build_dashboard
+from openaims.web import records
+from openaims.web.deps import ApiIdentity, DbSession, require_write_scope
+
+router = APIRouter(prefix="/api/v1", tags=["register"])
+
+
+class Me(BaseModel):
+    username: str
+    display_name: str
+    roles: list[str]
+    via: str
+    scopes: list[str]
+
+
+class RecordType(BaseModel):
+    name: str
+    label: str
+    prefix: str
+    statuses: list[str]
+    initial_status: str
+    fields: list[str]
+
+
+class RecordPage(BaseModel):
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+
+
+class Update(BaseModel):
+    version: int = Field(ge=1, description="The version you read; a stale version is refused (409).")
+    changes: dict[str, Any] = Field(description="Fields to change; include 'status' to move the record on.")
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+
+
+def _service(record_type: str) -> type[RecordService[Any, Any]]:
+    cls = records.services().get(record_type)
+    if cls is None:
+        raise HTTPException(404, f"unknown record type {record_type!r}; GET /api/v1/types lists them")
+    return cls
+
+
+@router.get("/health", response_model=Health)
+def health() -> Health:
+    return Health(status="ok", version=__version__)
+
+
+@router.get("/me", response_model=Me)
+def me(identity: ApiIdentity) -> Me:
+    return Me(
+        username=identity.account.username,
+        display_name=identity.account.display_name,
+        roles=identity.account.roles,
+        via=identity.via,
+        scopes=sorted(identity.scopes),
+    )
+
+
+@router.get("/types", response_model=list[RecordType])
+def record_types(identity: ApiIdentity) -> list[RecordType]:
+    return [
+        RecordType(
+            name=name,
+            label=records.label(name),
+            prefix=cls.prefix(),
+            statuses=list(cls.statuses()),
+            initial_status=cls.initial_status,
+            fields=list(cls.field_names()),
+        )
+        for name, cls in records.services().items()
+    ]
+
+
+@router.get("/dashboard", response_model=Dashboard)
+def dashboard(identity: ApiIdentity, session: DbSession) -> Dashboard:
+    return build_dashboard(session, identity.actor)
+
+
+@router.get("/records/{record_type}", response_model=RecordPage)
+def list_records(
+    record_type: str,
+    identity: ApiIdentity,
+    session: DbSession,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    status: Annotated[str | None, Query(max_length=40)] = None,
+    owner: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[str | None, Query(max_length=60)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> RecordPage:
+    cls = _service(record_type)
+    filters: dict[str, Any] = {}
+    if status:
+        filters["status"] = status
+    if owner and "owner" in cls.field_names():
+        filters["owner"] = owner
+    page = cls(session, identity.actor).list(filters=filters, q=q, sort=sort, limit=limit, offset=offset)
+    return RecordPage(
+        items=[i.model_dump(mode="json") for i in page.items], total=page.total, limit=page.limit, offset=page.offset
+    )
+
+
+@router.post("/records/{record_type}", status_code=201)
+def create_record(
+    record_type: str,
+    identity: ApiIdentity,
+    session: DbSession,
+    response: Response,
+    body: Annotated[dict[str, Any], Body(description="The record's fields; optional 'status'.")],
+) -> dict[str, Any]:
+    require_write_scope(identity)
+    cls = _service(record_type)
+    data = dict(body)
+    status = data.pop("status", None)
+    created = cls(session, identity.actor).create(data, status=status if isinstance(status, str) else None)
+    response.headers["Location"] = f"/api/v1/records/{record_type}/{created.id}"
+    result: dict[str, Any] = created.model_dump(mode="json")
+    return result
+
+
+@router.get("/records/{record_type}/{record_id}")
+def get_record(record_type: str, record_id: str, identity: ApiIdentity, session: DbSession) -> dict[str, Any]:
+    cls = _service(record_type)
+    result: dict[str, Any] = cls(session, identity.actor).get(record_id).model_dump(mode="json")
+    return result
+
+
+@router.patch("/records/{record_type}/{record_id}")
+def update_record(
+    record_type: str, record_id: str, update: Update, identity: ApiIdentity, session: DbSession
+) -> dict[str, Any]:
+    require_write_scope(identity)
+    cls = _service(record_type)
+    result: dict[str, Any] = (
+        cls(session, identity.actor).update(record_id, update.version, update.changes).model_dump(mode="json")
+    )
+    return result
+
+
+@router.get("/records/{record_type}/{record_id}/history", response_model=list[history.EventOut])
+def record_history(
+    record_type: str, record_id: str, identity: ApiIdentity, session: DbSession
+) -> list[history.EventOut]:
+    cls = _service(record_type)
+    return cls(session, identity.actor).history(record_id)
+
+
+@router.get("/history", response_model=history.EventPage)
+def history_log(
+    identity: ApiIdentity,
+    session: DbSession,
+    record: Annotated[str | None, Query(max_length=80)] = None,
+    record_type: Annotated[str | None, Query(max_length=40)] = None,
+    actor: Annotated[str | None, Query(max_length=200)] = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> history.EventPage:
+    return history.query(
+        session,
+        record_id=record,
+        record_type=record_type,
+        actor=actor,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
