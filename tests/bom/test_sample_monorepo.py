@@ -69,6 +69,16 @@ def test_sample_bom_lists_the_ai_of_every_part_of_the_tree() -> None:
     # with or without a resolved version, depending on what the manifests give
     unversioned = {unversion(ref) for ref in refs if ref.startswith("pkg:")}
     assert expected_packages <= unversioned, sorted(expected_packages - unversioned)
+    # versions resolved from lock files, pins and build properties
+    assert {
+        "pkg:pypi/openai@1.54.3",
+        "pkg:pypi/anthropic@0.39.0",
+        "pkg:npm/%40ai-sdk/openai@1.0.5",
+        "pkg:golang/github.com/sashabaranov/go-openai@v1.32.0",
+        "pkg:maven/dev.langchain4j/langchain4j-open-ai@0.36.2",
+        "pkg:nuget/azure.ai.openai@2.1.0-beta.2",
+        "pkg:cargo/async-openai@0.26.0",
+    } <= refs
     assert {
         "model:openai/gpt-4o",
         "model:openai/gpt-4o-mini",
