@@ -82,3 +82,14 @@ def test_a_plain_name_is_a_local_operator(database: Database) -> None:
     with database.session() as s:
         system = SystemService(s, "ops").create({"name": "Batch scorer"})
     assert system.created_by == "ops"
+
+
+def test_contributor_cannot_rate_before_a_method_is_approved(database: Database) -> None:
+    from openaims.register.errors import RuleViolationError
+
+    with database.session() as s, pytest.raises(RuleViolationError, match="no approved risk method yet"):
+        RiskService(s, ALICE).create({"title": "Leak", "inherent_likelihood": 2, "inherent_impact": 2})
+    with database.session() as s:
+        RiskService(s, MANAGER).create({"title": "First", "inherent_likelihood": 1, "inherent_impact": 1})
+        rated = RiskService(s, ALICE).create({"title": "Leak", "inherent_likelihood": 2, "inherent_impact": 2})
+    assert (rated.method_id, rated.inherent_rating) == ("METHOD-1", "low")

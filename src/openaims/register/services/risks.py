@@ -91,6 +91,11 @@ class RiskMethodService(RecordService[RiskMethodFields, RiskMethodOut]):
         approved = self.all(status="approved")
         if approved:
             return approved[-1]
+        require(
+            self.actor.is_manager,
+            "there is no approved risk method yet; an admin or AIMS manager must approve one "
+            "('aims risk-method add', then update it to approved) before risks are rated",
+        )
         return self.create(DEFAULT_METHOD, status="approved")
 
 
