@@ -20,6 +20,7 @@ PARSERS: dict[str, Callable[[str], list[Declared]]] = {
     "pyproject": python.parse_pyproject,
     "setup.cfg": python.parse_setup_cfg,
     "setup.py": python.parse_setup_py,
+    "pylock.toml": python.parse_pylock,
     "Pipfile": python.parse_pipfile,
     "Pipfile.lock": python.parse_pipfile_lock,
     "poetry.lock": python.parse_poetry_lock,

@@ -232,7 +232,7 @@ class ManifestDetector(Detector):
         )
 
 
-_REQUIREMENTS_NAME = re.compile(r"(?i)^(?!constraints?\b).*requirements?.*\.(txt|in|pip)$")
+_REQUIREMENTS_NAME = re.compile(r"(?i)^(?!constraints?\b).*requirements?.*\.(txt|in|pip|lock)$")
 _REQUIREMENTS_DIRS = frozenset({"requirements", "reqs", "requirements.d", "deps"})
 
 
@@ -337,6 +337,18 @@ class PdmLock(ManifestDetector):
 
     def parse(self, file: FileView) -> list[Declared]:
         return python.parse_pdm_lock(file.text())
+
+
+class PyLock(ManifestDetector):
+    id = "dependency.pypi.pylock"
+    ecosystem = "pypi"
+    manifest = "pylock.toml"
+    file_names = frozenset({"pylock.toml"})
+    file_globs = ("pylock.*.toml",)
+    lock = True
+
+    def parse(self, file: FileView) -> list[Declared]:
+        return python.parse_pylock(file.text())
 
 
 class PackageJson(ManifestDetector):

@@ -154,6 +154,57 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
             yield start, line
 
 
+_VIA_INLINE = re.compile(r"#\s*via\s+(.+)$")
+_VIA_BLOCK = re.compile(r"^\s*#\s*via\s*(.*)$")
+_VIA_ITEM = re.compile(r"^\s*#\s{2,}(\S.*)$")
+
+
+def via_annotations(text: str) -> dict[int, list[str]]:
+    """pip-compile / uv pip compile ``# via`` annotations by requirement line.
+
+    A compiled requirements file lists every package; ``# via -r file`` marks
+    the ones a source file asked for, ``# via other-package`` the transitive ones.
+    """
+    out: dict[int, list[str]] = {}
+    current: int | None = None
+    collecting = False
+    for index, raw in enumerate(text.splitlines()):
+        stripped = raw.strip()
+        if not stripped:
+            current, collecting = None, False
+            continue
+        if stripped.startswith("#"):
+            block = _VIA_BLOCK.match(raw)
+            if block and current is not None:
+                rest = block.group(1).strip()
+                out.setdefault(current, []).extend([rest] if rest else [])
+                collecting = not rest
+                continue
+            item = _VIA_ITEM.match(raw)
+            if item and current is not None and collecting:
+                out.setdefault(current, []).append(item.group(1).strip())
+                continue
+            collecting = False
+            continue
+        if raw[:1].isspace() or stripped.startswith("-"):
+            continue  # continuation (hashes) or an option line
+        current, collecting = index + 1, False
+        inline = _VIA_INLINE.search(raw)
+        if inline:
+            out[current] = [v.strip() for v in inline.group(1).split(",") if v.strip()]
+    return out
+
+
+def _via_direct(entries: list[str]) -> bool:
+    """Asked for by a requirements source (``-r file``) or the project itself
+    (``myproject (pyproject.toml)``), not only by other packages."""
+    return any(
+        e.startswith(("-r", "--requirement", "-e", "--editable"))
+        or e.endswith(("(pyproject.toml)", "(setup.py)", "(setup.cfg)"))
+        for e in entries
+    )
+
+
 def _url_requirement(url: str) -> Requirement | None:
     egg = _EGG.search(url)
     if egg:
@@ -190,6 +241,7 @@ class _Includes:
     seen: set[str]
 
     def parse(self, text: str, rel: str | None, scope: str, depth: int, *, constraints_only: bool) -> None:
+        via = via_annotations(text) if "via" in text else {}
         for line, content in _logical_lines(text):
             include = _INCLUDE.match(content)
             if include:
@@ -213,7 +265,9 @@ class _Includes:
                 if req.pinned:
                     self.pins.setdefault(req.name, req.pinned)
                 continue
-            self.out.append(_declared(req, line, scope, file=rel))
+            entries = via.get(line)
+            direct = True if entries is None else _via_direct(entries)
+            self.out.append(_declared(req, line, scope, file=rel, direct=direct))
 
     def follow(self, target: str, rel: str | None, depth: int, *, constraint: bool) -> None:
         if self.read is None or depth >= MAX_INCLUDE_DEPTH or len(self.seen) >= MAX_INCLUDES or "://" in target:
@@ -684,3 +738,36 @@ def _setup_strings(
             req = parse_requirement(element.value)
             if req is not None:
                 yield _declared(req, element.lineno, scope)
+
+
+# --------------------------------------------------------------------------- pylock.toml (PEP 751)
+
+
+def parse_pylock(text: str) -> list[Declared]:
+    """Every package of a PEP 751 lock file (``pylock.toml``, ``pylock.<name>.toml``)."""
+    data = load_toml(text)
+    where = _package_lines(text)
+    used: dict[str, int] = {}
+    out: list[Declared] = []
+    for package in as_list(data.get("packages")):
+        entry = as_dict(package)
+        raw = as_str(entry.get("name"))
+        if not raw or not valid_name(raw):
+            continue
+        name = canonical(raw)
+        seen = used.get(name, 0)
+        used[name] = seen + 1
+        candidates = where.get(name, [1])
+        vcs = as_dict(entry.get("vcs"))
+        archive = as_dict(entry.get("archive"))
+        out.append(
+            Declared(
+                name=name,
+                line=candidates[seen] if seen < len(candidates) else candidates[0],
+                resolved=as_str(entry.get("version")) or as_str(vcs.get("commit-id")),
+                direct=False,
+                marker=as_str(entry.get("marker")),
+                source_url=as_str(vcs.get("url")) or as_str(archive.get("url")),
+            )
+        )
+    return out
