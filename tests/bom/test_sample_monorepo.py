@@ -114,6 +114,11 @@ def test_a_key_added_to_the_tree_never_reaches_a_bom(tmp_path: Path) -> None:
     shutil.copytree(SAMPLE, tree)
     key = "sk-" + "proj-" + "Zq4R" * 10 + "T3BlbkFJ" + "m8Kp" * 5
     (tree / "services" / "support-bot" / ".env.local").write_text(f"OPENAI_API_KEY={key}\n", encoding="utf-8")
+    token = "gh" + "p_" + "N0rthw1nd" * 4
+    mcp = json.loads((tree / ".mcp.json").read_text(encoding="utf-8"))
+    mcp["mcpServers"]["github"]["env"]["GITHUB_PERSONAL_ACCESS_TOKEN"] = token
+    mcp["mcpServers"]["sentry"]["url"] = f"https://mcp.sentry.dev/mcp?token={token}"
+    (tree / ".mcp.json").write_text(json.dumps(mcp), encoding="utf-8")
     findings = scan(tree)
     secrets = [f for f in findings if f.kind is FindingKind.SECRET]
     assert secrets, "the scanner should report the key"
@@ -126,6 +131,9 @@ def test_a_key_added_to_the_tree_never_reaches_a_bom(tmp_path: Path) -> None:
     for text in outputs:
         assert key not in text
         assert key[8:30] not in text
+        assert token not in text
+        assert token[4:20] not in text
+        assert "GITHUB_PERSONAL_ACCESS_TOKEN" in text  # the name, so a reader knows what the server needs
         for f in secrets:
             assert f.redacted is None or f.redacted not in text
             assert f.fingerprint is None or f.fingerprint not in text

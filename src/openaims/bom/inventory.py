@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from packageurl import PackageURL
 
@@ -367,6 +368,21 @@ def _models(findings: Sequence[Finding]) -> list[Model]:
     return out
 
 
+def _bare_url(url: str | None) -> str | None:
+    """``url`` without user info, query or fragment: a BOM names where a server
+    is, never what is sent to it."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port:
+            host += f":{parts.port}"
+    except ValueError:
+        return url.split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1] or None
+    return urlunsplit((parts.scheme, host, parts.path, "", "")) or None
+
+
 def _mcp_server(f: Finding) -> McpServer:
     d = f.details
     return McpServer(
@@ -379,7 +395,7 @@ def _mcp_server(f: Finding) -> McpServer:
         registry=_str(d.get("registry")) or f.ecosystem,
         package_name=_str(d.get("package_name")),
         package_version=_str(d.get("package_version")) or f.version,
-        url=_str(d.get("url")),
+        url=_bare_url(_str(d.get("url"))),
         env=_names(d.get("env")),
         headers=_names(d.get("headers")),
         client=_str(d.get("client")),
