@@ -400,3 +400,46 @@ packages:
     assert found["ollama"].details["source_url"] == "https://example.org/ollama-0.5.2.tgz"
     assert found["@langchain/core"].line == 17
     assert found["@langchain/core"].details["source_url"] == "https://github.com/langchain-ai/langchainjs.git"
+
+
+BUN_LOCK = """{
+  "lockfileVersion": 1,
+  "workspaces": {
+    "": {
+      "name": "chat",
+      "dependencies": {
+        "openai": "^4.52.0",
+        "oai3": "npm:openai@3.3.0",
+      },
+      "devDependencies": {
+        "promptfoo": "0.66.0",
+      },
+    },
+    "packages/ui": {
+      "name": "ui",
+      "dependencies": {
+        "chat": "workspace:*",
+      },
+    },
+  },
+  "packages": {
+    "chat": ["chat@workspace:."],
+    "oai3": ["openai@3.3.0", "", {}, "sha512-AAAA"],
+    "openai": ["openai@4.52.1", "", { "dependencies": { "node-fetch": "^2.6.7" } }, "sha512-AAAA"],
+    "promptfoo": ["promptfoo@0.66.0", "", {}, "sha512-AAAA"],
+    "promptfoo/openai": ["openai@4.20.0", "", {}, "sha512-AAAA"],
+    "@langchain/core": ["@langchain/core@0.2.9", "", {}, "sha512-AAAA"],
+    "node-fetch": ["node-fetch@2.7.0", "", {}, "sha512-AAAA"],
+  }
+}
+"""
+
+
+def test_bun_lock() -> None:
+    assert summary(run("dependency.npm.bun-lock", "bun.lock", BUN_LOCK)) == {
+        ("bun.lock", 23, "openai", "3.3.0", True, "main"),
+        ("bun.lock", 24, "openai", "4.52.1", True, "main"),
+        ("bun.lock", 25, "promptfoo", "0.66.0", True, "dev"),
+        ("bun.lock", 26, "openai", "4.20.0", False, "main"),
+        ("bun.lock", 27, "@langchain/core", "0.2.9", False, "main"),
+    }

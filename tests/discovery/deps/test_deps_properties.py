@@ -30,6 +30,7 @@ PARSERS: dict[str, Callable[[str], list[Declared]]] = {
     "package-lock.json": npm.parse_package_lock,
     "pnpm-lock.yaml": npm.parse_pnpm_lock,
     "yarn.lock": npm.parse_yarn_lock,
+    "bun.lock": npm.parse_bun_lock,
     "go.mod": golang.parse_go_mod,
     "pom.xml": maven.parse_pom,
     "build.gradle": maven.parse_gradle,

@@ -394,6 +394,17 @@ class YarnLock(ManifestDetector):
         return npm.parse_yarn_lock(file.text())
 
 
+class BunLock(ManifestDetector):
+    id = "dependency.npm.bun-lock"
+    ecosystem = "npm"
+    manifest = "bun.lock"
+    file_names = frozenset({"bun.lock"})
+    lock = True
+
+    def parse(self, file: FileView) -> list[Declared]:
+        return npm.parse_bun_lock(file.text())
+
+
 class GoMod(ManifestDetector):
     id = "dependency.golang.go-mod"
     ecosystem = "golang"

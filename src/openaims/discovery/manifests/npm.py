@@ -411,3 +411,48 @@ def parse_yarn_lock(text: str) -> list[Declared]:
             )
         )
     return out
+
+
+# --------------------------------------------------------------------------- bun.lock
+
+_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+
+
+def parse_bun_lock(text: str) -> list[Declared]:
+    """Every package of a text bun.lock (JSON with trailing commas), direct
+    when a workspace declares it and it is installed at the top level."""
+    data = as_dict(load_json(_TRAILING_COMMA.sub(r"\1", text)))
+    keys = JsonKeys(text)
+    direct: dict[str, tuple[str, str | None]] = {}
+    for _, workspace in items(data.get("workspaces")):
+        body = as_dict(workspace)
+        for section, scope in PACKAGE_JSON_SECTIONS.items():
+            for name, spec in items(body.get(section)):
+                direct.setdefault(name, (scope, as_str(spec)))
+    packages_line = keys.line("packages")
+    out: list[Declared] = []
+    for key, value in items(data.get("packages")):
+        entry = as_list(value)
+        spec = as_str(entry[0]) if entry else None
+        if not spec:
+            continue
+        at = spec.rfind("@")
+        if at <= 0:
+            continue
+        name, version = spec[:at], spec[at + 1 :]
+        if not valid_name(name) or version.startswith(("workspace:", "link:", "file:")):
+            continue
+        top = key in (name, *direct) and key.count("/") <= (1 if key.startswith("@") else 0)
+        hit = direct.get(key) if top else None
+        out.append(
+            Declared(
+                name=name,
+                line=keys.line(key, packages_line),
+                declared=hit[1] if hit else None,
+                resolved=version.removeprefix("npm:"),
+                direct=hit is not None,
+                scope=hit[0] if hit else "main",
+                source_url=version if _source(version) else None,
+            )
+        )
+    return out
