@@ -157,9 +157,7 @@ def _print_summary(findings: list[Finding], stats: dict[str, object], out: Conso
     )
     errors = int(str(stats.get("error_count", 0)))
     if errors:
-        out.print(
-            f"[yellow]{errors} detector error(s); the scan went on (see the JSON report's stats.errors).[/]"
-        )
+        out.print(f"[yellow]{errors} detector error(s); the scan went on (see the JSON report's stats.errors).[/]")
 
 
 def _write(path: Path, text: str) -> None:
@@ -179,7 +177,7 @@ def _table_text(findings: list[Finding], stats: dict[str, object]) -> str:
     return buffer.getvalue()
 
 
-def scan(  # noqa: PLR0917 - one parameter per option, as typer wants
+def scan(
     path: Path = typer.Argument(
         Path("."), help="Directory or git work tree to scan.", envvar="AIMS_SCAN_PATH", show_default=True
     ),
@@ -243,9 +241,7 @@ def scan(  # noqa: PLR0917 - one parameter per option, as typer wants
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs must be at least 1 (got {jobs})")
     paths = changed_paths(path, since) if since is not None else None
-    scanner = Scanner(
-        ScanOptions(root=path, max_text_bytes=max_bytes, include_vendored=include_vendored), jobs=jobs
-    )
+    scanner = Scanner(ScanOptions(root=path, max_text_bytes=max_bytes, include_vendored=include_vendored), jobs=jobs)
     with _progress(not no_progress) as progress:
         result = scanner.scan(paths, progress=progress)
     result.since = since

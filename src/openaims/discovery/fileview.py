@@ -43,9 +43,7 @@ class LocalFileView(FileView):
 
     __slots__ = ("_abspath", "_data", "_real_root", "_text", "name", "options", "path", "size")
 
-    def __init__(
-        self, path: str, name: str, abspath: str, size: int, *, options: ScanOptions, real_root: str
-    ) -> None:
+    def __init__(self, path: str, name: str, abspath: str, size: int, *, options: ScanOptions, real_root: str) -> None:
         self.path = path
         self.name = name
         self.size = size

@@ -25,10 +25,13 @@ Two engines, measured in ``benchmarks/README.md``:
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from openaims.discovery.interface import Detector
@@ -56,6 +59,16 @@ def default_engine() -> str:
     return "hyperscan"
 
 
+def _tagged(fragments: dict[int, tuple[str, ...]]) -> tuple[list[str], list[int]]:
+    """Every fragment with the index of its detector, in index order."""
+    expressions: list[str] = []
+    ids: list[int] = []
+    for index in sorted(fragments):
+        expressions.extend(fragments[index])
+        ids.extend([index] * len(fragments[index]))
+    return expressions, ids
+
+
 def _group(index: int) -> str:
     return f"d{index}"
 
@@ -64,20 +77,55 @@ def _alternation(fragments: Iterable[str]) -> str:
     return "|".join(f"(?:{fragment})" for fragment in fragments)
 
 
-def _hs_compiles(fragments: Sequence[str]) -> bool:
-    if _hs is None:
-        return False
+def cache_dir() -> Path:
+    """Where compiled prefilter databases are kept (``AIMS_CACHE_DIR``, else the user cache)."""
+    configured = os.environ.get("AIMS_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "openaims"
+
+
+def _cache_file(fragments: Sequence[str], ids: Sequence[int]) -> Path:
+    key = json.dumps([getattr(_hs, "__version__", "?"), list(fragments), list(ids)]).encode("utf-8")
+    return cache_dir() / f"prefilter-{hashlib.sha256(key).hexdigest()[:32]}.hsdb"
+
+
+def _hs_database(fragments: Sequence[str], ids: Sequence[int]) -> Any:
+    """A Hyperscan block-mode database of ``fragments`` (``None`` when one does not compile).
+
+    Compiling takes a few hundred milliseconds; the compiled database is kept in
+    :func:`cache_dir` under a hash of the fragments, so the next scan loads it.
+    """
+    if _hs is None or not fragments:
+        return None
+    cached = _cache_file(fragments, ids)
+    with contextlib.suppress(Exception):  # a missing or unreadable cache just means compiling
+        loaded = _hs.loadb(cached.read_bytes(), _hs.HS_MODE_BLOCK)
+        loaded.scratch = _hs.Scratch(loaded)
+        return loaded
+    database = _compile_database(fragments, ids)
+    if database is not None:
+        with contextlib.suppress(Exception):  # a read-only home is no reason to fail a scan
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            temporary = cached.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_bytes(_hs.dumpb(database))
+            os.replace(temporary, cached)
+    return database
+
+
+def _compile_database(fragments: Sequence[str], ids: Sequence[int]) -> Any:
     try:
         database = _hs.Database(mode=_hs.HS_MODE_BLOCK)
         database.compile(
             expressions=[f.encode("utf-8") for f in fragments],
-            ids=list(range(len(fragments))),
+            ids=list(ids),
             elements=len(fragments),
             flags=[_hs.HS_FLAG_SINGLEMATCH] * len(fragments),
         )
     except Exception:  # hyperscan.error (unsupported construct): use re for this detector
-        return False
-    return True
+        return None
+    return database
 
 
 class Prefilter:
@@ -95,16 +143,15 @@ class Prefilter:
         self._fragments: dict[int, str] = {}
         #: Detectors whose fragments only compile as ``str`` patterns (run on decoded text).
         self._text_only: dict[int, re.Pattern[str]] = {}
-        prefiltered = {
-            index: tuple(d.prefilter) for index, d in enumerate(detectors) if not d.binary and d.prefilter
-        }
+        prefiltered = {index: tuple(d.prefilter) for index, d in enumerate(detectors) if not d.binary and d.prefilter}
+        self._hs_all: Any = None
         if self.engine == "hyperscan":
-            # One compile of everything; detector by detector only when that fails.
-            together = [f for fragments in prefiltered.values() for f in fragments]
-            if together and _hs_compiles(together):
+            # One database of everything; detector by detector only when that fails.
+            self._hs_all = _hs_database(*_tagged(prefiltered))
+            if self._hs_all is not None:
                 self._hs_fragments = dict(prefiltered)
             else:
-                self._hs_fragments = {i: f for i, f in prefiltered.items() if _hs_compiles(f)}
+                self._hs_fragments = {i: f for i, f in prefiltered.items() if _hs_database(f, [i] * len(f)) is not None}
         for index, fragments in prefiltered.items():
             if index in self._hs_fragments:
                 continue
@@ -117,10 +164,7 @@ class Prefilter:
                     self._text_only[index] = re.compile(alternation)
                 continue
             self._fragments[index] = alternation
-        self._compiled: Callable[[frozenset[int]], re.Pattern[bytes]] = lru_cache(maxsize=256)(
-            self._compile_re
-        )
-        self._hs_all: Any = None
+        self._compiled: Callable[[frozenset[int]], re.Pattern[bytes]] = lru_cache(maxsize=256)(self._compile_re)
 
     def filtered(self, index: int) -> bool:
         """Whether detector ``index`` only runs where its fragments occur."""
@@ -131,21 +175,7 @@ class Prefilter:
         return re.compile("|".join(parts).encode("utf-8"))
 
     def _compile_hs(self, indices: frozenset[int]) -> Any:
-        assert _hs is not None
-        expressions: list[bytes] = []
-        ids: list[int] = []
-        for index in sorted(indices):
-            for fragment in self._hs_fragments[index]:
-                expressions.append(fragment.encode("utf-8"))
-                ids.append(index)
-        database = _hs.Database(mode=_hs.HS_MODE_BLOCK)
-        database.compile(
-            expressions=expressions,
-            ids=ids,
-            elements=len(expressions),
-            flags=[_hs.HS_FLAG_SINGLEMATCH] * len(expressions),
-        )
-        return database
+        return _hs_database(*_tagged({i: self._hs_fragments[i] for i in indices}))
 
     def select(self, data: bytes, candidates: Iterable[int]) -> set[int]:
         """The candidates that should run on a file with content ``data``."""

@@ -292,9 +292,7 @@ class Scanner:
 
     # ------------------------------------------------------------------ public
 
-    def scan(
-        self, paths: Iterable[str] | None = None, progress: ProgressCallback | None = None
-    ) -> ScanResult:
+    def scan(self, paths: Iterable[str] | None = None, progress: ProgressCallback | None = None) -> ScanResult:
         """Scan the whole tree, or only ``paths`` (relative to the root, or absolute inside it)."""
         started = time.perf_counter()
         options = self.options

@@ -57,9 +57,7 @@ def test_json_report_on_stdout(sample: Path, capsys: pytest.CaptureFixture[str])
     assert KEY_BODY not in out
 
 
-def test_include_vendored_and_output_file(
-    sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_include_vendored_and_output_file(sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "report.json"
     code, out, err = run(
         ["scan", str(sample), "-f", "json", "-o", str(target), "--include-vendored", "--no-progress"], capsys

@@ -15,9 +15,7 @@ from openaims.errors import UsageError
 
 
 def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True
-    ).stdout.strip()
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout.strip()
 
 
 @pytest.fixture
@@ -75,9 +73,7 @@ def test_committed_changes_since_an_older_commit_are_included(repo: Path) -> Non
 
 
 def test_scan_of_changed_paths_finds_only_what_changed(repo: Path) -> None:
-    result = Scanner(ScanOptions(root=repo), jobs=1, detectors=[WordDetector()]).scan(
-        changed_paths(repo, "v1")
-    )
+    result = Scanner(ScanOptions(root=repo), jobs=1, detectors=[WordDetector()]).scan(changed_paths(repo, "v1"))
     assert [f.path for f in result.findings] == [
         "edited.py",
         "moved.py",

@@ -32,9 +32,7 @@ def test_schema_id_is_the_report_schema_constant() -> None:
 
 def test_report_of_a_scan_validates_and_carries_the_contract_fields(tree: Path) -> None:
     make_tree(tree, {"a.py": "needle\n", "b.py": "boom\n", "m.bin": b"\x00\x01"})
-    result = Scanner(
-        ScanOptions(root=tree), jobs=1, detectors=[WordDetector(), BoomDetector(), SizeDetector()]
-    ).scan()
+    result = Scanner(ScanOptions(root=tree), jobs=1, detectors=[WordDetector(), BoomDetector(), SizeDetector()]).scan()
     report = build_report(result, generated_at=datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=UTC))
     validate(report)
     assert report["schema"] == REPORT_SCHEMA
@@ -94,8 +92,6 @@ def test_report_of_the_real_detectors_on_the_sample_repository_validates() -> No
     ],
 )
 def test_schema_rejects_findings_that_break_the_contract(finding: Finding) -> None:
-    result = ScanResult(
-        root=Path("."), findings=[finding], stats=ScanStats(), options=ScanOptions(root=Path("."))
-    )
+    result = ScanResult(root=Path("."), findings=[finding], stats=ScanStats(), options=ScanOptions(root=Path(".")))
     with pytest.raises(jsonschema.ValidationError):
         validate(build_report(result))

@@ -198,9 +198,7 @@ def test_post_processors_run_over_all_findings_and_are_isolated(tree: Path) -> N
 
         def process(self, findings: list[Finding]) -> Iterator[Finding]:
             for finding in findings:
-                yield Finding(
-                    finding.kind, finding.name.upper(), finding.path, finding.line, finding.detector
-                )
+                yield Finding(finding.kind, finding.name.upper(), finding.path, finding.line, finding.detector)
 
     class Broken(PostProcessor):
         id = "test.broken"
@@ -257,9 +255,7 @@ def test_detectors_can_follow_includes_only_inside_the_root(tmp_path: Path, tree
                     reads[rel] = file.read_relative(rel)
             return []
 
-    Scanner(
-        ScanOptions(root=tree, max_text_bytes=20), jobs=1, detectors=[Includes("x", prefiltered=False)]
-    ).scan()
+    Scanner(ScanOptions(root=tree, max_text_bytes=20), jobs=1, detectors=[Includes("x", prefiltered=False)]).scan()
     assert reads == {
         "base.txt": "inner",
         "../../outside.txt": None,
@@ -286,3 +282,24 @@ def test_default_scanner_uses_every_registered_detector(tree: Path) -> None:
 
     scanner = Scanner(ScanOptions(root=tree), jobs=1)
     assert [d.id for d in scanner.detectors] == [d.id for d in all_detectors()]
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="Hyperscan is not installed on this platform")
+def test_compiled_prefilter_is_cached_and_a_broken_cache_is_recompiled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openaims.discovery.prefilter import cache_dir
+
+    monkeypatch.setenv("AIMS_CACHE_DIR", str(tmp_path / "cache"))
+    detectors: list[Detector] = [WordDetector("alpha", "a"), WordDetector("beta", "b")]
+    first = Prefilter(detectors, engine="hyperscan")
+    (cached,) = cache_dir().glob("prefilter-*.hsdb")
+    assert first.select(b"alpha beta", [0, 1]) == {0, 1}
+    again = Prefilter(detectors, engine="hyperscan")
+    assert again.select(b"beta only", [0, 1]) == {1}
+    cached.write_bytes(b"not a database")
+    broken = Prefilter(detectors, engine="hyperscan")
+    assert broken.select(b"alpha", [0, 1]) == {0}
+    other = Prefilter([WordDetector("gamma", "c")], engine="hyperscan")
+    assert other.select(b"gamma", [0]) == {0}
+    assert len(list(cache_dir().glob("prefilter-*.hsdb"))) == 2

@@ -215,9 +215,7 @@ def test_entries_for_filters_like_the_walk(tmp_path: Path, tree: Path) -> None:
     )
 
 
-def test_entries_for_refuses_paths_through_a_symlinked_directory_leaving_the_root(
-    tmp_path: Path, tree: Path
-) -> None:
+def test_entries_for_refuses_paths_through_a_symlinked_directory_leaving_the_root(tmp_path: Path, tree: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "x.py").write_text("")
