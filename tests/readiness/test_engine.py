@@ -4,6 +4,8 @@ not met by an empty one, and statuses that follow record changes."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +39,20 @@ def report(session: Session, **kw: Any) -> Report:
 
 
 @pytest.fixture
-def ready(database: Database, tmp_path: Path) -> tuple[Database, dict[str, Any]]:
-    with database.session() as session:
+def sqlite_database(_sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
+    """The rule-by-rule cases run on SQLite; the whole-register tests run on both databases."""
+    target = tmp_path / "aims.db"
+    shutil.copyfile(_sqlite_template, target)
+    db = Database(f"sqlite:///{target}")
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def ready(sqlite_database: Database, tmp_path: Path) -> tuple[Database, dict[str, Any]]:
+    with sqlite_database.session() as session:
         ids = ready_register(session, tmp_path / "evidence")
-    return database, ids
+    return sqlite_database, ids
 
 
 def test_an_empty_register_meets_nothing(database: Database) -> None:
@@ -54,8 +66,9 @@ def test_an_empty_register_meets_nothing(database: Database) -> None:
     assert all(i.reasons for i in result.items)
 
 
-def test_a_ready_register_meets_every_clause_and_control(ready: tuple[Database, dict[str, Any]]) -> None:
-    database, ids = ready
+def test_a_ready_register_meets_every_clause_and_control(database: Database, tmp_path: Path) -> None:
+    with database.session() as session:
+        ids = ready_register(session, tmp_path / "evidence")
     with database.read() as session:
         result = report(session)
     not_met = {i.id: i.reasons for i in result.items if i.status is not Status.MET}

@@ -1,0 +1,160 @@
+"""``aims readiness``: conformance computed from the register, per clause and control."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+from pathlib import Path
+from typing import Any, assert_never
+
+import typer
+from jinja2 import Environment
+from rich.markup import escape
+from rich.table import Table
+
+from openaims.cli.console import console
+from openaims.cli.records import ActorOption, DatabaseOption, actor_for, register_session
+from openaims.errors import UsageError
+from openaims.readiness.engine import View, readiness
+from openaims.readiness.model import Report, Status
+
+MAX_PREVIOUS_BYTES = 20_000_000
+_STYLE = {Status.MET: "green", Status.PARTIAL: "yellow", Status.MISSING: "red", Status.NOT_APPLICABLE: "dim"}
+
+_HTML = Environment(autoescape=True).from_string(
+    """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>AIMS readiness {{ r.as_of }}</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:2rem;color:#1f2933}table{border-collapse:collapse;width:100%}
+td,th{border-bottom:1px solid #d9e2ec;padding:.4rem;text-align:left;vertical-align:top}
+.met{color:#127a3a}.partial{color:#a86400}.missing{color:#b42318}.not_applicable{color:#7b8794}
+</style></head><body>
+<h1>AI management system readiness ({{ view }})</h1>
+<p>As of {{ r.as_of }} &middot; score {{ score }}% &middot; rules {{ r.rules_version }}</p>
+<table><tr><th>Group</th>{% for s in statuses %}<th>{{ s }}</th>{% endfor %}</tr>
+{% for g, counts in groups.items() %}<tr><td>{{ g }}</td>
+{% for s in statuses %}<td>{{ counts[s] }}</td>{% endfor %}</tr>
+{% endfor %}</table>
+{% if r.changes %}<h2>Changed since the previous run</h2><ul>
+{% for c in r.changes %}<li>{{ c.id }}: {{ c["from"] }} &rarr; {{ c.to }}</li>{% endfor %}</ul>{% endif %}
+<h2>Items</h2><table><tr><th>Item</th><th>Status</th><th>Reasons</th><th>Records</th></tr>
+{% for i in r.items %}<tr><td><strong>{{ i.id }}</strong> {{ i.title }}</td>
+<td class="{{ i.status.value }}">{{ i.status.value }}</td>
+<td><ul>{% for reason in i.reasons %}<li>{{ reason }}</li>{% endfor %}</ul></td>
+<td>{{ i.links | join(", ") }}</td></tr>
+{% endfor %}</table></body></html>
+"""
+)
+
+
+class ReadinessFormat(enum.StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    HTML = "html"
+
+
+class Framework(enum.StrEnum):
+    ISO42001 = "iso42001"
+    NIST_AI_RMF = "nist-ai-rmf"
+    EU_AI_ACT = "eu-ai-act"
+
+
+def _previous(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    if not path.is_file():
+        raise UsageError(f"previous report {path} does not exist")
+    if path.stat().st_size > MAX_PREVIOUS_BYTES:
+        raise UsageError(f"previous report {path} is too large")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise UsageError(f"previous report {path} is not a JSON readiness report") from None
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        raise UsageError(f"previous report {path} is not a JSON readiness report")
+    return data
+
+
+def _table(report: Report) -> None:
+    table = Table(title=f"Readiness ({report.view}) as of {report.as_of.isoformat()}")
+    for col in ("Item", "Status", "Reasons", "Records"):
+        table.add_column(col, overflow="fold")
+    for item in report.items:
+        style = _STYLE[item.status]
+        table.add_row(
+            f"{item.id} {escape(item.title)}",
+            f"[{style}]{item.status.value}[/]",
+            escape("; ".join(item.reasons)),
+            escape(", ".join(item.links[:8]) + (" ..." if len(item.links) > 8 else "")),
+        )
+    console.print(table)
+    summary = Table(title="By group")
+    summary.add_column("Group")
+    for s in Status:
+        summary.add_column(s.value.replace("_", " "), justify="right")
+    for group, counts in report.groups().items():
+        summary.add_row(group, *(str(counts[s.value]) for s in Status))
+    console.print(summary)
+    for change in report.changes:
+        console.print(f"Changed: {change['id']} {change['from']} -> {change['to']}")
+    totals = report.totals()
+    console.print(
+        f"Score {report.score()}%: {totals['met']} met, {totals['partial']} partial, "
+        f"{totals['missing']} missing, {totals['not_applicable']} not applicable."
+    )
+
+
+def readiness_command(
+    output_format: ReadinessFormat = typer.Option(
+        ReadinessFormat.TABLE, "--format", "-f", envvar="AIMS_FORMAT", help="Output format: table, json or html."
+    ),
+    framework: Framework = typer.Option(
+        Framework.ISO42001, "--framework", envvar="AIMS_READINESS_FRAMEWORK", help="Which framework's view."
+    ),
+    since: Path | None = typer.Option(
+        None, "--since", envvar="AIMS_READINESS_SINCE", help="A previous JSON report: list what changed."
+    ),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
+    today: str | None = typer.Option(
+        None, "--date", envvar="AIMS_READINESS_DATE", help="Evaluate as of this day (YYYY-MM-DD)."
+    ),
+    database_url: str | None = DatabaseOption,
+    actor: str | None = ActorOption,
+) -> None:
+    """Readiness of every ISO/IEC 42001 clause and Annex A control, computed from the register.
+
+    Each item is met, partial, missing or not applicable, with reasons and the records that prove it.
+    """
+    try:
+        day = dt.date.fromisoformat(today) if today else dt.datetime.now(dt.UTC).date()
+    except ValueError:
+        raise UsageError(f"--date {today!r} is not a date like 2026-08-02") from None
+    previous = _previous(since)
+    view: View = framework.value
+    with register_session(database_url, write=False) as (session, _):
+        report = readiness(session, actor_for(actor), today=day, view=view, previous=previous)
+    if output_format is ReadinessFormat.TABLE:
+        if output is not None:
+            raise UsageError("--output needs --format json or html")
+        _table(report)
+        return
+    if output_format is ReadinessFormat.JSON:
+        text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
+    elif output_format is ReadinessFormat.HTML:
+        statuses = [s.value for s in Status]
+        text = _HTML.render(r=report, view=report.view, score=report.score(), groups=report.groups(), statuses=statuses)
+    else:
+        assert_never(output_format)
+    if output is not None:
+        output.write_text(text + "\n", encoding="utf-8")
+        console.print(f"Wrote {output}")
+    else:
+        typer.echo(text)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("readiness")(readiness_command)
+
+
+__all__ = ["register"]
