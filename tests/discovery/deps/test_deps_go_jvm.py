@@ -267,3 +267,34 @@ def test_version_catalog() -> None:
         ("gradle/libs.versions.toml", 10, "com.anthropic:anthropic-java", None, True, "main"),
     }
     assert next(f for f in found if f.line == 6).details["alias"] == "lc4j-openai"
+
+
+def test_gradle_catalog_references_resolve_from_the_nearest_catalog() -> None:
+    catalog = """[versions]
+lc4j = "0.35.0"
+
+[libraries]
+lc4j-openai = { module = "dev.langchain4j:langchain4j-open-ai", version.ref = "lc4j" }
+lc4j_core = { module = "dev.langchain4j:langchain4j", version.ref = "lc4j" }
+openai-java = "com.openai:openai-java:2.2.0"
+guava = "com.google.guava:guava:33.0.0-jre"
+
+[bundles]
+langchain = ["lc4j-openai", "lc4j_core", "guava"]
+"""
+    build = """dependencies {
+    implementation(libs.openai.java)
+    implementation libs.bundles.langchain
+    testImplementation(libs.guava)
+    implementation(libs.versions.lc4j)
+    implementation(libs.missing.alias)
+}
+"""
+    tree = {"gradle/libs.versions.toml": catalog, "services/app/build.gradle": build}
+    found = run(GRADLE, "services/app/build.gradle", build, tree)
+    assert summary(found) == {
+        ("services/app/build.gradle", 2, "com.openai:openai-java", "2.2.0", True, "main"),
+        ("services/app/build.gradle", 3, "dev.langchain4j:langchain4j-open-ai", "0.35.0", True, "main"),
+        ("services/app/build.gradle", 3, "dev.langchain4j:langchain4j", "0.35.0", True, "main"),
+    }
+    assert {f.details["catalog_alias"] for f in found} == {"openai-java", "lc4j-openai", "lc4j_core"}

@@ -100,6 +100,15 @@ EXPECTED = {
         "dependency.maven.gradle",
     ),
     (
+        "jvm/build.gradle.kts",
+        10,
+        "dev.langchain4j:langchain4j-anthropic",
+        "0.35.0",
+        True,
+        "main",
+        "dependency.maven.gradle",
+    ),
+    (
         "jvm/gradle/libs.versions.toml",
         5,
         "dev.langchain4j:langchain4j-anthropic",

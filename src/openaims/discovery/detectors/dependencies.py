@@ -433,7 +433,7 @@ class GradleBuild(ManifestDetector):
     file_globs = ("*.gradle", "*.gradle.kts")
 
     def parse(self, file: FileView) -> list[Declared]:
-        return maven.parse_gradle(file.text())
+        return maven.parse_gradle(file.text(), file.read_relative)
 
     def _finding(self, dep: Declared, entry: AIPackage, path: str) -> Finding:
         found = super()._finding(dep, entry, path)

@@ -6,12 +6,15 @@ Kotlin DSL, string and map notations, platforms) and Gradle version catalogs
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from xml.etree.ElementTree import Element
 
 from openaims.discovery.manifests import Declared
 from openaims.discovery.manifests._util import (
     Lines,
+    Reader,
     as_dict,
+    as_list,
     as_str,
     child_text,
     children,
@@ -197,9 +200,35 @@ def _gradle_dep(name: str, version: str | None, line: int, config: str) -> Decla
     )
 
 
-def parse_gradle(text: str) -> list[Declared]:
+_CATALOG_REF = re.compile(r"^\s*" + _CONFIG + r"\s*\(?\s*" + _WRAP + r"libs\.(?P<ref>[A-Za-z0-9_.]+)")
+MAX_CATALOG_DEPTH = 6
+
+
+def _accessor(alias: str) -> str:
+    """The ``libs.`` accessor Gradle generates for a catalog alias."""
+    return re.sub(r"[-_.]+", ".", alias).lower()
+
+
+def _catalog(read: Reader) -> tuple[dict[str, Declared], dict[str, list[str]]]:
+    """Libraries by accessor and bundles of the nearest ``gradle/libs.versions.toml``."""
+    for depth in range(MAX_CATALOG_DEPTH):
+        text = read("../" * depth + "gradle/libs.versions.toml")
+        if text is None:
+            continue
+        libraries = {_accessor(dict(d.extra).get("alias", "")): d for d in parse_version_catalog(text)}
+        bundles = {
+            _accessor(name): [_accessor(a) for a in as_list(aliases) if isinstance(a, str)]
+            for name, aliases in items(load_toml(text).get("bundles"))
+        }
+        return libraries, bundles
+    return {}, {}
+
+
+def parse_gradle(text: str, read: Reader | None = None) -> list[Declared]:
     """Dependencies of a build.gradle or build.gradle.kts (string and map
-    notations; ``$var`` versions resolved from simple assignments in the file)."""
+    notations; ``$var`` versions resolved from simple assignments in the file;
+    ``libs.*`` version-catalog references resolved through ``read`` from the
+    nearest ``gradle/libs.versions.toml``)."""
     variables: dict[str, str] = {}
     lines = text.splitlines()
     for raw in lines:
@@ -211,6 +240,7 @@ def parse_gradle(text: str) -> list[Declared]:
         return _GRADLE_VAR.sub(lambda m: variables.get(m.group(1).split(".")[-1], m.group(0)), value)
 
     out: list[Declared] = []
+    catalog: tuple[dict[str, Declared], dict[str, list[str]]] | None = None
     for index, raw in enumerate(lines):
         line = raw.split("//", 1)[0] if "://" not in raw else raw
         match = _STRING_DEP.match(line)
@@ -219,6 +249,12 @@ def parse_gradle(text: str) -> list[Declared]:
             if len(parts) >= 2 and parts[0] and parts[1]:
                 version = parts[2] if len(parts) >= 3 and parts[2] else None
                 out.append(_gradle_dep(f"{parts[0]}:{parts[1]}", version, index + 1, match.group("config")))
+            continue
+        ref = _CATALOG_REF.match(line) if read is not None and "libs." in line else None
+        if ref is not None and read is not None:
+            if catalog is None:
+                catalog = _catalog(read)
+            out.extend(_catalog_deps(ref.group("ref"), catalog, index + 1, ref.group("config")))
             continue
         match = _MAP_DEP.match(line)
         if match:
@@ -233,6 +269,31 @@ def parse_gradle(text: str) -> list[Declared]:
                     )
                 )
     return out
+
+
+def _catalog_deps(
+    ref: str, catalog: tuple[dict[str, Declared], dict[str, list[str]]], line: int, config: str
+) -> Iterator[Declared]:
+    libraries, bundles = catalog
+    accessor = _accessor(ref)
+    if accessor.startswith("bundles."):
+        targets = bundles.get(accessor[len("bundles.") :], [])
+    elif accessor.startswith(("plugins.", "versions.")):
+        targets = []
+    else:
+        targets = [accessor]
+    for target in targets:
+        entry = libraries.get(target)
+        if entry is None:
+            continue
+        yield Declared(
+            name=entry.name,
+            line=line,
+            declared=entry.declared,
+            resolved=entry.resolved,
+            scope=_gradle_scope(config),
+            extra=(("configuration", config), ("catalog_alias", dict(entry.extra).get("alias", ""))),
+        )
 
 
 # --------------------------------------------------------------------------- version catalogs
