@@ -177,5 +177,10 @@ CASES: list[Case] = [
 
 CASES_BY_TYPE = {c.record_type: c for c in CASES}
 
-__all__ = ["ADMIN", "CASES", "CASES_BY_TYPE", "TODAY", "AuditProgrammeService", "RiskMethodService",
+#: Record types made only by a workflow of their own, tested with it (type -> where).
+COVERED_ELSEWHERE: dict[str, str] = {
+    "soa_version": "made by approving the SoA (SoaVersionService.approve); tests/reports/test_soa_versions.py",
+}
+
+__all__ = ["ADMIN", "CASES", "CASES_BY_TYPE", "COVERED_ELSEWHERE", "TODAY", "AuditProgrammeService", "RiskMethodService",
            "RoleService", "svc"]
