@@ -10,6 +10,9 @@ fi
 if ! command -v chromium >/dev/null 2>&1; then
   need+=(chromium)
 fi
+if ! command -v pdftotext >/dev/null 2>&1; then
+  need+=(poppler-utils)
+fi
 if ! command -v git >/dev/null 2>&1; then
   need+=(git)
 fi

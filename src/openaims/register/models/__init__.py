@@ -24,6 +24,7 @@ from openaims.register.models.reviews import ManagementReview
 from openaims.register.models.risks import Risk, RiskMethod, Treatment
 from openaims.register.models.scope import Scope
 from openaims.register.models.soa import SoaEntry
+from openaims.register.models.soa_versions import SoaVersion
 from openaims.register.models.suppliers import Supplier, SupplierAssessment
 from openaims.register.models.systems import AISystem, Component, Dataset
 
@@ -50,6 +51,7 @@ RECORD_MODELS: tuple[type[Record], ...] = (
     Treatment,
     ImpactAssessment,
     SoaEntry,
+    SoaVersion,
     Objective,
     Measurement,
     Change,
@@ -100,6 +102,7 @@ __all__ = [
     "Role",
     "Scope",
     "SoaEntry",
+    "SoaVersion",
     "Supplier",
     "SupplierAssessment",
     "TrainingRecord",

@@ -43,6 +43,7 @@ from openaims.register.services.reviews import ManagementReviewService
 from openaims.register.services.risks import RiskMethodService, RiskService, TreatmentService
 from openaims.register.services.scope import ScopeService
 from openaims.register.services.soa import SoaService
+from openaims.register.services.soa_versions import SoaVersionService
 from openaims.register.services.suppliers import SupplierAssessmentService, SupplierService
 from openaims.register.services.systems import ComponentService, DatasetService, SystemService
 
@@ -78,6 +79,7 @@ __all__ = [
     "RoleService",
     "ScopeService",
     "SoaService",
+    "SoaVersionService",
     "SupplierAssessmentService",
     "SupplierService",
     "SystemService",

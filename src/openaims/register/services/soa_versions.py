@@ -1,0 +1,145 @@
+"""The Statement of Applicability as a controlled document [6.1.3 d, 7.5.2, 7.5.3].
+
+The live SoA rows are the working draft. Approving the SoA freezes a copy of
+every row as a new numbered version with the approver and the date; the version
+before it becomes ``superseded``. Approved versions never change, and any two
+versions can be compared row by row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel
+
+from openaims.errors import ConflictError, PermissionDeniedError
+from openaims.register.models.soa_versions import SoaVersion
+from openaims.register.services.base import RecordFields, RecordOut, RecordService, require
+from openaims.register.services.soa import SoaService
+from openaims.register.services.types import Short, Text, Title
+
+#: Row fields frozen into a version, in the order reports show them.
+ROW_FIELDS = ("control_id", "applicable", "status", "justification", "owner", "treatment_ids", "evidence_ids", "notes")
+
+
+class SoaVersionFields(RecordFields):
+    """A frozen Statement of Applicability: every row as it stood when approved."""
+
+    number: int
+    title: Title
+    change_summary: Text = None
+    approver: Short = None
+    approved_on: dt.date | None = None
+    rows: list[dict[str, Any]] = []
+
+
+class SoaVersionOut(SoaVersionFields, RecordOut):  # type: ignore[misc]  # pydantic plugin: two model bases
+    pass
+
+
+class RowChange(BaseModel):
+    control_id: str
+    change: str  # added | removed | changed
+    fields: dict[str, tuple[Any, Any]] = {}
+
+
+class SoaComparison(BaseModel):
+    older: str
+    newer: str
+    changes: list[RowChange]
+
+
+def _control_key(control_id: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in control_id.removeprefix("A.").split(".") if p.isdigit())
+
+
+class SoaVersionService(RecordService[SoaVersionFields, SoaVersionOut]):
+    model = SoaVersion
+    fields = SoaVersionFields
+    out = SoaVersionOut
+    initial_status = "approved"
+    transitions = {"approved": frozenset({"superseded"}), "superseded": frozenset()}
+    manager_statuses = frozenset({"approved"})
+    frozen_statuses = frozenset({"approved", "superseded"})
+    owner_fields = ("approver",)
+    search_fields = ("title", "change_summary")
+    label_field = "title"
+
+    _freezing = False
+
+    def check(self, record_id: str, before: SoaVersionOut | None, fields: SoaVersionFields, status: str) -> None:
+        require(
+            before is not None or self._freezing,
+            "SoA versions are made by approving the Statement of Applicability ('aims soa approve')",
+        )
+        require(bool(fields.rows), f"{record_id}: a Statement of Applicability version needs its rows")
+        require(fields.approver is not None, f"{record_id}: an approved version names its approver")
+
+    def current_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for entry in SoaService(self.session, self.actor).all():
+            data = entry.model_dump(mode="json")
+            rows.append({name: data.get(name) for name in ROW_FIELDS})
+        rows.sort(key=lambda r: _control_key(str(r["control_id"])))
+        return rows
+
+    def latest(self) -> SoaVersionOut | None:
+        versions = self.all()
+        return max(versions, key=lambda v: v.number) if versions else None
+
+    def approve(self, *, title: str | None = None, change_summary: str | None = None) -> SoaVersionOut:
+        """Freeze the current SoA rows as the next approved version (AIMS managers and admins)."""
+        if not self.actor.is_manager:
+            raise PermissionDeniedError("only an AIMS manager or admin can approve the Statement of Applicability")
+        rows = self.current_rows()
+        if not rows:
+            raise ConflictError("the Statement of Applicability has no rows yet; add one per Annex A control first")
+        previous = self.latest()
+        if previous is not None and previous.rows == rows:
+            raise ConflictError(f"nothing changed since {previous.id} (version {previous.number}); no new version made")
+        number = previous.number + 1 if previous else 1
+        self._freezing = True
+        try:
+            created = self.create(
+                {
+                    "number": number,
+                    "title": title or f"Statement of Applicability, version {number}",
+                    "change_summary": change_summary,
+                    "approver": self.actor.name,
+                    "approved_on": self.clock().date(),
+                    "rows": rows,
+                },
+                status="approved",
+            )
+        finally:
+            self._freezing = False
+        if previous is not None and previous.status == "approved":
+            self.update(previous.id, previous.version, {"status": "superseded"})
+        return created
+
+    def get_by_number(self, number: int) -> SoaVersionOut:
+        for version in self.all():
+            if version.number == number:
+                return version
+        raise ConflictError(f"there is no SoA version {number}; list them with 'aims soa versions'")
+
+    def compare(self, older_id: str, newer_id: str) -> SoaComparison:
+        older, newer = self.get(older_id), self.get(newer_id)
+        before = {str(r["control_id"]): r for r in older.rows}
+        after = {str(r["control_id"]): r for r in newer.rows}
+        changes: list[RowChange] = []
+        for control in sorted(set(before) | set(after), key=_control_key):
+            if control not in before:
+                changes.append(RowChange(control_id=control, change="added"))
+            elif control not in after:
+                changes.append(RowChange(control_id=control, change="removed"))
+            else:
+                diff = {
+                    k: (before[control].get(k), after[control].get(k))
+                    for k in ROW_FIELDS
+                    if before[control].get(k) != after[control].get(k)
+                }
+                if diff:
+                    changes.append(RowChange(control_id=control, change="changed", fields=diff))
+        return SoaComparison(older=older.id, newer=newer.id, changes=changes)
