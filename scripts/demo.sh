@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# make demo: a fresh register with a realistic sample organisation, a scan of the
+# sample repository, the policy check, readiness, then the dashboard on SQLite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+AIMS=.venv/bin/aims
+DEMO_DIR="${AIMS_DEMO_DIR:-.demo}"
+PORT="${AIMS_PORT:-8000}"
+SAMPLE=examples/sample-monorepo
+
+rm -rf "$DEMO_DIR"
+mkdir -p "$DEMO_DIR"
+export AIMS_DATABASE_URL="sqlite:///$PWD/$DEMO_DIR/aims.db"
+export AIMS_EVIDENCE_DIR="$PWD/$DEMO_DIR/evidence"
+export AIMS_ACTOR=maria
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "Creating the register in $DEMO_DIR"
+$AIMS init
+
+step "Loading the sample organisation (Northwind Lending)"
+$AIMS demo-data
+
+step "Scanning $SAMPLE for AI"
+$AIMS scan "$SAMPLE" --no-progress
+$AIMS scan "$SAMPLE" --format cyclonedx -o "$DEMO_DIR/aibom.cdx.json" --no-progress
+
+step "Checking the sample repository against the sample AI policy"
+$AIMS check "$SAMPLE" --policy examples/policies/sample.yaml || true
+
+step "ISO/IEC 42001 readiness computed from the register"
+$AIMS readiness || true
+
+step "History chain"
+$AIMS history verify
+
+printf '\n\033[1mDashboard: http://127.0.0.1:%s/\033[0m\n' "$PORT"
+printf 'Sign in as maria (AIMS manager), ana (auditor, read-only) or admin; password: demo-password-1 (demo only).\n'
+printf 'Stop with Ctrl-C.\n\n'
+exec $AIMS serve --host 127.0.0.1 --port "$PORT"
