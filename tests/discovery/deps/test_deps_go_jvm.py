@@ -298,3 +298,79 @@ langchain = ["lc4j-openai", "lc4j_core", "guava"]
         ("services/app/build.gradle", 3, "dev.langchain4j:langchain4j", "0.35.0", True, "main"),
     }
     assert {f.details["catalog_alias"] for f in found} == {"openai-java", "lc4j-openai", "lc4j_core"}
+
+
+PARENT_POM = """<project>
+  <groupId>com.example</groupId>
+  <artifactId>platform</artifactId>
+  <version>1.0.0</version>
+  <packaging>pom</packaging>
+  <properties>
+    <openai.version>2.2.0</openai.version>
+  </properties>
+  <dependencyManagement>
+    <dependencies>
+      <dependency>
+        <groupId>com.openai</groupId>
+        <artifactId>openai-java</artifactId>
+        <version>${openai.version}</version>
+      </dependency>
+      <dependency>
+        <groupId>dev.langchain4j</groupId>
+        <artifactId>langchain4j-bom</artifactId>
+        <version>0.35.0</version>
+        <type>pom</type>
+        <scope>import</scope>
+      </dependency>
+    </dependencies>
+  </dependencyManagement>
+</project>
+"""
+
+CHILD_POM = """<project>
+  <parent>
+    <groupId>com.example</groupId>
+    <artifactId>platform</artifactId>
+    <version>1.0.0</version>
+  </parent>
+  <artifactId>assistant</artifactId>
+  <dependencies>
+    <dependency>
+      <groupId>com.openai</groupId>
+      <artifactId>openai-java</artifactId>
+    </dependency>
+    <dependency>
+      <groupId>dev.langchain4j</groupId>
+      <artifactId>langchain4j-ollama</artifactId>
+    </dependency>
+    <dependency>
+      <groupId>com.anthropic</groupId>
+      <artifactId>anthropic-java</artifactId>
+    </dependency>
+  </dependencies>
+</project>
+"""
+
+
+def test_pom_inherits_versions_from_the_local_parent() -> None:
+    tree = {"pom.xml": PARENT_POM, "assistant/pom.xml": CHILD_POM}
+    found = {f.name: f for f in run("dependency.maven.pom", "assistant/pom.xml", CHILD_POM, tree)}
+    assert {(n, f.version, f.line) for n, f in found.items()} == {
+        ("com.openai:openai-java", "2.2.0", 9),
+        ("dev.langchain4j:langchain4j-ollama", None, 13),
+        ("com.anthropic:anthropic-java", None, 17),
+    }
+    assert found["com.openai:openai-java"].details["managed"] == "parent"
+    assert found["dev.langchain4j:langchain4j-ollama"].details["bom"] == "dev.langchain4j:langchain4j-bom:0.35.0"
+    assert "bom" not in found["com.anthropic:anthropic-java"].details
+
+
+def test_pom_parent_with_another_artifact_is_not_used() -> None:
+    other = PARENT_POM.replace("<artifactId>platform</artifactId>", "<artifactId>unrelated</artifactId>")
+    tree = {"pom.xml": other, "assistant/pom.xml": CHILD_POM}
+    found = run("dependency.maven.pom", "assistant/pom.xml", CHILD_POM, tree)
+    assert {(f.name, f.version) for f in found} == {
+        ("com.openai:openai-java", None),
+        ("dev.langchain4j:langchain4j-ollama", None),
+        ("com.anthropic:anthropic-java", None),
+    }

@@ -422,7 +422,7 @@ class MavenPom(ManifestDetector):
     file_names = frozenset({"pom.xml"})
 
     def parse(self, file: FileView) -> list[Declared]:
-        return maven.parse_pom(file.text())
+        return maven.parse_pom(file.text(), file.read_relative)
 
 
 class GradleBuild(ManifestDetector):

@@ -5,6 +5,7 @@ Kotlin DSL, string and map notations, platforms) and Gradle version catalogs
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 from xml.etree.ElementTree import Element
@@ -78,13 +79,39 @@ def _pom_properties(root: Element) -> dict[str, str]:
     return props
 
 
-def parse_pom(text: str) -> list[Declared]:
-    """Dependencies of a pom.xml: ``dependencies`` (also in profiles and
-    plugins) and ``dependencyManagement`` entries not otherwise declared."""
-    root = parse_xml(text)
-    if root is None or local(str(root.tag)) != "project":
-        return []
-    props = _pom_properties(root)
+MAX_PARENT_DEPTH = 5
+
+
+def _parents(root: Element, read: Reader | None) -> list[Element]:
+    """The local parent POMs (``<parent><relativePath>``, default ``../pom.xml``), nearest first."""
+    chain: list[Element] = []
+    current, rel = root, ""
+    for _ in range(MAX_PARENT_DEPTH):
+        parent = next(children(current, "parent"), None)
+        if parent is None or read is None:
+            break
+        relative = next(children(parent, "relativePath"), None)
+        target = "../pom.xml" if relative is None else (relative.text or "").strip()
+        if not target:
+            break
+        if not target.endswith(".xml"):
+            target = target.rstrip("/") + "/pom.xml"
+        rel = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
+        text = read(rel)
+        found = parse_xml(text) if text is not None else None
+        if found is None or local(str(found.tag)) != "project":
+            break
+        if child_text(found, "artifactId") != child_text(parent, "artifactId"):
+            break
+        chain.append(found)
+        current = found
+    return chain
+
+
+def _sections(
+    root: Element, props: dict[str, str]
+) -> tuple[dict[str, tuple[str | None, Element]], list[tuple[Element, str]]]:
+    """``dependencyManagement`` entries and declared dependencies (with their context) of one POM."""
     managed: dict[str, tuple[str | None, Element]] = {}
     declared: list[tuple[Element, str]] = []
 
@@ -106,6 +133,32 @@ def parse_pom(text: str) -> list[Declared]:
                 walk(child, "build" if tag in ("plugin", "plugins") else context)
 
     walk(root, "")
+    return managed, declared
+
+
+def parse_pom(text: str, read: Reader | None = None) -> list[Declared]:
+    """Dependencies of a pom.xml: ``dependencies`` (also in profiles and
+    plugins) and ``dependencyManagement`` entries not otherwise declared.
+
+    Properties and managed versions are inherited from local parent POMs
+    found through ``read``; a version left to an imported BOM of the same
+    group is noted as ``bom``.
+    """
+    root = parse_xml(text)
+    if root is None or local(str(root.tag)) != "project":
+        return []
+    chain = _parents(root, read)
+    props: dict[str, str] = {}
+    for pom in [*reversed(chain), root]:
+        props.update(_pom_properties(pom))
+    inherited: dict[str, tuple[str | None, Element]] = {}
+    for pom in reversed(chain):
+        inherited.update(_sections(pom, props)[0])
+    managed, declared = _sections(root, props)
+    versions = {**inherited, **managed}
+    boms = {
+        key: version for key, (version, dep) in versions.items() if (child_text(dep, "scope") or "").lower() == "import"
+    }
     out: list[Declared] = []
     seen: set[str] = set()
     for dep, context in declared:
@@ -115,9 +168,14 @@ def parse_pom(text: str) -> list[Declared]:
         seen.add(key)
         version = _resolve(child_text(dep, "version"), props)
         extra: tuple[tuple[str, str], ...] = ()
-        if version is None and key in managed:
-            version = managed[key][0]
-            extra = (("managed", "true"),)
+        if version is None and key in versions:
+            version = versions[key][0]
+            extra = (("managed", "true" if key in managed else "parent"),)
+        elif version is None:
+            group = key.split(":", 1)[0]
+            bom = next((f"{b}:{v}" if v else b for b, v in boms.items() if b.split(":", 1)[0] == group), None)
+            if bom:
+                extra = (("bom", bom),)
         scope = context or _MAVEN_SCOPES.get((child_text(dep, "scope") or "compile").lower(), "main")
         if (child_text(dep, "optional") or "").lower() == "true" and scope == "main":
             scope = "optional"
