@@ -81,10 +81,19 @@ def test_huggingface_and_github_action_purls() -> None:
     name=st.text(max_size=80),
     version=st.none() | st.text(max_size=20),
 )
-def test_any_name_gives_a_parseable_purl_or_none(ecosystem: str, name: str, version: str | None) -> None:
+def test_any_name_gives_a_purl_that_reads_back_or_none(ecosystem: str, name: str, version: str | None) -> None:
     purl = package_purl(ecosystem, name, version)
     if purl is not None:
-        assert PackageURL.from_string(purl.to_string()).type == ecosystem
+        text = purl.to_string()
+        assert PackageURL.from_string(text).to_string() == text
+        assert PackageURL.from_string(text).type == ecosystem
+
+
+@given(value=st.text(max_size=80))
+def test_hub_ids_and_action_refs_never_raise(value: str) -> None:
+    for purl in (huggingface_purl(value), github_action_purl(value)):
+        if purl is not None:
+            assert PackageURL.from_string(purl.to_string()).to_string() == purl.to_string()
 
 
 @pytest.mark.parametrize(

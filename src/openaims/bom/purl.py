@@ -18,6 +18,27 @@ ECOSYSTEMS = frozenset({"pypi", "npm", "golang", "maven", "cargo", "nuget", "gem
 _PEP503 = re.compile(r"[-_.]+")
 
 
+def _checked(
+    *,
+    type: str,
+    name: str,
+    namespace: str | None = None,
+    version: str | None = None,
+    subpath: str | None = None,
+) -> PackageURL | None:
+    """The purl, or ``None`` when its string form does not read back as the same
+    purl (names made only of separators or dots, and similar oddities)."""
+    try:
+        purl = PackageURL(type=type, namespace=namespace, name=name, version=version, subpath=subpath)
+        text = purl.to_string()
+        back = PackageURL.from_string(text)
+    except (ValueError, TypeError):
+        return None
+    if back.to_string() != text or not back.name:
+        return None
+    return purl
+
+
 def package_purl(ecosystem: str, name: str, version: str | None = None) -> PackageURL | None:
     """The purl of a package, or ``None`` for an ecosystem purl does not cover
     or a name that cannot be split as the type requires."""
@@ -46,7 +67,7 @@ def package_purl(ecosystem: str, name: str, version: str | None = None) -> Packa
         return None
     if not name or namespace == "":
         return None
-    return PackageURL(type=ecosystem, namespace=namespace, name=name, version=version or None)
+    return _checked(type=ecosystem, namespace=namespace, name=name, version=version or None)
 
 
 def huggingface_purl(repo_id: str, revision: str | None = None) -> PackageURL | None:
@@ -55,7 +76,7 @@ def huggingface_purl(repo_id: str, revision: str | None = None) -> PackageURL | 
     if not repo_id:
         return None
     namespace, _, name = repo_id.rpartition("/")
-    return PackageURL(type="huggingface", namespace=namespace or None, name=name, version=revision)
+    return _checked(type="huggingface", namespace=namespace or None, name=name, version=revision)
 
 
 def github_action_purl(uses: str) -> PackageURL | None:
@@ -71,4 +92,4 @@ def github_action_purl(uses: str) -> PackageURL | None:
     if len(parts) < 2:
         return None
     subpath = "/".join(parts[2:]) or None
-    return PackageURL(type="github", namespace=parts[0], name=parts[1], version=ref or None, subpath=subpath)
+    return _checked(type="github", namespace=parts[0], name=parts[1], version=ref or None, subpath=subpath)
