@@ -63,9 +63,7 @@ def records(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
     if len(rows) >= wanted:
         return CheckResult("records", Status.MET, f"{what}: {_list(_ids(rows))}", _ids(rows))
     if rows:
-        return CheckResult(
-            "records", Status.PARTIAL, f"only {len(rows)} of {wanted} needed: {what}", _ids(rows)
-        )
+        return CheckResult("records", Status.PARTIAL, f"only {len(rows)} of {wanted} needed: {what}", _ids(rows))
     return CheckResult("records", Status.MISSING, f"no record shows this: {what}")
 
 
@@ -95,8 +93,7 @@ def approved_document(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
         return CheckResult(
             "approved_document",
             Status.PARTIAL,
-            f"{what} {latest.id} was approved by {latest.approver} "
-            f"but its review was due {latest.next_review}",
+            f"{what} {latest.id} was approved by {latest.approver} but its review was due {latest.next_review}",
             links,
         )
     return CheckResult(
@@ -247,6 +244,33 @@ def risks_treated(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
     )
 
 
+_SOA_COMPARED = ("control_id", "applicable", "status", "justification")
+
+
+def _soa_approval(snap: Snapshot, rows: Mapping[str, Any]) -> CheckResult:
+    """The newest approved SoA version, and whether the live rows still match it.
+
+    Without SoA versions in the register, an approved document titled "Statement of
+    Applicability" stands in for the approval.
+    """
+    versions = snap.of("soa_version", "approved")
+    if not versions:
+        what = "approved Statement of Applicability"
+        return approved_document(
+            snap, {"kind": "record", "title_contains": ["statement of applicability"], "what": what}
+        )
+    latest = max(versions, key=lambda v: v.number)
+    frozen = {r.get("control_id"): tuple(r.get(f) for f in _SOA_COMPARED) for r in latest.rows}
+    live = {c: tuple(getattr(r, f) for f in _SOA_COMPARED) for c, r in rows.items()}
+    changed = sorted(str(c) for c in set(frozen) | set(live) if frozen.get(c) != live.get(c))
+    said = f"SoA version {latest.number} ({latest.id}) approved by {latest.approver} on {latest.approved_on}"
+    if changed:
+        return CheckResult(
+            "soa_approval", Status.PARTIAL, f"{said}, but rows changed since: {_list(changed)}", (latest.id,)
+        )
+    return CheckResult("soa_approval", Status.MET, said, (latest.id,))
+
+
 @check("soa_complete")
 def soa_complete(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
     """A Statement of Applicability row for every Annex A control, justified, and an approved SoA document."""
@@ -256,14 +280,7 @@ def soa_complete(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
     rows = {r.control_id: r for r in snap.of("soa_entry")}
     missing = [c for c in controls if c not in rows]
     undecided = [c for c in controls if c in rows and rows[c].status == "not_started" and rows[c].applicable]
-    approval = approved_document(
-        snap,
-        {
-            "kind": "record",
-            "title_contains": ["statement of applicability"],
-            "what": "approved Statement of Applicability",
-        },
-    )
+    approval = _soa_approval(snap, rows)
     if len(missing) == len(controls):
         return CheckResult("soa_complete", Status.MISSING, "no Statement of Applicability rows are recorded")
     problems = []
@@ -317,21 +334,15 @@ def systems_impact_assessed(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult
         "AI systems with a current impact assessment",
         "no in-scope AI system has a current approved impact assessment",
     )
-    return CheckResult(
-        result.check, result.status, result.reason, tuple(dict.fromkeys([*result.links, *links]))
-    )
+    return CheckResult(result.check, result.status, result.reason, tuple(dict.fromkeys([*result.links, *links])))
 
 
 @check("objectives_measured")
 def objectives_measured(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
     """Active objectives with a metric and target, each measured within ``days``."""
-    objectives = [
-        o for o in snap.of("objective", "active", "achieved") if o.metric and o.target_value is not None
-    ]
+    objectives = [o for o in snap.of("objective", "active", "achieved") if o.metric and o.target_value is not None]
     if not objectives:
-        return CheckResult(
-            "objectives_measured", Status.MISSING, "no active AI objective with a metric and target"
-        )
+        return CheckResult("objectives_measured", Status.MISSING, "no active AI objective with a metric and target")
     since = snap.today - dt.timedelta(days=int(p.get("days", 120)))
     recent = [m for m in snap.of("measurement", "recorded") if m.measured_on >= since]
     good = [o for o in objectives if any(m.objective_id == o.id for m in recent)]
@@ -413,9 +424,7 @@ def documents_controlled(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
             bad.append(f"{d.id} (review due {latest.next_review})")
         else:
             good.append(d)
-    return _result(
-        "documents_controlled", good, bad, "documents under control", "no document has an approved version"
-    )
+    return _result("documents_controlled", good, bad, "documents under control", "no document has an approved version")
 
 
 @check("audits_cover_clauses")
@@ -520,14 +529,11 @@ def suppliers_assessed(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
     done = [
         a
         for a in snap.of("supplier_assessment", "completed")
-        if a.outcome in ("acceptable", "conditional")
-        and (a.next_review is None or a.next_review >= snap.today)
+        if a.outcome in ("acceptable", "conditional") and (a.next_review is None or a.next_review >= snap.today)
     ]
     good = [s for s in suppliers if any(a.supplier_id == s.id for a in done)]
     bad = [s.id for s in suppliers if s not in good]
-    return _result(
-        "suppliers_assessed", good, bad, "suppliers with a current assessment", "no supplier was assessed"
-    )
+    return _result("suppliers_assessed", good, bad, "suppliers with a current assessment", "no supplier was assessed")
 
 
 @check("soa_row")
@@ -536,15 +542,11 @@ def soa_row(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
     control = p["control"]
     rows = [r for r in snap.of("soa_entry") if r.control_id == control]
     if not rows:
-        return CheckResult(
-            "soa_row", Status.MISSING, f"the Statement of Applicability has no row for {control}"
-        )
+        return CheckResult("soa_row", Status.MISSING, f"the Statement of Applicability has no row for {control}")
     row = rows[0]
     links = (row.id, *row.treatment_ids, *row.evidence_ids)
     if not row.applicable:
-        return CheckResult(
-            "soa_row", Status.NOT_APPLICABLE, f"excluded in {row.id}: {row.justification}", links
-        )
+        return CheckResult("soa_row", Status.NOT_APPLICABLE, f"excluded in {row.id}: {row.justification}", links)
     if row.status == "implemented":
         has_proof = bool(row.evidence_ids or row.treatment_ids)
         if has_proof:

@@ -104,9 +104,7 @@ def evaluate(snap: Snapshot, *, view: View = "iso42001", previous: Mapping[str, 
         items = _project(items, view)
     report = Report(snap.today, tuple(items), rules.version, view)
     if previous is not None:
-        report = Report(
-            report.as_of, report.items, report.rules_version, view, tuple(_changes(previous, report))
-        )
+        report = Report(report.as_of, report.items, report.rules_version, view, tuple(_changes(previous, report)))
     return report
 
 
@@ -122,9 +120,7 @@ def _project(items: Sequence[ItemResult], view: str) -> list[ItemResult]:
         if not linked:
             continue
         checks = tuple(
-            CheckResult(
-                f"iso42001:{i.id}", i.status, f"{i.id} {i.title}: " + "; ".join(i.reasons), tuple(i.links)
-            )
+            CheckResult(f"iso42001:{i.id}", i.status, f"{i.id} {i.title}: " + "; ".join(i.reasons), tuple(i.links))
             for i in linked
         )
         group = str(target.parent) if view == "nist-ai-rmf" else "articles"

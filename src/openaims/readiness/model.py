@@ -110,9 +110,7 @@ class Report:
         applicable = [i for i in self.items if i.status is not Status.NOT_APPLICABLE]
         if not applicable:
             return 0.0
-        points = sum(
-            1.0 if i.status is Status.MET else 0.5 if i.status is Status.PARTIAL else 0.0 for i in applicable
-        )
+        points = sum(1.0 if i.status is Status.MET else 0.5 if i.status is Status.PARTIAL else 0.0 for i in applicable)
         return round(100 * points / len(applicable), 1)
 
     def item(self, item_id: str) -> ItemResult:

@@ -50,23 +50,17 @@ class Snapshot:
     def last_material_change(self, system_id: str) -> dt.date | None:
         """The day of the newest implemented change to ``system_id`` (lifecycle or AIMS)."""
         days = [
-            c.implemented_on
-            for c in self.of("change", "implemented")
-            if c.system_id == system_id and c.implemented_on
+            c.implemented_on for c in self.of("change", "implemented") if c.system_id == system_id and c.implemented_on
         ]
         return max(days) if days else None
 
 
-def load_snapshot(
-    session: Session, actor: Actor, *, today: dt.date, evidence_dir: Path | None = None
-) -> Snapshot:
+def load_snapshot(session: Session, actor: Actor, *, today: dt.date, evidence_dir: Path | None = None) -> Snapshot:
     """Read every record type through its service."""
     records: dict[str, tuple[Any, ...]] = {}
     for record_type, cls in registry().items():
         if cls is EvidenceService:
-            service: Any = EvidenceService(
-                session, actor, evidence_dir=evidence_dir or Path(".aims/evidence")
-            )
+            service: Any = EvidenceService(session, actor, evidence_dir=evidence_dir or Path(".aims/evidence"))
         else:
             service = cls(session, actor)
         records[record_type] = tuple(service.all())
