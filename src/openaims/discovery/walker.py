@@ -139,15 +139,24 @@ def _spec(lines: list[str] | None) -> pathspec.GitIgnoreSpec | None:
     if not cleaned:
         return None
     try:
-        return pathspec.GitIgnoreSpec.from_lines(cleaned)
+        return _from_lines(cleaned)
     except ValueError:  # drop only the lines git would not understand either
         valid = [line for line in cleaned if _valid_line(line)]
-        return pathspec.GitIgnoreSpec.from_lines(valid) if valid else None
+        return _from_lines(valid) if valid else None
+
+
+def _from_lines(lines: list[str]) -> pathspec.GitIgnoreSpec:
+    # pathspec >= 1.0 picks Hyperscan when it is installed: a fraction of a second to
+    # compile per ignore file, far more than matching a few paths costs. Plain regexes.
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines, backend="simple")
+    except TypeError:  # pragma: no cover - pathspec < 1.0 has one backend
+        return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def _valid_line(line: str) -> bool:
     try:
-        pathspec.GitIgnoreSpec.from_lines([line])
+        _from_lines([line])
     except ValueError:
         return False
     return True
