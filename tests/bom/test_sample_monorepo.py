@@ -78,12 +78,14 @@ def test_sample_bom_lists_the_ai_of_every_part_of_the_tree() -> None:
         "pkg:maven/dev.langchain4j/langchain4j-open-ai@0.36.2",
         "pkg:nuget/azure.ai.openai@2.1.0-beta.2",
         "pkg:cargo/async-openai@0.26.0",
+        "pkg:maven/com.anthropic/anthropic-java@0.8.0",
     } <= refs
     assert {
         "model:openai/gpt-4o",
         "model:openai/gpt-4o-mini",
         "model:anthropic/claude-sonnet-4-5",
         "model:anthropic/claude-3-5-haiku-latest",
+        "model:anthropic/claude-haiku-4-5",
         "model-file:services/credit-scoring/models/scorecard-v2.safetensors",
         "agent-file:CLAUDE.md",
         "agent-file:AGENTS.md",
