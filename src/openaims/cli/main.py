@@ -10,6 +10,7 @@ import importlib
 import importlib.util
 import os
 import sys
+from collections.abc import Iterable
 
 import typer
 
@@ -38,7 +39,32 @@ COMMAND_MODULES: tuple[str, ...] = (
     "users",
 )
 
-app = typer.Typer(
+#: Top-level command name -> the module that defines it. ``main`` loads only the
+#: invoked command's module, so a pre-commit hook running ``aims check`` does not pay
+#: for the register, the web app and every other command. Names not listed here
+#: (the record commands such as ``aims risk``) load everything.
+COMMAND_OWNERS: dict[str, str] = {
+    "init": "init",
+    "scan": "scan",
+    "check": "check",
+    "policy": "policy",
+    "baseline": "baseline",
+    "lint": "lint",
+    "inventory": "inventory",
+    "history": "history",
+    "export": "exchange",
+    "import": "exchange",
+    "csv": "exchange",
+    "demo-data": "demo",
+    "readiness": "readiness",
+    "soa": "soa",
+    "classify": "classify",
+    "frameworks": "frameworks",
+    "serve": "serve",
+    "user": "users",
+}
+
+_root = typer.Typer(
     name="aims",
     help="OpenAIMS: discover AI in code, enforce AI policy, run and prove an ISO/IEC 42001 AI management system.",
     no_args_is_help=True,
@@ -46,6 +72,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+_loaded: set[str] = set()
 
 
 def _version(value: bool) -> None:
@@ -54,8 +81,8 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
-def _root(
+@_root.callback()
+def _callback(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
@@ -63,22 +90,40 @@ def _root(
     """OpenAIMS command line."""
 
 
-def _load_commands() -> None:
-    for name in COMMAND_MODULES:
+def load_commands(modules: Iterable[str] | None = None) -> typer.Typer:
+    """Register the commands of ``modules`` (every command module when None)."""
+    for name in COMMAND_MODULES if modules is None else modules:
+        if name in _loaded:
+            continue
         module_name = f"openaims.cli.{name}"
         if importlib.util.find_spec(module_name) is None:
             continue
-        module = importlib.import_module(module_name)
-        module.register(app)
+        importlib.import_module(module_name).register(_root)
+        _loaded.add(name)
+    return _root
 
 
-_load_commands()
+def __getattr__(name: str) -> typer.Typer:
+    """``openaims.cli.main.app`` is the application with every command."""
+    if name == "app":
+        return load_commands()
+    raise AttributeError(name)
+
+
+def _modules_for(args: list[str]) -> list[str] | None:
+    command = next((a for a in args if not a.startswith("-")), None)
+    if command is None:
+        return [] if any(a == "--version" for a in args) else None
+    owner = COMMAND_OWNERS.get(command)
+    return [owner] if owner else None
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``aims`` console script."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    application = globals().get("app") or load_commands(_modules_for(args))
     try:
-        app(args=argv, prog_name="aims", standalone_mode=True)
+        application(args=args, prog_name="aims", standalone_mode=True)
     except AimsError as exc:
         err_console.print(f"aims: error: {exc.message}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
