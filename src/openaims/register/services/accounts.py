@@ -113,6 +113,10 @@ class AccountService:
             raise PermissionDeniedError("only an admin can manage accounts and tokens")
         return self.actor
 
+    def require_admin(self) -> Actor:
+        """Refuse unless the actor is an admin (account and token management)."""
+        return self._require_admin()
+
     def _event(
         self, subject: str, action: str, before: dict[str, object] | None, after: dict[str, object] | None
     ) -> None:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from openaims import __version__
 from openaims.register import history
 from openaims.register.services import RecordService
+from openaims.register.services.accounts import AccountOut, AccountService, IssuedToken, TokenOut
 from openaims.reports.dashboard import Dashboard, build_dashboard
 from openaims.web import records
 from openaims.web.deps import ApiIdentity, DbSession, require_write_scope
@@ -186,3 +187,54 @@ def history_log(
         limit=limit,
         offset=offset,
     )
+
+
+# --------------------------------------------------------------- accounts and tokens (admins)
+class NewAccount(BaseModel):
+    username: str = Field(min_length=2, max_length=100)
+    password: str | None = Field(default=None, max_length=1000, description="Omit for OpenID Connect sign-in only.")
+    roles: list[str] = Field(min_length=1, max_length=5)
+    display_name: str | None = Field(default=None, max_length=200)
+
+
+class NewToken(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    scopes: list[str] = Field(min_length=1, max_length=3, description="read, write and/or scan:push")
+    expires_at: dt.datetime | None = None
+
+
+@router.get("/accounts", response_model=list[AccountOut], tags=["accounts"])
+def list_accounts(identity: ApiIdentity, session: DbSession) -> list[AccountOut]:
+    service = AccountService(session, identity.actor)
+    service.require_admin()
+    return service.accounts()
+
+
+@router.post("/accounts", response_model=AccountOut, status_code=201, tags=["accounts"])
+def create_account(body: NewAccount, identity: ApiIdentity, session: DbSession) -> AccountOut:
+    require_write_scope(identity)
+    return AccountService(session, identity.actor).create(
+        body.username, body.password, roles=body.roles, display_name=body.display_name
+    )
+
+
+@router.get("/tokens", response_model=list[TokenOut], tags=["accounts"])
+def list_tokens(identity: ApiIdentity, session: DbSession) -> list[TokenOut]:
+    service = AccountService(session, identity.actor)
+    service.require_admin()
+    return service.tokens()
+
+
+@router.post("/accounts/{username}/tokens", response_model=IssuedToken, status_code=201, tags=["accounts"])
+def issue_token(username: str, body: NewToken, identity: ApiIdentity, session: DbSession) -> IssuedToken:
+    """A new API token for ``username``; its secret is in this response only."""
+    require_write_scope(identity)
+    return AccountService(session, identity.actor).issue_token(
+        username, body.name, body.scopes, expires_at=body.expires_at
+    )
+
+
+@router.delete("/tokens/{token_id}", response_model=TokenOut, tags=["accounts"])
+def revoke_token(token_id: str, identity: ApiIdentity, session: DbSession) -> TokenOut:
+    require_write_scope(identity)
+    return AccountService(session, identity.actor).revoke_token(token_id)
