@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
+import spdx_python_model
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from cyclonedx.validation.xml import XmlValidator
@@ -141,3 +144,41 @@ def test_a_key_added_to_the_tree_never_reaches_a_bom(tmp_path: Path) -> None:
             assert f.fingerprint is None or f.fingerprint not in text
     doc = json.loads(outputs[0])
     assert {"name": "openaims:secret-findings", "value": str(len(secrets))} in doc["metadata"]["properties"]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "version", "validator"),
+    [
+        ("cyclonedx-xml", "1.7", XmlValidator(SchemaVersion.V1_7)),
+        ("spdx", "1.6", None),
+    ],
+)
+def test_aims_scan_writes_valid_boms(tmp_path: Path, fmt: str, version: str, validator: Any) -> None:
+    out = tmp_path / "bom"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "openaims",
+            "scan",
+            str(SAMPLE),
+            "--format",
+            fmt,
+            "--cyclonedx-version",
+            version,
+            "--no-progress",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    if validator is not None:
+        assert validator.validate_str(text) is None
+    else:
+        _, objects = spdx_python_model.load_data(json.loads(text))
+        names = {getattr(o, "name", None) for o in objects.foreach()}
+        assert {"gpt-4o", "claude-sonnet-4-5", "sample-monorepo"} <= names
