@@ -6,9 +6,10 @@ import datetime as dt
 import typing
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from openaims.cli.console import console
+from openaims.cli.console import console, err_console
 from openaims.cli.records import (
     DatabaseOption,
     FormatOption,
@@ -36,8 +37,14 @@ def _event_json(event: chain.EventOut) -> dict[str, typing.Any]:
 @history_app.command("verify")
 def verify(database_url: str | None = DatabaseOption, fmt: OutputFormat = FormatOption) -> None:
     """Recompute the hash chain; exit 1 naming the first altered, deleted or reordered event."""
-    with register_session(database_url, write=False) as (session, _settings):
-        report = chain.verify(session)
+    with (
+        register_session(database_url, write=False) as (session, _settings),
+        Progress(
+            TextColumn("verifying history"), BarColumn(), MofNCompleteColumn(), console=err_console, transient=True
+        ) as bar,
+    ):
+        task = bar.add_task("verify", total=None)
+        report = chain.verify(session, progress=lambda done, total: bar.update(task, completed=done, total=total))
     if fmt is OutputFormat.JSON:
         print_json(
             {

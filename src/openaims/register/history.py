@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from openaims.register.models.internal import HistoryEvent, HistoryHead
 #: ``prev_hash`` of the first event.
 GENESIS = "0" * 64
 _HEAD_ID = 1
+_HEAD_KEY = "openaims.history.head"
 _AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 #: How far a moved event is looked for when naming a reordering.
 _REORDER_WINDOW = 5
@@ -99,6 +100,11 @@ def lock(session: Session) -> None:
 
 
 def _lock_head(session: Session) -> HistoryHead:
+    # The lock lasts until the transaction ends: look the head up once per transaction.
+    transaction = session.get_transaction()
+    cached = session.info.get(_HEAD_KEY)
+    if cached is not None and transaction is not None and cached[0] is transaction:
+        return cached[1]  # type: ignore[no-any-return]
     head = session.execute(
         select(HistoryHead).where(HistoryHead.id == _HEAD_ID).with_for_update()
     ).scalar_one_or_none()
@@ -106,6 +112,7 @@ def _lock_head(session: Session) -> HistoryHead:
         head = HistoryHead(id=_HEAD_ID, seq=0, hash=GENESIS)
         session.add(head)
         session.flush()
+    session.info[_HEAD_KEY] = (session.get_transaction(), head)
     return head
 
 
@@ -152,7 +159,6 @@ def append(
     session.add(event)
     head.seq = seq
     head.hash = digest
-    session.flush()
     return event
 
 
@@ -287,8 +293,12 @@ def _moved_from(row: HistoryEvent) -> int | None:
     return None
 
 
-def verify(session: Session) -> ChainReport:
-    """Recompute the chain; report the first event altered, deleted or reordered."""
+def verify(session: Session, *, progress: Callable[[int, int], None] | None = None) -> ChainReport:
+    """Recompute the chain; report the first event altered, deleted or reordered.
+
+    ``progress(done, total)`` is called every 1,000 events when given.
+    """
+    total = session.execute(select(func.count()).select_from(HistoryEvent)).scalar_one() if progress else 0
     expected_prev = GENESIS
     expected_seq = 1
     count = 0
@@ -297,6 +307,8 @@ def verify(session: Session) -> ChainReport:
     problem: ChainProblem | None = None
     for row in _rows(session):
         count += 1
+        if progress is not None and count % 1000 == 0:
+            progress(count, total)
         first_at = first_at or row.at
         last_at = row.at
         info = {"record_id": row.record_id, "action": row.action, "at": row.at}
