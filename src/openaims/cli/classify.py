@@ -176,7 +176,7 @@ def _render_outcome(outcome: Classification, fmt: ClassifyFormat, extra: Mapping
         assert_never(fmt)
 
 
-def classify_command(  # noqa: PLR0917 - one parameter per option, as typer wants
+def classify_command(
     system_id: str | None = typer.Argument(None, help="The AI system to classify, e.g. SYS-3."),
     questions: bool = typer.Option(False, "--questions", help="List the questions with their ids and exit."),
     answers_file: Path | None = typer.Option(
