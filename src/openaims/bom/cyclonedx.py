@@ -92,10 +92,6 @@ def _xml_validator(schema: SchemaVersion) -> XmlValidator:
     return XmlValidator(schema)
 
 
-def supported_versions() -> tuple[str, ...]:
-    return CYCLONEDX_VERSIONS
-
-
 def render_cyclonedx(
     findings: Sequence[Finding],
     *,
@@ -134,7 +130,10 @@ def render_cyclonedx(
     else:  # pragma: no cover - exhaustive
         assert_never(out_format)
     if error is not None:
-        raise BomError(f"the CycloneDX {spec_version} {fmt} document failed schema validation: {error}")
+        raise BomError(
+            f"the CycloneDX {spec_version} {fmt} document failed schema validation ({error}); this is a defect, "
+            "please report it with the JSON scan report (aims scan --format json)"
+        )
     return text
 
 
