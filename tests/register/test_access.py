@@ -93,3 +93,18 @@ def test_contributor_cannot_rate_before_a_method_is_approved(database: Database)
         RiskService(s, MANAGER).create({"title": "First", "inherent_likelihood": 1, "inherent_impact": 1})
         rated = RiskService(s, ALICE).create({"title": "Leak", "inherent_likelihood": 2, "inherent_impact": 2})
     assert (rated.method_id, rated.inherent_rating) == ("METHOD-1", "low")
+
+
+def test_what_an_actor_may_do_next(database: Database) -> None:
+    with database.session() as s:
+        doc = DocumentService(s, ALICE).create({"title": "AI policy"})
+        version = DocumentVersionService(s, ALICE).create({"document_id": doc.id, "content": "Text"})
+        version = DocumentVersionService(s, ALICE).transition(version.id, version.version, "in_review")
+        others = RiskService(s, ADMIN).create({"title": "Maria's", "owner": "maria"})
+    with database.read() as s:
+        assert DocumentVersionService(s, ALICE).next_statuses(version) == ["draft"]
+        assert DocumentVersionService(s, MANAGER).next_statuses(version) == ["approved", "draft"]
+        assert DocumentVersionService(s, AUDITOR).next_statuses(version) == []
+        assert RiskService(s, ALICE).may_change(others) is False
+        assert RiskService(s, MANAGER).may_change(others) is True
+        assert RiskService(s, VIEWER).may_change(others) is False

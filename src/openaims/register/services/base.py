@@ -362,6 +362,21 @@ class RecordService(Generic[F, O]):
                 f"{', '.join(sorted(self._owners(values))) or 'nobody'}"
             )
 
+    def may_change(self, record: RecordOut) -> bool:
+        """Whether the actor may change ``record`` at all (for showing or hiding edit controls)."""
+        try:
+            self._authorise("change", record.id, record.model_dump(), record.status)
+        except PermissionDeniedError:
+            return False
+        return record.status not in self.frozen_statuses or bool(self.transitions.get(record.status))
+
+    def next_statuses(self, record: RecordOut) -> builtins.list[str]:
+        """The statuses the actor may move ``record`` to now (required fields are checked on the move)."""
+        if not self.may_change(record):
+            return []
+        allowed = sorted(self.transitions.get(record.status, frozenset()))
+        return [s for s in allowed if s not in self.manager_statuses or self.actor.is_manager]
+
     # ------------------------------------------------------------ validation
     def _validate(self, data: Mapping[str, Any]) -> F:
         try:
