@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from openaims.frameworks.euaiact.classifier import classify
 from openaims.frameworks.loader import load_catalogue
 from openaims.register.actors import Actor
 from openaims.register.services import (
@@ -43,6 +44,7 @@ from openaims.register.services import (
     TrainingService,
     TreatmentService,
 )
+from openaims.register.services.classification import store_classification
 from openaims.register.services.reviews import REQUIRED_INPUTS
 
 ADMIN = Actor("admin")
@@ -108,6 +110,14 @@ def ready_register(session: Session, evidence_dir: Path) -> dict[str, Any]:
          "dataset_ids": [dataset.id], "repositories": ["git.example.com/credit"], "lifecycle_stage": "operation"}
     )  # fmt: skip
     ids["system"] = system.id
+    outcome = classify(
+        {"subject": "system", "role.provider": True, "role.deployer": False, "prohibited.practices": "none",
+         "annex_i.legislation": "none", "annex_iii.points": ["AnnexIII.5(b)"], "annex_iii.profiling": True,
+         "transparency.interacts_with_people": False, "transparency.synthetic_content": False,
+         "transparency.emotion_or_biometric_categorisation": False, "transparency.deep_fake": False},
+        today=TODAY,
+    )  # fmt: skip
+    store_classification(SystemService(session, ADMIN), system.id, outcome)
     ids["scope"] = ScopeService(session, ADMIN).create(
         {"title": "AIMS scope", "statement": "All lending AI", "approver": "dana", "approved_on": days(-90),
          "included_system_ids": [system.id]},

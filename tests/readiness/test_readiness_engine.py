@@ -95,6 +95,20 @@ def test_4_3_a_system_neither_in_nor_out_of_scope(ready: tuple[Database, dict[st
     assert item.reasons == [f"scope SCOPE-1 is approved but does not say whether {new.id} are in or out"]
 
 
+def test_4_1_a_system_whose_purpose_changed_needs_reclassification(
+    ready: tuple[Database, dict[str, Any]],
+) -> None:
+    database, ids = ready
+    with database.session() as session:
+        systems = SystemService(session, ADMIN)
+        system = systems.get(ids["system"])
+        systems.update(system.id, system.version, {"purpose": "Set credit limits"})
+    with database.read() as session:
+        item = report(session).item("4.1")
+    assert item.status is Status.PARTIAL
+    assert any(r.startswith(f"the purpose of {ids['system']} changed since it was classified") for r in item.reasons)
+
+
 def test_5_2_policy_past_its_review_date(ready: tuple[Database, dict[str, Any]]) -> None:
     database, _ = ready
     later = statuses(database, today=TODAY + dt.timedelta(days=400))

@@ -160,6 +160,25 @@ def scope_covers_systems(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
     )
 
 
+@check("systems_classified")
+def systems_classified(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """Every in-scope system has an EU AI Act classification made for its current purpose."""
+    from openaims.register.services.classification import reclassification_reason
+
+    systems = snap.in_scope_systems()
+    if not systems:
+        return CheckResult("systems_classified", Status.MISSING, "no AI system is in scope")
+    reasons = {s.id: reclassification_reason(s) for s in systems}
+    good = [s for s in systems if reasons[s.id] is None]
+    bad = [str(reasons[s.id]) for s in systems if reasons[s.id] is not None]
+    if good and bad:
+        return CheckResult("systems_classified", Status.PARTIAL, "; ".join(bad), _ids(good))
+    if bad:
+        return CheckResult("systems_classified", Status.MISSING, "; ".join(bad))
+    tiers = ", ".join(f"{s.id} {s.risk_tier}" for s in good)
+    return CheckResult("systems_classified", Status.MET, f"EU AI Act classification current: {tiers}", _ids(good))
+
+
 @check("roles_held")
 def roles_held(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
     roles = snap.of("role", "active")
