@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -121,15 +122,43 @@ class _Level:
     strip: str
     add: str
     spec: pathspec.GitIgnoreSpec
+    #: Matches wherever any pattern of ``spec`` matches: most paths match none, and one
+    #: search is much cheaper than asking every pattern in turn.
+    any_pattern: re.Pattern[str] | None = None
 
     def decide(self, rel: str) -> bool | None:
         if self.strip:
             if not rel.startswith(self.strip):
                 return None
             rel = rel[len(self.strip) :]
+        if self.any_pattern is not None and self.any_pattern.search(self.add + rel) is None:
+            return None
         result = self.spec.check_file(self.add + rel)
         include: bool | None = result.include
         return include
+
+
+def _level(strip: str, add: str, spec: pathspec.GitIgnoreSpec) -> _Level:
+    return _Level(strip, add, spec, _any_pattern(spec))
+
+
+def _any_pattern(spec: pathspec.GitIgnoreSpec) -> re.Pattern[str] | None:
+    """One regex matching where any of the spec's patterns matches (None: not possible)."""
+    sources = []
+    for pattern in getattr(spec, "patterns", ()):
+        regex = getattr(pattern, "regex", None)
+        if regex is None:
+            continue
+        source = getattr(regex, "pattern", None)
+        if not isinstance(source, str) or "(?P=" in source:
+            return None
+        sources.append(re.sub(r"\(\?P<\w+>", "(?:", source))
+    if not sources:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{source})" for source in sources))
+    except re.error:
+        return None
 
 
 def _spec(lines: list[str] | None) -> pathspec.GitIgnoreSpec | None:
@@ -201,14 +230,14 @@ class Ignorer:
             if git_dir is not None:
                 spec = _spec(_read_lines(str(git_dir / "info" / "exclude")))
                 if spec is not None:
-                    self._outer.append(_Level("", down, spec))
+                    self._outer.append(_level("", down, spec))
             # .gitignore files of the enclosing repository above the root, outermost first
             current = top
             parts = [p for p in down.split("/") if p]
             for index in range(len(parts)):
                 spec = _spec(_read_lines(str(current / ".gitignore")))
                 if spec is not None:
-                    self._outer.append(_Level("", "/".join(parts[index:]) + "/", spec))
+                    self._outer.append(_level("", "/".join(parts[index:]) + "/", spec))
                 current = current / parts[index]
             # Scanning a directory the enclosing repository ignores is deliberate:
             # then the tree stands on its own and only its own ignore files count.
@@ -238,7 +267,7 @@ class Ignorer:
             return self._cache[rel_dir]
         directory = os.path.join(self.root, rel_dir) if rel_dir else str(self.root)
         spec = _spec(_read_lines(os.path.join(directory, ".gitignore")))
-        level = None if spec is None else _Level(rel_dir + "/" if rel_dir else "", "", spec)
+        level = None if spec is None else _level(rel_dir + "/" if rel_dir else "", "", spec)
         self._cache[rel_dir] = level
         return level
 
