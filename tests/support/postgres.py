@@ -4,7 +4,8 @@
 fixture finds ``initdb`` and ``pg_ctl`` under ``/usr/lib/postgresql/*/bin``,
 creates a cluster in a temporary directory (owned by the ``postgres`` OS user
 when the tests run as root, since PostgreSQL refuses to run as root), starts it
-on a free port with its unix socket in that directory, and stops it at exit.
+on a free port number listening only on a unix socket in that directory (so
+parallel servers never collide on TCP), and stops it at exit.
 Each pytest-xdist worker runs its own server and databases, so workers never
 share state. Tests are skipped, with the reason, only when no binaries exist.
 """
@@ -126,7 +127,7 @@ class _LocalCluster:
             "-E", "UTF8", "--locale=C", "--no-sync",
         )  # fmt: skip
         options = (
-            f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-p {self.port} -k {self.sockets} -c listen_addresses='' -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
         )
         self._run(str(self.pg_ctl), "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
