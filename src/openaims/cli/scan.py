@@ -148,16 +148,23 @@ def _print_summary(findings: list[Finding], stats: dict[str, object], out: Conso
         out.print(by_provider)
     seen = stats.get("files_seen", 0)
     scanned = stats.get("files_scanned", 0)
-    megabytes = int(str(stats.get("bytes_scanned", 0))) / 1_000_000
+    size = _human_size(int(str(stats.get("bytes_scanned", 0))))
     duration = stats.get("duration_s", 0)
     out.print(
-        f"{seen} files seen, {scanned} read ({megabytes:.1f} MB) in {duration}s.",
+        f"{seen} files seen, {scanned} read ({size}) in {duration}s.",
         markup=False,
         highlight=False,
     )
     errors = int(str(stats.get("error_count", 0)))
     if errors:
         out.print(f"[yellow]{errors} detector error(s); the scan went on (see the JSON report's stats.errors).[/]")
+
+
+def _human_size(size: int) -> str:
+    for unit, factor in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
+        if size >= factor:
+            return f"{size / factor:.1f} {unit}"
+    return f"{size} bytes"
 
 
 def _write(path: Path, text: str) -> None:
@@ -226,6 +233,12 @@ def scan(
         envvar="AIMS_NO_PROGRESS",
         help="No progress bar (it only shows on a terminal).",
     ),
+    to_register: bool = typer.Option(
+        False,
+        "--register",
+        envvar="AIMS_SCAN_REGISTER",
+        help="Also record the components in the register (as 'aims inventory sync' does).",
+    ),
 ) -> None:
     """Find AI in a tree: SDK dependencies and imports, models, provider keys, MCP servers,
     agent instruction files, model files and AI steps in CI. Exit 0 when the scan completed."""
@@ -248,6 +261,11 @@ def scan(
     report = result.to_report()
     stats = report["stats"]
     root_name = path.resolve().name or "root"
+    if to_register:
+        from openaims.cli.inventory import ingest
+
+        summary = ingest(path, result.findings).summary()
+        err_console.print(f"Register: {summary}", markup=False, highlight=False, soft_wrap=True)
 
     text: str
     if fmt is ScanFormat.TABLE:
