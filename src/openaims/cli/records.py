@@ -27,6 +27,7 @@ from openaims.cli.console import console
 from openaims.errors import UsageError
 from openaims.register import open_register
 from openaims.register.actors import Actor, default_actor_name
+from openaims.register.models import RECORD_MODELS
 from openaims.register.services import Page, RecordOut, RecordService, registry
 from openaims.register.services.documents import DocumentService, DocumentVersionService
 from openaims.register.services.evidence import EvidenceService
@@ -244,8 +245,9 @@ def _opt(name: str, annotation: Any, default: Any, *decls: str, help: str | None
 
 def _group(cls: type[RecordService[Any, Any]]) -> typer.Typer:
     label = cls.record_type().replace("_", " ")
-    doc = (cls.fields.__doc__ or "").strip().splitlines()[0] if cls.fields.__doc__ else ""
-    group = typer.Typer(help=f"{label.capitalize()} records. {doc}", no_args_is_help=True)
+    doc = (cls.fields.__doc__ or "").strip().splitlines()[0].replace("``", "") if cls.fields.__doc__ else ""
+    title = label.upper() if label == "raci" else label.capitalize()
+    group = typer.Typer(help=f"{title} records. {doc}", no_args_is_help=True)
     fields = _field_params(cls)
     statuses = ", ".join(cls.statuses())
 
@@ -413,8 +415,14 @@ def _document_extras(group: typer.Typer) -> None:
         _report_write("Created", record, fmt)  # fmt: skip
 
 
+def _ordered() -> list[type[RecordService[Any, Any]]]:
+    """Record types in the order of the standard (context first, improvement last)."""
+    position = {model.record_type: n for n, model in enumerate(RECORD_MODELS)}
+    return sorted(registry().values(), key=lambda c: position.get(c.record_type(), len(position)))
+
+
 def register(app: typer.Typer) -> None:
-    for cls in registry().values():
+    for cls in _ordered():
         group = _group(cls)
         if issubclass(cls, EvidenceService):
             _evidence_extras(group)
