@@ -186,9 +186,7 @@ def _dangling_mapping(data: Any) -> None:
 
 
 def _extra_subcategory(data: Any) -> None:
-    data["subcategories"].append(
-        {"id": "GOVERN 9.9", "category": "GOVERN 1", "title": "x", "source": ["CISO-RMF"]}
-    )
+    data["subcategories"].append({"id": "GOVERN 9.9", "category": "GOVERN 1", "title": "x", "source": ["CISO-RMF"]})
 
 
 @pytest.mark.parametrize(

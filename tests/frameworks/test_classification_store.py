@@ -51,12 +51,8 @@ def test_the_outcome_is_stored_with_who_and_when_and_a_history_event(database: D
 def test_changing_the_purpose_requires_reclassification(database: Database) -> None:
     with database.session() as session:
         systems = SystemService(session, ALICE)
-        sys_ = systems.create(
-            {"name": "Bot", "owner": "alice", "purpose": "Answer FAQs", "intended_use": "Web"}
-        )
-        saved = store_classification(
-            systems, sys_.id, classify(answers(), today=WHEN.date()), answered_at=WHEN
-        )
+        sys_ = systems.create({"name": "Bot", "owner": "alice", "purpose": "Answer FAQs", "intended_use": "Web"})
+        saved = store_classification(systems, sys_.id, classify(answers(), today=WHEN.date()), answered_at=WHEN)
         assert stored_classification(saved)["answered_by"] == "alice"  # type: ignore[index]
         renamed = systems.update(sys_.id, saved.version, {"name": "FAQ bot"})
         assert not needs_reclassification(renamed)

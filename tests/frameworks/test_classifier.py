@@ -76,9 +76,7 @@ def test_the_omnibus_ban_applies_from_december_2026() -> None:
     assert art5.date_status == "reported"
     assert "Digital Omnibus" in art5.basis
     assert not art5.in_application
-    assert ob(
-        run(dt.date(2026, 12, 2), **{"prohibited.practices": ["Art.5-omnibus-ncii"]}), "Art.5"
-    ).in_application
+    assert ob(run(dt.date(2026, 12, 2), **{"prohibited.practices": ["Art.5-omnibus-ncii"]}), "Art.5").in_application
 
 
 @pytest.mark.parametrize(

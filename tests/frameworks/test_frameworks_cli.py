@@ -105,9 +105,7 @@ def test_classify_questions_lists_stable_ids(capsys: pytest.CaptureFixture[str],
 @pytest.mark.usefixtures("no_env")
 def test_classify_without_storing_prints_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = write(tmp_path, answers(**{"transparency.deep_fake": True}))
-    code, out, _ = run(
-        capsys, "classify", "--no-store", "--answers", path, "--format", "json", "--date", "2026-11-23"
-    )
+    code, out, _ = run(capsys, "classify", "--no-store", "--answers", path, "--format", "json", "--date", "2026-11-23")
     assert code == 0
     data = json.loads(out)
     assert (data["tiers"], data["stored"], data["decided_on"]) == (["limited"], False, "2026-11-23")
@@ -121,9 +119,7 @@ def test_classify_stores_on_the_system_and_records_who(
                        "--intended-use", "HR", "--format", "json")  # fmt: skip
     assert code == 0
     system_id = json.loads(out)["id"]
-    path = write(
-        tmp_path, {"answers": answers(**{"annex_iii.points": ["AnnexIII.4(a)"], "annex_iii.profiling": True})}
-    )
+    path = write(tmp_path, {"answers": answers(**{"annex_iii.points": ["AnnexIII.4(a)"], "annex_iii.profiling": True})})
     code, out, _ = run(capsys, "classify", system_id, "--answers", path, "--format", "json")
     assert code == 0
     data = json.loads(out)
@@ -133,6 +129,27 @@ def test_classify_stores_on_the_system_and_records_who(
     assert shown["risk_tier"] == "high"
     assert shown["eu_ai_act"]["answered_by"] == "alice"
     assert shown["eu_ai_act"]["classification"]["high_risk_routes"] == ["annex_iii"]
+
+
+def test_classify_check_exits_1_until_classified_and_after_the_purpose_changes(
+    capsys: pytest.CaptureFixture[str], cli_env: str, tmp_path: Path
+) -> None:
+    code, out, _ = run(capsys, "system", "add", "--name", "Bot", "--purpose", "FAQ", "--format", "json")
+    system_id = json.loads(out)["id"]
+    code, _, err = run(capsys, "classify", system_id, "--check")
+    assert (code, err.strip()) == (
+        1, f"aims: error: {system_id} has no EU AI Act classification yet; run 'aims classify {system_id}'"
+    )  # fmt: skip
+    code, _, _ = run(capsys, "classify", system_id, "--answers", write(tmp_path, answers()), "--format", "json")
+    assert code == 0
+    code, out, _ = run(capsys, "classify", system_id, "--check", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["tiers"] == ["minimal"]
+    code, out, _ = run(capsys, "system", "update", system_id, "--version", "2", "--purpose", "Screen loans")
+    assert code == 0, out
+    code, _, err = run(capsys, "classify", system_id, "--check")
+    assert code == 1
+    assert f"the purpose of {system_id} changed since it was classified" in err
 
 
 def test_classify_errors_are_exit_2(capsys: pytest.CaptureFixture[str], cli_env: str, tmp_path: Path) -> None:
@@ -145,9 +162,7 @@ def test_classify_errors_are_exit_2(capsys: pytest.CaptureFixture[str], cli_env:
     code, _, err = run(capsys, "classify", "--no-store", "--answers", write(tmp_path, ["a"], "list.yaml"))
     assert code == 2
     assert "must map question ids to answers" in err
-    code, _, err = run(
-        capsys, "classify", "--no-store", "--answers", write(tmp_path, {"subject": "robot"}, "x.yaml")
-    )
+    code, _, err = run(capsys, "classify", "--no-store", "--answers", write(tmp_path, {"subject": "robot"}, "x.yaml"))
     assert code == 2
     assert "subject: choose one of system, gpai_model, system_and_gpai_model" in err
     code, _, err = run(capsys, "classify", "--no-store", "--answers", str(tmp_path / "missing.yaml"))

@@ -126,11 +126,7 @@ def test_coerce_either_returns_a_typed_answer_or_raises_value_error(value: Any) 
             assert out is None or out >= 0
 
 
-@given(
-    st.dictionaries(
-        st.sampled_from(load_questionnaire().ids), st.sampled_from([True, False, "none", "system"])
-    )
-)
+@given(st.dictionaries(st.sampled_from(load_questionnaire().ids), st.sampled_from([True, False, "none", "system"])))
 def test_validate_answers_never_fails_other_than_with_answers_error(raw: dict[str, Any]) -> None:
     problems: list[str] = []
     try:

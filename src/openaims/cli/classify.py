@@ -17,7 +17,7 @@ from rich.table import Table
 
 from openaims.cli.console import console
 from openaims.cli.records import ActorOption, DatabaseOption, actor_for, register_session
-from openaims.errors import UsageError
+from openaims.errors import AimsError, UsageError
 from openaims.frameworks.euaiact.classifier import Classification, classify
 from openaims.frameworks.euaiact.questionnaire import (
     NONE_CHOICE,
@@ -26,7 +26,11 @@ from openaims.frameworks.euaiact.questionnaire import (
     coerce,
     load_questionnaire,
 )
-from openaims.register.services.classification import reclassification_reason, store_classification
+from openaims.register.services.classification import (
+    reclassification_reason,
+    store_classification,
+    stored_classification,
+)
 from openaims.register.services.systems import SystemService
 
 MAX_ANSWERS_BYTES = 1_000_000
@@ -76,9 +80,7 @@ def _read_answers(path: Path) -> dict[str, Any]:
     if isinstance(data, Mapping) and isinstance(data.get("answers"), Mapping):
         data = data["answers"]
     if not isinstance(data, Mapping) or not all(isinstance(k, str) for k in data):
-        raise UsageError(
-            f"answers file {path} must map question ids to answers (see aims classify --questions)"
-        )
+        raise UsageError(f"answers file {path} must map question ids to answers (see aims classify --questions)")
     return dict(data)
 
 
@@ -176,9 +178,38 @@ def _render_outcome(outcome: Classification, fmt: ClassifyFormat, extra: Mapping
         assert_never(fmt)
 
 
+def _check_stored(system_id: str | None, fmt: ClassifyFormat, database_url: str | None, actor: str | None) -> None:
+    if system_id is None:
+        raise UsageError("--check needs the AI system id, e.g. aims classify SYS-3 --check")
+    with register_session(database_url, write=False) as (session, _):
+        system = SystemService(session, actor_for(actor)).get(system_id)
+    reason = reclassification_reason(system)
+    if reason is not None:
+        raise AimsError(f"{reason}; run 'aims classify {system_id}'")
+    stored = stored_classification(system) or {}
+    outcome = stored.get("classification", {})
+    data = {"system": system_id, "current": True, "answered_by": stored.get("answered_by"),
+            "answered_at": stored.get("answered_at"), "tiers": outcome.get("tiers"),
+            "roles": outcome.get("roles"), "articles": outcome.get("articles")}  # fmt: skip
+    if fmt is ClassifyFormat.JSON:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    elif fmt is ClassifyFormat.YAML:
+        typer.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110), nl=False)
+    elif fmt is ClassifyFormat.TABLE:
+        console.print(
+            f"{system_id}: classification is current ({', '.join(data['tiers'] or [])}); answered by "
+            f"{data['answered_by']} at {data['answered_at']}."
+        )
+    else:
+        assert_never(fmt)
+
+
 def classify_command(
     system_id: str | None = typer.Argument(None, help="The AI system to classify, e.g. SYS-3."),
     questions: bool = typer.Option(False, "--questions", help="List the questions with their ids and exit."),
+    check: bool = typer.Option(
+        False, "--check", help="Show the stored classification; exit 1 if the system must be (re)classified."
+    ),
     answers_file: Path | None = typer.Option(
         None, "--answers", envvar="AIMS_CLASSIFY_ANSWERS", help="YAML file mapping question ids to answers."
     ),
@@ -207,6 +238,9 @@ def classify_command(
     if questions:
         _render_questions(qn, output_format)
         return
+    if check:
+        _check_stored(system_id, output_format, database_url, actor)
+        return
     if system_id is None and store:
         raise UsageError("give the AI system id (e.g. aims classify SYS-3), or --no-store to only compute")
     try:
@@ -225,9 +259,7 @@ def classify_command(
     extra: dict[str, Any] = {"system": system_id, "stored": False}
     if system_id is not None and store:
         with register_session(database_url, write=True) as (session, _):
-            saved = store_classification(
-                SystemService(session, who), system_id, outcome, answered_by=who.name
-            )
+            saved = store_classification(SystemService(session, who), system_id, outcome, answered_by=who.name)
             extra.update(
                 stored=True,
                 answered_by=saved.eu_ai_act["answered_by"],
