@@ -126,7 +126,7 @@ def hub(database: Database) -> Iterator[Hub]:
     make_accounts(database)
     records = seed_records(database)
     app = create_app(database, web_settings=web_settings())
-    yield Hub(app=app, db=database, records=records)
+    return Hub(app=app, db=database, records=records)
 
 
 @pytest.fixture(autouse=True)

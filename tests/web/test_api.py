@@ -7,10 +7,10 @@ import hashlib
 from typing import Any
 
 from sqlalchemy import select
+from tests.web.conftest import Hub, client
 
 from openaims.register.models.accounts import ApiToken
 from openaims.register.models.internal import HistoryEvent
-from tests.web.conftest import Hub, client
 
 
 def _error(response: Any, status: int, code: str) -> dict[str, Any]:
@@ -20,7 +20,8 @@ def _error(response: Any, status: int, code: str) -> dict[str, Any]:
     assert set(body["error"]) == {"status", "code", "message", "fields"}
     assert body["error"]["status"] == status
     assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert isinstance(body["error"]["message"], str)
+    assert body["error"]["message"]
     return dict(body["error"])
 
 
@@ -76,7 +77,9 @@ def test_create_get_update_and_history(hub: Hub) -> None:
     created = api.post("/api/v1/records/system", json={"name": "Fraud scoring", "owner": "mia"})
     assert created.status_code == 201
     body = created.json()
-    assert body["status"] == "proposed" and body["version"] == 1 and body["created_by"] == "mia"
+    assert body["status"] == "proposed"
+    assert body["version"] == 1
+    assert body["created_by"] == "mia"
     assert created.headers["location"] == f"/api/v1/records/system/{body['id']}"
     assert api.get(created.headers["location"]).json()["name"] == "Fraud scoring"
     patch = {"version": 1, "changes": {"purpose": "Score payments", "intended_use": "Back office",
@@ -103,18 +106,22 @@ def test_openapi_schema_is_published(hub: Hub) -> None:
 def test_admin_manages_accounts_and_tokens(hub: Hub) -> None:
     api = hub.api("ada")
     made = api.post("/api/v1/accounts", json={"username": "rita", "roles": ["contributor"]})
-    assert made.status_code == 201 and made.json()["roles"] == ["contributor"]
+    assert made.status_code == 201
+    assert made.json()["roles"] == ["contributor"]
     assert "rita" in {a["username"] for a in api.get("/api/v1/accounts").json()}
     issued = api.post("/api/v1/accounts/rita/tokens", json={"name": "ci", "scopes": ["read"]}).json()
     secret = issued["secret"]
     assert secret.startswith("aims_")
     listed = [t for t in api.get("/api/v1/tokens").json() if t["id"] == issued["token"]["id"]]
-    assert listed and "secret" not in listed[0] and listed[0]["revoked_at"] is None
+    assert listed
+    assert "secret" not in listed[0]
+    assert listed[0]["revoked_at"] is None
     rita = client(hub.app)
     rita.headers["Authorization"] = f"Bearer {secret}"
     assert rita.get("/api/v1/me").json()["username"] == "rita"
     revoked = api.delete(f"/api/v1/tokens/{issued['token']['id']}")
-    assert revoked.status_code == 200 and revoked.json()["revoked_at"]
+    assert revoked.status_code == 200
+    assert revoked.json()["revoked_at"]
     _error(rita.get("/api/v1/me"), 401, "unauthenticated")
 
 
@@ -140,8 +147,9 @@ def test_unknown_and_malformed_tokens_are_refused(hub: Hub) -> None:
 def test_token_of_a_deactivated_account_is_refused(hub: Hub) -> None:
     api = hub.api("vic")
     assert api.get("/api/v1/me").status_code == 200
-    from openaims.register.services.accounts import AccountService
     from tests.web.conftest import ADMIN
+
+    from openaims.register.services.accounts import AccountService
 
     with hub.db.session() as session:
         AccountService(session, ADMIN).deactivate("vic")
@@ -201,10 +209,12 @@ def test_error_shape_409_on_a_stale_version(hub: Hub) -> None:
     api = hub.api("ada")
     rid = hub.records["risk_carl"]
     first = api.patch(f"/api/v1/records/risk/{rid}", json={"version": 1, "changes": {"description": "first"}})
-    assert first.status_code == 200 and first.json()["version"] == 2
+    assert first.status_code == 200
+    assert first.json()["version"] == 2
     stale = api.patch(f"/api/v1/records/risk/{rid}", json={"version": 1, "changes": {"description": "second"}})
     error = _error(stale, 409, "conflict")
-    assert "version 2" in error["message"] and "ada" in error["message"]
+    assert "version 2" in error["message"]
+    assert "ada" in error["message"]
     assert api.get(f"/api/v1/records/risk/{rid}").json()["description"] == "first"
 
 
@@ -240,7 +250,8 @@ def test_unexpected_errors_hide_details(hub: Hub) -> None:
 
     response = TestClient(hub.app, raise_server_exceptions=False).get("/api/v1/boom")
     error = _error(response, 500, "internal_error")
-    assert "password" not in response.text and "Traceback" not in response.text
+    assert "password" not in response.text
+    assert "Traceback" not in response.text
     assert error["message"] == "internal error; the server log has details"
 
 

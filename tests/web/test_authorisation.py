@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from tests.web.conftest import Hub
 
 Call = Callable[[Hub, Any], Any]
@@ -92,6 +91,7 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "aude": (200,  200,   200,  200,  403,   403,  403,   403,    403,  403,   403),  # auditor
     "vic":  (200,  200,   200,  200,  403,   403,  403,   403,    403,  403,   403),  # viewer
 }  # fmt: skip
+
 
 @pytest.mark.parametrize("user", list(MATRIX))
 def test_role_matrix_over_api_token(hub: Hub, user: str) -> None:
