@@ -7,9 +7,12 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.frameworks.kit import answers
 
 from openaims.frameworks.euaiact.classifier import Classification, Obligation, classify
+from openaims.frameworks.euaiact.questionnaire import load_questionnaire
 from openaims.frameworks.loader import load_catalogue
 
 TODAY = dt.date(2026, 11, 23)
@@ -344,3 +347,47 @@ def test_classify_is_pure() -> None:
     first = classify(raw, today=TODAY)
     assert raw == snapshot
     assert classify(raw, today=TODAY) == first
+
+
+# ---------------------------------------------------------------- properties over the whole questionnaire
+
+
+@st.composite
+def walked_answers(draw: st.DrawFn) -> dict[str, Any]:
+    """Answers produced by walking the questionnaire the way a user would."""
+    qn = load_questionnaire()
+    out: dict[str, Any] = {}
+    for q in qn.questions:
+        if not qn.applies(q, out):
+            continue
+        if q.type == "bool":
+            out[q.id] = draw(st.booleans())
+        elif q.type == "choice":
+            out[q.id] = draw(st.sampled_from([c.id for c in q.choices]))
+        elif q.type == "multi":
+            ids = [c.id for c in q.choices if c.id != "none"]
+            out[q.id] = draw(st.lists(st.sampled_from(ids), max_size=3, unique=True)) or "none"
+        else:
+            value = draw(st.one_of(st.none(), st.floats(min_value=0, max_value=1e27)))
+            if value is not None:
+                out[q.id] = value
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(walked_answers(), st.dates(min_value=dt.date(2024, 8, 1), max_value=dt.date(2031, 1, 1)))
+def test_any_walk_through_the_questionnaire_gives_a_coherent_outcome(raw: dict[str, Any], today: dt.date) -> None:
+    result = classify(raw, today=today)
+    assert result.tiers
+    assert all(r.article.startswith("Art. ") for r in result.reasons)
+    system_tiers = {"prohibited", "high", "limited", "minimal"} & set(result.tiers)
+    is_system = raw["subject"] != "gpai_model"
+    assert bool(system_tiers) == is_system
+    assert ("minimal" in result.tiers) == (is_system and not system_tiers - {"minimal"})
+    assert ("gpai" in result.tiers) == (raw["subject"] != "system")
+    for o in result.obligations:
+        assert o.in_application == (today >= o.applies_from)
+        assert o.basis
+    if "high" in result.tiers and "provider" in result.roles:
+        assert {"Art.9", "Art.17", "Art.43", "Art.72"} <= set(result.articles)
+    assert result.to_dict()["register_tier"] in {"prohibited", "high", "limited", "minimal"}
