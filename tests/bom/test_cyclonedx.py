@@ -294,3 +294,39 @@ def test_validation_is_real_a_broken_model_card_is_rejected(findings: list[Findi
 def test_unsupported_version_or_format_is_a_clear_error(version: str, fmt: str) -> None:
     with pytest.raises(BomError, match="not supported"):
         render([], version, fmt)
+
+
+def test_fast_json_validation_agrees_with_the_library(findings: list[Finding]) -> None:
+    from openaims.bom.cyclonedx import _json_validator
+
+    for version, schema in VERSIONS.items():
+        fast = _json_validator(schema)
+        good = render(findings, version)
+        assert fast.validate_str(good) is None
+        doc = json.loads(good)
+        doc["components"].append(doc["components"][0])  # duplicate: uniqueItems
+        assert fast.validate_str(json.dumps(doc)) is not None
+        assert JsonStrictValidator(schema).validate_str(json.dumps(doc)) is not None
+        doc = json.loads(good)
+        doc["services"][0]["endpoints"] = ["https://example.com/a b"]  # not an IRI reference
+        assert fast.validate_str(json.dumps(doc)) is not None
+
+
+def test_a_package_seen_in_thousands_of_files_keeps_a_readable_evidence_list() -> None:
+    many = [
+        Finding(
+            kind=FindingKind.IMPORT,
+            name="openai",
+            path=f"svc/m{i:04d}.py",
+            line=1,
+            detector="import.python",
+            ecosystem="pypi",
+            provider="openai",
+            details={"package": "pypi:openai"},
+        )
+        for i in range(250)
+    ]
+    [component] = as_json(many)["components"]
+    assert len(component["evidence"]["occurrences"]) == 100
+    assert component["evidence"]["occurrences"][0] == {"location": "svc/m0000.py", "line": 1}
+    assert ("openaims:occurrences", "250") in props(component)

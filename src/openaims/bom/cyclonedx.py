@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any, assert_never
@@ -30,10 +30,12 @@ from cyclonedx.model import (
     XsUri,
 )
 from cyclonedx.model.bom import Bom, BomMetaData
+from cyclonedx.model.bom_ref import BomRef
 from cyclonedx.model.component import Component, ComponentType
 from cyclonedx.model.component_evidence import ComponentEvidence
 from cyclonedx.model.component_evidence import Occurrence as CdxOccurrence
 from cyclonedx.model.contact import OrganizationalEntity
+from cyclonedx.model.dependency import Dependency
 from cyclonedx.model.lifecycle import LifecyclePhase, PredefinedLifecycle
 from cyclonedx.model.service import Service
 from cyclonedx.model.tool import ToolRepository
@@ -41,7 +43,7 @@ from cyclonedx.output import make_outputter
 from cyclonedx.schema import OutputFormat, SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from cyclonedx.validation.xml import XmlValidator
-from jsonschema import Draft7Validator
+from jsonschema import Draft7Validator, ValidationError, validators
 from lxml import etree  # type: ignore[import-untyped]
 
 import openaims
@@ -80,11 +82,49 @@ _DEFAULT_DATA_CLASS = "prompts and model outputs"
 _DATA_FORMATS = frozenset({"numpy"})
 #: Ecosystems whose purl namespace is the CycloneDX component group (npm scope, Maven groupId).
 _GROUPED = frozenset({"npm", "maven"})
+#: Evidence occurrences listed per component; a package imported from thousands of
+#: files keeps the BOM readable (and schema validation fast) with the total as a property.
+MAX_OCCURRENCES = 100
+
+
+def _unique_items(validator: Any, unique: bool, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    """``uniqueItems`` in linear time (canonical JSON of each item), instead of
+    jsonschema's pairwise comparison, which takes minutes on thousands of components."""
+    if not unique or not validator.is_type(instance, "array"):
+        return
+    seen: set[str] = set()
+    for item in instance:
+        key = json.dumps(item, sort_keys=True, separators=(",", ":"))
+        if key in seen:
+            yield ValidationError(f"{item!r} is not unique in its array")
+            return
+        seen.add(key)
+
+
+class _JsonValidator:
+    """The strict JSON schema of cyclonedx-python-lib (same schema files, refs and
+    format checks), with a linear ``uniqueItems``. Falls back to the library's own
+    validator if its internals are not what this expects."""
+
+    def __init__(self, schema: SchemaVersion) -> None:
+        self._library = JsonStrictValidator(schema)
+        self._fast: Any = None
+        try:
+            inner: Any = self._library._validator
+            fast_cls = validators.extend(type(inner), {"uniqueItems": _unique_items})  # type: ignore[no-untyped-call]
+            self._fast = fast_cls(inner.schema, registry=inner._registry, format_checker=inner.format_checker)
+        except (AttributeError, TypeError, NotImplementedError):
+            self._fast = None
+
+    def validate_str(self, text: str) -> object | None:
+        if self._fast is None:
+            return self._library.validate_str(text)
+        return next(iter(self._fast.iter_errors(json.loads(text))), None)
 
 
 @cache
-def _json_validator(schema: SchemaVersion) -> JsonStrictValidator:
-    return JsonStrictValidator(schema)
+def _json_validator(schema: SchemaVersion) -> _JsonValidator:
+    return _JsonValidator(schema)
 
 
 @cache
@@ -131,7 +171,8 @@ def render_cyclonedx(
         assert_never(out_format)
     if error is not None:
         raise BomError(
-            f"the CycloneDX {spec_version} {fmt} document failed schema validation ({error}); this is a defect, "
+            f"the CycloneDX {spec_version} {fmt} document failed schema validation "
+            f"({str(getattr(error, 'message', error))[:300]}); this is a defect, "
             "please report it with the JSON scan report (aims scan --format json)"
         )
     return text
@@ -153,8 +194,15 @@ def _props(pairs: Iterable[tuple[str, object | None]]) -> list[Property]:
     return [_prop(name, value) for name, value in pairs if value is not None and value != ""]
 
 
-def _evidence(occurrences: Iterable[Occurrence]) -> ComponentEvidence:
-    return ComponentEvidence(occurrences=[CdxOccurrence(location=o.path, line=o.line) for o in occurrences])
+def _evidence(occurrences: Sequence[Occurrence]) -> ComponentEvidence:
+    """The first :data:`MAX_OCCURRENCES` places (the JSON scan report has all)."""
+    shown = sorted(occurrences)[:MAX_OCCURRENCES]
+    return ComponentEvidence(occurrences=[CdxOccurrence(location=o.path, line=o.line) for o in shown])
+
+
+def _occurrence_count(occurrences: Sequence[Occurrence]) -> list[tuple[str, object | None]]:
+    """``openaims:occurrences`` (the total) when the evidence list is cut short."""
+    return [("occurrences", len(occurrences))] if len(occurrences) > MAX_OCCURRENCES else []
 
 
 def _sha256(hexdigest: str | None) -> list[HashType]:
@@ -181,6 +229,7 @@ def _package_component(p: Package) -> Component:
     props += [("version-constraint", c) for c in p.constraints]
     props += [("scope", s) for s in p.scopes]
     props += [("manifest", m) for m in p.manifests]
+    props += _occurrence_count(p.occurrences)
     group, name = None, p.name
     if p.purl is not None and p.purl.namespace and p.ecosystem in _GROUPED:
         group, name = p.purl.namespace, p.purl.name
@@ -211,9 +260,15 @@ def _model_component(m: Model) -> tuple[Component, dict[str, Any]]:
     if page is not None:
         refs.append(ExternalReference(type=ExternalReferenceType.WEBSITE, url=page))
     hosting = "model-hub" if m.hub else "hosted-api"
-    props = [("provider", m.provider), ("category", m.category), ("hosting", hosting), ("hub", m.hub)]
+    props: list[tuple[str, object | None]] = [
+        ("provider", m.provider),
+        ("category", m.category),
+        ("hosting", hosting),
+        ("hub", m.hub),
+    ]
     props += [("loader", v) for v in m.loaders]
     props += [("gateway", v) for v in m.gateways]
+    props += _occurrence_count(m.occurrences)
     component = Component(
         type=ComponentType.MACHINE_LEARNING_MODEL,
         name=m.model_id,
@@ -426,17 +481,24 @@ def _build_bom(
     for service in services.values():
         bom.services.add(service)
 
-    bom.register_dependency(root, [*top, *services.values()])
+    graph: dict[str, tuple[BomRef, set[str]]] = {}
+    refs: dict[str, BomRef] = {"root": root.bom_ref}
+    for element in [*by_ref.values(), *services.values()]:
+        refs[str(element.bom_ref.value)] = element.bom_ref
+        graph[str(element.bom_ref.value)] = (element.bom_ref, set())
+    graph["root"] = (root.bom_ref, {str(e.bom_ref.value) for e in [*top, *services.values()]})
     for pid, users in inv.provider_users.items():
-        provider_service = services.get(f"service:{pid}")
-        if provider_service is None:
-            continue
-        for ref in users:
-            user = by_ref.get(ref)
-            if user is not None:
-                bom.register_dependency(user, [provider_service])
+        service_ref = f"service:{pid}"
+        if service_ref in services:
+            for ref in users:
+                if ref in graph:
+                    graph[ref][1].add(service_ref)
     for ref, component in mcp_packages.items():
-        bom.register_dependency(services[ref], [component])
+        graph[ref][1].add(str(component.bom_ref.value))
+    bom.dependencies = [
+        Dependency(ref=bom_ref, dependencies=[Dependency(ref=refs[d]) for d in sorted(targets)])
+        for bom_ref, targets in graph.values()
+    ]
     return bom, cards
 
 
