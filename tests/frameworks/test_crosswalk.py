@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from openaims.errors import NotFoundError, UsageError
-from openaims.frameworks.loader import crosswalk, load_catalogue, resolve
+from openaims.frameworks.loader import crosswalk, crosswalk_many, load_catalogue, resolve
 
 
 def refs(item: str) -> set[str]:
@@ -67,3 +67,13 @@ def test_every_control_and_subcategory_has_at_least_one_crosswalk_row() -> None:
     for kind, fw in (("control", "iso42001"), ("subcategory", "nist-ai-rmf")):
         for item in cat.framework(fw).of_kind(kind):  # type: ignore[arg-type]
             assert crosswalk(item.ref, catalogue=cat).related, item.ref
+
+
+def test_several_items_together_such_as_the_controls_of_a_treatment() -> None:
+    combined = crosswalk_many(["A.6.2.4", "A.7.4"])
+    refs = {r.item.ref for r in combined.related}
+    assert {"nist-ai-rmf:MEASURE 2.3", "eu-ai-act:Art.15", "eu-ai-act:Art.10"} <= refs
+    assert "iso42001:A.7.4" not in refs
+    assert combined.summary().startswith("A.6.2.4, A.7.4 relate to ")
+    with pytest.raises(UsageError):
+        crosswalk_many([])

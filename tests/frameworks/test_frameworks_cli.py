@@ -78,6 +78,15 @@ def test_frameworks_show_a_framework_and_crosswalk_table(capsys: pytest.CaptureF
 
 
 @pytest.mark.usefixtures("no_env")
+def test_frameworks_crosswalk_of_several_items(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "frameworks", "crosswalk", "A.6.2.4", "A.7.4", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert [i["id"] for i in data["items"]] == ["A.6.2.4", "A.7.4"]
+    assert "MEASURE 2.3" in data["summary"]
+
+
+@pytest.mark.usefixtures("no_env")
 def test_frameworks_unknown_item_is_exit_2_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "frameworks", "crosswalk", "A.6.10")
     assert code == 2

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from openaims.cli.console import console
-from openaims.frameworks.loader import EXPECTED_COUNTS, Catalogue, Framework, Item, load_catalogue
+from openaims.frameworks.loader import EXPECTED_COUNTS, Catalogue, Framework, Item, crosswalk_many, load_catalogue
 
 
 class FrameworksFormat(enum.StrEnum):
@@ -131,9 +131,7 @@ def show_command(
     if output_format is FrameworksFormat.JSON:
         _print_json(detail)
     elif output_format is FrameworksFormat.TABLE:
-        console.print(
-            f"[bold]{escape(item.label)}[/] {escape(item.title)}  [dim]({item.framework}, {item.kind})[/]"
-        )
+        console.print(f"[bold]{escape(item.label)}[/] {escape(item.title)}  [dim]({item.framework}, {item.kind})[/]")
         console.print(f"Source: {', '.join(item.source)}", style="dim")
         for key, value in item.details.items():
             if key == "documented_information":
@@ -171,18 +169,38 @@ def _render_related(cat: Catalogue, item: Item) -> None:
 
 
 def crosswalk_command(
-    item_id: str = typer.Argument(
-        ..., help="An item id such as A.6.2.4, 'MEASURE 2.3', 'Art. 15' or iso27001:6.1.2."
+    item_ids: list[str] = typer.Argument(
+        ..., help="One or more item ids such as A.6.2.4, 'MEASURE 2.3', 'Art. 15' or iso27001:6.1.2."
     ),
     output_format: FrameworksFormat = FormatOption,
 ) -> None:
-    """What an item relates to in the other frameworks, each link with its source."""
+    """What items relate to in the other frameworks, each link with its source.
+
+    Several ids give what they relate to together (e.g. the controls a risk treatment implements).
+    """
     cat = load_catalogue()
-    item = cat.item(item_id)
+    if len(item_ids) == 1:
+        item = cat.item(item_ids[0])
+        if output_format is FrameworksFormat.JSON:
+            _print_json(cat.crosswalk(item.ref).to_dict())
+        elif output_format is FrameworksFormat.TABLE:
+            _render_related(cat, item)
+        else:
+            assert_never(output_format)
+        return
+    combined = crosswalk_many(item_ids, catalogue=cat)
     if output_format is FrameworksFormat.JSON:
-        _print_json(cat.crosswalk(item.ref).to_dict())
+        _print_json(combined.to_dict())
     elif output_format is FrameworksFormat.TABLE:
-        _render_related(cat, item)
+        console.print(escape(combined.summary()))
+        table = Table(title="Crosswalk")
+        for col in ("Framework", "Id", "Title", "Relation", "Source", "Via"):
+            table.add_column(col, overflow="fold")
+        for rel in combined.related:
+            table.add_row(
+                rel.item.framework, rel.item.label, escape(rel.item.title), rel.relation, rel.source, rel.via or ""
+            )
+        console.print(table)
     else:
         assert_never(output_format)
 

@@ -310,9 +310,7 @@ class Framework:
         try:
             return self.items[item_id]
         except KeyError:
-            raise NotFoundError(
-                f"{self.id} has no item {item_id!r}; run 'aims frameworks show {self.id}'"
-            ) from None
+            raise NotFoundError(f"{self.id} has no item {item_id!r}; run 'aims frameworks show {self.id}'") from None
 
     def of_kind(self, kind: Kind) -> list[Item]:
         return [item for item in self.items.values() if item.kind == kind]
@@ -487,9 +485,7 @@ class _Builder:
     def framework(self, raw: Mapping[str, Any]) -> Framework:
         for item in self.items.values():
             if item.parent is not None and item.parent not in self.items:
-                raise CatalogueError(
-                    f"framework catalogue {self.name}: {item.id} has unknown parent {item.parent!r}"
-                )
+                raise CatalogueError(f"framework catalogue {self.name}: {item.id} has unknown parent {item.parent!r}")
         h = self.header
         built = Framework(
             h.framework, h.name, h.edition, h.catalogue_version, h.checked_against, h.notes,
@@ -559,9 +555,7 @@ def _eu_ai_act(name: str) -> Framework:
     for art in f.articles:
         bad = [r for r in art.applies_to if r not in roles]
         if bad or art.application not in f.application:
-            raise CatalogueError(
-                f"framework catalogue {name}: {art.id} has unknown role or application group"
-            )
+            raise CatalogueError(f"framework catalogue {name}: {art.id} has unknown role or application group")
         b.add("article", art, applies_to=tuple(art.applies_to), application=art.application)
     for tier in f.tiers:
         b.add("tier", tier, articles=tuple(tier.articles))
@@ -588,15 +582,11 @@ def _eu_ai_act(name: str) -> Framework:
               superseded_by=m.superseded_by, replaces=m.replaces)  # fmt: skip
     for group, milestone in f.application.items():
         if milestone not in milestones:
-            raise CatalogueError(
-                f"framework catalogue {name}: application group {group} names unknown {milestone!r}"
-            )
+            raise CatalogueError(f"framework catalogue {name}: application group {group} names unknown {milestone!r}")
     for tier in f.tiers:
         unknown = [a for a in tier.articles if a not in b.items]
         if unknown:
-            raise CatalogueError(
-                f"framework catalogue {name}: tier {tier.id} cites unknown {', '.join(unknown)}"
-            )
+            raise CatalogueError(f"framework catalogue {name}: tier {tier.id} cites unknown {', '.join(unknown)}")
     return b.framework(f.model_dump(mode="json"))
 
 
@@ -622,9 +612,7 @@ def _mapping(name: str, frameworks: Mapping[str, Framework]) -> MappingSet:
                 raise CatalogueError(f"mapping {name}: row {n} names {fw}:{item_id}, which does not exist")
         if source not in f.sources:
             raise CatalogueError(f"mapping {name}: row {n} cites undefined source {source!r}")
-        rows.append(
-            MappingRow(f.mapping, f"{f.left}:{left}", f"{f.right}:{right}", relation, source, row.get("note"))
-        )
+        rows.append(MappingRow(f.mapping, f"{f.left}:{left}", f"{f.right}:{right}", relation, source, row.get("note")))
     return MappingSet(f.mapping, f.left, f.right, f.catalogue_version, f.checked_against, f.notes,
                       dict(f.sources), tuple(rows))  # fmt: skip
 
@@ -636,9 +624,7 @@ def load_catalogue() -> Catalogue:
     for fw_id, file_name in FRAMEWORK_FILES.items():
         fw = _BUILDERS[fw_id](file_name)
         if fw.id != fw_id:
-            raise CatalogueError(
-                f"framework catalogue {file_name} declares framework {fw.id!r}, expected {fw_id!r}"
-            )
+            raise CatalogueError(f"framework catalogue {file_name} declares framework {fw.id!r}, expected {fw_id!r}")
         frameworks[fw_id] = fw
     mappings = {}
     for name in MAPPING_FILES:
@@ -682,9 +668,7 @@ def resolve(catalogue: Catalogue, ref: str) -> Item:
         for cand in _candidates(rest):
             if cand in fw.items:
                 return fw.items[cand]
-        raise NotFoundError(
-            f"{fw.id} has no item {rest.strip()!r}; run 'aims frameworks show {fw.id}' for the list"
-        )
+        raise NotFoundError(f"{fw.id} has no item {rest.strip()!r}; run 'aims frameworks show {fw.id}' for the list")
     for cand in _candidates(ref):
         if cand in catalogue.frameworks[PRIMARY].items:
             return catalogue.frameworks[PRIMARY].items[cand]
@@ -694,9 +678,7 @@ def resolve(catalogue: Catalogue, ref: str) -> Item:
         if len(hits) > 1:
             options = ", ".join(h.ref for h in hits)
             raise UsageError(f"{ref!r} exists in several frameworks; qualify it: {options}")
-    raise NotFoundError(
-        f"no framework has an item {ref!r}; try 'aims frameworks list' and 'aims frameworks show ID'"
-    )
+    raise NotFoundError(f"no framework has an item {ref!r}; try 'aims frameworks list' and 'aims frameworks show ID'")
 
 
 def crosswalk(ref: str, *, catalogue: Catalogue | None = None) -> CrosswalkResult:
@@ -721,20 +703,12 @@ def crosswalk(ref: str, *, catalogue: Catalogue | None = None) -> CrosswalkResul
     if item.framework != PRIMARY:
         for hop in [r for r in direct if r.item.framework == PRIMARY]:
             for row in cat.rows():
-                if (
-                    row.left != hop.item.ref
-                    or row.right in seen
-                    or row.right.startswith(item.framework + ":")
-                ):
+                if row.left != hop.item.ref or row.right in seen or row.right.startswith(item.framework + ":"):
                     continue
                 seen.add(row.right)
-                indirect.append(
-                    Related(resolve(cat, row.right), row.relation, row.source, row.note, via=hop.item.ref)
-                )
+                indirect.append(Related(resolve(cat, row.right), row.relation, row.source, row.note, via=hop.item.ref))
     order = {fw: n for n, fw in enumerate(FRAMEWORK_FILES)}
-    position = {
-        ref: n for fw in cat.frameworks.values() for n, ref in enumerate(i.ref for i in fw.items.values())
-    }
+    position = {ref: n for fw in cat.frameworks.values() for n, ref in enumerate(i.ref for i in fw.items.values())}
 
     def key(r: Related) -> tuple[int, int]:
         return (order.get(r.item.framework, 99), position.get(r.item.ref, 0))
@@ -742,17 +716,54 @@ def crosswalk(ref: str, *, catalogue: Catalogue | None = None) -> CrosswalkResul
     return CrosswalkResult(item, tuple(sorted(direct, key=key) + sorted(indirect, key=key)))
 
 
+def crosswalk_many(refs: Iterable[str], *, catalogue: Catalogue | None = None) -> CombinedCrosswalk:
+    """What a set of items relates to together, e.g. the controls a risk treatment implements:
+    "A.6.2.4, A.7.4 relate to MEASURE 2.3, Art. 15, ..." (the items themselves are left out)."""
+    cat = catalogue or load_catalogue()
+    items = list({i.ref: i for i in (resolve(cat, r) for r in refs)}.values())
+    if not items:
+        raise UsageError("give at least one item id")
+    own = {i.ref for i in items}
+    related: dict[str, Related] = {}
+    for item in items:
+        for rel in crosswalk(item.ref, catalogue=cat).related:
+            if rel.item.ref not in own:
+                related.setdefault(rel.item.ref, rel)
+    return CombinedCrosswalk(tuple(items), tuple(related.values()))
+
+
+@dataclass(frozen=True)
+class CombinedCrosswalk:
+    items: tuple[Item, ...]
+    related: tuple[Related, ...]
+
+    def summary(self) -> str:
+        names = ", ".join(i.label for i in self.items)
+        labels = list(dict.fromkeys(r.item.label for r in self.related))
+        verb = "relates" if len(self.items) == 1 else "relate"
+        return f"{names} {verb} to " + ", ".join(labels) if labels else f"{names}: no mapped items"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "items": [i.to_dict() for i in self.items],
+            "summary": self.summary(),
+            "related": [r.to_dict() for r in self.related],
+        }
+
+
 __all__ = [
     "EXPECTED_COUNTS",
     "ISO42001_LEAF_CLAUSES",
     "Catalogue",
     "CatalogueError",
+    "CombinedCrosswalk",
     "CrosswalkResult",
     "Framework",
     "Item",
     "MappingRow",
     "Related",
     "crosswalk",
+    "crosswalk_many",
     "label_of",
     "load_catalogue",
     "resolve",

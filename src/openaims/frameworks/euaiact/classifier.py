@@ -459,8 +459,7 @@ def classify(
             (
                 "distributor",
                 "Art.24",
-                "As distributor you must check CE marking, declaration and instructions "
-                "before making it available.",
+                "As distributor you must check CE marking, declaration and instructions before making it available.",
             ),
             (
                 "authorised_representative",
@@ -507,13 +506,10 @@ def classify(
         if a.get("transparency.deep_fake") or a.get("transparency.public_interest_text"):
             cases.append("Art.50(4)")
             what = (
-                "deep fakes"
-                if a.get("transparency.deep_fake")
-                else "AI-generated text on matters of public interest"
+                "deep fakes" if a.get("transparency.deep_fake") else "AI-generated text on matters of public interest"
             )
             w.why(
-                f"It produces {what}: the deployer must disclose that the content is "
-                "AI-generated or manipulated.",
+                f"It produces {what}: the deployer must disclose that the content is AI-generated or manipulated.",
                 "Art. 50(4)",
             )
     if cases:
@@ -565,8 +561,7 @@ def classify(
         if "authorised_representative" in w.roles:
             w.oblige("Art.54", ("authorised_representative",), group=group)
             w.why(
-                "As authorised representative of a non-EU model provider you hold its "
-                "documentation for the AI Office.",
+                "As authorised representative of a non-EU model provider you hold its documentation for the AI Office.",
                 "Art. 54",
             )
         if systemic:
@@ -612,9 +607,7 @@ def classify(
             "Voluntary codes of conduct may be followed.",
             "Art. 95",
         )
-        w.oblige(
-            "Art.95", tuple(r for r in w.roles if r in ("provider", "deployer")) or ("provider", "deployer")
-        )
+        w.oblige("Art.95", tuple(r for r in w.roles if r in ("provider", "deployer")) or ("provider", "deployer"))
     literacy_roles = tuple(r for r in w.roles if r in ("provider", "deployer"))
     if literacy_roles and is_system:
         w.oblige("Art.4", literacy_roles)

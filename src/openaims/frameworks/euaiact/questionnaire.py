@@ -209,9 +209,7 @@ def _check_condition_values(qid: str, cond: Condition, seen: Mapping[str, Questi
     if target.type == "choice" and cond.equals is not None:
         values.append(cond.equals)
     if target.type == "bool" and cond.equals is not None and not isinstance(cond.equals, bool):
-        raise CatalogueError(
-            f"questions.yaml: {qid} compares yes/no question {target.id} with {cond.equals!r}"
-        )
+        raise CatalogueError(f"questions.yaml: {qid} compares yes/no question {target.id} with {cond.equals!r}")
     bad = [v for v in values if v not in allowed]
     if bad:
         raise CatalogueError(f"questions.yaml: {qid} tests {target.id} for unknown choice(s) {bad}")
