@@ -210,3 +210,35 @@ def test_no_detector_raises(det: object, data: bytes) -> None:
     assert isinstance(det, Detector)
     findings = list(det.scan(MemoryFile("sub/file", data, {"sub/file": data.decode("utf-8", "replace")})))
     assert all(f.kind.value == "dependency" for f in findings)
+
+
+# Inputs that make naive regular expressions backtrack for minutes (runs of
+# whitespace between optional tokens, repeated keywords, property bombs). The
+# parsers must get through them like through any other file.
+PROPERTY_BOMB = "".join(f"<p{i}>" + f"${{p{i + 1}}}" * 50 + f"</p{i}>" for i in range(12))
+PATHOLOGICAL = [
+    ("requirements", "openai" + " " * 50_000 + "x\n"),
+    ("requirements", "openai " + "[ " * 5_000 + "\n"),
+    ("requirements", "a >= " + "1 " * 5_000 + "; x\n"),
+    ("requirements", "openai \\\n" * 20_000),
+    ("Gemfile", "group " + "do " * 5_000 + "\n"),
+    ("Gemfile", 'gem "x", ' + ":a => " * 5_000 + "\n"),
+    ("yarn.lock", "a@1:\n  version" + " " * 50_000 + '"x"y\n'),
+    ("go.mod", "replace x" + " " * 8_000 + "\n"),
+    ("build.gradle", "implementation" + " " * 8_000 + "x\n"),
+    ("build.gradle", "implementation(platform(" + " (" * 4_000 + "\n"),
+    ("build.gradle", "def x = '" + "a" * 1_000 + "'\nimplementation 'com.openai:openai-java:" + "$x" * 2_000 + "'\n"),
+    (
+        "pom.xml",
+        f"<project><properties>{PROPERTY_BOMB}</properties><dependencies><dependency><groupId>com.openai</groupId>"
+        "<artifactId>openai-java</artifactId><version>${p0}</version></dependency></dependencies></project>",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "text"), PATHOLOGICAL, ids=[f"{k}-{i}" for i, (k, _) in enumerate(PATHOLOGICAL)])
+def test_pathological_inputs_are_bounded(kind: str, text: str) -> None:
+    result = PARSERS[kind](text)
+    _well_formed(result)
+    for dep in result:
+        assert len(dep.declared or "") <= 4096

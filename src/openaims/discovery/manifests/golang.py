@@ -7,6 +7,7 @@ import re
 
 from openaims.discovery.manifests import Declared
 
+MAX_LINE = 8192  # longer lines are not manifest lines; skipping them bounds regex work
 _MODULE = r'"?([A-Za-z0-9][A-Za-z0-9._~/+-]*)"?'
 _REQ = re.compile(r"^\s*" + _MODULE + r"\s+(v[0-9][^\s/]*)\s*(//.*)?$")
 _REPLACE = re.compile(r"^\s*" + _MODULE + r"(?:\s+(v\S+))?\s*=>\s*\"?([^\s\"]+)\"?(?:\s+(v\S+))?\s*(//.*)?$")
@@ -24,6 +25,8 @@ def parse_go_mod(text: str) -> list[Declared]:
     replaces: dict[str, str] = {}
     block: str | None = None
     for index, raw in enumerate(text.splitlines()):
+        if len(raw) > MAX_LINE:
+            continue
         line = raw.strip()
         if block is not None:
             if line.startswith(")"):

@@ -27,7 +27,10 @@ from openaims.discovery.manifests._util import (
     xml_line,
 )
 
+MAX_LINE = 8192  # longer lines are not manifest lines; skipping them bounds regex work
+MAX_VALUE = 1024
 _PROPERTY = re.compile(r"\$\{([^}]+)\}")
+_SPACES = re.compile(r"\s+")
 _MAVEN_SCOPES = {
     "compile": "main",
     "runtime": "runtime",
@@ -50,7 +53,7 @@ def _resolve(value: str | None, props: dict[str, str]) -> str | None:
         return None
     for _ in range(10):
         new = _PROPERTY.sub(lambda m: props.get(m.group(1), m.group(0)), value)
-        if new == value:
+        if new == value or len(new) > MAX_VALUE:  # a property bomb stays unresolved
             break
         value = new
     return value
@@ -290,17 +293,23 @@ def parse_gradle(text: str, read: Reader | None = None) -> list[Declared]:
     variables: dict[str, str] = {}
     lines = text.splitlines()
     for raw in lines:
+        if len(raw) > MAX_LINE:
+            continue
         match = _ASSIGN.match(raw)
         if match:
             variables.setdefault(match.group("name").split(".")[-1], match.group("value"))
 
     def subst(value: str) -> str:
-        return _GRADLE_VAR.sub(lambda m: variables.get(m.group(1).split(".")[-1], m.group(0)), value)
+        out = _GRADLE_VAR.sub(lambda m: variables.get(m.group(1).split(".")[-1], m.group(0)), value)
+        return out if len(out) <= MAX_VALUE else value
 
     out: list[Declared] = []
     catalog: tuple[dict[str, Declared], dict[str, list[str]]] | None = None
     for index, raw in enumerate(lines):
+        if len(raw) > MAX_LINE:
+            continue
         line = raw.split("//", 1)[0] if "://" not in raw else raw
+        line = _SPACES.sub(" ", line)  # one space at most between tokens: no backtracking blow-up
         match = _STRING_DEP.match(line)
         if match:
             parts = subst(match.group("coord")).split("@", 1)[0].split(":")

@@ -364,6 +364,10 @@ def _yarn_spec(spec: str) -> tuple[str, str] | None:
     return name, rng
 
 
+_YARN_FIELD = re.compile(r'"?([\w-]+)"?:?(?:\s(.*))?$')
+MAX_LINE = 8192
+
+
 def _yarn_blocks(text: str) -> Iterator[tuple[int, str, dict[str, str]]]:
     header_line = 0
     header = ""
@@ -378,10 +382,10 @@ def _yarn_blocks(text: str) -> Iterator[tuple[int, str, dict[str, str]]]:
             if line.rstrip().endswith(":") and not line.startswith("__metadata"):
                 header, header_line = line.rstrip()[:-1], index + 1
             continue
-        if header and line.startswith("  ") and not line.startswith("   "):
-            match = re.match(r'^  ("?)([\w-]+)\1:?\s+"?([^"]*)"?\s*$', line)
-            if match:
-                fields[match.group(2)] = match.group(3)
+        if header and line.startswith("  ") and not line.startswith("   ") and len(line) <= MAX_LINE:
+            match = _YARN_FIELD.match(line.strip())
+            if match and match.group(2):
+                fields[match.group(1)] = match.group(2).strip().strip('"')
     if header:
         yield header_line, header, fields
 

@@ -45,7 +45,9 @@ _REQUIREMENT = re.compile(
 )
 _EGG = re.compile(r"[#&]egg=(?P<name>" + _NAME + r")")
 _WHEEL = re.compile(r"/(?P<name>[A-Za-z0-9_.]+)-(?P<version>[0-9][^-/]*?)(?:-[^/]*)?\.(?:whl|tar\.gz|zip)$")
-_COMMENT = re.compile(r"(^|\s+)#.*$")
+_COMMENT = re.compile(r"(?:^|(?<=\s))#.*$")
+_SPACES = re.compile(r"\s+")
+MAX_LINE = 8192
 _PIN = re.compile(r"^\s*===?\s*([A-Za-z0-9][A-Za-z0-9.+!_-]*)\s*$")
 _INCLUDE = re.compile(r"^\s*(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)(\S+)")
 _EDITABLE = re.compile(r"^\s*(?:-e|--editable)(?:\s*=\s*|\s+)(\S+)")
@@ -86,7 +88,7 @@ class Requirement:
 
 def parse_requirement(text: str) -> Requirement | None:
     """Split a PEP 508 requirement (``name[extras] spec ; marker`` or ``name @ url``)."""
-    text = text.strip()
+    text = _SPACES.sub(" ", text).strip()  # one space at most between tokens: no backtracking blow-up
     if not text or len(text) > 4096:
         return None
     match = _REQUIREMENT.match(text)
@@ -138,6 +140,9 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
     buf: list[str] = []
     start = 0
     for index, raw in enumerate(text.splitlines()):
+        if len(raw) > MAX_LINE:
+            buf = []
+            continue
         if not buf:
             start = index + 1
         if raw.endswith("\\"):

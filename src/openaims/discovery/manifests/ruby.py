@@ -7,6 +7,7 @@ import re
 
 from openaims.discovery.manifests import Declared
 
+MAX_LINE = 8192  # longer lines are not manifest lines; skipping them bounds regex work
 _GEM = re.compile(r"""^\s*gem\s*\(?\s*(['"])([A-Za-z0-9_.-]+)\1(.*)$""")
 _STRING = re.compile(r"""(['"])([^'"]*)\1""")
 _OPT = re.compile(r"""(?::(\w+)\s*=>|\b(\w+):)\s*(\[[^\]]*\]|:?['"]?[\w./:@~+-]+['"]?)""")
@@ -47,7 +48,9 @@ def parse_gemfile(text: str) -> list[Declared]:
     out: list[Declared] = []
     stack: list[list[str] | None] = []
     for index, raw in enumerate(text.splitlines()):
-        line = _strip_comment(raw)
+        if len(raw) > MAX_LINE:
+            continue
+        line = re.sub(r"\s+", " ", _strip_comment(raw))
         if not line.strip():
             continue
         block = _BLOCK.match(line)
@@ -114,6 +117,8 @@ def parse_gemfile_lock(text: str) -> list[Declared]:
     direct: dict[str, str | None] = {}
     section = ""
     for raw in text.splitlines():
+        if len(raw) > MAX_LINE:
+            continue
         if raw and not raw.startswith(" "):
             section = raw.strip()
             continue
@@ -125,6 +130,8 @@ def parse_gemfile_lock(text: str) -> list[Declared]:
     section = ""
     remote: str | None = None
     for index, raw in enumerate(text.splitlines()):
+        if len(raw) > MAX_LINE:
+            continue
         if raw and not raw.startswith(" "):
             section = raw.strip()
             remote = None
@@ -160,6 +167,8 @@ def parse_gemspec(text: str) -> list[Declared]:
     """``add_dependency`` / ``add_runtime_dependency`` / ``add_development_dependency`` of a gemspec."""
     out: list[Declared] = []
     for index, raw in enumerate(text.splitlines()):
+        if len(raw) > MAX_LINE:
+            continue
         match = _GEMSPEC_DEP.match(_strip_comment(raw))
         if not match:
             continue
