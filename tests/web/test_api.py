@@ -267,3 +267,16 @@ def test_security_headers_on_api_pages_and_static(hub: Hub) -> None:
         assert headers["referrer-policy"] == "same-origin", path
     assert c.get("/").headers["cache-control"] == "no-store"
     assert c.get("/api/v1/me").headers["cache-control"] == "no-store"
+
+
+def test_unstorable_input_is_a_client_error(hub: Hub) -> None:
+    """PostgreSQL refuses NUL characters; found by the schema fuzz test (it was a 500)."""
+    api = hub.api("ada")
+    listing = api.get("/api/v1/records/risk", params={"q": "a\x00b"})
+    created = api.post("/api/v1/records/risk", json={"title": "nul\x00title"})
+    for response in (listing, created):
+        if response.status_code != 422:
+            assert response.status_code in (200, 201)
+        else:
+            _error(response, 422, "invalid")
+    assert api.get("/api/v1/records/risk").status_code == 200  # the session was rolled back cleanly

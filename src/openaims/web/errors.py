@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openaims.errors import AimsError, ConflictError, NotFoundError, PermissionDeniedError, UsageError
@@ -98,6 +99,15 @@ def install(app: FastAPI) -> None:
         if wants_json(request):
             return JSONResponse(error_body(exc.status_code, message), status_code=exc.status_code, headers=headers)
         return _html(request, exc.status_code, message)
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> Response:
+        # The database refused a value (a NUL character, a number out of range...): the input is at fault.
+        log.info("refused unstorable input on %s %s: %s", request.method, request.url.path, exc.orig)
+        message = "a value cannot be stored (control characters such as NUL, or a number out of range)"
+        if wants_json(request):
+            return JSONResponse(error_body(422, message), status_code=422)
+        return _html(request, 422, message[0].upper() + message[1:] + ".")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Query, Response
+from fastapi import APIRouter, Body, HTTPException, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from openaims import __version__
@@ -53,6 +53,14 @@ class Health(BaseModel):
     version: str
 
 
+#: Path parameter naming a register; its schema lists the record types (``GET /api/v1/types`` too).
+TypeName = Annotated[
+    str,
+    Path(max_length=40, description="A record type", json_schema_extra={"enum": sorted(records.services())}),
+]
+RecordId = Annotated[str, Path(max_length=80, description="A record id such as RISK-12", examples=["RISK-1"])]
+
+
 def _service(record_type: str) -> type[RecordService[Any, Any]]:
     cls = records.services().get(record_type)
     if cls is None:
@@ -98,7 +106,7 @@ def dashboard(identity: ApiIdentity, session: DbSession) -> Dashboard:
 
 @router.get("/records/{record_type}", response_model=RecordPage)
 def list_records(
-    record_type: str,
+    record_type: TypeName,
     identity: ApiIdentity,
     session: DbSession,
     q: Annotated[str | None, Query(max_length=200)] = None,
@@ -122,7 +130,7 @@ def list_records(
 
 @router.post("/records/{record_type}", status_code=201)
 def create_record(
-    record_type: str,
+    record_type: TypeName,
     identity: ApiIdentity,
     session: DbSession,
     response: Response,
@@ -139,7 +147,7 @@ def create_record(
 
 
 @router.get("/records/{record_type}/{record_id}")
-def get_record(record_type: str, record_id: str, identity: ApiIdentity, session: DbSession) -> dict[str, Any]:
+def get_record(record_type: TypeName, record_id: RecordId, identity: ApiIdentity, session: DbSession) -> dict[str, Any]:
     cls = _service(record_type)
     result: dict[str, Any] = cls(session, identity.actor).get(record_id).model_dump(mode="json")
     return result
@@ -147,7 +155,7 @@ def get_record(record_type: str, record_id: str, identity: ApiIdentity, session:
 
 @router.patch("/records/{record_type}/{record_id}")
 def update_record(
-    record_type: str, record_id: str, update: Update, identity: ApiIdentity, session: DbSession
+    record_type: TypeName, record_id: RecordId, update: Update, identity: ApiIdentity, session: DbSession
 ) -> dict[str, Any]:
     require_write_scope(identity)
     cls = _service(record_type)
@@ -159,7 +167,7 @@ def update_record(
 
 @router.get("/records/{record_type}/{record_id}/history", response_model=list[history.EventOut])
 def record_history(
-    record_type: str, record_id: str, identity: ApiIdentity, session: DbSession
+    record_type: TypeName, record_id: RecordId, identity: ApiIdentity, session: DbSession
 ) -> list[history.EventOut]:
     cls = _service(record_type)
     return cls(session, identity.actor).history(record_id)
