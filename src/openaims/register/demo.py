@@ -1,0 +1,1380 @@
+"""Demo data: Northwind Lending, a consumer-lending company that runs an AI management system.
+
+Everything is written through the record services, so the rules hold and the
+history is real. Dates are fixed relative to ``today`` (the caller's clock), and
+event times come from a clock that only moves forward, so the same ``today``
+gives the same register. ``scale`` adds synthetic business units (five AI systems,
+fifty components and about two hundred history events each) through a bulk path
+that validates every record with its service's model and writes the same
+hash-chained history events a service would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy.orm import Session
+
+from openaims.discovery.interface import Finding
+from openaims.errors import ConflictError
+from openaims.register import history, ids
+from openaims.register.actors import Actor, Role
+from openaims.register.ingest import IngestReport, sync_scan
+from openaims.register.models.internal import HistoryEvent, HistoryHead
+from openaims.register.models.objectives import Measurement
+from openaims.register.models.risks import Risk
+from openaims.register.models.systems import AISystem, Component, Dataset
+from openaims.register.services import (
+    AuditProgrammeService,
+    AuditService,
+    ChangeService,
+    CommunicationService,
+    CompetenceService,
+    ComponentService,
+    ContextIssueService,
+    CorrectiveActionService,
+    DatasetService,
+    DocumentService,
+    DocumentVersionService,
+    EvidenceService,
+    FindingService,
+    ImpactAssessmentService,
+    IncidentService,
+    InterestedPartyService,
+    ManagementReviewService,
+    MeasurementService,
+    NonconformityService,
+    ObjectiveService,
+    PersonService,
+    RaciService,
+    RecordService,
+    RiskMethodService,
+    RiskService,
+    RoleService,
+    ScopeService,
+    SoaService,
+    SupplierAssessmentService,
+    SupplierService,
+    SystemService,
+    TrainingService,
+    TreatmentService,
+)
+from openaims.register.services.accounts import AccountService
+from openaims.register.services.risks import DEFAULT_METHOD
+from openaims.register.services.systems import ComponentFields, DatasetFields, SystemFields
+
+ORGANISATION = "Northwind Lending"
+#: Password of the demo sign-in accounts: for a local demo only, never for a shared server.
+DEMO_PASSWORD = "demo-password-1"
+DEMO_ACCOUNTS: tuple[tuple[str, str, str], ...] = (
+    ("admin", "admin", "Demo administrator"),
+    ("maria", "aims_manager", "Maria Lopez"),
+    ("raj", "contributor", "Raj Patel"),
+    ("ana", "auditor", "Ana Novak"),
+    ("vik", "viewer", "Vik Sharma"),
+)
+REPOSITORY = "northwind/sample-monorepo"
+#: Per unit of ``scale`` beyond the first: AI systems and components of one synthetic unit.
+SYSTEMS_PER_UNIT = 5
+COMPONENTS_PER_SYSTEM = 10
+MEASUREMENTS_PER_UNIT = 20
+
+ADMIN = Actor("admin", frozenset({Role.ADMIN}))
+MARIA = Actor("maria", frozenset({Role.AIMS_MANAGER}), aliases=frozenset({"Maria Lopez"}))
+RAJ = Actor("raj", frozenset({Role.CONTRIBUTOR}))
+TOM = Actor("tom", frozenset({Role.AIMS_MANAGER}))
+
+
+class DemoClock:
+    """Event times: a day relative to ``today``, then one minute per write, never backwards."""
+
+    def __init__(self, today: dt.date) -> None:
+        self.today = today
+        self._now = self._at(-200)
+
+    def _at(self, days: int, hour: int = 9) -> dt.datetime:
+        day = self.today + dt.timedelta(days=days)
+        return dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC)
+
+    def day(self, days: int, hour: int = 9) -> None:
+        self._now = max(self._now, self._at(days, hour))
+
+    def __call__(self) -> dt.datetime:
+        self._now += dt.timedelta(minutes=1)
+        return self._now
+
+
+@dataclass
+class DemoReport:
+    """What the loader wrote."""
+
+    records: dict[str, int] = field(default_factory=dict)
+    accounts: list[str] = field(default_factory=list)
+    ingest: IngestReport | None = None
+    bulk_systems: int = 0
+    bulk_components: int = 0
+    bulk_events: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.records.values())
+
+
+class _Loader:
+    def __init__(self, session: Session, clock: DemoClock, evidence_dir: Path) -> None:
+        self.session = session
+        self.clock = clock
+        self.today = clock.today
+        self.evidence_dir = evidence_dir
+
+    def d(self, days: int) -> dt.date:
+        return self.today + dt.timedelta(days=days)
+
+    def svc(self, cls: type[RecordService[Any, Any]], actor: Actor = MARIA) -> RecordService[Any, Any]:
+        if cls is EvidenceService:
+            return EvidenceService(self.session, actor, clock=self.clock, evidence_dir=self.evidence_dir)
+        return cls(self.session, actor, clock=self.clock)
+
+    def create(
+        self, cls: type[RecordService[Any, Any]], data: dict[str, Any], actor: Actor = MARIA, status: str | None = None
+    ) -> Any:
+        return self.svc(cls, actor).create(data, status=status)
+
+    def move(
+        self, cls: type[RecordService[Any, Any]], record: Any, status: str, actor: Actor = MARIA, **changes: Any
+    ) -> Any:
+        return self.svc(cls, actor).transition(record.id, record.version, status, changes)
+
+    def change(self, cls: type[RecordService[Any, Any]], record: Any, actor: Actor = MARIA, **changes: Any) -> Any:
+        return self.svc(cls, actor).update(record.id, record.version, changes)
+
+
+def _controls() -> list[tuple[str, str]]:
+    from openaims.frameworks.loader import load_catalogue
+
+    return [(i.id, i.title) for i in load_catalogue().framework("iso42001").of_kind("control")]
+
+
+def load_demo(
+    session: Session,
+    *,
+    today: dt.date,
+    evidence_dir: Path,
+    scan_findings: list[Finding] | None = None,
+    scale: int = 1,
+    progress: Callable[[str], None] | None = None,
+) -> DemoReport:
+    """Load Northwind Lending into an empty register in the caller's transaction."""
+    if SystemService(session, ADMIN).all() or PersonService(session, ADMIN).all():
+        raise ConflictError(
+            "the register already holds records; load the demo into an empty register (aims demo-data --reset)"
+        )
+    clock = DemoClock(today)
+    loader = _Loader(session, clock, evidence_dir)
+    report = DemoReport()
+    step = progress or (lambda _msg: None)
+    step("organisation, people and roles")
+    people = _people(loader)
+    step("context, scope and policy")
+    systems = _systems(loader)
+    _context(loader, systems)
+    _policy(loader)
+    step("risks, impact assessments and the Statement of Applicability")
+    treatments = _risks(loader, systems)
+    _impact(loader, systems)
+    evidence = _evidence(loader, systems)
+    _soa(loader, treatments, evidence)
+    step("objectives, changes, incidents, audits and reviews")
+    _objectives(loader, systems)
+    _operations(loader, systems)
+    _competence(loader, people)
+    if scan_findings is not None:
+        step("scan of the sample repository")
+        clock.day(-2)
+        report.ingest = sync_scan(session, MARIA, REPOSITORY, scan_findings, system_id=systems["chatbot"], now=clock())
+        _review_components(loader, report.ingest)
+        pending = [c.id for c in ComponentService(session, MARIA).unreviewed(REPOSITORY)]
+        report.ingest = dataclasses.replace(report.ingest, pending_review=pending)
+    report.accounts = _accounts(session, people, clock)
+    if scale > 1:
+        step(f"{scale - 1} synthetic business unit(s)")
+        bulk = _Bulk(session, clock)
+        bulk.units(scale - 1, loader)
+        report.bulk_systems, report.bulk_components, report.bulk_events = bulk.counts()
+    from openaims.register.services import registry
+
+    for record_type, cls in registry().items():
+        count = len(cls(session, ADMIN).all()) if scale == 1 else _count(session, cls)
+        if count:
+            report.records[record_type] = count
+    return report
+
+
+def _count(session: Session, cls: type[RecordService[Any, Any]]) -> int:
+    return int(session.execute(select(func.count()).select_from(cls.model)).scalar_one())
+
+
+# ---------------------------------------------------------------------- people
+def _people(ld: _Loader) -> dict[str, str]:
+    ld.clock.day(-200)
+    staff = [
+        ("Elena Fischer", "elena", "Chief Executive Officer", "Executive"),
+        ("Maria Lopez", "maria", "Head of AI Governance", "Risk & Compliance"),
+        ("Raj Patel", "raj", "ML Engineering Lead", "Data & AI"),
+        ("Ana Novak", "ana", "Internal Auditor", "Internal Audit"),
+        ("Vik Sharma", "vik", "Customer Operations Manager", "Customer Operations"),
+        ("Tom Becker", "tom", "Chief Information Security Officer", "Security"),
+        ("Lena Okafor", "lena", "Data Protection Officer", "Legal"),
+        ("Sam Whitaker", "sam", "Head of Credit Risk", "Credit"),
+    ]
+    ids_: dict[str, str] = {}
+    for name, username, title, unit in staff:
+        person = ld.create(
+            PersonService,
+            {
+                "name": name,
+                "username": username,
+                "job_title": title,
+                "unit": unit,
+                "email": f"{username}@northwind-lending.example",
+            },
+            ADMIN,
+        )
+        ids_[username] = person.id
+    roles = [
+        (
+            "AIMS owner",
+            "Runs the AI management system; reports to top management.",
+            "Approve AIMS documents, risk acceptance up to 'high'.",
+            ["maria"],
+        ),
+        (
+            "AI risk owner",
+            "Owns AI risks of their systems and their treatment.",
+            "Accept risks within appetite.",
+            ["raj", "sam"],
+        ),
+        ("Internal auditor", "Plans and performs internal audits of the AIMS.", "Access to all AIMS records.", ["ana"]),
+        (
+            "Top management",
+            "Sets the AI policy and objectives; chairs management reviews.",
+            "Approve the AI policy and the AIMS scope.",
+            ["elena"],
+        ),
+        (
+            "Data protection officer",
+            "Advises on personal data in AI systems.",
+            "Veto on unlawful processing.",
+            ["lena"],
+        ),
+    ]
+    for name, resp, auth, holders in roles:
+        ld.create(
+            RoleService,
+            {"name": name, "responsibilities": resp, "authorities": auth, "holder_ids": [ids_[h] for h in holders]},
+        )
+    raci = [
+        ("AI risk assessment", "maria", ["raj", "sam"], ["lena", "tom"], ["elena"]),
+        ("AI system impact assessment", "maria", ["raj"], ["lena", "vik"], ["elena"]),
+        ("AI policy management", "elena", ["maria"], ["tom", "lena"], ["raj", "vik"]),
+        ("Incident management", "tom", ["vik", "raj"], ["lena"], ["maria", "elena"]),
+        ("Supplier management", "tom", ["maria"], ["lena"], ["raj"]),
+        ("Internal audit", "elena", ["ana"], ["maria"], ["tom"]),
+    ]
+    for process, accountable, responsible, consulted, informed in raci:
+        ld.create(
+            RaciService,
+            {
+                "process": process,
+                "accountable": accountable,
+                "responsible": responsible,
+                "consulted": consulted,
+                "informed": informed,
+            },
+        )
+    ld.create(
+        CommunicationService,
+        {
+            "topic": "AI policy and acceptable use",
+            "audience": "All staff",
+            "timing": "On joining and yearly",
+            "channel": "Intranet and all-hands",
+            "communicator": "maria",
+            "purpose": "Awareness of the AI policy [7.3, 7.4]",
+        },
+        status="active",
+    )
+    ld.create(
+        CommunicationService,
+        {
+            "topic": "AI incident notifications",
+            "audience": "Customers and regulator",
+            "timing": "Within 72 hours of a serious incident",
+            "channel": "E-mail and portal",
+            "communicator": "tom",
+            "purpose": "A.8.4 incident communication",
+        },
+        status="active",
+    )
+    return ids_
+
+
+# ----------------------------------------------------------------- AI systems
+def _systems(ld: _Loader) -> dict[str, str]:
+    ld.clock.day(-190)
+    openai = ld.create(
+        SupplierService,
+        {
+            "name": "OpenAI",
+            "services": "Hosted LLM API (GPT-4o family)",
+            "criticality": "high",
+            "owner": "tom",
+            "contact": "enterprise support portal",
+        },
+    )
+    anthropic = ld.create(
+        SupplierService,
+        {"name": "Anthropic", "services": "Hosted LLM API (Claude family)", "criticality": "high", "owner": "tom"},
+    )
+    github = ld.create(
+        SupplierService,
+        {"name": "GitHub", "services": "Copilot coding assistant", "criticality": "medium", "owner": "tom"},
+    )
+    bureau = ld.create(
+        SupplierService,
+        {"name": "Equinox Credit Bureau", "services": "Credit history data", "criticality": "high", "owner": "sam"},
+    )
+    for supplier, outcome, findings in (
+        (openai, "conditional", "Zero data retention agreed; EU data residency not yet available."),
+        (anthropic, "acceptable", "SOC 2 Type II report reviewed; no training on customer data."),
+        (github, "acceptable", "Business plan: prompts not retained; public-code filter on."),
+        (bureau, "acceptable", "Data processing agreement and accuracy SLA in place."),
+    ):
+        assessment = ld.create(
+            SupplierAssessmentService,
+            {
+                "supplier_id": supplier.id,
+                "assessor": "tom",
+                "scope": "Security, privacy and AI-specific terms",
+                "findings": findings,
+            },
+        )
+        ld.move(
+            SupplierAssessmentService,
+            assessment,
+            "completed",
+            assessed_on=ld.d(-185),
+            outcome=outcome,
+            next_review=ld.d(180),
+        )
+        ld.move(SupplierService, supplier, "approved")
+    tickets = ld.create(
+        DatasetService,
+        {
+            "name": "Support tickets 2023-2025",
+            "description": "Anonymised customer support conversations.",
+            "source": "Zendesk export",
+            "provenance": "Own customers; PII removed by the redaction pipeline.",
+            "collection_method": "Export of closed tickets",
+            "consent_basis": "Legitimate interest (service quality)",
+            "quality_checks": "Redaction recall sampled monthly (>= 99.5%)",
+            "known_bias": "Mostly English and Spanish",
+            "retention": "3 years",
+            "owner": "vik",
+        },
+    )
+    loans = ld.create(
+        DatasetService,
+        {
+            "name": "Loan applications and outcomes 2018-2025",
+            "description": "Applications, bureau data and repayment.",
+            "source": "Loan origination system and Equinox Credit Bureau",
+            "provenance": "Own portfolio",
+            "collection_method": "Nightly extract",
+            "consent_basis": "Contract and legal obligation (creditworthiness)",
+            "quality_checks": "Completeness and range checks; drift report per quarter",
+            "known_bias": "Under-representation of applicants under 25 and thin-file applicants",
+            "retention": "7 years after loan closure",
+            "owner": "sam",
+        },
+    )
+    chatbot = ld.create(
+        SystemService,
+        {
+            "name": "Customer support chatbot",
+            "description": "Answers customer questions about loans and payments in the web portal and app.",
+            "purpose": "Answer routine customer questions 24/7 and hand complex cases to an agent.",
+            "intended_use": "Existing customers asking about their loan, payments and documents.",
+            "foreseeable_misuse": (
+                "Seeking financial or legal advice; prompt injection to reveal other customers' data."
+            ),
+            "lifecycle_stage": "operation",
+            "owner": "raj",
+            "organisation_roles": ["deployer", "developer"],
+            "risk_tier": "limited",
+            "human_oversight": "Agent handover on request or low confidence; weekly sample review.",
+            "repositories": [REPOSITORY],
+            "dataset_ids": [tickets.id],
+            "supplier_ids": [openai.id, anthropic.id],
+        },
+    )
+    scoring = ld.create(
+        SystemService,
+        {
+            "name": "Credit scoring model",
+            "description": "Gradient-boosted scorecard estimating probability of default for consumer loans.",
+            "purpose": "Support credit decisions on consumer loan applications.",
+            "intended_use": (
+                "Credit analysts deciding applications up to EUR 50,000; never the sole basis of a refusal."
+            ),
+            "foreseeable_misuse": "Automatic refusals without human review; use for marketing segmentation.",
+            "lifecycle_stage": "operation",
+            "owner": "sam",
+            "organisation_roles": ["provider", "developer", "deployer"],
+            "risk_tier": "high",
+            "human_oversight": (
+                "Every refusal reviewed by a credit analyst; monthly fairness report to the credit committee."
+            ),
+            "repositories": [REPOSITORY],
+            "dataset_ids": [loans.id],
+            "supplier_ids": [bureau.id],
+        },
+    )
+    coding = ld.create(
+        SystemService,
+        {
+            "name": "Internal coding assistant",
+            "description": "GitHub Copilot and Claude Code for the engineering team.",
+            "purpose": "Help engineers write and review code faster.",
+            "intended_use": "Engineers on Northwind repositories; suggestions reviewed in pull requests.",
+            "foreseeable_misuse": "Pasting customer data into prompts; merging unreviewed generated code.",
+            "lifecycle_stage": "deployment",
+            "owner": "tom",
+            "organisation_roles": ["user"],
+            "risk_tier": "minimal",
+            "human_oversight": "Mandatory code review; secret scanning in CI.",
+            "supplier_ids": [github.id, anthropic.id],
+        },
+    )
+    ld.change(DatasetService, tickets, system_ids=[chatbot.id])
+    ld.change(DatasetService, loans, system_ids=[scoring.id])
+    return {"chatbot": chatbot.id, "scoring": scoring.id, "coding": coding.id}
+
+
+def _context(ld: _Loader, systems: dict[str, str]) -> None:
+    ld.clock.day(-180)
+    for title, kind, category, effect, owner in (
+        (
+            "EU AI Act obligations for high-risk credit scoring",
+            "external",
+            "regulation",
+            "Conformity assessment, logging and human oversight duties from August 2026.",
+            "maria",
+        ),
+        (
+            "Consumer-credit regulator focus on algorithmic fairness",
+            "external",
+            "regulation",
+            "Fairness testing and explanations for refusals expected in supervisory reviews.",
+            "sam",
+        ),
+        (
+            "Dependence on two hosted LLM providers",
+            "external",
+            "supply chain",
+            "Price, availability and terms can change at short notice.",
+            "tom",
+        ),
+        (
+            "Small ML team with key-person risk",
+            "internal",
+            "resources",
+            "Model changes depend on two engineers.",
+            "raj",
+        ),
+        (
+            "Company strategy: digital-first customer service",
+            "internal",
+            "strategy",
+            "More customer contact goes through AI.",
+            "elena",
+        ),
+    ):
+        issue = ld.create(
+            ContextIssueService, {"title": title, "kind": kind, "category": category, "effect": effect, "owner": owner}
+        )
+        ld.move(ContextIssueService, issue, "monitored")
+    for name, kind, requirements in (
+        (
+            "Customers",
+            "external",
+            [("Fair and explainable credit decisions", "RISK-2"), ("Human contact on request", "Chatbot handover")],
+        ),
+        ("Financial regulator", "external", [("EU AI Act high-risk duties", None), ("Consumer-credit rules", None)]),
+        ("Employees", "internal", [("Clear rules for using AI tools", "AI policy")]),
+        ("Investors", "external", [("No material AI incident", None)]),
+    ):
+        ld.create(
+            InterestedPartyService,
+            {
+                "name": name,
+                "kind": kind,
+                "owner": "maria",
+                "requirements": [{"requirement": r, "addressed_by": a} for r, a in requirements],
+            },
+        )
+    ld.clock.day(-170)
+    scope = ld.create(
+        ScopeService,
+        {
+            "title": "Northwind Lending AIMS scope",
+            "statement": "The AI management system covers all AI systems Northwind Lending develops, provides or uses "
+            "for consumer lending and customer service, in all units and locations.",
+            "included_system_ids": [systems["chatbot"], systems["scoring"], systems["coding"]],
+            "units": ["Customer Operations", "Credit", "Data & AI", "Engineering"],
+            "locations": ["Lisbon (HQ)", "Berlin"],
+            "system_roles": {
+                systems["chatbot"]: ["deployer", "developer"],
+                systems["scoring"]: ["provider", "developer", "deployer"],
+                systems["coding"]: ["user"],
+            },
+            "owner": "maria",
+        },
+    )
+    ld.move(ScopeService, scope, "approved", approver="elena", approved_on=ld.d(-170))
+
+
+def _policy(ld: _Loader) -> None:
+    ld.clock.day(-165)
+    policy = ld.create(
+        DocumentService,
+        {
+            "title": "AI policy",
+            "kind": "policy",
+            "owner": "maria",
+            "description": "Top-level AI policy [5.2, A.2.2]",
+            "review_interval_months": 12,
+        },
+    )
+    v1 = ld.create(
+        DocumentVersionService,
+        {
+            "document_id": policy.id,
+            "author": "maria",
+            "change_summary": "First issue",
+            "content": "1. Northwind Lending uses AI only where it serves customers fairly and lawfully.\n"
+            "2. Every AI system has an owner, a risk assessment and an impact assessment before deployment.\n"
+            "3. Only approved AI providers, models and tools are used (see the AI policy file in each repository).\n"
+            "4. Credit decisions are never made by AI alone.\n"
+            "5. We commit to meeting applicable requirements and to continually improving the AIMS.",
+        },
+    )
+    v1 = ld.move(DocumentVersionService, v1, "in_review")
+    ld.move(DocumentVersionService, v1, "approved", approver="elena", approved_on=ld.d(-160), next_review=ld.d(205))
+    ld.clock.day(-10)
+    draft = DocumentVersionService(ld.session, MARIA, clock=ld.clock).new_version(
+        policy.id,
+        {"author": "maria", "change_summary": "Add agentic AI and MCP servers; align with the EU AI Act timeline"},
+    )
+    ld.change(
+        DocumentVersionService,
+        draft,
+        content=(draft.content or "")
+        + "\n6. AI agents and MCP servers are approved like any other AI tool before use.",
+    )
+    ld.clock.day(-164)
+    method_doc = ld.create(
+        DocumentService,
+        {"title": "AI risk management procedure", "kind": "procedure", "owner": "maria", "review_interval_months": 12},
+    )
+    version = ld.create(
+        DocumentVersionService,
+        {"document_id": method_doc.id, "author": "maria", "content": "Risks are rated with the 5x5 method METHOD-1..."},
+    )
+    version = ld.move(DocumentVersionService, version, "in_review")
+    ld.move(
+        DocumentVersionService, version, "approved", approver="elena", approved_on=ld.d(-158), next_review=ld.d(207)
+    )
+
+
+# --------------------------------------------------------------------- risks
+def _risks(ld: _Loader, systems: dict[str, str]) -> list[str]:
+    ld.clock.day(-150)
+    method = ld.create(RiskMethodService, {**DEFAULT_METHOD, "name": "Northwind 5x5 AI risk method", "owner": "maria"})
+    method = ld.move(RiskMethodService, method, "approved")
+    treatments: list[str] = []
+    specs: list[dict[str, Any]] = [
+        {
+            "title": "Chatbot gives wrong information about fees or payments",
+            "system": "chatbot",
+            "owner": "raj",
+            "category": "accuracy",
+            "inherent": (4, 3),
+            "residual": (2, 3),
+            "option": "mitigate",
+            "controls": ["A.6.2.4", "A.6.2.6"],
+            "treatment": "Retrieval from the fee schedule only; weekly answer audit.",
+            "t_status": "verified",
+            "due": -60,
+        },
+        {
+            "title": "Credit model disadvantages protected groups",
+            "system": "scoring",
+            "owner": "sam",
+            "category": "fairness",
+            "inherent": (3, 5),
+            "residual": (2, 4),
+            "option": "mitigate",
+            "controls": ["A.5.4", "A.7.4", "A.6.2.4"],
+            "treatment": "Quarterly disparate-impact testing; reject-inference review; analyst override log.",
+            "t_status": "in_progress",
+            "due": -14,
+        },
+        {
+            "title": "Prompt injection leaks another customer's data",
+            "system": "chatbot",
+            "owner": "raj",
+            "category": "security",
+            "inherent": (3, 4),
+            "residual": (2, 2),
+            "option": "mitigate",
+            "controls": ["A.6.2.4", "A.6.2.8"],
+            "treatment": "Tool calls scoped to the signed-in customer; red-team tests.",
+            "t_status": "implemented",
+            "due": -30,
+        },
+        {
+            "title": "Hosted LLM provider changes terms or model behaviour",
+            "system": "chatbot",
+            "owner": "tom",
+            "category": "supplier",
+            "inherent": (3, 3),
+            "residual": (3, 2),
+            "option": "transfer",
+            "controls": ["A.10.3"],
+            "treatment": "Contractual notice period; second provider ready for failover.",
+            "t_status": "planned",
+            "due": 45,
+        },
+        {
+            "title": "Generated code introduces vulnerabilities or leaks secrets",
+            "system": "coding",
+            "owner": "tom",
+            "category": "security",
+            "inherent": (3, 3),
+            "residual": (2, 2),
+            "option": "accept",
+            "controls": [],
+            "treatment": "Accepted: code review and CI secret scanning already apply.",
+            "t_status": "planned",
+            "due": None,
+        },
+        {
+            "title": "Credit model drifts after the interest-rate change",
+            "system": "scoring",
+            "owner": "sam",
+            "category": "robustness",
+            "inherent": (3, 4),
+            "residual": None,
+            "option": None,
+            "controls": [],
+            "treatment": None,
+            "t_status": None,
+            "due": None,
+        },
+    ]
+    for spec in specs:
+        owner_actor = RAJ if spec["owner"] == "raj" else MARIA
+        risk = ld.create(
+            RiskService,
+            {
+                "title": spec["title"],
+                "owner": spec["owner"],
+                "category": spec["category"],
+                "system_ids": [systems[spec["system"]]],
+                "source": "AI risk assessment 2026",
+                "method_id": method.id,
+                "review_on": ld.d(90),
+            },
+            owner_actor,
+        )
+        likelihood, impact = spec["inherent"]
+        risk = ld.move(
+            RiskService, risk, "assessed", owner_actor, inherent_likelihood=likelihood, inherent_impact=impact
+        )
+        if spec["option"] is None:
+            continue
+        data: dict[str, Any] = {
+            "risk_id": risk.id,
+            "option": spec["option"],
+            "description": spec["treatment"],
+            "control_ids": spec["controls"],
+            "owner": spec["owner"],
+        }
+        if spec["due"] is not None:
+            data["due_date"] = ld.d(spec["due"])
+        if spec["option"] == "accept":
+            data.update(rationale=spec["treatment"], approver="maria", approved_on=ld.d(-140))
+        treatment = ld.create(TreatmentService, data)
+        treatments.append(treatment.id)
+        path = {
+            "planned": [],
+            "in_progress": ["in_progress"],
+            "implemented": ["in_progress", "implemented"],
+            "verified": ["in_progress", "implemented", "verified"],
+        }[spec["t_status"]]
+        for status in path:
+            treatment = ld.move(TreatmentService, treatment, status)
+        residual = spec["residual"]
+        final = "accepted" if spec["option"] == "accept" else "treated"
+        ld.move(RiskService, risk, final, residual_likelihood=residual[0], residual_impact=residual[1])
+    return treatments
+
+
+def _impact(ld: _Loader, systems: dict[str, str]) -> None:
+    ld.clock.day(-120)
+
+    def areas(levels: dict[str, tuple[int, int, str]]) -> dict[str, Any]:
+        return {k: {"severity": s, "likelihood": li, "description": text} for k, (s, li, text) in levels.items()}
+
+    scoring = ld.create(
+        ImpactAssessmentService,
+        {
+            "system_id": systems["scoring"],
+            "title": "Credit scoring model: AI system impact assessment",
+            "affected_groups": ["loan applicants", "co-signers"],
+            "vulnerable_groups": ["applicants under 25", "thin-file applicants", "people in financial distress"],
+            "areas": areas(
+                {
+                    "fairness": (4, 3, "Proxy discrimination through postcode and employment history"),
+                    "privacy": (3, 2, "Bureau data and income"),
+                    "safety": (2, 1, "Over-indebtedness"),
+                    "human_rights": (4, 2, "Access to credit; right to an explanation"),
+                    "environment": (1, 1, "Small training footprint"),
+                    "society": (3, 2, "Credit exclusion of groups"),
+                }
+            ),
+            "mitigations": (
+                "Fairness testing each quarter, analyst review of every refusal, adverse-action explanations."
+            ),
+            "assessor": "raj",
+            "next_review": ld.d(245),
+            "reassessment_triggers": ["new model version", "new data source", "regulatory change"],
+        },
+    )
+    scoring = ld.move(ImpactAssessmentService, scoring, "in_review")
+    ld.move(ImpactAssessmentService, scoring, "approved", reviewer="lena", assessed_on=ld.d(-115))
+    ld.create(
+        ImpactAssessmentService,
+        {
+            "system_id": systems["chatbot"],
+            "title": "Customer support chatbot: AI system impact assessment",
+            "affected_groups": ["customers", "support agents"],
+            "vulnerable_groups": ["customers in arrears"],
+            "areas": areas({"fairness": (2, 2, "Language coverage"), "privacy": (3, 3, "Conversation data")}),
+            "assessor": "raj",
+            "reassessment_triggers": ["new provider or model"],
+        },
+    )
+
+
+def _evidence(ld: _Loader, systems: dict[str, str]) -> list[str]:
+    ld.clock.day(-110)
+    folder = Path(tempfile.mkdtemp(prefix="aims-demo-"))
+    source = folder / "northwind-fairness-report-q1.md"
+    source.write_text(
+        "# Credit scoring fairness report, Q1\n\nDisparate impact ratio (age < 25 vs 25+): 0.91 (threshold 0.80).\n"
+        "Approval-rate gap by gender: 1.2 points (threshold 3).\nReviewed by the credit committee.\n",
+        encoding="utf-8",
+    )
+    store = ld.svc(EvidenceService)
+    assert isinstance(store, EvidenceService)
+    report = store.add_file(
+        source,
+        title="Fairness report Q1",
+        record_ids=[systems["scoring"], "RISK-2"],
+        description="Quarterly disparate-impact test of the credit model",
+        owner="sam",
+    )
+    shutil.rmtree(folder, ignore_errors=True)
+    link = store.add_link(
+        "https://wiki.northwind-lending.example/ai/red-team-2026",
+        title="Chatbot red-team report",
+        record_ids=[systems["chatbot"], "RISK-3"],
+    )
+    return [report.id, link.id]
+
+
+def _soa(ld: _Loader, treatments: list[str], evidence: list[str]) -> None:
+    ld.clock.day(-100)
+    excluded = {"A.10.4": "Northwind provides no AI system to business customers; no customer AI expectations apply."}
+    implemented = {"A.2.2", "A.2.3", "A.3.2", "A.3.3", "A.5.2", "A.5.3", "A.5.4", "A.6.2.4", "A.6.2.6", "A.10.3"}
+    partial = {"A.2.4", "A.5.5", "A.6.2.8", "A.7.4", "A.7.5", "A.8.4"}
+    by_control: dict[str, list[str]] = {"A.6.2.4": treatments[:3], "A.10.3": treatments[3:4]}
+    for control_id, title in _controls():
+        if control_id in excluded:
+            ld.create(
+                SoaService,
+                {
+                    "control_id": control_id,
+                    "applicable": False,
+                    "owner": "maria",
+                    "justification": excluded[control_id],
+                },
+                status="excluded",
+            )
+            continue
+        data: dict[str, Any] = {
+            "control_id": control_id,
+            "owner": "maria",
+            "justification": f"{title}: needed to treat Northwind's AI risks and meet the "
+            "EU AI Act duties of a high-risk provider.",
+        }
+        if control_id in by_control:
+            data["treatment_ids"] = by_control[control_id]
+        if control_id == "A.5.4":
+            data["evidence_ids"] = evidence[:1]
+        status = "implemented" if control_id in implemented else "partial" if control_id in partial else "planned"
+        ld.create(SoaService, data, status=status)
+
+
+def _objectives(ld: _Loader, systems: dict[str, str]) -> None:
+    ld.clock.day(-95)
+    specs = [
+        (
+            "Chatbot answer accuracy",
+            "sampled answers judged correct",
+            95.0,
+            "%",
+            "at_least",
+            "raj",
+            "chatbot",
+            [91.0, 93.5, 94.2, 96.1],
+        ),
+        (
+            "Credit model disparate impact ratio",
+            "disparate impact ratio (age)",
+            0.85,
+            "ratio",
+            "at_least",
+            "sam",
+            "scoring",
+            [0.88, 0.91],
+        ),
+        (
+            "AI incidents closed within 30 days",
+            "share of AI incidents closed in 30 days",
+            90.0,
+            "%",
+            "at_least",
+            "tom",
+            None,
+            [100.0],
+        ),
+    ]
+    for title, metric, target, unit, direction, owner, system, values in specs:
+        objective = ld.create(
+            ObjectiveService,
+            {
+                "title": title,
+                "metric": metric,
+                "target_value": target,
+                "unit": unit,
+                "direction": direction,
+                "owner": owner,
+                "due_date": ld.d(240),
+                "system_ids": [systems[system]] if system else [],
+            },
+        )
+        ld.move(ObjectiveService, objective, "active")
+        for n, value in enumerate(values):
+            ld.clock.day(-90 + 25 * n)
+            ld.create(
+                MeasurementService,
+                {"objective_id": objective.id, "measured_on": ld.d(-90 + 25 * n), "value": value, "measured_by": owner},
+            )
+        ld.clock.day(-95)
+
+
+def _operations(ld: _Loader, systems: dict[str, str]) -> None:
+    ld.clock.day(-80)
+    change = ld.create(
+        ChangeService,
+        {
+            "title": "Credit scoring model v2 to production",
+            "kind": "lifecycle",
+            "system_id": systems["scoring"],
+            "from_stage": "verification",
+            "to_stage": "operation",
+            "requested_by": "sam",
+            "reason": "v2 reduces default-rate error by 8% and passes the fairness thresholds.",
+            "impact_analysis": "Impact assessment IA-1 still valid; fairness report Q1 attached.",
+            "planned_on": ld.d(-75),
+            "owner": "sam",
+        },
+    )
+    change = ld.move(ChangeService, change, "approved", approver="maria", approved_on=ld.d(-78))
+    ld.move(ChangeService, change, "implemented", implemented_on=ld.d(-75))
+    ld.create(
+        ChangeService,
+        {
+            "title": "Add Anthropic as failover provider for the chatbot",
+            "kind": "aims",
+            "system_id": systems["chatbot"],
+            "reason": "Supplier concentration risk",
+            "requested_by": "raj",
+            "owner": "raj",
+        },
+    )
+
+    ld.clock.day(-60)
+    nc = ld.create(
+        NonconformityService,
+        {
+            "title": "Chatbot answered with an outdated late-payment fee",
+            "source": "incident",
+            "description": "The fee schedule in the retrieval index was not refreshed after the April change.",
+            "clause_ref": "8.1",
+            "owner": "raj",
+            "containment": "Fee answers routed to agents until the index is fixed.",
+        },
+    )
+    incident = ld.create(
+        IncidentService,
+        {
+            "title": "Chatbot quoted an outdated late-payment fee to 37 customers",
+            "severity": "medium",
+            "category": "accuracy",
+            "detected_at": dt.datetime.combine(ld.d(-61), dt.time(14, 5), tzinfo=dt.UTC),
+            "detected_by": "vik",
+            "system_ids": [systems["chatbot"]],
+            "owner": "raj",
+            "nonconformity_id": nc.id,
+            "description": "Customers were told EUR 25 instead of EUR 30; two complaints.",
+        },
+    )
+    nc = ld.change(NonconformityService, nc, source_ref=incident.id)
+    incident = ld.move(IncidentService, incident, "investigating")
+    incident = ld.move(
+        IncidentService, incident, "contained", containment="Fee intents handed to agents; index rebuilt the same day."
+    )
+    incident = ld.move(
+        IncidentService,
+        incident,
+        "resolved",
+        communications="Affected customers e-mailed with the correct fee; no fee charged in error.",
+    )
+    ld.move(
+        IncidentService,
+        incident,
+        "closed",
+        post_incident_review="Root cause: no owner for index refreshes. See the nonconformity.",
+    )
+    nc = ld.move(NonconformityService, nc, "analysing")
+    action = ld.create(
+        CorrectiveActionService,
+        {
+            "nonconformity_id": nc.id,
+            "description": "Rebuild the retrieval index automatically when the fee schedule "
+            "changes; alert the chatbot owner.",
+            "owner": "raj",
+            "due_date": ld.d(-40),
+        },
+    )
+    nc = ld.move(
+        NonconformityService, nc, "action_planned", root_cause="Index refresh was a manual step without an owner."
+    )
+    action = ld.move(CorrectiveActionService, action, "in_progress")
+    ld.clock.day(-42)
+    action = ld.move(CorrectiveActionService, action, "done", completed_on=ld.d(-42))
+    ld.clock.day(-20)
+    ld.move(
+        CorrectiveActionService,
+        action,
+        "verified",
+        effective=True,
+        verified_by="maria",
+        verified_on=ld.d(-20),
+        verification_notes="Two fee changes since; index rebuilt within minutes both times.",
+    )
+    nc = ld.move(NonconformityService, nc, "verifying")
+    ld.move(NonconformityService, nc, "closed")
+
+    ld.clock.day(-90)
+    programme = ld.create(
+        AuditProgrammeService,
+        {
+            "title": f"{ld.today.year} internal audit programme",
+            "period_start": ld.d(-90),
+            "period_end": ld.d(275),
+            "objectives": "Cover every clause and the applicable Annex A controls within 12 months.",
+            "scope": "The whole AIMS",
+            "criteria": "ISO/IEC 42001:2023 and the Northwind AI policy",
+            "owner": "ana",
+        },
+    )
+    ld.move(AuditProgrammeService, programme, "approved")
+    ld.clock.day(-35)
+    audit = ld.create(
+        AuditService,
+        {
+            "programme_id": programme.id,
+            "title": "Audit of AI risk and impact assessment (6.1, 8.2-8.4)",
+            "processes": ["AI risk assessment", "AI system impact assessment"],
+            "clauses": ["6.1.2", "6.1.4", "8.2"],
+            "criteria": "ISO/IEC 42001 clauses 6.1 and 8",
+            "auditor": "ana",
+            "planned_on": ld.d(-30),
+            "owner": "ana",
+        },
+    )
+    audit = ld.move(AuditService, audit, "in_progress", performed_on=ld.d(-30))
+    ld.move(AuditService, audit, "completed", report="Risk method applied consistently; one minor finding.")
+    finding_nc = ld.create(
+        NonconformityService,
+        {
+            "title": "Chatbot impact assessment not completed before the provider change",
+            "source": "audit",
+            "clause_ref": "6.1.4",
+            "owner": "raj",
+            "due_date": ld.d(30),
+        },
+    )
+    ld.create(
+        FindingService,
+        {
+            "audit_id": audit.id,
+            "grade": "minor",
+            "clause_ref": "6.1.4",
+            "description": "The chatbot impact assessment is still a draft.",
+            "nonconformity_id": finding_nc.id,
+            "owner": "raj",
+        },
+    )
+    ld.create(
+        FindingService,
+        {
+            "audit_id": audit.id,
+            "grade": "ofi",
+            "control_ref": "A.6.2.8",
+            "description": "Event logs of the chatbot could feed the incident dashboard.",
+            "owner": "raj",
+        },
+    )
+    ld.clock.day(-15)
+    review = ld.create(ManagementReviewService, {"title": f"Management review H1 {ld.today.year}", "owner": "maria"})
+    inputs = {
+        "previous_actions": "All three actions from the last review closed.",
+        "external_internal_issues": "EU AI Act timeline confirmed; second LLM provider approved.",
+        "interested_party_needs": "Regulator expects fairness testing evidence.",
+        "nonconformities_corrective_actions": (
+            "One incident-driven NC closed with a verified action; one open from audit."
+        ),
+        "monitoring_results": "Chatbot accuracy 96.1% (target 95%); disparate impact ratio 0.91.",
+        "audit_results": "Risk and impact audit: one minor finding, one opportunity.",
+        "opportunities": "Automate evidence collection from CI scans.",
+    }
+    review = ld.move(
+        ManagementReviewService,
+        review,
+        "held",
+        held_on=ld.d(-15),
+        chair="elena",
+        attendees=["elena", "maria", "tom", "sam", "raj"],
+        inputs=inputs,
+    )
+    ld.move(
+        ManagementReviewService,
+        review,
+        "closed",
+        decisions=["Fund automated fairness testing", "Extend the AIMS scope to the complaints triage assistant"],
+        actions=[
+            {
+                "description": "Complaints triage assistant: risk and impact assessment",
+                "owner": "raj",
+                "due_date": ld.d(45).isoformat(),
+            }
+        ],
+        summary="The AIMS is effective; improvement on impact assessment timeliness.",
+        next_review=ld.d(165),
+    )
+
+
+def _competence(ld: _Loader, people: dict[str, str]) -> None:
+    ld.clock.day(-70)
+    risk_skill = ld.create(
+        CompetenceService,
+        {
+            "title": "AI risk and impact assessment",
+            "owner": "maria",
+            "description": "Apply the Northwind 5x5 method and the AIIA template.",
+            "evidence_required": "Course certificate",
+        },
+    )
+    act_skill = ld.create(CompetenceService, {"title": "EU AI Act for high-risk providers", "owner": "lena"})
+    for person, skill, title, completed in (
+        ("raj", risk_skill, "AI risk assessment workshop", -68),
+        ("sam", act_skill, "EU AI Act essentials", -50),
+        ("maria", risk_skill, "ISO/IEC 42001 lead implementer", -150),
+        ("ana", risk_skill, "ISO/IEC 42001 auditor", -140),
+    ):
+        training = ld.create(
+            TrainingService,
+            {"person_id": people[person], "title": title, "provider": "AI Academy", "requirement_ids": [skill.id]},
+        )
+        ld.move(TrainingService, training, "completed", completed_on=ld.d(completed), expires_on=ld.d(completed + 730))
+    ld.create(
+        TrainingService,
+        {
+            "person_id": people["vik"],
+            "title": "Responsible use of the support chatbot",
+            "requirement_ids": [act_skill.id],
+        },
+    )
+
+
+def _review_components(ld: _Loader, ingest: IngestReport) -> None:
+    """The AIMS manager approves the components of approved providers; the rest wait for review."""
+    ld.clock.day(-1)
+    components = ld.svc(ComponentService)
+    for component_id in ingest.new:
+        component = components.get(component_id)
+        if component.provider in ("openai", "anthropic") and component.kind in ("dependency", "model"):
+            components.transition(
+                component.id, component.version, "approved", {"review_note": "Approved provider under the AI policy"}
+            )
+
+
+def _accounts(session: Session, people: dict[str, str], clock: DemoClock) -> list[str]:
+    accounts = AccountService(session, None, clock=clock)
+    if accounts.count():
+        return []
+    created: list[str] = []
+    for username, role, display in DEMO_ACCOUNTS:
+        service = AccountService(session, ADMIN if created else None, clock=clock)
+        service.create(username, DEMO_PASSWORD, roles=[role], display_name=display, person_id=people.get(username))
+        created.append(username)
+    return created
+
+
+# -------------------------------------------------------------------- scale
+class _Bulk:
+    """Synthetic units written in batches: rows validated by the service models, events hash-chained."""
+
+    BATCH = 2000
+
+    def __init__(self, session: Session, clock: DemoClock) -> None:
+        self.session = session
+        self.clock = clock
+        self.head: HistoryHead | None = None
+        self._now = dt.datetime.min.replace(tzinfo=dt.UTC)
+        self._step = dt.timedelta(seconds=1)
+        self.seq = 0
+        self.prev = history.GENESIS
+        self.events: list[dict[str, Any]] = []
+        self.rows: dict[type[Any], list[dict[str, Any]]] = {}
+        self.systems = 0
+        self.components = 0
+        self.event_count = 0
+        self.next_id: dict[str, int] = {}
+
+    def counts(self) -> tuple[int, int, int]:
+        return self.systems, self.components, self.event_count
+
+    def _id(self, prefix: str) -> str:
+        if prefix not in self.next_id:
+            self.next_id[prefix] = ids.peek(self.session, prefix)
+        self.next_id[prefix] += 1
+        return f"{prefix}-{self.next_id[prefix]}"
+
+    def _event(
+        self,
+        record_type: str,
+        record_id: str,
+        action: str,
+        actor: str,
+        at: dt.datetime,
+        before: dict[str, Any] | None,
+        after: dict[str, Any],
+    ) -> None:
+        self.seq += 1
+        stamp = history.format_at(at)
+        before_json = history.canonical_json(before)
+        after_json = history.canonical_json(after)
+        digest = history.event_hash(
+            seq=self.seq,
+            record_id=record_id,
+            record_type=record_type,
+            action=action,
+            actor=actor,
+            at=stamp,
+            before=before,
+            after=after,
+            prev_hash=self.prev,
+        )
+        self.events.append(
+            {
+                "seq": self.seq,
+                "record_id": record_id,
+                "record_type": record_type,
+                "action": action,
+                "actor": actor,
+                "at": stamp,
+                "before": before_json,
+                "after": after_json,
+                "prev_hash": self.prev,
+                "hash": digest,
+            }
+        )
+        self.prev = digest
+        self.event_count += 1
+
+    def record(
+        self,
+        cls: type[RecordService[Any, Any]],
+        fields: Any,
+        steps: list[tuple[str, str, dict[str, Any]]],
+        actor: str = "maria",
+    ) -> str:
+        """Create a record and apply ``steps`` (action, status, changes): one validated event each."""
+        record_id = self._id(cls.prefix())
+        values = cls.fields.model_validate(fields).model_dump(mode="json")
+        at = self._tick()
+        meta: dict[str, Any] = {
+            "id": record_id,
+            "record_type": cls.record_type(),
+            "status": cls.initial_status,
+            "version": 1,
+            "created_at": at,
+            "created_by": actor,
+            "updated_at": at,
+            "updated_by": actor,
+        }
+        current = cls.out.model_validate({**values, **meta}).model_dump(mode="json")
+        self._event(cls.record_type(), record_id, "create", actor, at, None, current)
+        for action, status, changes in steps:
+            at = self._tick()
+            values = cls.fields.model_validate({**values, **changes}).model_dump(mode="json")
+            meta.update(status=status, version=int(meta["version"]) + 1, updated_at=at)
+            after = cls.out.model_validate({**values, **meta}).model_dump(mode="json")
+            self._event(cls.record_type(), record_id, action, actor, at, current, after)
+            current = after
+        plain = cls.fields.model_validate(values).model_dump()
+        json_fields = cls.json_fields()
+        row = {k: (values[k] if k in json_fields else v) for k, v in plain.items()}
+        row.update(
+            {k: meta[k] for k in ("id", "status", "version", "created_at", "created_by", "updated_at", "updated_by")}
+        )
+        self.rows.setdefault(cls.model, []).append(row)
+        if sum(len(r) for r in self.rows.values()) + len(self.events) >= self.BATCH:
+            self.flush()
+        return record_id
+
+    def _tick(self) -> dt.datetime:
+        self._now += self._step
+        return self._now
+
+    def flush(self) -> None:
+        # Referenced tables first; plain table inserts keep the versions the events describe.
+        for model in (AISystem, Dataset, Risk, Component, Measurement):
+            rows = self.rows.get(model)
+            if rows:
+                self.session.execute(insert(cast(Table, model.__table__)), rows)
+        self.rows = {}
+        if self.events:
+            self.session.execute(insert(cast(Table, HistoryEvent.__table__)), self.events)
+            self.events = []
+
+    def units(self, count: int, ld: _Loader) -> None:
+        objective = ld.create(
+            ObjectiveService,
+            {
+                "title": "Model monitoring coverage",
+                "metric": "systems monitored",
+                "target_value": 100.0,
+                "unit": "%",
+                "owner": "maria",
+                "due_date": ld.d(200),
+            },
+        )
+        # Event times fit between the last service write and midnight before ``today``.
+        self._now = self.clock()
+        midnight = dt.datetime.combine(ld.today, dt.time(), tzinfo=dt.UTC)
+        expected = count * (SYSTEMS_PER_UNIT * (7 + 3 * COMPONENTS_PER_SYSTEM) + MEASUREMENTS_PER_UNIT) + 1
+        room = max((midnight - self._now).total_seconds(), 60.0)
+        self._step = dt.timedelta(microseconds=max(1000, min(1_000_000, int(room * 1_000_000 / expected))))
+        history.lock(self.session)
+        self.head = self.session.execute(select(HistoryHead).where(HistoryHead.id == 1)).scalar_one()
+        self.seq, self.prev = self.head.seq, self.head.hash
+        for unit in range(1, count + 1):
+            for n in range(1, SYSTEMS_PER_UNIT + 1):
+                self._unit_system(unit, n)
+            for n in range(MEASUREMENTS_PER_UNIT):
+                self.record(
+                    MeasurementService,
+                    {"objective_id": objective.id, "measured_on": ld.d(-n), "value": 80.0 + (unit * 7 + n) % 20},
+                    [],
+                )
+        self.flush()
+        assert self.head is not None
+        self.head.seq = self.seq
+        self.head.hash = self.prev
+        for prefix, last in self.next_id.items():
+            ids.reserve(self.session, f"{prefix}-{last}")
+        self.session.flush()
+
+    def _unit_system(self, unit: int, n: int) -> None:
+        repo = f"northwind/unit-{unit:04d}-service-{n}"
+        data = {
+            "name": f"Unit {unit} AI service {n}",
+            "owner": "raj",
+            "purpose": "Synthetic load-test system",
+            "intended_use": "Benchmarks",
+            "repositories": [repo],
+            "lifecycle_stage": "development",
+        }
+        SystemFields.model_validate(data)
+        system_id = self.record(
+            SystemService,
+            data,
+            [("update", "proposed", {"lifecycle_stage": "operation"}), ("status:active", "active", {})],
+        )
+        self.systems += 1
+        self.record(
+            DatasetService,
+            DatasetFields(name=f"Unit {unit} dataset {n}", system_ids=[system_id]).model_dump(),
+            [("update", "active", {"known_bias": "Synthetic"})],
+        )
+        self.record(
+            RiskService,
+            {"title": f"Unit {unit} service {n}: model error", "system_ids": [system_id], "owner": "raj"},
+            [("update", "identified", {"description": "Synthetic"})],
+        )
+        at = self._tick()
+        for c in range(COMPONENTS_PER_SYSTEM):
+            name = ("openai", "anthropic", "transformers", "langchain", "torch")[c % 5] + f"-{c}"
+            component = ComponentFields(
+                kind="dependency",
+                name=name,
+                ecosystem="pypi",
+                provider="openai",
+                fingerprint=f"{unit:05d}{n:02d}{c:03d}".rjust(16, "0"),
+                repository=repo,
+                system_id=system_id,
+                first_seen=at,
+                last_seen=at,
+            ).model_dump()
+            self.record(
+                ComponentService,
+                component,
+                [("status:approved", "approved", {}), ("update", "approved", {"review_note": "Bulk approved"})],
+            )
+            self.components += 1
