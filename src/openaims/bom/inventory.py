@@ -10,8 +10,13 @@ evidence. This module does that grouping once for every BOM format:
   without a version. Imports become packages only when no dependency covers
   the same package; otherwise they add evidence to it.
 * models: hosted model ids and Hub repositories per (provider, id).
-* providers: hosted providers the code talks to (from packages, models and CI).
-* MCP servers, model files, agent instruction files and AI CI steps, one each.
+* providers: hosted providers the code talks to (from packages, models and CI;
+  a framework package counts only when its provider serves models, and a
+  model reached only through a gateway counts for the gateway).
+* MCP servers, model files and agent instruction files, one each; AI CI steps
+  one each, with a job's AI keys folded into the AI steps of that job.
+* every string is stripped of characters XML cannot carry, MCP URLs of user
+  info, query and fragment.
 * secrets: only their number. No value, redacted form or fingerprint leaves
   this module.
 """
