@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
+import atexit
+
+from sqlalchemy import Engine, text
 
 from openaims.register import migrations
 from openaims.register.db import make_engine
 from openaims.register.history import GENESIS
 from openaims.register.models import Base
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def _engine(url: str) -> Engine:
+    engine = _ENGINES.get(url)
+    if engine is None:
+        engine = _ENGINES[url] = make_engine(url)
+    return engine
+
+
+@atexit.register
+def _dispose_all() -> None:
+    for engine in _ENGINES.values():
+        engine.dispose()
+    _ENGINES.clear()
 
 
 def upgraded_template(url: str) -> None:
@@ -20,18 +38,22 @@ def upgraded_template(url: str) -> None:
 
 
 def reset_database(url: str) -> None:
-    """Empty every register table and restart the history chain (schema kept)."""
-    engine = make_engine(url)
+    """Empty every register table and restart the history chain (schema kept).
+
+    DELETE rather than TRUNCATE: on the few rows a test leaves behind it is an order
+    of magnitude faster on PostgreSQL (no new relation files).
+    """
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    try:
-        with engine.begin() as connection:
-            if engine.dialect.name == "postgresql":
-                connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
-            else:
-                for table in tables:
-                    connection.execute(text(f'DELETE FROM "{table}"'))
-            connection.execute(
-                text("INSERT INTO history_head (id, seq, hash) VALUES (1, 0, :genesis)"), {"genesis": GENESIS}
-            )
-    finally:
+    with _engine(url).begin() as connection:
+        for table in tables:
+            connection.execute(text(f'DELETE FROM "{table}"'))
+        connection.execute(
+            text("INSERT INTO history_head (id, seq, hash) VALUES (1, 0, :genesis)"), {"genesis": GENESIS}
+        )
+
+
+def dispose(url: str) -> None:
+    """Close the pooled connections kept for ``url`` (before dropping its database)."""
+    engine = _ENGINES.pop(url, None)
+    if engine is not None:
         engine.dispose()
