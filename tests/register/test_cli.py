@@ -194,3 +194,18 @@ def test_unreachable_database_is_one_clear_line(
     assert code == 2
     assert err.startswith("aims: error: cannot open the register at postgresql+psycopg://nobody@127.0.0.1:9/none")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_list_filters_from_the_command_line(capsys: pytest.CaptureFixture[str], cli_env: str) -> None:
+    run(capsys, "risk", "add", "--title", "Leak", "--owner", "alice")
+    for due in ("2026-01-10", "2026-06-01"):
+        run(capsys, "treatment", "add", "--risk-id", "RISK-1", "--owner", "bob", "--due-date", due)
+    code, out, _ = run(capsys, "treatment", "list", "--filter", "due_date__lt=2026-03-01", "--format", "json")
+    assert (code, [t["id"] for t in json.loads(out)["items"]]) == (0, ["TREAT-1"])
+    code, out, _ = run(capsys, "treatment", "list", "--owner", "bob", "--sort", "-due_date", "--format", "json")
+    assert [t["id"] for t in json.loads(out)["items"]] == ["TREAT-2", "TREAT-1"]
+    code, _, err = run(capsys, "treatment", "list", "--filter", "due_date")
+    assert (code, err.strip()) == (2, "aims: error: --filter takes FIELD=VALUE, not 'due_date'")
+    code, _, err = run(capsys, "treatment", "list", "--filter", "due_date__lt=soon")
+    assert code == 2
+    assert "'soon' is not a valid date" in err
