@@ -330,3 +330,34 @@ def test_a_package_seen_in_thousands_of_files_keeps_a_readable_evidence_list() -
     assert len(component["evidence"]["occurrences"]) == 100
     assert component["evidence"]["occurrences"][0] == {"location": "svc/m0000.py", "line": 1}
     assert ("openaims:occurrences", "250") in props(component)
+
+
+@pytest.mark.parametrize(
+    ("scopes", "expected"),
+    [
+        (["main"], "required"),
+        (["dev", "main"], "required"),
+        (["dev"], "excluded"),
+        (["test", "build"], "excluded"),
+        (["optional:evals"], "optional"),
+        (["peer"], "optional"),
+        (["provided"], None),
+        ([], None),
+    ],
+)
+def test_component_scope_from_manifest_sections(scopes: list[str], expected: str | None) -> None:
+    findings = [
+        Finding(
+            kind=FindingKind.DEPENDENCY,
+            name="openai",
+            path=f"m{i}/pyproject.toml",
+            line=1,
+            detector="dependency",
+            ecosystem="pypi",
+            version="1.0.0",
+            details={"scope": scope},
+        )
+        for i, scope in enumerate(scopes or [None])
+    ]
+    [component] = as_json(findings)["components"]
+    assert component.get("scope") == expected

@@ -31,7 +31,7 @@ from cyclonedx.model import (
 )
 from cyclonedx.model.bom import Bom, BomMetaData
 from cyclonedx.model.bom_ref import BomRef
-from cyclonedx.model.component import Component, ComponentType
+from cyclonedx.model.component import Component, ComponentScope, ComponentType
 from cyclonedx.model.component_evidence import ComponentEvidence
 from cyclonedx.model.component_evidence import Occurrence as CdxOccurrence
 from cyclonedx.model.contact import OrganizationalEntity
@@ -218,6 +218,25 @@ def _uri(url: str) -> XsUri | None:
     return XsUri(url)
 
 
+_RUNTIME_SCOPES = frozenset({"main", "runtime"})
+_NON_RUNTIME_SCOPES = frozenset({"dev", "test", "build"})
+
+
+def _component_scope(scopes: Sequence[str]) -> ComponentScope | None:
+    """``required`` when some manifest needs the package at run time, ``excluded``
+    when only for development, tests or the build, ``optional`` for extras."""
+    kinds = {s.split(":", 1)[0] for s in scopes}
+    if not kinds:
+        return None
+    if kinds & _RUNTIME_SCOPES:
+        return ComponentScope.REQUIRED
+    if kinds <= _NON_RUNTIME_SCOPES:
+        return ComponentScope.EXCLUDED
+    if kinds <= {"optional", "peer"}:
+        return ComponentScope.OPTIONAL
+    return None
+
+
 def _package_component(p: Package) -> Component:
     props: list[tuple[str, object | None]] = [
         ("provider", p.provider),
@@ -237,6 +256,7 @@ def _package_component(p: Package) -> Component:
         type=ComponentType.LIBRARY,
         group=group,
         name=name,
+        scope=_component_scope(p.scopes),
         version=p.version,
         purl=p.purl,
         bom_ref=p.ref,
