@@ -201,6 +201,9 @@ class _Engine:
         detector = self.detectors[index]
         try:
             found = list(detector.scan(view))
+            for finding in found:
+                if not isinstance(finding, Finding):
+                    raise TypeError(f"scan() returned a {type(finding).__name__}, not a Finding")
         except Exception as exc:  # isolate the detector: record, go on
             out.add_error(view.path, detector.id, exc)
             return

@@ -303,3 +303,16 @@ def test_compiled_prefilter_is_cached_and_a_broken_cache_is_recompiled(
     other = Prefilter([WordDetector("gamma", "c")], engine="hyperscan")
     assert other.select(b"gamma", [0]) == {0}
     assert len(list(cache_dir().glob("prefilter-*.hsdb"))) == 2
+
+
+def test_a_detector_returning_something_else_than_findings_is_recorded(tree: Path) -> None:
+    class Sloppy(WordDetector):
+        def scan(self, file: FileView) -> Iterable[Finding]:
+            return [{"kind": "import"}]  # type: ignore[list-item]
+
+    make_tree(tree, {"a.txt": "needle"})
+    result = Scanner(ScanOptions(root=tree), jobs=1, detectors=[Sloppy(ident="test.sloppy")]).scan()
+    assert result.findings == []
+    assert [e.to_dict() for e in result.stats.errors] == [
+        {"path": "a.txt", "detector": "test.sloppy", "message": "TypeError: scan() returned a dict, not a Finding"}
+    ]
