@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import yaml
@@ -242,3 +243,45 @@ def test_pathological_inputs_are_bounded(kind: str, text: str) -> None:
     _well_formed(result)
     for dep in result:
         assert len(dep.declared or "") <= 4096
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "monorepo"
+UV_LOCK_TEXT = """version = 1
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [{ name = "openai" }, { name = "torch" }]
+
+[[package]]
+name = "openai"
+version = "1.35.3"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "tokenizers"
+version = "0.19.1"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "torch"
+version = "2.3.1"
+source = { registry = "https://pypi.org/simple" }
+"""
+KEEP_CASES: list[tuple[Callable[..., list[Declared]], str]] = [
+    (python.parse_poetry_lock, (FIXTURES / "services/api/poetry.lock").read_text()),
+    (python.parse_uv_lock, UV_LOCK_TEXT),
+    (cargo.parse_cargo_lock, (FIXTURES / "rust/Cargo.lock").read_text()),
+]
+
+
+@pytest.mark.parametrize(("parse", "text"), KEEP_CASES, ids=["poetry.lock", "uv.lock", "Cargo.lock"])
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_reading_only_wanted_lock_entries_changes_nothing_else(
+    parse: Callable[..., list[Declared]], text: str, data: st.DataObject
+) -> None:
+    everything = parse(text)
+    wanted = data.draw(st.sets(st.sampled_from(sorted({d.name for d in everything}))))
+    assert parse(text, wanted.__contains__) == [d for d in everything if d.name in wanted]

@@ -65,22 +65,23 @@ class PackageCatalogue:
     """Exact and prefix entries per ecosystem; an exact entry wins, then the longest prefix."""
 
     exact: dict[tuple[str, str], AIPackage]
-    prefixes: dict[str, tuple[AIPackage, ...]]
+    #: Per ecosystem, (match key of the prefix, entry), longest prefix first.
+    prefixes: dict[str, tuple[tuple[str, AIPackage], ...]]
 
     def lookup(self, ecosystem: str, name: str) -> AIPackage | None:
         key = match_key(ecosystem, name)
         found = self.exact.get((ecosystem, key))
         if found is not None:
             return found
-        for entry in self.prefixes.get(ecosystem, ()):
-            if key.startswith(match_key(ecosystem, entry.name)):
+        for prefix, entry in self.prefixes.get(ecosystem, ()):
+            if key.startswith(prefix):
                 return entry
         return None
 
     def entries(self) -> Iterator[AIPackage]:
         yield from self.exact.values()
         for group in self.prefixes.values():
-            yield from group
+            yield from (entry for _, entry in group)
 
 
 def build_catalogue(data: dict[str, Any]) -> PackageCatalogue:
@@ -145,7 +146,10 @@ def build_catalogue(data: dict[str, Any]) -> PackageCatalogue:
         raise CatalogueError("packages.yaml: " + "; ".join(problems))
     return PackageCatalogue(
         exact=exact,
-        prefixes={eco: tuple(sorted(group, key=lambda e: -len(e.name))) for eco, group in prefixes.items()},
+        prefixes={
+            eco: tuple((match_key(eco, e.name), e) for e in sorted(group, key=lambda e: -len(e.name)))
+            for eco, group in prefixes.items()
+        },
     )
 
 
@@ -178,6 +182,11 @@ class ManifestDetector(Detector):
 
     def wants(self, path: str, name: str) -> bool:
         return name in self.file_names or any(fnmatch.fnmatchcase(name, g) for g in self.file_globs)
+
+    def is_ai(self, name: str) -> bool:
+        """Whether a package of this family's ecosystem is in the AI catalogue
+        (lock-file parsers read only those entries)."""
+        return packages().lookup(self.ecosystem, name) is not None
 
     @abc.abstractmethod
     def parse(self, file: FileView) -> list[Declared]:
@@ -314,7 +323,7 @@ class PoetryLock(ManifestDetector):
     lock = True
 
     def parse(self, file: FileView) -> list[Declared]:
-        return python.parse_poetry_lock(file.text())
+        return python.parse_poetry_lock(file.text(), self.is_ai)
 
 
 class UvLock(ManifestDetector):
@@ -325,7 +334,7 @@ class UvLock(ManifestDetector):
     lock = True
 
     def parse(self, file: FileView) -> list[Declared]:
-        return python.parse_uv_lock(file.text())
+        return python.parse_uv_lock(file.text(), self.is_ai)
 
 
 class PdmLock(ManifestDetector):
@@ -336,7 +345,7 @@ class PdmLock(ManifestDetector):
     lock = True
 
     def parse(self, file: FileView) -> list[Declared]:
-        return python.parse_pdm_lock(file.text())
+        return python.parse_pdm_lock(file.text(), self.is_ai)
 
 
 class PyLock(ManifestDetector):
@@ -348,7 +357,7 @@ class PyLock(ManifestDetector):
     lock = True
 
     def parse(self, file: FileView) -> list[Declared]:
-        return python.parse_pylock(file.text())
+        return python.parse_pylock(file.text(), self.is_ai)
 
 
 class PackageJson(ManifestDetector):
@@ -471,7 +480,7 @@ class CargoLock(ManifestDetector):
     lock = True
 
     def parse(self, file: FileView) -> list[Declared]:
-        return cargo.parse_cargo_lock(file.text())
+        return cargo.parse_cargo_lock(file.text(), self.is_ai)
 
 
 class NuGetProject(ManifestDetector):

@@ -128,6 +128,42 @@ class JsonKeys:
         return found[pos] if pos < len(found) else found[0]
 
 
+_BLOCK_NAME = re.compile(r"^name\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+
+
+def toml_blocks(text: str, table: str = "package") -> Iterator[tuple[int, str | None, str]]:
+    """Each ``[[table]]`` entry of a TOML lock file as (line of its ``name``,
+    the name, its own text with sub-tables), without parsing the document.
+
+    Lock files are long lists of small entries; reading only the entries a
+    caller wants is much faster than parsing the whole file, and one broken
+    entry does not hide the others.
+    """
+    header = f"[[{table}]]"
+    own = (f"[{table}.", f"[[{table}.")
+    lines = text.splitlines()
+    start: int | None = None
+
+    def emit(begin: int, end: int) -> tuple[int, str | None, str]:
+        block = "\n".join(lines[begin:end])
+        match = _BLOCK_NAME.search(block)
+        line = begin + 1 + (block.count("\n", 0, match.start()) if match else 0)
+        return line, (match.group(1) if match else None), block
+
+    for index, raw in enumerate(lines):
+        if raw.startswith("["):
+            stripped = raw.strip()
+            if stripped == header:
+                if start is not None:
+                    yield emit(start, index)
+                start = index
+            elif start is not None and not stripped.startswith(own):
+                yield emit(start, index)
+                start = None
+    if start is not None:
+        yield emit(start, len(lines))
+
+
 def toml_sections(text: str) -> dict[str, tuple[int, int]]:
     """TOML table header -> (0-based first line after the header, end index).
 

@@ -5,7 +5,7 @@ Names are crate names as published."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from openaims.discovery.manifests import Declared
@@ -16,10 +16,12 @@ from openaims.discovery.manifests._util import (
     as_str,
     items,
     load_toml,
+    toml_blocks,
     toml_sections,
 )
 
 _SECTIONS = {"dependencies": "main", "dev-dependencies": "dev", "build-dependencies": "build"}
+_SOURCE = re.compile(r"^source\s*=", re.MULTILINE)
 _CRATE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _ALIASES = {"dev_dependencies": "dev-dependencies", "build_dependencies": "build-dependencies"}
 
@@ -110,39 +112,34 @@ def _target_header(sections: dict[str, tuple[int, int]], target: str, key: str) 
     return f"target.{target}.{key}"
 
 
-def parse_cargo_lock(text: str) -> list[Declared]:
+def parse_cargo_lock(text: str, keep: Callable[[str], bool] | None = None) -> list[Declared]:
     """Every package of a Cargo.lock from a registry or git; those a local
-    (workspace) package depends on are direct; local packages are not reported."""
-    data = load_toml(text)
-    where: dict[str, list[int]] = {}
-    for index, line in enumerate(text.splitlines()):
-        match = re.match(r'^name\s*=\s*"([^"]+)"', line)
-        if match:
-            where.setdefault(match.group(1), []).append(index + 1)
-    packages = [as_dict(p) for p in as_list(data.get("package"))]
+    (workspace) package depends on are direct; local packages are not reported.
+    With ``keep``, only the packages whose name it accepts are read."""
     direct: set[str] = set()
-    for entry in packages:
-        if "source" in entry:
-            continue
-        for dep in as_list(entry.get("dependencies")):
-            if isinstance(dep, str):
-                direct.add(dep.split(" ", 1)[0])
-    out: list[Declared] = []
-    used: dict[str, int] = {}
-    for entry in packages:
-        name = as_str(entry.get("name"))
+    wanted: list[tuple[int, dict[str, Any]]] = []
+    for line, name, block in toml_blocks(text):
         if not name or not _CRATE.fullmatch(name):
             continue
-        seen = used.get(name, 0)
-        used[name] = seen + 1
-        if "source" not in entry:
+        local = _SOURCE.search(block) is None
+        if not local and keep is not None and not keep(name):
             continue
-        candidates = where.get(name, [1])
+        entries = as_list(load_toml(block).get("package"))
+        entry = as_dict(entries[0]) if entries else {}
+        if local:
+            for dep in as_list(entry.get("dependencies")):
+                if isinstance(dep, str):
+                    direct.add(dep.split(" ", 1)[0])
+        elif as_str(entry.get("name")):
+            wanted.append((line, entry))
+    out: list[Declared] = []
+    for line, entry in wanted:
+        name = str(entry["name"])
         source = as_str(entry.get("source")) or ""
         out.append(
             Declared(
                 name=name,
-                line=candidates[seen] if seen < len(candidates) else candidates[0],
+                line=line,
                 resolved=as_str(entry.get("version")),
                 direct=name in direct,
                 source_url=source[4:] if source.startswith("git+") else None,

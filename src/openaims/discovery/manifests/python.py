@@ -11,7 +11,7 @@ import ast
 import configparser
 import posixpath
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -26,8 +26,12 @@ from openaims.discovery.manifests._util import (
     items,
     load_json,
     load_toml,
+    toml_blocks,
     toml_sections,
 )
+
+#: Which canonical names a lock-file parser should read (``None``: all).
+Keep = Callable[[str], bool] | None
 
 MAX_INCLUDE_DEPTH = 8
 MAX_INCLUDES = 64
@@ -60,9 +64,12 @@ def valid_name(name: str) -> bool:
     return len(name) <= 200 and re.fullmatch(_NAME, name) is not None
 
 
+_SEPARATORS = re.compile(r"[-_.]+")
+
+
 def canonical(name: str) -> str:
     """PEP 503 normalised project name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return _SEPARATORS.sub("-", name).lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -554,40 +561,25 @@ def parse_pipfile_lock(text: str) -> list[Declared]:
 # --------------------------------------------------------------------------- lock files with [[package]]
 
 
-_PACKAGE_NAME_LINE = re.compile(r'^name\s*=\s*["\']([^"\']+)["\']')
-
-
-def _package_lines(text: str) -> dict[str, list[int]]:
-    """Canonical name -> lines of ``name = "..."`` at column 0 (one per [[package]])."""
-    out: dict[str, list[int]] = {}
-    for index, line in enumerate(text.splitlines()):
-        match = _PACKAGE_NAME_LINE.match(line)
-        if match:
-            out.setdefault(canonical(match.group(1)), []).append(index + 1)
-    return out
-
-
-def _lock_packages(text: str) -> Iterator[tuple[dict[str, Any], int]]:
-    data = load_toml(text)
-    where = _package_lines(text)
-    used: dict[str, int] = {}
-    for package in as_list(data.get("package")):
-        entry = as_dict(package)
-        raw = as_str(entry.get("name"))
-        if not raw or not valid_name(raw):
+def _lock_packages(
+    text: str, keep: Keep = None, always: Callable[[str], bool] | None = None, table: str = "package"
+) -> Iterator[tuple[dict[str, Any], int]]:
+    """Entries of a ``[[package]]`` lock file with the line of their name;
+    with ``keep``, only entries whose name it accepts (or ``always`` does) are parsed."""
+    for line, raw, block in toml_blocks(text, table):
+        if raw is None or not valid_name(raw):
             continue
-        name = canonical(raw)
-        seen = used.get(name, 0)
-        used[name] = seen + 1
-        candidates = where.get(name, [])
-        line = candidates[seen] if seen < len(candidates) else (candidates[0] if candidates else 1)
-        yield entry, line
+        if keep is not None and not keep(canonical(raw)) and not (always is not None and always(block)):
+            continue
+        entries = as_list(load_toml(block).get(table))
+        if entries and isinstance(entries[0], dict) and as_str(entries[0].get("name")):
+            yield as_dict(entries[0]), line
 
 
-def parse_poetry_lock(text: str) -> list[Declared]:
+def parse_poetry_lock(text: str, keep: Keep = None) -> list[Declared]:
     """Every package of a poetry.lock (scope from ``groups``/``category``)."""
     out: list[Declared] = []
-    for entry, line in _lock_packages(text):
+    for entry, line in _lock_packages(text, keep):
         groups = [g for g in as_list(entry.get("groups")) if isinstance(g, str)]
         category = as_str(entry.get("category"))
         if groups:
@@ -613,10 +605,13 @@ def parse_poetry_lock(text: str) -> list[Declared]:
     return out
 
 
-def parse_uv_lock(text: str) -> list[Declared]:
+_UV_ROOT = re.compile(r"^source\s*=\s*\{\s*(?:editable|virtual)\s*=", re.MULTILINE)
+
+
+def parse_uv_lock(text: str, keep: Keep = None) -> list[Declared]:
     """Every package of a uv.lock. Packages the project itself (editable or
     virtual sources) depends on are direct; the project is not reported."""
-    entries = list(_lock_packages(text))
+    entries = list(_lock_packages(text, keep, lambda block: _UV_ROOT.search(block) is not None))
     direct: dict[str, str] = {}
     roots: set[str] = set()
     for entry, _ in entries:
@@ -658,10 +653,10 @@ def parse_uv_lock(text: str) -> list[Declared]:
     return out
 
 
-def parse_pdm_lock(text: str) -> list[Declared]:
+def parse_pdm_lock(text: str, keep: Keep = None) -> list[Declared]:
     """Every package of a pdm.lock (scope from ``groups``)."""
     out: list[Declared] = []
-    for entry, line in _lock_packages(text):
+    for entry, line in _lock_packages(text, keep):
         groups = [g for g in as_list(entry.get("groups")) if isinstance(g, str)]
         scope = "main" if not groups or "default" in groups else _group_scope(groups[0])
         out.append(
@@ -748,27 +743,17 @@ def _setup_strings(
 # --------------------------------------------------------------------------- pylock.toml (PEP 751)
 
 
-def parse_pylock(text: str) -> list[Declared]:
+def parse_pylock(text: str, keep: Keep = None) -> list[Declared]:
     """Every package of a PEP 751 lock file (``pylock.toml``, ``pylock.<name>.toml``)."""
-    data = load_toml(text)
-    where = _package_lines(text)
-    used: dict[str, int] = {}
     out: list[Declared] = []
-    for package in as_list(data.get("packages")):
-        entry = as_dict(package)
-        raw = as_str(entry.get("name"))
-        if not raw or not valid_name(raw):
-            continue
-        name = canonical(raw)
-        seen = used.get(name, 0)
-        used[name] = seen + 1
-        candidates = where.get(name, [1])
+    for entry, line in _lock_packages(text, keep, table="packages"):
+        name = canonical(str(entry["name"]))
         vcs = as_dict(entry.get("vcs"))
         archive = as_dict(entry.get("archive"))
         out.append(
             Declared(
                 name=name,
-                line=candidates[seen] if seen < len(candidates) else candidates[0],
+                line=line,
                 resolved=as_str(entry.get("version")) or as_str(vcs.get("commit-id")),
                 direct=False,
                 marker=as_str(entry.get("marker")),
