@@ -219,6 +219,12 @@ def _init_worker(options: ScanOptions, detectors: Sequence[Detector]) -> None:
     _WORKER = _Engine(options, detectors)
 
 
+def _adopt_engine(engine: _Engine) -> None:
+    """Fork start: the parent's engine (compiled prefilter included) arrives by fork, unpickled."""
+    global _WORKER  # noqa: PLW0603 - one engine per worker process
+    _WORKER = engine
+
+
 def _scan_in_worker(batch: list[WalkEntry]) -> _Partial:
     if _WORKER is None:  # pragma: no cover - the initializer always ran
         raise RuntimeError("scan worker not initialised")
@@ -386,16 +392,18 @@ class Scanner:
         seen: list[int],
         progress: ProgressCallback | None,
     ) -> Iterator[_Partial]:
-        global _WORKER  # noqa: PLW0603 - handed to the forked workers
         method = "fork" if sys.platform.startswith("linux") else "spawn"
         context = multiprocessing.get_context(method)
         in_flight_max = self.jobs * 3
         done = 0
         if method == "fork":
-            # Build (and compile) the engine once; the workers inherit it.
-            _WORKER = _Engine(self.options, self.detectors)
-            _WORKER.prefilter.warm()
-            executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+            # Build (and compile) the engine once; each worker inherits it through the
+            # initializer's arguments (not a module global: two scans may run at once).
+            engine = _Engine(self.options, self.detectors)
+            engine.prefilter.warm()
+            executor = ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=context, initializer=_adopt_engine, initargs=(engine,)
+            )
         else:  # pragma: no cover - spawn: every worker builds its own engine
             executor = ProcessPoolExecutor(
                 max_workers=self.jobs,
@@ -429,4 +437,3 @@ class Scanner:
             ) from None
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
-            _WORKER = None
