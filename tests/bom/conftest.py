@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.bom.sample import sample_findings
+from tests.bom.bom_sample import sample_findings
 
 from openaims.discovery.interface import Finding
 

@@ -6,7 +6,7 @@ import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.bom.sample import SERIAL, TIMESTAMP
+from tests.bom.bom_sample import SERIAL, TIMESTAMP
 
 from openaims.bom.cyclonedx import render_cyclonedx
 from openaims.bom.spdx import render_spdx

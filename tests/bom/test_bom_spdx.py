@@ -7,7 +7,7 @@ from typing import Any
 
 import spdx_python_model
 from spdx_python_model import v3_0_1 as spdx
-from tests.bom.sample import FINGERPRINT, OPENAI_KEY, REDACTED, SERIAL, TIMESTAMP, check_golden
+from tests.bom.bom_sample import FINGERPRINT, OPENAI_KEY, REDACTED, SERIAL, TIMESTAMP, check_golden
 
 from openaims.bom.spdx import render_spdx
 from openaims.discovery.interface import Finding, FindingKind

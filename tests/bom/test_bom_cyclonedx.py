@@ -10,7 +10,7 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from cyclonedx.validation.xml import XmlValidator
 from defusedxml import ElementTree
-from tests.bom.sample import (
+from tests.bom.bom_sample import (
     FINGERPRINT,
     GITHUB_TOKEN_VALUE,
     OPENAI_KEY,
