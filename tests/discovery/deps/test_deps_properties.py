@@ -273,10 +273,13 @@ KEEP_CASES: list[tuple[Callable[..., list[Declared]], str]] = [
     (python.parse_poetry_lock, (FIXTURES / "services/api/poetry.lock").read_text()),
     (python.parse_uv_lock, UV_LOCK_TEXT),
     (cargo.parse_cargo_lock, (FIXTURES / "rust/Cargo.lock").read_text()),
+    (npm.parse_package_lock, (FIXTURES / "web/package-lock.json").read_text()),
 ]
 
 
-@pytest.mark.parametrize(("parse", "text"), KEEP_CASES, ids=["poetry.lock", "uv.lock", "Cargo.lock"])
+@pytest.mark.parametrize(
+    ("parse", "text"), KEEP_CASES, ids=["poetry.lock", "uv.lock", "Cargo.lock", "package-lock.json"]
+)
 @settings(max_examples=40, deadline=None)
 @given(data=st.data())
 def test_reading_only_wanted_lock_entries_changes_nothing_else(

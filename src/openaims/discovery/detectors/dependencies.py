@@ -378,7 +378,7 @@ class PackageLock(ManifestDetector):
     lock = True
 
     def parse(self, file: FileView) -> list[Declared]:
-        return npm.parse_package_lock(file.text())
+        return npm.parse_package_lock(file.text(), self.is_ai)
 
 
 class PnpmLock(ManifestDetector):
@@ -389,7 +389,7 @@ class PnpmLock(ManifestDetector):
     lock = True
 
     def parse(self, file: FileView) -> list[Declared]:
-        return npm.parse_pnpm_lock(file.text())
+        return npm.parse_pnpm_lock(file.text(), self.is_ai)
 
 
 class YarnLock(ManifestDetector):
@@ -400,7 +400,7 @@ class YarnLock(ManifestDetector):
     lock = True
 
     def parse(self, file: FileView) -> list[Declared]:
-        return npm.parse_yarn_lock(file.text())
+        return npm.parse_yarn_lock(file.text(), self.is_ai)
 
 
 class BunLock(ManifestDetector):
@@ -411,7 +411,7 @@ class BunLock(ManifestDetector):
     lock = True
 
     def parse(self, file: FileView) -> list[Declared]:
-        return npm.parse_bun_lock(file.text())
+        return npm.parse_bun_lock(file.text(), self.is_ai)
 
 
 class GoMod(ManifestDetector):

@@ -111,14 +111,15 @@ class JsonKeys:
     line (a nested object is found below its parent).
     """
 
-    _KEY = re.compile(r'^\s*"((?:[^"\\]|\\.)*)"\s*:')
+    _KEY = re.compile(r'^[ \t]*"((?:[^"\\\n]|\\.)*)"[ \t]*:', re.MULTILINE)
 
     def __init__(self, text: str) -> None:
         self._lines: dict[str, list[int]] = {}
-        for index, line in enumerate(text.splitlines()):
-            match = self._KEY.match(line)
-            if match:
-                self._lines.setdefault(match.group(1), []).append(index + 1)
+        line, last = 1, 0
+        for match in self._KEY.finditer(text):
+            line += text.count("\n", last, match.start())
+            last = match.start()
+            self._lines.setdefault(match.group(1), []).append(line)
 
     def line(self, key: str, after: int = 0, default: int = 1) -> int:
         found = self._lines.get(json.dumps(key, ensure_ascii=False)[1:-1])

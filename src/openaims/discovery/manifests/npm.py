@@ -6,12 +6,15 @@ npm-shrinkwrap.json (v1, v2, v3), pnpm-lock.yaml (v5 to v9) and yarn.lock
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from openaims.discovery.manifests import Declared
 from openaims.discovery.manifests._util import JsonKeys, as_dict, as_list, as_str, items, load_json
+
+#: Which names a lock-file parser should report (``None``: all).
+Keep = Callable[[str], bool] | None
 
 PACKAGE_JSON_SECTIONS: dict[str, str] = {
     "dependencies": "main",
@@ -102,7 +105,7 @@ def _lock_scope(entry: dict[str, Any]) -> str:
     return "main"
 
 
-def parse_package_lock(text: str) -> list[Declared]:
+def parse_package_lock(text: str, keep: Keep = None) -> list[Declared]:
     """Every installed package of a package-lock.json or npm-shrinkwrap.json.
 
     v2/v3 (``packages`` keyed by ``node_modules/...`` path): top-level packages
@@ -113,13 +116,13 @@ def parse_package_lock(text: str) -> list[Declared]:
     keys = JsonKeys(text)
     packages = data.get("packages")
     if isinstance(packages, dict):
-        return _lock_v2(packages, keys)
+        return _lock_v2(packages, keys, keep)
     out: list[Declared] = []
-    _lock_v1(data.get("dependencies"), keys, out, 0, 0)
+    _lock_v1(data.get("dependencies"), keys, out, 0, 0, keep)
     return out
 
 
-def _lock_v2(packages: dict[Any, Any], keys: JsonKeys) -> list[Declared]:
+def _lock_v2(packages: dict[Any, Any], keys: JsonKeys, keep: Keep) -> list[Declared]:
     root = as_dict(packages.get(""))
     direct: dict[str, str] = {}
     for section, scope in PACKAGE_JSON_SECTIONS.items():
@@ -133,7 +136,7 @@ def _lock_v2(packages: dict[Any, Any], keys: JsonKeys) -> list[Declared]:
         if entry.get("link") is True:
             continue
         name = as_str(entry.get("name")) or key.rsplit("node_modules/", 1)[1]
-        if not valid_name(name):
+        if not valid_name(name) or (keep is not None and not keep(name)):
             continue
         top = key.count("node_modules/") == 1 and key.startswith("node_modules/")
         is_direct = top and key[len("node_modules/") :] in direct
@@ -157,7 +160,7 @@ def _registry(url: str) -> bool:
     return "registry.npmjs.org" in url or "registry.yarnpkg.com" in url or url.endswith(".tgz")
 
 
-def _lock_v1(deps: Any, keys: JsonKeys, out: list[Declared], start: int, depth: int) -> None:
+def _lock_v1(deps: Any, keys: JsonKeys, out: list[Declared], start: int, depth: int, keep: Keep) -> None:
     if depth > 64 or len(out) > 100_000:
         return
     for name, value in items(deps):
@@ -167,17 +170,18 @@ def _lock_v1(deps: Any, keys: JsonKeys, out: list[Declared], start: int, depth: 
         line = keys.line(name, start)
         version = as_str(entry.get("version"))
         real, rng = _alias(version or "")
-        out.append(
-            Declared(
-                name=real or name,
-                line=line,
-                resolved=rng or None,
-                direct=False,
-                scope=_lock_scope(entry),
-                source_url=rng if rng and _source(rng) else None,
+        if keep is None or keep(real or name):
+            out.append(
+                Declared(
+                    name=real or name,
+                    line=line,
+                    resolved=rng or None,
+                    direct=False,
+                    scope=_lock_scope(entry),
+                    source_url=rng if rng and _source(rng) else None,
+                )
             )
-        )
-        _lock_v1(entry.get("dependencies"), keys, out, line, depth + 1)
+        _lock_v1(entry.get("dependencies"), keys, out, line, depth + 1, keep)
 
 
 # --------------------------------------------------------------------------- pnpm-lock.yaml
@@ -251,7 +255,7 @@ class _PnpmPackage:
     fields: dict[str, str]
 
 
-def parse_pnpm_lock(text: str) -> list[Declared]:
+def parse_pnpm_lock(text: str, keep: Keep = None) -> list[Declared]:
     """Every package of a pnpm-lock.yaml (v5 to v9), direct when an importer
     (the root or a workspace package) declares it.
 
@@ -322,6 +326,8 @@ def parse_pnpm_lock(text: str) -> list[Declared]:
         if parsed is None:
             continue
         name, version = parsed
+        if keep is not None and not keep(name):
+            continue
         fields = package.fields
         hit = direct.get((name, version))
         if hit:
@@ -390,7 +396,7 @@ def _yarn_blocks(text: str) -> Iterator[tuple[int, str, dict[str, str]]]:
         yield header_line, header, fields
 
 
-def parse_yarn_lock(text: str) -> list[Declared]:
+def parse_yarn_lock(text: str, keep: Keep = None) -> list[Declared]:
     """Every package of a yarn.lock (classic v1 and berry). Whether it is a
     direct dependency is not recorded in the file."""
     out: list[Declared] = []
@@ -399,6 +405,8 @@ def parse_yarn_lock(text: str) -> list[Declared]:
         if not specs:
             continue
         name = specs[0][0]
+        if keep is not None and not keep(name):
+            continue
         ranges = sorted({rng for n, rng in specs if n == name})
         if any(r.startswith("workspace:") for r in ranges):
             continue
@@ -422,7 +430,7 @@ def parse_yarn_lock(text: str) -> list[Declared]:
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
 
 
-def parse_bun_lock(text: str) -> list[Declared]:
+def parse_bun_lock(text: str, keep: Keep = None) -> list[Declared]:
     """Every package of a text bun.lock (JSON with trailing commas), direct
     when a workspace declares it and it is installed at the top level."""
     data = as_dict(load_json(_TRAILING_COMMA.sub(r"\1", text)))
@@ -444,6 +452,8 @@ def parse_bun_lock(text: str) -> list[Declared]:
         if at <= 0:
             continue
         name, version = spec[:at], spec[at + 1 :]
+        if keep is not None and not keep(name):
+            continue
         if not valid_name(name) or version.startswith(("workspace:", "link:", "file:")):
             continue
         top = key in (name, *direct) and key.count("/") <= (1 if key.startswith("@") else 0)
