@@ -4,14 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 AIMS=.venv/bin/aims
-DEMO_DIR="${AIMS_DEMO_DIR:-.demo}"
+DEMO_DIR="$(realpath -m "${AIMS_DEMO_DIR:-.demo}")"
 PORT="${AIMS_PORT:-8000}"
 SAMPLE=examples/sample-monorepo
 
 rm -rf "$DEMO_DIR"
 mkdir -p "$DEMO_DIR"
-export AIMS_DATABASE_URL="sqlite:///$PWD/$DEMO_DIR/aims.db"
-export AIMS_EVIDENCE_DIR="$PWD/$DEMO_DIR/evidence"
+export AIMS_DATABASE_URL="sqlite:///$DEMO_DIR/aims.db"
+export AIMS_EVIDENCE_DIR="$DEMO_DIR/evidence"
 export AIMS_ACTOR=maria
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
