@@ -66,9 +66,10 @@ def line_chart(labels: Sequence[str], series: dict[str, Sequence[int]], *, title
             f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}">'
             f"<title>{escape(name)}</title></polyline>"
         )
+        legend_x = pad_l + 8 + 170 * s_index
         parts.append(
-            f'<text x="{pad_l + 8 + 150 * s_index}" y="{pad_t + 10}" fill="{colour}" class="chart-label">'
-            f"{escape(name)}</text>"
+            f'<rect x="{legend_x}" y="{pad_t + 2}" width="10" height="10" rx="2" fill="{colour}"/>'
+            f'<text x="{legend_x + 14}" y="{pad_t + 11}" class="chart-label">{escape(name)}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every interpolated text is escaped)

@@ -89,7 +89,8 @@ def services() -> dict[str, type[RecordService[Any, Any]]]:
 
 
 def label(record_type: str) -> str:
-    special = {"soa_entry": "Statement of Applicability", "raci": "RACI", "system": "AI system"}
+    special = {"soa_entry": "Statement of Applicability", "raci": "RACI", "system": "AI system",
+               "eu_ai_act": "EU AI Act"}  # fmt: skip
     return special.get(record_type, record_type.replace("_", " ").capitalize())
 
 
@@ -151,7 +152,13 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
 def widget_for(name: str, info: FieldInfo) -> Widget:
     inner, optional = _unwrap(info.annotation)
     required = info.is_required() and not optional
-    text = name.replace("_", " ").capitalize().replace(" id", " ID").replace(" ids", " IDs")
+    text = (
+        name.replace("_", " ")
+        .capitalize()
+        .replace(" id", " ID")
+        .replace(" ids", " IDs")
+        .replace("Eu ai act", "EU AI Act")
+    )
     help_text = info.description or ""
     origin = get_origin(inner)
     if origin is Literal:
@@ -165,6 +172,9 @@ def widget_for(name: str, info: FieldInfo) -> Widget:
             return Widget(
                 name, text, "list", required, tuple(str(a) for a in get_args(element)), help_text or "One per line."
             )
+        if isinstance(element, type) and issubclass(element, enum.Enum):
+            choices = tuple(str(m.value) for m in element)
+            return Widget(name, text, "list", required, choices, help_text or "One per line.")
         if element in (str, int) or get_origin(element) is typing.Annotated:
             return Widget(name, text, "list", required, (), help_text or "One per line.")
         return Widget(name, text, "json", required, (), help_text or "JSON.")
@@ -206,12 +216,15 @@ def widget_for(name: str, info: FieldInfo) -> Widget:
 
 
 def widgets(service: type[RecordService[Any, Any]]) -> list[Widget]:
-    out = []
-    for name, info in service.fields.model_fields.items():
-        if name in READ_ONLY:
-            continue
-        out.append(widget_for(name, info))
-    return out
+    """Form widgets in declaration order; the generic ``links`` field comes last."""
+    out = [widget_for(name, info) for name, info in service.fields.model_fields.items() if name not in READ_ONLY]
+    return sorted(out, key=lambda w: w.name == "links")
+
+
+def new_title(record_type: str) -> str:
+    """``New risk``, ``New AI system``: lower-case unless the label starts with an acronym."""
+    text = label(record_type)
+    return "New " + (text if text[:2].isupper() else text[0].lower() + text[1:])
 
 
 def parse_form(service: type[RecordService[Any, Any]], form: dict[str, Any], *, partial: bool) -> dict[str, Any]:

@@ -146,7 +146,7 @@ def new_page(request: Request, record_type: str, identity: PageIdentity) -> Resp
         request,
         identity,
         "form.html",
-        {"title": f"New {records.label(record_type).lower()}", "record_type": record_type, "cls": cls,
+        {"title": records.new_title(record_type), "record_type": record_type, "cls": cls,
          "widgets": records.widgets(cls), "values": {}, "errors": {}, "record": None, "message": None},
     )  # fmt: skip
 
@@ -179,7 +179,7 @@ def _form_error(
     status = 409 if type(exc).__name__ == "ConflictError" else 422
     if type(exc).__name__ == "PermissionDeniedError":
         status = 403
-    title = f"Edit {record.id}" if record else f"New {records.label(record_type).lower()}"
+    title = f"Edit {record.id}" if record else records.new_title(record_type)
     return render(
         request,
         identity,
