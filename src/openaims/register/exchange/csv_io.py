@@ -192,6 +192,11 @@ def import_csv(
     return report
 
 
+def _blank_is_none(values: dict[str, Any]) -> dict[str, Any]:
+    """A CSV cell cannot tell an empty text from no text: compare them as equal."""
+    return {k: (None if v == "" else v) for k, v in values.items()}
+
+
 def _apply(
     service: RecordService[Any, Any],
     report: CsvReport,
@@ -209,8 +214,8 @@ def _apply(
         return
     current = service.get(record_id)
     merged = {**current.model_dump(include=set(service.field_names()), mode="json"), **data}
-    wanted = service.fields.model_validate(merged).model_dump(mode="json")
-    now = current.model_dump(include=set(service.field_names()), mode="json")
+    wanted = _blank_is_none(service.fields.model_validate(merged).model_dump(mode="json"))
+    now = _blank_is_none(current.model_dump(include=set(service.field_names()), mode="json"))
     if wanted == now and (status is None or status == current.status):
         report.unchanged.append(record_id)
         return
