@@ -1,7 +1,9 @@
 """The dashboard's figures, computed from the register (no rule lives in a template).
 
-Everything here is a read: counts and groupings over services' ``all()`` lists
-and the history chain, returned as one pydantic model for the web page and the API.
+Everything here is a read. Counts and groupings run in the database (``GROUP BY``),
+so the dashboard costs a handful of aggregate queries whatever the size of the
+inventory; only open risks, approved risk methods and overdue items are loaded as rows.
+The result is one pydantic model for the web page and the API.
 """
 
 from __future__ import annotations
@@ -9,23 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from openaims.register.actors import Actor
+from openaims.register.models.incidents import Incident
 from openaims.register.models.internal import HistoryEvent
-from openaims.register.services import (
-    ComponentService,
-    CorrectiveActionService,
-    IncidentService,
-    NonconformityService,
-    RiskMethodService,
-    RiskService,
-    SystemService,
-    TreatmentService,
-)
+from openaims.register.models.nonconformities import CorrectiveAction, Nonconformity
+from openaims.register.models.risks import Risk, RiskMethod, Treatment
+from openaims.register.models.systems import AISystem, Component
 from openaims.register.services.risks import DEFAULT_METHOD
 
 OPEN_RISK = ("identified", "assessed", "treated", "accepted")
@@ -90,16 +87,134 @@ class Dashboard(BaseModel):
     trend: Trend
 
 
-def _counts(values: list[str | None], *, order: list[str] | None = None, top: int = 12) -> list[Count]:
-    counter = Counter(v or "(none)" for v in values)
+def _ordered(counter: dict[str, int], *, order: list[str] | None = None, top: int = 12) -> list[Count]:
     if order:
         keys = [k for k in order if k in counter] + sorted(k for k in counter if k not in order)
         return [Count(label=k, count=counter[k]) for k in keys]
-    return [Count(label=k, count=n) for k, n in counter.most_common(top)]
+    ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    return [Count(label=k, count=n) for k, n in ranked]
+
+
+def _group(session: Session, column: Any, *where: Any) -> dict[str, int]:
+    """``{value: count}`` of ``column`` over the rows matching ``where`` (None becomes "(none)")."""
+    counter: Counter[str] = Counter()
+    rows = session.execute(select(column, func.count()).where(*where).group_by(column))
+    for value, count in rows:
+        counter[str(value) if value is not None else "(none)"] += int(count)
+    return dict(counter)
 
 
 def _week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
+
+
+def _method(session: Session) -> dict[str, Any]:
+    """The risk method in force: the newest approved one, else the default."""
+    row = session.execute(
+        select(RiskMethod)
+        .where(RiskMethod.status == "approved")
+        .order_by(func.length(RiskMethod.id).desc(), RiskMethod.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if row is None:
+        return dict(DEFAULT_METHOD)
+    return {
+        "likelihood_levels": list(row.likelihood_levels),
+        "impact_levels": list(row.impact_levels),
+        "rating_levels": list(row.rating_levels),
+        "matrix": [list(r) for r in row.matrix],
+        "appetite": row.appetite,
+    }
+
+
+def _open_risks(session: Session) -> list[tuple[int | None, int | None, str | None]]:
+    """(likelihood, impact, rating) of every open risk, residual values first."""
+    rows = session.execute(
+        select(
+            Risk.inherent_likelihood,
+            Risk.inherent_impact,
+            Risk.inherent_rating,
+            Risk.residual_likelihood,
+            Risk.residual_impact,
+            Risk.residual_rating,
+        ).where(Risk.status.in_(OPEN_RISK))
+    )
+    return [(rl or il, ri or ii, rr or ir) for il, ii, ir, rl, ri, rr in rows]
+
+
+def build_heat_map(session: Session, actor: Actor) -> HeatMap:
+    """Open risks by likelihood and impact under the method in force (every role may read it)."""
+    return _heat_map(_method(session), _open_risks(session))
+
+
+def _heat_map(method: dict[str, Any], risks: list[tuple[int | None, int | None, str | None]]) -> HeatMap:
+    size_l, size_i = len(method["likelihood_levels"]), len(method["impact_levels"])
+    cells = [[0] * size_i for _ in range(size_l)]
+    for likelihood, impact, _rating in risks:
+        if likelihood and impact and likelihood <= size_l and impact <= size_i:
+            cells[likelihood - 1][impact - 1] += 1
+    return HeatMap(
+        likelihood_levels=list(method["likelihood_levels"]),
+        impact_levels=list(method["impact_levels"]),
+        counts=cells,
+        ratings=[list(row) for row in method["matrix"]],
+        rating_levels=list(method["rating_levels"]),
+        appetite=method["appetite"],
+    )
+
+
+def _overdue(session: Session, today: dt.date) -> list[OverdueItem]:
+    overdue: list[OverdueItem] = []
+    treatments = session.execute(
+        select(Treatment).where(
+            Treatment.status.in_(OPEN_TREATMENT), Treatment.due_date.is_not(None), Treatment.due_date < today
+        )
+    ).scalars()
+    for treatment in treatments:
+        assert treatment.due_date is not None
+        overdue.append(
+            OverdueItem(
+                id=treatment.id,
+                record_type="treatment",
+                title=f"Treatment of {treatment.risk_id}: " + (treatment.description or treatment.option)[:80],
+                owner=treatment.owner,
+                due_date=treatment.due_date,
+                days_overdue=(today - treatment.due_date).days,
+            )
+        )
+    actions = session.execute(
+        select(CorrectiveAction).where(
+            CorrectiveAction.status.in_(OPEN_ACTION),
+            CorrectiveAction.due_date.is_not(None),
+            CorrectiveAction.due_date < today,
+        )
+    ).scalars()
+    for action in actions:
+        assert action.due_date is not None
+        overdue.append(
+            OverdueItem(
+                id=action.id,
+                record_type="corrective_action",
+                title=f"Corrective action for {action.nonconformity_id}: " + (action.description or "")[:80],
+                owner=action.owner,
+                due_date=action.due_date,
+                days_overdue=(today - action.due_date).days,
+            )
+        )
+    overdue.sort(key=lambda o: (-o.days_overdue, o.id))
+    return overdue
+
+
+def _weekly(session: Session, day_column: Any, start: dt.date, weeks: int, *where: Any) -> list[int]:
+    """Counts per week from ``start`` of rows grouped by the day in ``day_column``."""
+    out = [0] * weeks
+    for day, count in session.execute(select(day_column, func.count()).where(*where).group_by(day_column)):
+        if not day:
+            continue
+        index = (dt.date.fromisoformat(str(day)[:10]) - start).days // 7
+        if 0 <= index < weeks:
+            out[index] += int(count)
+    return out
 
 
 def build_dashboard(
@@ -109,112 +224,51 @@ def build_dashboard(
     now = clock() if clock else dt.datetime.now(dt.UTC)
     today = now.date()
 
-    systems = SystemService(session, actor).all()
-    components = [c for c in ComponentService(session, actor).all() if not c.disappeared]
-    risks = RiskService(session, actor).all()
-    open_risks = [r for r in risks if r.status in OPEN_RISK]
-    methods = [m for m in RiskMethodService(session, actor).all() if m.status == "approved"]
-    method = methods[-1].model_dump() if methods else DEFAULT_METHOD
+    live = Component.disappeared.is_(False)
+    by_tier = _group(session, AISystem.risk_tier)
+    by_stage = _group(session, AISystem.lifecycle_stage)
+    by_provider = _group(session, Component.provider, live)
+    by_kind = _group(session, Component.kind, live)
+    unapproved_by_repo = _group(session, Component.repository, live, Component.status != "approved")
 
-    size_l, size_i = len(method["likelihood_levels"]), len(method["impact_levels"])
-    cells = [[0] * size_i for _ in range(size_l)]
-    for risk in open_risks:
-        likelihood = risk.residual_likelihood or risk.inherent_likelihood
-        impact = risk.residual_impact or risk.inherent_impact
-        if likelihood and impact and likelihood <= size_l and impact <= size_i:
-            cells[likelihood - 1][impact - 1] += 1
+    method = _method(session)
+    open_risks = _open_risks(session)
     rating_levels: list[str] = list(method["rating_levels"])
     appetite_index = rating_levels.index(method["appetite"])
+    above = [r for r in open_risks if r[2] in rating_levels and rating_levels.index(r[2]) > appetite_index]
+    ratings: Counter[str] = Counter(r[2] or "unrated" for r in open_risks)
 
-    def rating_of(risk: object) -> str | None:
-        return getattr(risk, "residual_rating", None) or getattr(risk, "inherent_rating", None)
-
-    above = [
-        r
-        for r in open_risks
-        if (rt := rating_of(r)) in rating_levels and rating_levels.index(rt) > appetite_index
-    ]
-
-    overdue: list[OverdueItem] = []
-    for treatment in TreatmentService(session, actor).all():
-        if treatment.status in OPEN_TREATMENT and treatment.due_date and treatment.due_date < today:
-            overdue.append(
-                OverdueItem(
-                    id=treatment.id,
-                    record_type="treatment",
-                    title=f"Treatment of {treatment.risk_id}: " + (treatment.description or treatment.option)[:80],
-                    owner=treatment.owner,
-                    due_date=treatment.due_date,
-                    days_overdue=(today - treatment.due_date).days,
-                )
-            )
-    for action in CorrectiveActionService(session, actor).all():
-        if action.status in OPEN_ACTION and action.due_date and action.due_date < today:
-            overdue.append(
-                OverdueItem(
-                    id=action.id,
-                    record_type="corrective_action",
-                    title=f"Corrective action for {action.nonconformity_id}: " + (action.description or "")[:80],
-                    owner=action.owner,
-                    due_date=action.due_date,
-                    days_overdue=(today - action.due_date).days,
-                )
-            )
-    overdue.sort(key=lambda o: -o.days_overdue)
-
-    incidents = [i for i in IncidentService(session, actor).all() if i.status in OPEN_INCIDENT]
-    nonconformities = [n for n in NonconformityService(session, actor).all() if n.status != "closed"]
-    unapproved = [c for c in components if c.status != "approved"]
+    incidents = _group(session, Incident.severity, Incident.status.in_(OPEN_INCIDENT))
+    open_ncs = session.execute(
+        select(func.count()).select_from(Nonconformity).where(Nonconformity.status != "closed")
+    ).scalar_one()
 
     start = _week_start(today) - dt.timedelta(weeks=weeks - 1)
     week_labels = [(start + dt.timedelta(weeks=i)).isoformat() for i in range(weeks)]
-    changes = [0] * weeks
-    rows = session.execute(select(HistoryEvent.at).where(HistoryEvent.at >= start.isoformat())).scalars()
-    for stamp in rows:
-        day = dt.date.fromisoformat(str(stamp)[:10])
-        index = (day - start).days // 7
-        if 0 <= index < weeks:
-            changes[index] += 1
-    first_seen = [0] * weeks
-    for component in components:
-        if component.first_seen is not None:
-            index = (component.first_seen.date() - start).days // 7
-            if 0 <= index < weeks:
-                first_seen[index] += 1
+    event_day = func.substr(HistoryEvent.at, 1, 10)
+    changes = _weekly(session, event_day, start, weeks, HistoryEvent.at >= start.isoformat())
+    seen_day = func.substr(cast(Component.first_seen, String), 1, 10)
+    first_seen = _weekly(session, seen_day, start, weeks, live, Component.first_seen.is_not(None))
     history_total = int(session.execute(select(func.count()).select_from(HistoryEvent)).scalar_one())
 
     return Dashboard(
         generated_at=now,
-        systems_total=len(systems),
-        systems_by_tier=_counts(
-            [s.risk_tier for s in systems],
-            order=["prohibited", "high", "limited", "minimal", "unclassified"],
-        ),
-        systems_by_stage=_counts([s.lifecycle_stage for s in systems]),
-        components_total=len(components),
-        components_by_provider=_counts([c.provider for c in components]),
-        components_by_kind=_counts([c.kind for c in components]),
-        unapproved_components=len(unapproved),
-        unapproved_by_repository=_counts([c.repository for c in unapproved]),
+        systems_total=sum(by_tier.values()),
+        systems_by_tier=_ordered(by_tier, order=["prohibited", "high", "limited", "minimal", "unclassified"]),
+        systems_by_stage=_ordered(by_stage),
+        components_total=sum(by_kind.values()),
+        components_by_provider=_ordered(by_provider),
+        components_by_kind=_ordered(by_kind),
+        unapproved_components=sum(unapproved_by_repo.values()),
+        unapproved_by_repository=_ordered(unapproved_by_repo),
         open_risks=len(open_risks),
-        risks_by_rating=_counts(
-            [rating_of(r) or "unrated" for r in open_risks], order=[*reversed(rating_levels), "unrated"]
-        ),
+        risks_by_rating=_ordered(dict(ratings), order=[*reversed(rating_levels), "unrated"]),
         risks_above_appetite=len(above),
-        heat_map=HeatMap(
-            likelihood_levels=list(method["likelihood_levels"]),
-            impact_levels=list(method["impact_levels"]),
-            counts=cells,
-            ratings=[list(row) for row in method["matrix"]],
-            rating_levels=rating_levels,
-            appetite=method["appetite"],
-        ),
-        overdue=overdue,
-        open_incidents=len(incidents),
-        incidents_by_severity=_counts(
-            [i.severity for i in incidents], order=["critical", "high", "medium", "low"]
-        ),
-        open_nonconformities=len(nonconformities),
+        heat_map=_heat_map(method, open_risks),
+        overdue=_overdue(session, today),
+        open_incidents=sum(incidents.values()),
+        incidents_by_severity=_ordered(incidents, order=["critical", "high", "medium", "low"]),
+        open_nonconformities=int(open_ncs),
         history_events=history_total,
         trend=Trend(weeks=week_labels, changes=changes, components_first_seen=first_seen),
     )

@@ -16,7 +16,7 @@ from openaims.register import history
 from openaims.register.errors import RecordValidationError
 from openaims.register.services import RecordService, service_for_id
 from openaims.register.services.evidence import EvidenceService
-from openaims.reports.dashboard import build_dashboard
+from openaims.reports.dashboard import build_dashboard, build_heat_map
 from openaims.web import records
 from openaims.web.deps import DbSession, Identity, PageIdentity
 from openaims.web.security import csrf_token, csrf_valid
@@ -89,7 +89,7 @@ def list_page(
     except RecordValidationError:
         result = service.list(filters=filters, q=q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         sort = None
-    heat = build_dashboard(session, identity.actor).heat_map if record_type == "risk" else None
+    heat = build_heat_map(session, identity.actor) if record_type == "risk" else None
     pages = max(1, -(-result.total // PAGE_SIZE))
 
     def link(**changes: Any) -> str:

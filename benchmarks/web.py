@@ -1,0 +1,190 @@
+"""Latency of the AI Risk Hub at scale: dashboard, main lists and a record page.
+
+Loads ``aims demo-data --scale N`` (default 1001: 5,000+ AI systems, 50,000+ components,
+200,000+ history events) into SQLite and a throw-away PostgreSQL server, starts
+``aims serve`` on loopback, signs in as the demo admin and sends a bounded number of
+sequential requests per page from one client, then prints p50/p95/max per page.
+
+    .venv/bin/python benchmarks/web.py                      # both databases, scale 1001
+    .venv/bin/python benchmarks/web.py --scale 101 --databases sqlite --requests 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+AIMS = Path(sys.executable).with_name("aims")
+TARGET_P95_MS = 150.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def postgres() -> Iterator[str]:
+    from tests.support.postgres import PostgresServer, _LocalCluster, find_binaries
+
+    binaries = find_binaries()
+    if binaries is None:
+        raise SystemExit("PostgreSQL binaries not found (apt-get install postgresql)")
+    cluster = _LocalCluster(*binaries)
+    try:
+        server = PostgresServer(admin_url=cluster.start())
+        yield server.create_database("aims_bench")
+    finally:
+        cluster.stop()
+
+
+@contextmanager
+def sqlite(home: Path) -> Iterator[str]:
+    yield f"sqlite:///{home / 'aims.db'}"
+
+
+def load(url: str, home: Path, scale: int) -> float:
+    env = {**os.environ, "AIMS_DATABASE_URL": url, "AIMS_EVIDENCE_DIR": str(home / "evidence")}
+    subprocess.run([str(AIMS), "init"], cwd=home, env=env, check=True, capture_output=True)
+    started = time.perf_counter()
+    subprocess.run([str(AIMS), "demo-data", "--scale", str(scale)], cwd=home, env=env, check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+    return time.perf_counter() - started
+
+
+def counts(url: str) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from openaims.register.db import Database
+    from openaims.register.models.internal import HistoryEvent
+    from openaims.register.models.systems import AISystem, Component
+
+    db = Database(url)
+    try:
+        with db.read() as session:
+            return {
+                name: int(session.execute(select(func.count()).select_from(model)).scalar_one())
+                for name, model in (("systems", AISystem), ("components", Component), ("events", HistoryEvent))
+            }
+    finally:
+        db.dispose()
+
+
+@contextmanager
+def serve(url: str, home: Path) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "AIMS_DATABASE_URL": url, "AIMS_EVIDENCE_DIR": str(home / "evidence")}
+    server = subprocess.Popen([str(AIMS), "serve", "--port", str(port)], cwd=home, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit("aims serve did not start")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def signed_in(base: str) -> httpx.Client:
+    from openaims.register.demo import DEMO_PASSWORD
+
+    client = httpx.Client(base_url=base, timeout=60)
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token, "no CSRF field on the sign-in page"
+    done = client.post("/login", data={"username": "admin", "password": DEMO_PASSWORD, "csrf_token": token.group(1)})
+    assert done.status_code == 303, done.text[:300]
+    return client
+
+
+def pages(client: httpx.Client) -> dict[str, str]:
+    systems = client.get("/api/v1/records/system", params={"limit": 1, "offset": 2500}).json()["items"]
+    system = systems[0]["id"] if systems else "SYS-1"
+    return {
+        "dashboard (page)": "/",
+        "dashboard (API)": "/api/v1/dashboard",
+        "AI systems list": "/records/system",
+        "components list": "/records/component",
+        "components list, page 200": "/records/component?page=200",
+        "risks list + heat map": "/records/risk",
+        "components API (50)": "/api/v1/records/component?limit=50",
+        f"record page {system}": f"/r/{system}",
+        "history log": "/history",
+    }
+
+
+def measure(client: httpx.Client, path: str, requests: int) -> list[float]:
+    for _ in range(2):  # warm caches
+        assert client.get(path).status_code == 200, path
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    return times
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def run(database: str, scale: int, requests: int) -> list[tuple[str, float, float, float]]:
+    with tempfile.TemporaryDirectory(prefix="aims-web-bench-") as tmp:
+        home = Path(tmp)
+        with sqlite(home) if database == "sqlite" else postgres() as url:
+            seconds = load(url, home, scale)
+            n = counts(url)
+            print(f"\n## {database}: {n['systems']:,} AI systems, {n['components']:,} components, "
+                  f"{n['events']:,} history events (loaded in {seconds:.0f} s)\n")  # fmt: skip
+            rows = []
+            with serve(url, home) as base:
+                client = signed_in(base)
+                print(f"| page | p50 ms | p95 ms | max ms | p95 < {TARGET_P95_MS:.0f} ms |")
+                print("|---|---:|---:|---:|:-:|")
+                for name, path in pages(client).items():
+                    times = measure(client, path, requests)
+                    p50, p95 = statistics.median(times), pct(times, 0.95)
+                    rows.append((name, p50, p95, max(times)))
+                    ok = "yes" if p95 < TARGET_P95_MS else "**no**"
+                    print(f"| {name} | {p50:.0f} | {p95:.0f} | {max(times):.0f} | {ok} |", flush=True)
+            return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=1001, help="aims demo-data --scale (1001: 5,000+ systems)")
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per page")
+    parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    args = parser.parse_args()
+    print(f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}, scale {args.scale}, "
+          f"{args.requests} sequential requests per page after 2 warm-ups")  # fmt: skip
+    for database in args.databases.split(","):
+        run(database.strip(), args.scale, args.requests)
+
+
+if __name__ == "__main__":
+    main()
