@@ -71,7 +71,7 @@ def emit(report: CheckReport, fmt: OutputFormat, output: Path | None) -> None:
         sys.stdout.flush()
 
 
-def check(  # noqa: PLR0917 - one parameter per option, as typer wants
+def check(
     path: Path = typer.Argument(
         Path("."), help="Root of the tree to check (a repository or a directory).", envvar="AIMS_CHECK_PATH"
     ),
