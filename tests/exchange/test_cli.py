@@ -1,0 +1,84 @@
+"""aims demo-data, export, import and csv from the command line: output, files and exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from openaims.cli import main as cli_main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        cli_main.main(list(args))
+    out, err = capsys.readouterr()
+    code = exc.value.code
+    return (code if isinstance(code, int) else 0), out, err
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_demo_export_import_export_from_the_command_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("AIMS_ACTOR", "ci")
+    monkeypatch.setenv("AIMS_EVIDENCE_DIR", str(tmp_path / "evidence"))
+    first = f"sqlite:///{tmp_path / 'first.db'}"
+    second = f"sqlite:///{tmp_path / 'second.db'}"
+    monkeypatch.setenv("AIMS_DATABASE_URL", first)
+    assert run(capsys, "init")[0] == 0
+    code, out, _ = run(capsys, "demo-data", "--today", "2026-05-04")
+    assert code == 0
+    assert "Loaded Northwind Lending: " in out
+    assert "Inventory: northwind/sample-monorepo: " in out
+    assert "password 'demo-password-1'" in out
+    code, _, err = run(capsys, "demo-data", "--today", "2026-05-04")
+    assert code == 1
+    assert "already holds records" in err
+    code, out, _ = run(capsys, "history", "verify")
+    assert (code, out.split(":")[0]) == (0, "History intact")
+    code, out, _ = run(capsys, "export", str(tmp_path / "out"))
+    assert code == 0
+    assert out.startswith("Exported ")
+    assert (tmp_path / "out" / "soa_entry" / "SOA-A.6.2.4.yaml").is_file()
+
+    monkeypatch.setenv("AIMS_DATABASE_URL", second)
+    monkeypatch.setenv("AIMS_EVIDENCE_DIR", str(tmp_path / "evidence2"))
+    assert run(capsys, "init")[0] == 0
+    code, out, _ = run(capsys, "import", str(tmp_path / "out"), "--dry-run")
+    assert code == 0
+    assert "Dry run: would create " in out
+    code, out, _ = run(capsys, "risk", "list", "--format", "json")
+    assert '"total": 0' in out
+    code, out, _ = run(capsys, "import", str(tmp_path / "out"))
+    assert code == 0
+    assert "Imported: created " in out
+    assert run(capsys, "export", str(tmp_path / "again"))[0] == 0
+    assert files(tmp_path / "again") == files(tmp_path / "out")
+    assert run(capsys, "history", "verify")[0] == 0
+
+    code, out, _ = run(capsys, "csv", "export", "soa")
+    assert code == 0
+    assert out.splitlines()[0].startswith("id,status,version,control_id,applicable,justification")
+    assert len(out.splitlines()) == 39
+    sheet = tmp_path / "risks.csv"
+    assert run(capsys, "csv", "export", "risk", str(sheet))[0] == 0
+    code, out, _ = run(capsys, "csv", "import", "risk", str(sheet), "--dry-run")
+    assert (code, out.strip()) == (0, "Dry run: risk: would create 0, would update 0, unchanged 6")
+    sheet.write_text("id,title,inherent_impact\n,New risk,enormous\n", encoding="utf-8")
+    code, _, err = run(capsys, "csv", "import", "risk", str(sheet))
+    assert code == 2
+    assert "line 2: invalid risk: inherent_impact" in err
+    code, _, err = run(capsys, "csv", "import", "spaceship", str(sheet))
+    assert (code, "'spaceship' is not a record type" in err) == (2, True)
+    code, _, err = run(capsys, "import", str(tmp_path))
+    assert code == 2
+    assert "is not an OpenAIMS register export" in err
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "x.txt").write_text("mine")
+    code, _, err = run(capsys, "export", str(tmp_path / "notes"))
+    assert code == 2
+    assert "holds no earlier export" in err
