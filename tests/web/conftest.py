@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,7 +121,7 @@ def web_settings(**overrides: Any) -> WebSettings:
 
 
 @pytest.fixture
-def hub(database: Database) -> Iterator[Hub]:
+def hub(database: Database) -> Hub:
     make_accounts(database)
     records = seed_records(database)
     app = create_app(database, web_settings=web_settings())

@@ -209,7 +209,7 @@ def test_html_error_pages_have_no_stack_trace(hub: Hub) -> None:
 
     from fastapi.testclient import TestClient
 
-    @hub.app.get("/boom")
+    @hub.app.get("/boom")  # type: ignore[untyped-decorator]
     def boom() -> None:
         raise RuntimeError("internal detail")
 
