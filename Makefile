@@ -22,7 +22,7 @@ system-deps:
 	@bash scripts/ensure-system-deps.sh
 
 lint: venv
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/lint-imports --config .importlinter
 
 typecheck: venv

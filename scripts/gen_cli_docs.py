@@ -12,9 +12,9 @@ from pathlib import Path
 
 os.environ["TYPER_USE_RICH"] = "0"  # plain help text, stable across terminals
 
-import click  # noqa: E402
-import typer.main  # noqa: E402
-from click.testing import CliRunner  # noqa: E402
+import click
+import typer.main
+from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "cli.md"
@@ -41,7 +41,9 @@ def render() -> str:
         "Generated from `aims --help` by `scripts/gen_cli_docs.py`; do not edit by hand.\n",
     ]
     for path, _command in _walk(root, ["aims"]):
-        result = runner.invoke(root, [*path[1:], "--help"], prog_name="aims", env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"})
+        result = runner.invoke(
+            root, [*path[1:], "--help"], prog_name="aims", env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
+        )
         title = " ".join(path)
         level = "##" if len(path) <= 2 else "###"
         parts.append(f"{level} `{title}`\n\n```text\n{result.output.rstrip()}\n```\n")
