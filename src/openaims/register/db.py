@@ -7,13 +7,14 @@ instead of failing half-way. PostgreSQL uses the ``psycopg`` (v3) driver.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,9 +33,20 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def parse_url(url: str) -> URL:
+    """Parse a database URL; a malformed one is a UsageError that does not echo a password."""
+    try:
+        return make_url(normalise_url(url))
+    except (ArgumentError, ValueError):
+        shown = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+        raise UsageError(
+            f"AIMS_DATABASE_URL is not a database URL: {shown!r}; use sqlite:///PATH or postgresql://..."
+        ) from None
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file behind an SQLite URL, or None for other databases and in-memory SQLite."""
-    parsed = make_url(normalise_url(url))
+    parsed = parse_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
     return Path(parsed.database)
@@ -60,11 +72,8 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine for ``url``; the parent directory of an SQLite file must exist."""
+    parsed = parse_url(url)
     url = normalise_url(url)
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise UsageError(f"AIMS_DATABASE_URL is not a database URL: {url!r}") from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
