@@ -338,6 +338,116 @@ def may_import_any(source: str, top_level: frozenset[str]) -> bool:
     return False
 
 
+# Fast path: find the ``import`` keywords in the raw text, keep the statements
+# that may name a catalogued module and lie in code (not in a string or a
+# comment), and parse only those statements. Anything it cannot explain sends
+# the file to the whole-file parse above.
+
+_PY_IMPORT_WORD = re.compile(r"import\b")
+#: What precedes ``import`` on its line in an import statement: nothing, or
+#: ``from MODULE``, either after a ``:`` or ``;`` (``if x: import y``).
+_PY_BEFORE_IMPORT = re.compile(r"(?:[^\n]*[:;])?[ \t\f]*(?:(from)[ \t\f]+([\w.]+)[ \t\f]+)?")
+#: The rest of a statement: up to the end of its logical line (backslash
+#: continuations and one parenthesised name list included), ``;`` or ``#``.
+_PY_STATEMENT_TAIL = re.compile(r"(?:[^\r\n;#(\\]+|\\\r?\n|\([^()]*\))*")
+_PY_WORD = re.compile(r"[A-Za-z_]\w*")
+#: Comments and string literals of Python source (string prefixes need no
+#: care: only whether an offset lies inside one matters).
+_PY_TOKENS = re.compile(
+    r"#[^\r\n]*"
+    r"|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)"
+    r'|"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)'
+    r"|'[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*'"
+    r'|"[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*"',
+    re.S,
+)
+
+
+def _continues_previous_line(source: str, line_start: int) -> bool:
+    return source[max(0, line_start - 3) : line_start].rstrip("\r\n").endswith("\\")
+
+
+def _python_imports_fast(source: str, top_level: frozenset[str]) -> list[tuple[str, list[str], int]] | None:
+    """What :func:`python_imports` gives for the statements that may import
+    one of the ``top_level`` packages, without parsing the whole file; ``None``
+    when a statement is ambiguous (the whole file must be parsed then)."""
+    if "__import__" in source or "import_module" in source or "\x00" in source:
+        return None
+    if "\r" in source and source.count("\r") != source.count("\r\n"):
+        return None  # old Mac line ends: lines are not what the regexes see
+    relevant: list[tuple[int, int]] = []  # (statement start, statement end)
+    unexplained: list[int] = []
+    for m in _PY_IMPORT_WORD.finditer(source):
+        at = m.start()
+        if at > 0 and (source[at - 1].isalnum() or source[at - 1] in "_."):
+            continue
+        line_start = source.rfind("\n", 0, at) + 1
+        before = _PY_BEFORE_IMPORT.fullmatch(source, line_start, at)
+        if before is None or (
+            before.group(1) is None
+            and not source[line_start:at].strip(" \t\f")
+            and _continues_previous_line(source, line_start)
+        ):
+            unexplained.append(at)
+            continue
+        tail = _PY_STATEMENT_TAIL.match(source, at + 6)
+        end = tail.end() if tail is not None else at + 6
+        module = before.group(2)
+        words = [module.split(".", 1)[0]] if module is not None else _PY_WORD.findall(source, at + 6, end)
+        if any(w in top_level for w in words):
+            relevant.append((before.start(1) if module is not None else at, end))
+    doubtful = []
+    for at in unexplained:
+        window_start = at
+        for _ in range(3):
+            window_start = source.rfind("\n", 0, max(0, window_start - 1)) + 1
+            if window_start == 0:
+                break
+        window_end = source.find("\n", at)
+        window = source[window_start : window_end if window_end >= 0 else len(source)]
+        if any(w in top_level for w in _PY_WORD.findall(window)):
+            doubtful.append(at)
+    if not relevant and not doubtful:
+        return []
+    starts: list[int] = []
+    ends: list[int] = []
+    for token in _PY_TOKENS.finditer(source):
+        starts.append(token.start())
+        ends.append(token.end())
+
+    def in_token(offset: int) -> bool:
+        i = bisect.bisect_right(starts, offset) - 1
+        return i >= 0 and offset < ends[i]
+
+    if any(not in_token(at) for at in doubtful):
+        return None
+    out: list[tuple[int, int, str, list[str]]] = []
+    line = 1
+    counted = 0
+    for index, (start, end) in enumerate(relevant):
+        if in_token(start):
+            continue
+        try:
+            body = ast.parse(source[start:end]).body
+        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+            return None
+        if len(body) != 1:
+            return None
+        node = body[0]
+        line += source.count("\n", counted, start)
+        counted = start
+        if isinstance(node, ast.Import):
+            out.extend((line, -index, alias.name, []) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module:
+                out.append((line, -index, node.module, [a.name for a in node.names if a.name != "*"]))
+        else:
+            return None
+    # The whole-file parse lists the statements of one line last to first.
+    out.sort(key=lambda t: (t[0], t[1]))
+    return [(module, names, line) for line, _, module, names in out]
+
+
 def _python_imports_fallback(source: str) -> list[tuple[str, list[str], int]]:
     newlines = newline_offsets(source)
     out: list[tuple[str, list[str], int]] = []
@@ -359,9 +469,12 @@ def _python_imports_fallback(source: str) -> list[tuple[str, list[str], int]]:
 
 
 def _python_matches(cat: ImportCatalog, source: str, line_of: Callable[[int], int]) -> Iterator[ImportMatch]:
-    if not may_import_any(source, cat.top_level):
-        return
-    for module, names, line in python_imports(source):
+    imports = _python_imports_fast(source, cat.top_level)
+    if imports is None:
+        if not may_import_any(source, cat.top_level):
+            return
+        imports = python_imports(source)
+    for module, names, line in imports:
         base = cat.match(module)
         best: tuple[ImportEntry, str] | None = (base, module) if base else None
         for n in names:
