@@ -14,11 +14,14 @@ run once over all findings at the end; the result is sorted and de-duplicated.
 
 from __future__ import annotations
 
+import dis
+import inspect
 import itertools
 import multiprocessing
 import os
 import sys
 import time
+import types
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -141,6 +144,14 @@ class _Engine:
         self.prefilter = Prefilter(self.detectors)
         self.text = [i for i, d in enumerate(self.detectors) if not d.binary]
         self.binary = [i for i, d in enumerate(self.detectors) if d.binary]
+        # ``wants`` of most detectors reads only the file name: their answers
+        # are kept per name; the others are asked for every file.
+        by_name = [_wants_reads_only_name(d) for d in self.detectors]
+        self.text_by_name = [i for i in self.text if by_name[i]]
+        self.text_by_path = [i for i in self.text if not by_name[i]]
+        self.binary_by_name = [i for i in self.binary if by_name[i]]
+        self.binary_by_path = [i for i in self.binary if not by_name[i]]
+        self._wanted_by_name: dict[str, tuple[list[int], list[int]]] = {}
 
     def scan_batch(self, batch: Sequence[WalkEntry]) -> _Partial:
         out = _Partial()
@@ -159,9 +170,25 @@ class _Engine:
                 out.add_error(entry.path, self.detectors[index].id, exc)
         return wanted
 
+    def _wanted(self, entry: WalkEntry, out: _Partial) -> tuple[list[int], list[int]]:
+        """Indices of the text and binary detectors that want ``entry``, in order."""
+        cached = self._wanted_by_name.get(entry.name)
+        if cached is None:
+            errors = out.error_count
+            cached = (self._wanting(self.text_by_name, entry, out), self._wanting(self.binary_by_name, entry, out))
+            if out.error_count == errors:  # a detector that raised is asked again next time
+                if len(self._wanted_by_name) >= _WANTS_CACHE_NAMES:
+                    self._wanted_by_name.clear()
+                self._wanted_by_name[entry.name] = cached
+        text, binary = cached
+        if self.text_by_path:
+            text = sorted(text + self._wanting(self.text_by_path, entry, out))
+        if self.binary_by_path:
+            binary = sorted(binary + self._wanting(self.binary_by_path, entry, out))
+        return text, binary
+
     def scan_entry(self, entry: WalkEntry, out: _Partial) -> None:
-        wanted_text = self._wanting(self.text, entry, out)
-        wanted_binary = self._wanting(self.binary, entry, out)
+        wanted_text, wanted_binary = self._wanted(entry, out)
         if not wanted_text and not wanted_binary:
             return
         options = self.options
@@ -208,6 +235,27 @@ class _Engine:
             out.add_error(view.path, detector.id, exc)
             return
         out.findings.extend(found)
+
+
+#: At most this many file names' detector lists are kept per process.
+_WANTS_CACHE_NAMES = 65536
+_NAME_ONLY_UNSAFE = frozenset({"locals", "vars", "globals", "eval", "exec"})
+
+
+def _wants_reads_only_name(detector: Detector) -> bool:
+    """Whether ``detector.wants(path, name)`` never reads ``path`` (so its
+    answer for a file name holds for every file of that name): its code
+    object is inspected, and anything unusual counts as reading the path."""
+    function = getattr(type(detector).wants, "__code__", None)
+    if function is None or "wants" in vars(detector):
+        return False
+    code: types.CodeType = function
+    if code.co_argcount != 3 or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        return False
+    path_name = code.co_varnames[1]
+    if path_name in code.co_cellvars or _NAME_ONLY_UNSAFE & set(code.co_names):
+        return False
+    return all(instruction.argval != path_name for instruction in dis.get_instructions(code))
 
 
 #: The engine of a worker process (set by the pool initializer).
