@@ -377,6 +377,8 @@ def _is_hub_id(value: str, cat: ModelCatalog) -> bool:
 
 def _loader_refs(text: str, cat: ModelCatalog) -> list[tuple[int, ModelRef]]:
     out: list[tuple[int, ModelRef]] = []
+    if not any(name in text for name in cat.loaders):
+        return out  # no loader name at all: the call regex cannot match
     for call in cat.loader_call.finditer(text):
         if call.start() > 0 and (text[call.start() - 1].isalnum() or text[call.start() - 1] in "_$"):
             continue
@@ -585,7 +587,6 @@ class ModelReferences(Detector):
                     if not in_spans(comments, off)
                 )
         else:
-            breaks = _breaks(text)
             found = model_refs(text, config=_is_config(file.name), cat=cat)
             style = _comment_style(file.name)
             if found and style is not None:
@@ -593,6 +594,7 @@ class ModelReferences(Detector):
                     text, quotes="\"'", backtick=True, slash_comments=style[0], hash_comments=style[1]
                 )
                 found = [(off, ref) for off, ref in found if not in_spans(comments, off)]
+            breaks = _breaks(text) if found else []
             refs = [(bisect.bisect_left(breaks, off) + 1, ref) for off, ref in found]
         return _findings(self.id, file.path, refs)
 
