@@ -194,8 +194,12 @@ def import_register(
             created.append((cls, entry))
             report.created.append(entry.record_id)
     for cls, entry in created:
+        service = _service(cls, session, actor, clock, evidence_dir)
         try:
-            _service(cls, session, actor, clock, evidence_dir).check_references_of(entry.record_id)
+            service.check_references_of(entry.record_id)
+            record = service.get(entry.record_id)
+            # A record may only be in a status whose required fields it has.
+            service._check_required(entry.record_id, record.status, record.model_dump())
         except AimsError as exc:
             raise _fail(entry.rel, exc) from None
     for cls, entry in updates:
