@@ -76,3 +76,23 @@ def test_dashboard_figures(database: Database) -> None:
     assert [(c.label, c.count) for c in d.incidents_by_severity] == [("high", 1)]
     assert d.trend.components_first_seen[-1] == 3
     assert d.trend.changes[-1] == d.history_events
+
+
+def test_figures_follow_every_write(database: Database) -> None:
+    """The figures are kept per history head: a write anywhere shows at once."""
+    with database.read() as s:
+        before = build_dashboard(s, ADMIN)
+    with database.read() as s:
+        again = build_dashboard(s, ADMIN)
+    assert again.model_dump(exclude={"generated_at"}) == before.model_dump(exclude={"generated_at"})
+    with database.session() as s:
+        created = SystemService(s, ADMIN).create({"name": "New", "risk_tier": "limited"})
+    with database.read() as s:
+        after = build_dashboard(s, ADMIN)
+    assert after.systems_total == before.systems_total + 1
+    assert after.history_events == before.history_events + 1
+    with database.session() as s:
+        SystemService(s, ADMIN).update(created.id, 1, {"risk_tier": "high"})
+    with database.read() as s:
+        tiers = {c.label: c.count for c in build_dashboard(s, ADMIN).systems_by_tier}
+    assert tiers == {"high": 1}

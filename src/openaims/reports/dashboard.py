@@ -9,17 +9,19 @@ The result is one pydantic model for the web page and the API.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import threading
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import Date, cast, func, select
 from sqlalchemy.orm import Session
 
 from openaims.register.actors import Actor
 from openaims.register.models.incidents import Incident
-from openaims.register.models.internal import HistoryEvent
+from openaims.register.models.internal import HistoryEvent, HistoryHead
 from openaims.register.models.nonconformities import CorrectiveAction, Nonconformity
 from openaims.register.models.risks import Risk, RiskMethod, Treatment
 from openaims.register.models.systems import AISystem, Component
@@ -205,23 +207,78 @@ def _overdue(session: Session, today: dt.date) -> list[OverdueItem]:
     return overdue
 
 
-def _weekly(session: Session, day_column: Any, start: dt.date, weeks: int, *where: Any) -> list[int]:
-    """Counts per week from ``start`` of rows grouped by the day in ``day_column``."""
+def _weekly_events(session: Session, start: dt.date, weeks: int) -> list[int]:
+    """History events per week: one count per week over the index on the event time."""
+    bounds = [(start + dt.timedelta(weeks=i)).isoformat() for i in range(weeks + 1)]
+    counts = [
+        select(func.count())
+        .select_from(HistoryEvent)
+        .where(HistoryEvent.at >= a, HistoryEvent.at < b)
+        .scalar_subquery()
+        for a, b in itertools.pairwise(bounds)
+    ]
+    return [int(n or 0) for n in session.execute(select(*counts)).one()]
+
+
+def _weekly_first_seen(session: Session, start: dt.date, weeks: int) -> list[int]:
+    """Live components by the week they were first seen (grouped by day in the database)."""
+    if session.get_bind().dialect.name == "sqlite":
+        day: Any = func.substr(Component.first_seen, 1, 10)  # stored as ISO text
+    else:
+        day = cast(Component.first_seen, Date)
+    since = dt.datetime.combine(start, dt.time(), dt.UTC)
     out = [0] * weeks
-    for day, count in session.execute(select(day_column, func.count()).where(*where).group_by(day_column)):
-        if not day:
-            continue
-        index = (dt.date.fromisoformat(str(day)[:10]) - start).days // 7
-        if 0 <= index < weeks:
-            out[index] += int(count)
+    rows = session.execute(
+        select(day, func.count()).where(Component.disappeared.is_(False), Component.first_seen >= since).group_by(day)
+    )
+    for value, count in rows:
+        if value:
+            index = (dt.date.fromisoformat(str(value)[:10]) - start).days // 7
+            if 0 <= index < weeks:
+                out[index] += int(count)
     return out
+
+
+def _history_total(session: Session) -> int:
+    """Events in the history chain: the head's sequence number (the chain has no gaps)."""
+    seq = session.execute(select(HistoryHead.seq).where(HistoryHead.id == 1)).scalar_one_or_none()
+    if seq is None:
+        return int(session.execute(select(func.count()).select_from(HistoryEvent)).scalar_one())
+    return int(seq)
 
 
 def build_dashboard(
     session: Session, actor: Actor, *, clock: Callable[[], dt.datetime] | None = None, weeks: int = 12
 ) -> Dashboard:
-    """Every dashboard figure for ``actor`` (every role may read the dashboard)."""
+    """Every dashboard figure for ``actor`` (every role may read the dashboard).
+
+    The figures depend only on the register and the day, and every change to the register
+    appends to the history chain, so they are kept per (database, chain head, day) and
+    recomputed after any write.
+    """
     now = clock() if clock else dt.datetime.now(dt.UTC)
+    head = session.execute(select(HistoryHead.seq, HistoryHead.hash).where(HistoryHead.id == 1)).one_or_none()
+    key = (str(session.get_bind().engine.url), tuple(head) if head else None, now.date(), weeks)
+    if clock is None and head is not None:
+        with _CACHE_LOCK:
+            cached = _CACHE.get(key)
+        if cached is not None:
+            return cached.model_copy(update={"generated_at": now})
+    result = _compute(session, now, weeks)
+    if clock is None and head is not None:
+        with _CACHE_LOCK:
+            _CACHE[key] = result
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.pop(next(iter(_CACHE)))
+    return result
+
+
+_CACHE: dict[tuple[object, ...], Dashboard] = {}
+_CACHE_SIZE = 8
+_CACHE_LOCK = threading.Lock()
+
+
+def _compute(session: Session, now: dt.datetime, weeks: int) -> Dashboard:
     today = now.date()
 
     live = Component.disappeared.is_(False)
@@ -245,11 +302,9 @@ def build_dashboard(
 
     start = _week_start(today) - dt.timedelta(weeks=weeks - 1)
     week_labels = [(start + dt.timedelta(weeks=i)).isoformat() for i in range(weeks)]
-    event_day = func.substr(HistoryEvent.at, 1, 10)
-    changes = _weekly(session, event_day, start, weeks, HistoryEvent.at >= start.isoformat())
-    seen_day = func.substr(cast(Component.first_seen, String), 1, 10)
-    first_seen = _weekly(session, seen_day, start, weeks, live, Component.first_seen.is_not(None))
-    history_total = int(session.execute(select(func.count()).select_from(HistoryEvent)).scalar_one())
+    changes = _weekly_events(session, start, weeks)
+    first_seen = _weekly_first_seen(session, start, weeks)
+    history_total = _history_total(session)
 
     return Dashboard(
         generated_at=now,
