@@ -35,15 +35,26 @@ def findings() -> list[Finding]:
     return Scanner(ScanOptions(root=SAMPLE), jobs=1).scan().findings
 
 
-def load(database: Database, tmp_path: Path, findings: list[Finding] | None, scale: int = 1) -> None:
+def load(
+    database: Database, tmp_path: Path, findings: list[Finding] | None, scale: int = 1, *, accounts: bool = False
+) -> None:
     with database.session() as s:
-        load_demo(s, today=TODAY, evidence_dir=tmp_path / "evidence", scan_findings=findings, scale=scale)
+        load_demo(s, today=TODAY, evidence_dir=tmp_path / "evidence", scan_findings=findings, scale=scale,
+                  accounts=accounts)  # fmt: skip
+
+
+def test_annex_a_controls_match_the_catalogue() -> None:
+    from openaims.frameworks.loader import load_catalogue
+    from openaims.register.demo import ANNEX_A_CONTROLS
+
+    catalogue = load_catalogue().framework("iso42001").of_kind("control")
+    assert list(ANNEX_A_CONTROLS) == [(item.id, item.title) for item in catalogue]
 
 
 def test_demo_register_is_complete_and_its_history_verifies(
     database: Database, tmp_path: Path, findings: list[Finding]
 ) -> None:
-    load(database, tmp_path, findings)
+    load(database, tmp_path, findings, accounts=True)
     with database.read() as s:
         assert history.verify(s).ok
         systems = {x.name: x for x in SystemService(s, "x").all()}

@@ -157,10 +157,48 @@ class _Loader:
         return self.svc(cls, actor).update(record.id, record.version, changes)
 
 
-def _controls() -> list[tuple[str, str]]:
-    from openaims.frameworks.loader import load_catalogue
-
-    return [(i.id, i.title) for i in load_catalogue().framework("iso42001").of_kind("control")]
+#: ISO/IEC 42001 Annex A controls (id, short title), as in ``openaims/frameworks/iso42001.yaml``
+#: (kept here so that loading the demo does not parse every framework; a test keeps them equal).
+ANNEX_A_CONTROLS: tuple[tuple[str, str], ...] = (
+    ("A.2.2", "Documented AI policy"),
+    ("A.2.3", "AI policy aligned with other policies"),
+    ("A.2.4", "AI policy reviewed"),
+    ("A.3.2", "AI roles and responsibilities defined"),
+    ("A.3.3", "Way to raise concerns"),
+    ("A.4.2", "Resources documented"),
+    ("A.4.3", "Data resources documented"),
+    ("A.4.4", "Tooling resources documented"),
+    ("A.4.5", "System and computing resources documented"),
+    ("A.4.6", "Human resources documented"),
+    ("A.5.2", "Impact assessment process"),
+    ("A.5.3", "Impact assessments recorded"),
+    ("A.5.4", "Impact on individuals and groups assessed"),
+    ("A.5.5", "Impact on society assessed"),
+    ("A.6.1.2", "Objectives for responsible development"),
+    ("A.6.1.3", "Responsible design and development process"),
+    ("A.6.2.2", "Requirements specified"),
+    ("A.6.2.3", "Design and development documented"),
+    ("A.6.2.4", "Verification and validation"),
+    ("A.6.2.5", "Deployment planned"),
+    ("A.6.2.6", "Operation and monitoring"),
+    ("A.6.2.7", "Technical documentation provided"),
+    ("A.6.2.8", "Event logs recorded"),
+    ("A.7.2", "Data management processes"),
+    ("A.7.3", "Data acquisition documented"),
+    ("A.7.4", "Data quality requirements"),
+    ("A.7.5", "Data provenance recorded"),
+    ("A.7.6", "Data preparation criteria"),
+    ("A.8.2", "Information for users"),
+    ("A.8.3", "Channel for reporting adverse impacts"),
+    ("A.8.4", "Incident communication plan"),
+    ("A.8.5", "Reporting duties to interested parties"),
+    ("A.9.2", "Responsible use process"),
+    ("A.9.3", "Objectives for responsible use"),
+    ("A.9.4", "Use as intended"),
+    ("A.10.2", "Responsibilities allocated with third parties"),
+    ("A.10.3", "Supplier alignment"),
+    ("A.10.4", "Customer expectations considered"),
+)
 
 
 def load_demo(
@@ -170,9 +208,14 @@ def load_demo(
     evidence_dir: Path,
     scan_findings: list[Finding] | None = None,
     scale: int = 1,
+    accounts: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> DemoReport:
-    """Load Northwind Lending into an empty register in the caller's transaction."""
+    """Load Northwind Lending into an empty register in the caller's transaction.
+
+    ``scan_findings`` (a scan of ``examples/sample-monorepo``) go through scan ingest; ``accounts``
+    creates the demo sign-in accounts when the register has none.
+    """
     if SystemService(session, ADMIN).all() or PersonService(session, ADMIN).all():
         raise ConflictError(
             "the register already holds records; load the demo into an empty register (aims demo-data --reset)"
@@ -203,7 +246,8 @@ def load_demo(
         _review_components(loader, report.ingest)
         pending = [c.id for c in ComponentService(session, MARIA).unreviewed(REPOSITORY)]
         report.ingest = dataclasses.replace(report.ingest, pending_review=pending)
-    report.accounts = _accounts(session, people, clock)
+    if accounts:
+        report.accounts = _accounts(session, people, clock)
     if scale > 1:
         step(f"{scale - 1} synthetic business unit(s)")
         bulk = _Bulk(session, clock)
@@ -819,7 +863,7 @@ def _soa(ld: _Loader, treatments: list[str], evidence: list[str]) -> None:
     implemented = {"A.2.2", "A.2.3", "A.3.2", "A.3.3", "A.5.2", "A.5.3", "A.5.4", "A.6.2.4", "A.6.2.6", "A.10.3"}
     partial = {"A.2.4", "A.5.5", "A.6.2.8", "A.7.4", "A.7.5", "A.8.4"}
     by_control: dict[str, list[str]] = {"A.6.2.4": treatments[:3], "A.10.3": treatments[3:4]}
-    for control_id, title in _controls():
+    for control_id, title in ANNEX_A_CONTROLS:
         if control_id in excluded:
             ld.create(
                 SoaService,
