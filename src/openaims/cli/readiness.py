@@ -18,6 +18,8 @@ from openaims.cli.records import ActorOption, DatabaseOption, actor_for, registe
 from openaims.errors import UsageError
 from openaims.readiness.engine import View, readiness
 from openaims.readiness.model import Report, Status
+from openaims.readiness.runs import StoredRun, last_run
+from openaims.readiness.runs import remember as remember_run
 
 MAX_PREVIOUS_BYTES = 20_000_000
 _STYLE = {Status.MET: "green", Status.PARTIAL: "yellow", Status.MISSING: "red", Status.NOT_APPLICABLE: "dim"}
@@ -119,6 +121,21 @@ def readiness_command(
     today: str | None = typer.Option(
         None, "--date", envvar="AIMS_READINESS_DATE", help="Evaluate as of this day (YYYY-MM-DD)."
     ),
+    remember: bool = typer.Option(
+        True,
+        "--remember/--no-remember",
+        envvar="AIMS_READINESS_REMEMBER",
+        help="Store this run in the register. Without --since, changes are listed against the last stored run.",
+    ),
+    stage1: Path | None = typer.Option(
+        None,
+        "--stage1",
+        envvar="AIMS_READINESS_STAGE1",
+        help="Write the Stage 1 readiness report (documented information found or missing) to FILE.html or FILE.pdf.",
+    ),
+    organisation: str = typer.Option(
+        "Our organisation", "--organisation", envvar="AIMS_ORGANISATION", help="Organisation name on the report."
+    ),
     database_url: str | None = DatabaseOption,
     actor: str | None = ActorOption,
 ) -> None:
@@ -130,17 +147,30 @@ def readiness_command(
         day = dt.date.fromisoformat(today) if today else dt.datetime.now(dt.UTC).date()
     except ValueError:
         raise UsageError(f"--date {today!r} is not a date like 2026-08-02") from None
+    if output_format is ReadinessFormat.TABLE and output is not None and stage1 is None:
+        raise UsageError("--output needs --format json or html")
     previous = _previous(since)
     view: View = framework.value
-    with register_session(database_url, write=False) as (session, _):
+    if stage1 is not None:
+        _write_stage1(stage1, database_url, actor, day, organisation)
+        return
+    compared: StoredRun | None = None
+    with register_session(database_url, write=remember) as (session, _):
+        if previous is None:
+            compared = last_run(session, view)
+            previous = compared.report if compared is not None else None
         report = readiness(session, actor_for(actor), today=day, view=view, previous=previous)
+        if remember:
+            remember_run(session, actor_for(actor), report)
     if output_format is ReadinessFormat.TABLE:
-        if output is not None:
-            raise UsageError("--output needs --format json or html")
         _table(report)
+        if compared is not None:
+            console.print(f"Changes are against {escape(compared.describe())}.")
         return
     if output_format is ReadinessFormat.JSON:
-        text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
+        data = report.to_dict()
+        data["compared_with"] = compared.to_dict() if compared is not None else None
+        text = json.dumps(data, indent=2, ensure_ascii=False)
     elif output_format is ReadinessFormat.HTML:
         statuses = [s.value for s in Status]
         text = _HTML.render(r=report, view=report.view, score=report.score(), groups=report.groups(), statuses=statuses)
@@ -151,6 +181,29 @@ def readiness_command(
         console.print(f"Wrote {output}")
     else:
         typer.echo(text)
+
+
+def _write_stage1(target: Path, database_url: str | None, actor: str | None, day: dt.date, organisation: str) -> None:
+    from openaims.reports import stage1
+
+    suffix = target.suffix.lower()
+    if suffix not in (".html", ".htm", ".pdf"):
+        raise UsageError(f"--stage1 {target}: name a .html or .pdf file")
+    if not target.parent.is_dir():
+        raise UsageError(f"--stage1 {target}: the folder {target.parent} does not exist")
+    with register_session(database_url, write=False) as (session, settings):
+        report = stage1.build_stage1(
+            session, actor_for(actor), today=day, organisation=organisation, evidence_dir=settings.evidence_dir
+        )
+    if suffix == ".pdf":
+        target.write_bytes(stage1.to_pdf(report))
+    else:
+        target.write_text(stage1.to_html(report), encoding="utf-8")
+    totals = report.presence_totals()
+    console.print(
+        f"Wrote {escape(str(target))}: {totals['found']} documented-information items found, "
+        f"{totals['incomplete']} incomplete, {totals['missing']} missing; readiness score {report.readiness.score()}%."
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -20,6 +20,7 @@ from openaims.register.models.internal import HistoryEvent, HistoryHead, IdCount
 from openaims.register.models.nonconformities import CorrectiveAction, Nonconformity
 from openaims.register.models.objectives import Measurement, Objective
 from openaims.register.models.people import Person, RaciEntry, Role
+from openaims.register.models.readiness import ReadinessRun
 from openaims.register.models.reviews import ManagementReview
 from openaims.register.models.risks import Risk, RiskMethod, Treatment
 from openaims.register.models.scope import Scope
@@ -96,6 +97,7 @@ __all__ = [
     "Objective",
     "Person",
     "RaciEntry",
+    "ReadinessRun",
     "Record",
     "Risk",
     "RiskMethod",
