@@ -12,7 +12,7 @@ from openaims.discovery.scanner import Scanner
 from openaims.errors import ConflictError
 from openaims.register import history
 from openaims.register.db import Database
-from openaims.register.demo import load_demo
+from openaims.register.demo import REPOSITORY, load_demo
 from openaims.register.exchange import export_register
 from openaims.register.services import (
     ComponentService,
@@ -71,7 +71,7 @@ def test_demo_register_is_complete_and_its_history_verifies(
         assert {r.status for r in RiskService(s, "x").all()} == {"treated", "accepted", "assessed"}
         closed = [n for n in NonconformityService(s, "x").all() if n.status == "closed"]
         assert len(closed) == 1
-        components = ComponentService(s, "x").all(repository="northwind/sample-monorepo")
+        components = ComponentService(s, "x").all(repository=REPOSITORY)
         assert {c.kind for c in components} >= {"dependency", "model", "mcp_server", "agent_instructions"}
         assert {c.status for c in components} == {"approved", "pending"}
         assert {c.system_id for c in components} == {systems["Customer support chatbot"].id}

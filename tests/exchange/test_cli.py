@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,14 @@ from openaims.cli import main as cli_main
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
+    """Exit code (0 when main returns normally), stdout and stderr of one ``aims`` run."""
+    code: int = 0
+    try:
         cli_main.main(list(args))
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
     out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0), out, err
+    return code, out, err
 
 
 def files(root: Path) -> dict[str, bytes]:
@@ -33,11 +37,15 @@ def test_demo_export_import_export_from_the_command_line(
     code, out, _ = run(capsys, "demo-data", "--today", "2026-05-04")
     assert code == 0
     assert "Loaded Northwind Lending: " in out
-    assert "Inventory: northwind/sample-monorepo: " in out
+    assert "Inventory: sample-monorepo: " in out
     assert "password 'demo-password-1'" in out
     code, _, err = run(capsys, "demo-data", "--today", "2026-05-04")
     assert code == 1
     assert "already holds records" in err
+    sample = Path(__file__).resolve().parents[2] / "examples" / "sample-monorepo"
+    code, out, _ = run(capsys, "inventory", "sync", str(sample))
+    assert code == 0
+    assert re.match(r"sample-monorepo: 0 new, [1-9]\d* seen again, 0 reappeared, 0 disappeared, ", out), out
     code, out, _ = run(capsys, "history", "verify")
     assert (code, out.split(":")[0]) == (0, "History intact")
     code, out, _ = run(capsys, "export", str(tmp_path / "out"))

@@ -120,11 +120,14 @@ def test_secrets_are_recorded_by_fingerprint_only(database: Database) -> None:
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
+    """Exit code (0 when main returns normally), stdout and stderr of one ``aims`` run."""
+    code: int = 0
+    try:
         cli_main.main(list(args))
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
     out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0), out, err
+    return code, out, err
 
 
 def test_inventory_sync_and_scan_register_on_the_sample_repository(

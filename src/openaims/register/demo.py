@@ -81,7 +81,8 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str], ...] = (
     ("ana", "auditor", "Ana Novak"),
     ("vik", "viewer", "Vik Sharma"),
 )
-REPOSITORY = "northwind/sample-monorepo"
+#: Named as "aims inventory sync examples/sample-monorepo" names it, so a later sync finds the same components.
+REPOSITORY = "sample-monorepo"
 #: Per unit of ``scale`` beyond the first: AI systems and components of one synthetic unit.
 SYSTEMS_PER_UNIT = 5
 COMPONENTS_PER_SYSTEM = 10
