@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from openaims.errors import AimsError, UsageError
 from openaims.register.actors import Actor
 from openaims.register.models.base import utcnow
-from openaims.register.services.base import RecordService, registry
+from openaims.register.services import RecordService, registry
 
 LIST_SEPARATOR = "; "
 #: Largest CSV cell accepted (the csv module's own limit is 128 KiB).

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from openaims.register.services.base import RecordOut, RecordService
+from openaims.register.services import RecordOut, RecordService
 
 FORMAT = "openaims-register/v1"
 HEADER_FILE = "openaims-register.yaml"

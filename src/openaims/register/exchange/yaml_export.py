@@ -25,7 +25,7 @@ from openaims.register.exchange.format import (
     dump_yaml,
     record_document,
 )
-from openaims.register.services.base import registry
+from openaims.register.services import registry
 from openaims.register.services.evidence import EvidenceService
 
 _CHUNK = 1024 * 1024

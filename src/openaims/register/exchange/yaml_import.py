@@ -35,7 +35,7 @@ from openaims.register.exchange.format import (
     sort_key,
 )
 from openaims.register.models.base import utcnow
-from openaims.register.services.base import RecordService, registry, restore_order
+from openaims.register.services import RecordService, registry, restore_order
 from openaims.register.services.evidence import EvidenceService
 
 #: Largest record file read.
