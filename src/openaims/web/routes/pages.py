@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
@@ -63,10 +63,39 @@ def dashboard(request: Request, identity: PageIdentity, session: DbSession) -> R
 def _readiness_summary(session: Any, identity: Identity) -> Any:
     """Readiness by clause group when the readiness engine is installed; None otherwise."""
     try:
-        from openaims.readiness import summary_for_dashboard  # type: ignore[attr-defined]
+        from openaims.readiness import summary_for_dashboard
     except ImportError:
         return None
     return summary_for_dashboard(session, identity.actor)
+
+
+@router.get("/readiness")
+def readiness_page(
+    request: Request, identity: PageIdentity, session: DbSession, framework: str = "iso42001"
+) -> Response:
+    from openaims.readiness.dashboard import current_report
+    from openaims.readiness.engine import VIEWS, View
+
+    if framework not in VIEWS:
+        raise HTTPException(404, f"There is no readiness view {framework!r}; choose one of {', '.join(VIEWS)}.")
+    report = current_report(session, identity.actor, view=cast("View", framework))
+    context = {"title": "Readiness", "r": report, "views": VIEWS, "framework": framework}
+    return render(request, identity, "readiness.html", context)
+
+
+@router.get("/readiness/stage1.{suffix}")
+def stage1_export(request: Request, suffix: str, identity: PageIdentity, session: DbSession) -> Response:
+    from openaims.reports import stage1
+
+    if suffix not in ("html", "pdf"):
+        raise HTTPException(404, "The Stage 1 report is available as stage1.html or stage1.pdf.")
+    organisation = request.query_params.get("organisation") or "Our organisation"
+    today = dt.datetime.now(dt.UTC).date()
+    report = stage1.build_stage1(session, identity.actor, today=today, organisation=organisation[:200])
+    if suffix == "pdf":
+        headers = {"Content-Disposition": f'attachment; filename="stage1-readiness-{today}.pdf"'}
+        return Response(stage1.to_pdf(report), media_type="application/pdf", headers=headers)
+    return Response(stage1.to_html(report, record_url="/r/"), media_type="text/html; charset=utf-8")
 
 
 @router.get("/records/{record_type}")

@@ -1,0 +1,102 @@
+"""The readiness page: every clause and control with status, reasons and record links, a framework
+selector, the dashboard summary by clause group, the Stage 1 exports, and sign-in required."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from tests.web.conftest import ADMIN, Hub, client
+
+from openaims.frameworks.loader import ISO42001_LEAF_CLAUSES, load_catalogue
+from openaims.readiness import summary_for_dashboard
+from openaims.register.services import ScopeService
+
+CONTROLS = [c.id for c in load_catalogue().framework("iso42001").of_kind("control")]
+_ROW = re.compile(r'<tr id="item-([^"]+)">\s*<td>.*?</td>\s*<td><span class="pill (\w+)">([^<]+)</span>', re.S)
+
+
+def rows(page: str) -> dict[str, str]:
+    return {html.unescape(m.group(1)): m.group(3) for m in _ROW.finditer(page)}
+
+
+def test_every_clause_and_control_with_status_and_the_nav_link(hub: Hub) -> None:
+    c, _ = hub.session_client("aude")
+    page = c.get("/readiness")
+    assert page.status_code == 200
+    found = rows(page.text)
+    assert list(found) == [*ISO42001_LEAF_CLAUSES, *CONTROLS]
+    assert found["4.3"] == "missing"
+    assert '<a href="/readiness" aria-current="page">Readiness</a>' in page.text
+    assert "<li>no AIMS scope is recorded</li>" in page.text
+    assert '<option value="nist-ai-rmf" >NIST AI RMF</option>' in page.text
+    assert '<option value="iso42001" selected>ISO/IEC 42001</option>' in page.text
+
+
+def test_statuses_and_links_follow_the_records(hub: Hub) -> None:
+    c, _ = hub.session_client("vic")
+    assert rows(c.get("/readiness").text)["4.3"] == "missing"
+    with hub.db.session() as session:
+        scope = ScopeService(session, ADMIN).create(
+            {"title": "AIMS scope", "statement": "Support AI", "approver": "mia",
+             "approved_on": dt.date(2026, 1, 5), "included_system_ids": [hub.records["system"]]},
+            status="approved",
+        )  # fmt: skip
+    page = c.get("/readiness").text
+    assert rows(page)["4.3"] == "met"
+    assert f'<a href="/r/{scope.id}">{scope.id}</a>' in page
+
+
+def test_framework_selector_and_unknown_framework(hub: Hub) -> None:
+    c, _ = hub.session_client("aude")
+    nist = c.get("/readiness", params={"framework": "nist-ai-rmf"})
+    assert nist.status_code == 200
+    assert "MEASURE 2.3" in rows(nist.text)
+    assert '<option value="nist-ai-rmf" selected>NIST AI RMF</option>' in nist.text
+    act = c.get("/readiness", params={"framework": "eu-ai-act"})
+    assert act.status_code == 200
+    assert "Art.9" in rows(act.text)
+    assert c.get("/readiness", params={"framework": "cobit"}).status_code == 404
+
+
+def test_dashboard_shows_readiness_by_clause_group(hub: Hub) -> None:
+    c, _ = hub.session_client("vic")
+    page = c.get("/").text
+    assert "Readiness by clause group" in page
+    for label in ("Clause 4", "Clause 10", "Annex A"):
+        assert f">{label}<" in page
+    with hub.db.read() as session:
+        summary = summary_for_dashboard(session, ADMIN)
+    assert [s.label for s in summary] == [f"Clause {g}" for g in range(4, 11)] + ["Annex A"]
+    assert all(0 <= s.count <= 100 for s in summary)
+    assert summary[-1].total == 38
+
+
+def test_sign_in_is_required(hub: Hub) -> None:
+    response = client(hub.app).get("/readiness")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/readiness"
+    assert client(hub.app).get("/readiness/stage1.pdf").status_code == 303
+
+
+def test_stage1_exports(hub: Hub, tmp_path: Path) -> None:
+    c, _ = hub.session_client("aude")
+    page = c.get("/readiness/stage1.html", params={"organisation": "Acme"})
+    assert page.status_code == 200
+    assert "<h1>Acme: Stage 1 readiness report</h1>" in page.text
+    assert c.get("/readiness/stage1.docx").status_code == 404
+    pdf = c.get("/readiness/stage1.pdf")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    target = tmp_path / "stage1.pdf"
+    target.write_bytes(pdf.content)
+    text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Our organisation - Stage 1 readiness report" in " ".join(text.split())
