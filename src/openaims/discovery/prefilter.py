@@ -240,3 +240,38 @@ class Prefilter:
             selected |= found
             pending -= found
         return selected
+
+
+class LiteralSet:
+    """Which of a fixed set of plain literals occur in a byte string: one
+    Hyperscan pass instead of one substring search per literal.
+
+    :meth:`present` returns ``None`` where Hyperscan is not in use; callers
+    then test the literals one by one.
+    """
+
+    def __init__(self, literals: Sequence[str]) -> None:
+        self.literals = tuple(literals)
+        self._database: Any = None
+        self._compiled = False
+
+    def _db(self) -> Any:
+        if not self._compiled:
+            self._compiled = True
+            if default_engine() == "hyperscan" and self.literals:
+                self._database = _hs_database([re.escape(lit) for lit in self.literals], range(len(self.literals)))
+        return self._database
+
+    def present(self, data: bytes) -> frozenset[str] | None:
+        """The literals that occur in ``data``."""
+        database = self._db()
+        if database is None:
+            return None
+        found: set[int] = set()
+
+        def on_match(ident: int, start: int, end: int, flags: int, context: object) -> bool:
+            found.add(ident)
+            return False
+
+        database.scan(data, match_event_handler=on_match)
+        return frozenset(self.literals[i] for i in found)

@@ -23,6 +23,7 @@ from typing import Any
 
 from openaims.discovery import catalog
 from openaims.discovery.interface import Detector, FileView, Finding, FindingKind
+from openaims.discovery.prefilter import LiteralSet
 from openaims.discovery.redact import fingerprint, redact
 
 _DEFAULT_BOUNDARY = "[A-Za-z0-9_-]"
@@ -253,13 +254,19 @@ class _Lines:
 class _Haystack:
     """The file's text, with cheap literal and context look-ups."""
 
-    def __init__(self, text: str, data: bytes | None) -> None:
+    def __init__(self, text: str, data: bytes | None, literals: LiteralSet | None = None) -> None:
         self.text = text
         self.data = data if data is not None and text.isascii() else None
         self._present: dict[str, bool] = {}
         self._lowered: str | None = None
+        #: Every shape literal in the file, from one pass (when Hyperscan is in use).
+        self._all: frozenset[str] | None = None
+        if literals is not None and self.data is not None:
+            self._all = literals.present(self.data)
 
     def has(self, literal: str) -> bool:
+        if self._all is not None:
+            return literal in self._all
         found = self._present.get(literal)
         if found is None:
             # bytes search is much faster than str search
@@ -297,6 +304,11 @@ def _context_windows(hay: _Haystack, context: re.Pattern[str]) -> list[tuple[int
     return spans
 
 
+@cache
+def _literal_set(rules: SecretRules) -> LiteralSet:
+    return LiteralSet(sorted({lit for shape in rules.shapes for lit in shape.prefilter}))
+
+
 def find_secrets(
     text: str, rules: SecretRules | None = None, *, data: bytes | None = None
 ) -> list[tuple[KeyShape, str, int, str | None]]:
@@ -307,7 +319,7 @@ def find_secrets(
     Overlapping matches resolve to the shape listed first in the catalogue.
     """
     rules = rules or secret_rules()
-    hay = _Haystack(text, data)
+    hay = _Haystack(text, data, _literal_set(rules))
     candidates: list[_Candidate] = []
     context_windows: dict[str, list[tuple[int, int]]] = {}
     for order, shape in enumerate(rules.shapes):
