@@ -2,8 +2,8 @@
 
 Everything is written through the record services, so the rules hold and the
 history is real. Dates are fixed relative to ``today`` (the caller's clock), and
-event times come from a clock that only moves forward, so the same ``today``
-gives the same register. ``scale`` adds synthetic business units (five AI systems,
+event times come from a clock set to the day each part of the story happens, so
+the same ``today`` gives the same register. ``scale`` adds synthetic business units (five AI systems,
 fifty components and about two hundred history events each) through a bulk path
 that validates every record with its service's model and writes the same
 hash-chained history events a service would.
@@ -95,7 +95,7 @@ TOM = Actor("tom", frozenset({Role.AIMS_MANAGER}))
 
 
 class DemoClock:
-    """Event times: a day relative to ``today``, then one minute per write, never backwards."""
+    """Event times: the day a part of the story happens (relative to ``today``), then one minute per write."""
 
     def __init__(self, today: dt.date) -> None:
         self.today = today
@@ -106,7 +106,8 @@ class DemoClock:
         return dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC)
 
     def day(self, days: int, hour: int = 9) -> None:
-        self._now = max(self._now, self._at(days, hour))
+        """Move to ``days`` from today (each part of the story happens on its own dates)."""
+        self._now = self._at(days, hour)
 
     def __call__(self) -> dt.datetime:
         self._now += dt.timedelta(minutes=1)
