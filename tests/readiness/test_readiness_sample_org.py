@@ -22,11 +22,14 @@ CONTROLS = [c.id for c in load_catalogue().framework("iso42001").of_kind("contro
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
+    """Exit code, stdout and stderr of ``aims ARGS`` (a success may return or exit 0)."""
+    code: int = 0
+    try:
         cli_main.main(list(args))
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
     out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0), out, err
+    return code, out, err
 
 
 @pytest.fixture
