@@ -306,7 +306,21 @@ def unique_sorted(findings: Iterable[Finding]) -> list[Finding]:
     seen: dict[Finding, None] = {}
     for finding in findings:
         seen.setdefault(finding, None)
-    return sorted(seen, key=_order)
+    # The order of ``_order``; its costly last part is only computed to break
+    # ties of ``sort_key`` (rare).
+    keyed = sorted(((finding.sort_key(), finding) for finding in seen), key=lambda pair: pair[0])
+    out: list[Finding] = []
+    i = 0
+    while i < len(keyed):
+        j = i + 1
+        while j < len(keyed) and keyed[j][0] == keyed[i][0]:
+            j += 1
+        if j - i == 1:
+            out.append(keyed[i][1])
+        else:
+            out.extend(sorted((pair[1] for pair in keyed[i:j]), key=_order))
+        i = j
+    return out
 
 
 def _order(finding: Finding) -> tuple[Any, ...]:
