@@ -1,26 +1,45 @@
-"""Hostile and careless command lines: one clear line on stderr, exit 2, never a traceback."""
+"""Hostile and careless command lines: one clear line on stderr, exit 2, never a traceback.
+
+Every case runs ``python -m openaims`` in a subprocess; the cases of a table run
+concurrently (each start-up is slow, none depends on another).
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 AIMS = [sys.executable, "-m", "openaims"]
 
+Outcome = subprocess.CompletedProcess[str]
 
-def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+
+def _run(args: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Outcome:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("AIMS_")}
     environ.update(env or {})
     return subprocess.run(
-        [*AIMS, *args], cwd=cwd, env=environ, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+        [*AIMS, *args],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
     )
 
 
-def _assert_one_line_error(out: subprocess.CompletedProcess[str], code: int, message: str) -> None:
+def _run_all(cases: Sequence[tuple[Sequence[str], Path, dict[str, str] | None]]) -> list[Outcome]:
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        return list(pool.map(lambda case: _run(*case), cases))
+
+
+def _assert_one_line_error(out: Outcome, code: int, message: str) -> None:
     assert "Traceback" not in out.stderr
     assert out.returncode == code, out.stderr
     lines = out.stderr.strip().splitlines()
@@ -29,7 +48,7 @@ def _assert_one_line_error(out: subprocess.CompletedProcess[str], code: int, mes
     assert message in lines[0]
 
 
-#: (environment, command line, substring of the one-line error) against a directory without a register.
+#: (environment, command line, substring of the one-line error) in a directory without a register.
 NO_REGISTER_CASES: list[tuple[dict[str, str], list[str], str]] = [
     ({"AIMS_DATABASE_URL": "nonsense"}, ["system", "list"], "AIMS_DATABASE_URL is not a database URL: 'nonsense'"),
     ({"AIMS_DATABASE_URL": ""}, ["init"], "AIMS_DATABASE_URL is not a database URL: ''"),
@@ -40,9 +59,53 @@ NO_REGISTER_CASES: list[tuple[dict[str, str], list[str], str]] = [
     ),
 ]
 
+#: (command line, expected exit code, substring of the one-line error) against an initialised register.
+REGISTER_CASES: list[tuple[list[str], int, str]] = [
+    # Click's own usage errors: one line naming the help to read, not a boxed panel.
+    (["system", "update", "SYS-1", "--name", "y"], 2, "Missing option '--version'. (see 'aims system update -h')"),
+    (["system", "update", "SYS-1", "--version", "abc", "--name", "lost-name"], 2, "Invalid value for '--version'"),
+    (["history", "log", "--limit", "0"], 2, "Invalid value for '--limit'"),
+    (["no-such-command"], 2, "No such command 'no-such-command'. (see 'aims -h')"),
+    # A prompt with no terminal behind it: say how to give the value instead of aborting.
+    (["user", "add", "bob"], 2, "pipe it in with --password-stdin"),
+]
 
-@pytest.mark.parametrize(("env", "args", "message"), NO_REGISTER_CASES)
-def test_without_a_register(tmp_path: Path, env: dict[str, str], args: list[str], message: str) -> None:
-    out = _run(args, tmp_path, env)
-    _assert_one_line_error(out, 2, message)
+
+@pytest.fixture(scope="module")
+def no_register_outcomes(tmp_path_factory: pytest.TempPathFactory) -> list[Outcome]:
+    where = tmp_path_factory.mktemp("empty")
+    return _run_all([(args, where, env) for env, args, _ in NO_REGISTER_CASES])
+
+
+@pytest.fixture(scope="module")
+def register_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory with an initialised register and one AI system (SYS-1)."""
+    where = tmp_path_factory.mktemp("register")
+    assert _run(["init"], where).returncode == 0
+    assert _run(["system", "add", "--name", "Ünïcødé scorer 🤖"], where).returncode == 0
+    return where
+
+
+@pytest.fixture(scope="module")
+def register_outcomes(register_dir: Path) -> list[Outcome]:
+    return _run_all([(args, register_dir, None) for args, _, _ in REGISTER_CASES])
+
+
+@pytest.mark.parametrize("index", range(len(NO_REGISTER_CASES)), ids=[" ".join(c[1]) for c in NO_REGISTER_CASES])
+def test_without_a_register(no_register_outcomes: list[Outcome], index: int) -> None:
+    out = no_register_outcomes[index]
+    _assert_one_line_error(out, 2, NO_REGISTER_CASES[index][2])
     assert "hunter2" not in out.stderr
+
+
+@pytest.mark.parametrize("index", range(len(REGISTER_CASES)), ids=[" ".join(c[0]) for c in REGISTER_CASES])
+def test_against_a_register(register_outcomes: list[Outcome], index: int) -> None:
+    _, code, message = REGISTER_CASES[index]
+    _assert_one_line_error(register_outcomes[index], code, message)
+
+
+def test_record_survives_rejected_updates(register_dir: Path, register_outcomes: list[Outcome]) -> None:
+    shown = _run(["system", "show", "SYS-1"], register_dir)
+    assert shown.returncode == 0
+    assert "Ünïcødé scorer" in shown.stdout
+    assert "lost-name" not in shown.stdout

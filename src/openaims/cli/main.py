@@ -13,6 +13,8 @@ import sys
 from collections.abc import Iterable
 
 import typer
+from typer import rich_utils
+from typer._click import exceptions as click  # Typer's own Click: its errors
 
 from openaims import __version__
 from openaims.cli.console import err_console
@@ -123,7 +125,23 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     application = globals().get("app") or load_commands(_modules_for(args))
     try:
-        application(args=args, prog_name="aims", standalone_mode=True)
+        result = application(args=args, prog_name="aims", standalone_mode=False)
+    except click.NoArgsIsHelpError as exc:
+        rich_utils.rich_format_error(exc)  # the help text, as with standalone Typer
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:  # bad options and arguments: one line, like AimsError
+        err_console.print(f"aims: error: {_one_line(exc)}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:  # Ctrl-C or Ctrl-D at a prompt, or a prompt with no input left
+        if sys.stdin is not None and sys.stdin.isatty():
+            err_console.print("aims: interrupted", markup=False)
+            sys.exit(130)
+        err_console.print(
+            "aims: error: a prompt got no input (standard input is not a terminal); give the value as an option",
+            markup=False,
+            soft_wrap=True,
+        )
+        sys.exit(2)
     except AimsError as exc:
         err_console.print(f"aims: error: {exc.message}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
@@ -139,3 +157,14 @@ def main(argv: list[str] | None = None) -> None:
             highlight=False,
         )
         sys.exit(70)
+    # Without standalone mode Typer returns the code of typer.Exit / ctx.exit instead of exiting.
+    sys.exit(result if isinstance(result, int) and not isinstance(result, bool) else 0)
+
+
+def _one_line(exc: click.ClickException) -> str:
+    """A Click error as one line that names the command and where to read its help."""
+    message = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, click.UsageError) and ctx is not None:
+        return f"{message} (see '{ctx.command_path} -h')"
+    return message

@@ -37,6 +37,8 @@ def _password(password_stdin: bool) -> str:
         if not value:
             raise UsageError("no password on standard input")
         return value
+    if not sys.stdin.isatty():
+        raise UsageError("no terminal to ask for the password; pipe it in with --password-stdin")
     value = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     return str(value)
 
