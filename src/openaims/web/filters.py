@@ -12,6 +12,7 @@ from openaims.web import charts, records
 def install(env: Environment) -> None:
     env.filters["display"] = records.display
     env.filters["label"] = records.label
+    env.filters["field_label"] = records.field_label
     env.filters["plural"] = records.plural
     env.globals["nav"] = records.nav
     env.globals["bar_chart"] = charts.bar_chart

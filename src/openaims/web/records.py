@@ -89,8 +89,7 @@ def services() -> dict[str, type[RecordService[Any, Any]]]:
 
 
 def label(record_type: str) -> str:
-    special = {"soa_entry": "Statement of Applicability", "raci": "RACI", "system": "AI system",
-               "eu_ai_act": "EU AI Act"}  # fmt: skip
+    special = {"soa_entry": "Statement of Applicability", "raci": "RACI", "system": "AI system"}
     return special.get(record_type, record_type.replace("_", " ").capitalize())
 
 
@@ -149,16 +148,21 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
         return annotation, optional
 
 
+def field_label(name: str) -> str:
+    """``dataset_ids`` -> ``Dataset IDs``, ``eu_ai_act`` -> ``EU AI Act``."""
+    acronyms = {"id": "ID", "ids": "IDs", "eu": "EU", "ai": "AI", "url": "URL", "kpi": "KPI", "raci": "RACI"}
+    words = [acronyms.get(w, w) for w in name.split("_")]
+    if words and words[0].islower():
+        words[0] = words[0].capitalize()
+    if words[:2] == ["EU", "AI"] and words[-1] == "act":
+        words[-1] = "Act"
+    return " ".join(words)
+
+
 def widget_for(name: str, info: FieldInfo) -> Widget:
     inner, optional = _unwrap(info.annotation)
     required = info.is_required() and not optional
-    text = (
-        name.replace("_", " ")
-        .capitalize()
-        .replace(" id", " ID")
-        .replace(" ids", " IDs")
-        .replace("Eu ai act", "EU AI Act")
-    )
+    text = field_label(name)
     help_text = info.description or ""
     origin = get_origin(inner)
     if origin is Literal:
@@ -222,9 +226,9 @@ def widgets(service: type[RecordService[Any, Any]]) -> list[Widget]:
 
 
 def new_title(record_type: str) -> str:
-    """``New risk``, ``New AI system``: lower-case unless the label starts with an acronym."""
+    """``New risk``, ``New AI system``: lower-case unless the label holds an acronym or a proper name."""
     text = label(record_type)
-    return "New " + (text if text[:2].isupper() else text[0].lower() + text[1:])
+    return "New " + (text if any(c.isupper() for c in text[1:]) else text[0].lower() + text[1:])
 
 
 def parse_form(service: type[RecordService[Any, Any]], form: dict[str, Any], *, partial: bool) -> dict[str, Any]:
