@@ -68,6 +68,12 @@ REGISTER_CASES: list[tuple[list[str], int, str]] = [
     (["no-such-command"], 2, "No such command 'no-such-command'. (see 'aims -h')"),
     # A prompt with no terminal behind it: say how to give the value instead of aborting.
     (["user", "add", "bob"], 2, "pipe it in with --password-stdin"),
+    # Output paths that cannot be written: refused before the work, not an internal error.
+    (["readiness", "-f", "html", "-o", "a-folder"], 2, "cannot write a-folder: it is a directory"),
+    (["lint", "a-folder", "-f", "json", "-o", "no-folder/x.json"], 2, "the folder no-folder does not exist"),
+    (["soa", "export", "a-folder", "--format", "pdf", "--draft"], 2, "cannot write a-folder: it is a directory"),
+    # A record number that does not exist is a lookup error (exit 2), not a conflict.
+    (["soa", "diff", "1", "2"], 2, "there is no SoA version 1"),
 ]
 
 
@@ -81,6 +87,7 @@ def no_register_outcomes(tmp_path_factory: pytest.TempPathFactory) -> list[Outco
 def register_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory with an initialised register and one AI system (SYS-1)."""
     where = tmp_path_factory.mktemp("register")
+    (where / "a-folder").mkdir()
     assert _run(["init"], where).returncode == 0
     assert _run(["system", "add", "--name", "Ünïcødé scorer 🤖"], where).returncode == 0
     return where

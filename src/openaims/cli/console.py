@@ -2,7 +2,36 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console
+
+from openaims.errors import UsageError
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+
+
+def write_file(path: Path, data: str | bytes) -> None:
+    """Write an output file; a path that cannot be written is a UsageError naming why."""
+    try:
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"cannot write {path}: the folder {path.parent} does not exist") from None
+    except IsADirectoryError:
+        raise UsageError(f"cannot write {path}: it is a directory") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def check_output(path: Path | None) -> None:
+    """Refuse an output path that cannot be written before doing the work that fills it."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise UsageError(f"cannot write {path}: it is a directory")
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write {path}: the folder {path.parent} does not exist")

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from openaims.cli.console import console
+from openaims.cli.console import console, write_file
 from openaims.errors import UsageError
 from openaims.lint import LintFinding, Severity, run_lint
 from openaims.lint.engine import at_or_above
@@ -85,7 +85,7 @@ def lint_command(
         }
         text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
         if output is not None:
-            output.write_text(text, encoding="utf-8")
+            write_file(output, text)
         else:
             typer.echo(text, nl=False)
     else:

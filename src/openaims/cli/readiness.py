@@ -13,7 +13,7 @@ from jinja2 import Environment
 from rich.markup import escape
 from rich.table import Table
 
-from openaims.cli.console import console
+from openaims.cli.console import check_output, console, write_file
 from openaims.cli.records import ActorOption, DatabaseOption, actor_for, register_session
 from openaims.errors import UsageError
 from openaims.readiness.engine import View, readiness
@@ -149,6 +149,7 @@ def readiness_command(
         raise UsageError(f"--date {today!r} is not a date like 2026-08-02") from None
     if output_format is ReadinessFormat.TABLE and output is not None and stage1 is None:
         raise UsageError("--output needs --format json or html")
+    check_output(output)
     previous = _previous(since)
     view: View = framework.value
     if stage1 is not None:
@@ -177,7 +178,7 @@ def readiness_command(
     else:
         assert_never(output_format)
     if output is not None:
-        output.write_text(text + "\n", encoding="utf-8")
+        write_file(output, text + "\n")
         console.print(f"Wrote {output}")
     else:
         typer.echo(text)
@@ -196,9 +197,9 @@ def _write_stage1(target: Path, database_url: str | None, actor: str | None, day
             session, actor_for(actor), today=day, organisation=organisation, evidence_dir=settings.evidence_dir
         )
     if suffix == ".pdf":
-        target.write_bytes(stage1.to_pdf(report))
+        write_file(target, stage1.to_pdf(report))
     else:
-        target.write_text(stage1.to_html(report), encoding="utf-8")
+        write_file(target, stage1.to_html(report))
     totals = report.presence_totals()
     console.print(
         f"Wrote {escape(str(target))}: {totals['found']} documented-information items found, "

@@ -10,7 +10,7 @@ from typing import assert_never
 import typer
 from rich.table import Table
 
-from openaims.cli.console import console
+from openaims.cli.console import check_output, console, write_file
 from openaims.errors import UsageError
 
 soa_app = typer.Typer(help="The Statement of Applicability as a controlled document.", no_args_is_help=True)
@@ -134,6 +134,7 @@ def export(
         if suffix not in {f.value for f in ExportFormat}:
             raise UsageError(f"cannot tell the format from {output.name!r}; name it .xlsx or .pdf, or pass --format")
         fmt = ExportFormat(suffix)
+    check_output(output)
     with register_session(database_url, write=False) as (session, _settings):
         service = SoaVersionService(session, actor_for(None))
         if draft:
@@ -149,7 +150,7 @@ def export(
         data = soa_report.to_pdf(document)
     else:
         assert_never(fmt)
-    output.write_bytes(data)
+    write_file(output, data)
     console.print(f"Wrote {document.stamp} to {output} ({len(data):,} bytes).", markup=False)
 
 

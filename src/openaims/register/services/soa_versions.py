@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from openaims.errors import ConflictError, PermissionDeniedError
+from openaims.errors import ConflictError, NotFoundError, PermissionDeniedError
 from openaims.register.models.soa_versions import SoaVersion
 from openaims.register.services.base import RecordFields, RecordOut, RecordService, require
 from openaims.register.services.soa import SoaService
@@ -122,7 +122,7 @@ class SoaVersionService(RecordService[SoaVersionFields, SoaVersionOut]):
         for version in self.all():
             if version.number == number:
                 return version
-        raise ConflictError(f"there is no SoA version {number}; list them with 'aims soa versions'")
+        raise NotFoundError(f"there is no SoA version {number}; list them with 'aims soa versions'")
 
     def compare(self, older_id: str, newer_id: str) -> SoaComparison:
         older, newer = self.get(older_id), self.get(newer_id)
