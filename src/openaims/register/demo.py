@@ -61,6 +61,7 @@ from openaims.register.services import (
     RoleService,
     ScopeService,
     SoaService,
+    SoaVersionService,
     SupplierAssessmentService,
     SupplierService,
     SystemService,
@@ -890,6 +891,10 @@ def _soa(ld: _Loader, treatments: list[str], evidence: list[str]) -> None:
             data["evidence_ids"] = evidence[:1]
         status = "implemented" if control_id in implemented else "partial" if control_id in partial else "planned"
         ld.create(SoaService, data, status=status)
+    ld.clock.day(-99)
+    SoaVersionService(ld.session, MARIA, clock=ld.clock).approve(
+        change_summary="First Statement of Applicability after the gap assessment"
+    )
 
 
 def _objectives(ld: _Loader, systems: dict[str, str]) -> None:
