@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from openaims import __version__
-from openaims.discovery.interface import REPORT_SCHEMA
+from openaims.discovery.interface import REPORT_SCHEMA, Finding, FindingKind
+from openaims.errors import UsageError
 
 if TYPE_CHECKING:
     from openaims.discovery.scanner import ScanResult
@@ -48,3 +49,53 @@ def build_report(result: ScanResult, *, generated_at: datetime | None = None) ->
 def render_json(report: dict[str, Any]) -> str:
     """The report as pretty-printed JSON text (UTF-8, stable key order, final newline)."""
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+_FINDING_FIELDS = (
+    "ecosystem",
+    "version",
+    "provider",
+    "category",
+    "format",
+    "unsafe",
+    "redacted",
+    "fingerprint",
+    "direct",
+)
+
+
+def findings_from_report(report: Any) -> list[Finding]:
+    """The findings of a JSON scan report (as pushed by a CI job), validated.
+
+    Raises UsageError naming the first problem; the report's schema must be the one
+    this version writes.
+    """
+    if not isinstance(report, dict) or report.get("schema") != REPORT_SCHEMA:
+        raise UsageError(f"not an OpenAIMS scan report: 'schema' must be {REPORT_SCHEMA!r} (aims scan --format json)")
+    items = report.get("findings")
+    if not isinstance(items, list):
+        raise UsageError("the scan report has no 'findings' list")
+    findings: list[Finding] = []
+    for index, item in enumerate(items):
+        try:
+            if not isinstance(item, dict):
+                raise TypeError("not an object")
+            line = item.get("line")
+            details = item.get("details") or {}
+            if not isinstance(details, dict) or not (line is None or isinstance(line, int)):
+                raise TypeError("bad line or details")
+            extra = {k: item[k] for k in _FINDING_FIELDS if item.get(k) is not None}
+            findings.append(
+                Finding(
+                    kind=FindingKind(item["kind"]),
+                    name=str(item["name"]),
+                    path=str(item["path"]),
+                    line=line,
+                    detector=str(item.get("detector", "pushed")),
+                    details=details,
+                    **extra,
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UsageError(f"finding {index} of the scan report is not valid: {exc}") from None
+    return findings

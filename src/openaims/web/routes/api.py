@@ -246,3 +246,46 @@ def issue_token(username: str, body: NewToken, identity: ApiIdentity, session: D
 def revoke_token(token_id: str, identity: ApiIdentity, session: DbSession) -> TokenOut:
     require_write_scope(identity)
     return AccountService(session, identity.actor).revoke_token(token_id)
+
+
+class ScanPush(BaseModel):
+    """A scan pushed by a CI job: ``aims scan --format json`` output and where it came from."""
+
+    repository: str = Field(min_length=1, max_length=400, description="Repository the scan is of, e.g. org/name.")
+    system_id: str | None = Field(default=None, max_length=40, description="AI system to link the components to.")
+    report: dict[str, Any] = Field(description="The JSON scan report (aims scan --format json).")
+
+
+class ScanPushResult(BaseModel):
+    repository: str
+    system_id: str | None
+    proposed_system: str | None
+    new: list[str]
+    seen_again: list[str]
+    reappeared: list[str]
+    disappeared: list[str]
+    pending_review: list[str]
+    summary: str
+
+
+@router.post("/scans", response_model=ScanPushResult, status_code=201, tags=["inventory"])
+def push_scan(body: ScanPush, identity: ApiIdentity, session: DbSession) -> ScanPushResult:
+    """Record a CI job's scan against its repository (token scope ``scan:push`` or ``write``)."""
+    if not identity.scopes & {"scan:push", "write"}:
+        raise HTTPException(403, "this API token has neither the 'scan:push' nor the 'write' scope")
+    from openaims.discovery.report import findings_from_report
+    from openaims.register.ingest import sync_scan
+
+    findings = findings_from_report(body.report)
+    result = sync_scan(session, identity.actor, body.repository, findings, system_id=body.system_id)
+    return ScanPushResult(
+        repository=result.repository,
+        system_id=result.system_id,
+        proposed_system=result.proposed_system,
+        new=result.new,
+        seen_again=result.seen_again,
+        reappeared=result.reappeared,
+        disappeared=result.disappeared,
+        pending_review=result.pending_review,
+        summary=result.summary(),
+    )
