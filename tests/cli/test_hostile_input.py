@@ -116,3 +116,23 @@ def test_record_survives_rejected_updates(register_dir: Path, register_outcomes:
     assert shown.returncode == 0
     assert "Ünïcødé scorer" in shown.stdout
     assert "lost-name" not in shown.stdout
+
+
+def test_ctrl_c_in_a_command_says_interrupted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import typer
+
+    from openaims.cli import main as cli_main
+
+    app = typer.Typer()
+
+    @app.command()
+    def slow() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_main, "app", app, raising=False)
+    with pytest.raises(SystemExit) as done:
+        cli_main.main([])
+    assert done.value.code == 130
+    assert capsys.readouterr().err.strip() == "aims: interrupted"

@@ -157,8 +157,12 @@ def main(argv: list[str] | None = None) -> None:
             highlight=False,
         )
         sys.exit(70)
-    # Without standalone mode Typer returns the code of typer.Exit / ctx.exit instead of exiting.
-    sys.exit(result if isinstance(result, int) and not isinstance(result, bool) else 0)
+    # Without standalone mode Typer returns the code of typer.Exit / ctx.exit instead of exiting;
+    # it turns Ctrl-C (KeyboardInterrupt) into 130.
+    code = result if isinstance(result, int) and not isinstance(result, bool) else 0
+    if code == 130:
+        err_console.print("aims: interrupted", markup=False)
+    sys.exit(code)
 
 
 def _one_line(exc: click.ClickException) -> str:
