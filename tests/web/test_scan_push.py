@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.web.conftest import Hub
+
 from openaims.discovery.interface import ScanOptions
 from openaims.discovery.report import build_report
 from openaims.discovery.scanner import Scanner
-from tests.web.conftest import Hub
 
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample-monorepo"
 
