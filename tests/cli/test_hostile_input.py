@@ -6,6 +6,7 @@ concurrently (each start-up is slow, none depends on another).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -136,3 +137,12 @@ def test_ctrl_c_in_a_command_says_interrupted(
         cli_main.main([])
     assert done.value.code == 130
     assert capsys.readouterr().err.strip() == "aims: interrupted"
+
+
+def test_scan_of_a_file_name_that_is_not_utf8_gives_valid_json(tmp_path: Path) -> None:
+    with open(os.path.join(os.fsencode(tmp_path), b"bad\xffname.py"), "wb") as handle:
+        handle.write(b"import openai\n")
+    out = subprocess.run([*AIMS, "scan", str(tmp_path), "-f", "json"], capture_output=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.decode("utf-8"))  # strict UTF-8: no raw 0xff byte in the report
+    assert {f["path"] for f in report["findings"]} == {"bad\ufffdname.py"}

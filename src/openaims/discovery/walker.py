@@ -373,7 +373,7 @@ def walk(
                 if target is None:
                     skip(rel, SkipReason.SYMLINK)
                     continue
-                yield WalkEntry(rel, entry.name, target, os.stat(target, follow_symlinks=False).st_size)
+                yield WalkEntry(_printable(rel), entry.name, target, os.stat(target, follow_symlinks=False).st_size)
                 continue
             if entry.is_dir(follow_symlinks=False):
                 reason = ignore.dir_reason(entry.name)
@@ -400,7 +400,19 @@ def walk(
         if ignore.decide(rel, levels):
             skip(rel, SkipReason.IGNORED)
             continue
-        yield WalkEntry(rel, entry.name, entry.path, st.st_size)
+        yield WalkEntry(_printable(rel), entry.name, entry.path, st.st_size)
+
+
+def _printable(rel: str) -> str:
+    """A path as reports show it: bytes that are not UTF-8 (kept by the OS as surrogates) become U+FFFD.
+
+    Reports, SARIF and the register need valid UTF-8; the file is still read through its real path.
+    """
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return rel
 
 
 def _listing(root: Path, rel_dir: str, skip: OnSkip) -> Iterator[os.DirEntry[str]] | None:
@@ -469,14 +481,14 @@ def entries_for(
             if target is None:
                 skip(rel, SkipReason.SYMLINK)
                 continue
-            yield WalkEntry(rel, name, target, os.stat(target, follow_symlinks=False).st_size)
+            yield WalkEntry(_printable(rel), name, target, os.stat(target, follow_symlinks=False).st_size)
         elif stat.S_ISDIR(st.st_mode):
             for entry in walk(abspath, include_vendored=include_vendored, max_depth=max_depth):
                 full = WalkEntry(f"{rel}/{entry.path}", entry.name, entry.abspath, entry.size)
                 if ignore.skip_reason(full.path) is None:
                     yield full
         elif stat.S_ISREG(st.st_mode):
-            yield WalkEntry(rel, name, abspath, st.st_size)
+            yield WalkEntry(_printable(rel), name, abspath, st.st_size)
         else:
             skip(rel, SkipReason.SPECIAL)
 
