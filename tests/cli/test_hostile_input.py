@@ -58,6 +58,7 @@ NO_REGISTER_CASES: list[tuple[dict[str, str], list[str], str]] = [
         ["risk", "list"],
         "'postgresql://u:***@h:abc/x'",
     ),
+    ({"AIMS_DATABASE_URL": "sqlite:///notes.db"}, ["system", "list"], "sqlite:///notes.db: file is not a database"),
 ]
 
 #: (command line, expected exit code, substring of the one-line error) against an initialised register.
@@ -81,6 +82,7 @@ REGISTER_CASES: list[tuple[list[str], int, str]] = [
 @pytest.fixture(scope="module")
 def no_register_outcomes(tmp_path_factory: pytest.TempPathFactory) -> list[Outcome]:
     where = tmp_path_factory.mktemp("empty")
+    (where / "notes.db").write_text("not a database\n", encoding="utf-8")
     return _run_all([(args, where, env) for env, args, _ in NO_REGISTER_CASES])
 
 
@@ -104,6 +106,14 @@ def test_without_a_register(no_register_outcomes: list[Outcome], index: int) -> 
     out = no_register_outcomes[index]
     _assert_one_line_error(out, 2, NO_REGISTER_CASES[index][2])
     assert "hunter2" not in out.stderr
+
+
+def test_a_file_that_is_not_a_register_is_left_alone(tmp_path: Path) -> None:
+    where = tmp_path / "x"
+    where.mkdir()
+    (where / "notes.db").write_text("not a database\n", encoding="utf-8")
+    _run(["init"], where, {"AIMS_DATABASE_URL": "sqlite:///notes.db"})
+    assert (where / "notes.db").read_text(encoding="utf-8") == "not a database\n"
 
 
 @pytest.mark.parametrize("index", range(len(REGISTER_CASES)), ids=[" ".join(c[0]) for c in REGISTER_CASES])

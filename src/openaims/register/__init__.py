@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 
 from openaims.errors import UsageError
 from openaims.register import migrations
@@ -21,10 +21,10 @@ from openaims.settings import Settings, load_settings
 
 @contextmanager
 def _reachable(db: Database) -> Iterator[None]:
-    """Connection failures become one clear line instead of a driver traceback."""
+    """Connection failures and corrupt files become one clear line instead of a driver traceback."""
     try:
         yield
-    except OperationalError as exc:
+    except DatabaseError as exc:  # unreachable server, or a file that is not (or no longer) a database
         where = db.engine.url.render_as_string(hide_password=True)
         first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
         db.dispose()
