@@ -63,6 +63,7 @@ NO_REGISTER_CASES: list[tuple[dict[str, str], list[str], str]] = [
 
 #: (command line, expected exit code, substring of the one-line error) against an initialised register.
 REGISTER_CASES: list[tuple[list[str], int, str]] = [
+    (["export", "/proc/no-such-dir/out"], 2, "cannot create /proc/no-such-dir/out"),
     # Click's own usage errors: one line naming the help to read, not a boxed panel.
     (["system", "update", "SYS-1", "--name", "y"], 2, "Missing option '--version'. (see 'aims system update -h')"),
     (["system", "update", "SYS-1", "--version", "abc", "--name", "lost-name"], 2, "Invalid value for '--version'"),

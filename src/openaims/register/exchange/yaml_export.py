@@ -52,7 +52,11 @@ def _prepare(directory: Path) -> None:
         raise UsageError(
             f"{directory} is not empty and holds no earlier export ({HEADER_FILE}); give an empty or new directory"
         )
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise UsageError(f"cannot create {directory}: {reason}; give a directory you can write to") from None
 
 
 def _write_if_changed(path: Path, text: str) -> None:
