@@ -2,44 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from openaims.cli.console import console, err_console
+from openaims.cli.console import console, err_console, scan_progress
 from openaims.errors import UsageError
 from openaims.policy.outputs import OutputFormat, render
 
 if TYPE_CHECKING:
     from openaims.policy.service import CheckReport
-
-
-@contextlib.contextmanager
-def scan_progress() -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr while the tree is scanned (only on a terminal)."""
-    if not err_console.is_terminal:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("Scanning"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("scan", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 def write_output(path: Path, text: str) -> None:

@@ -1,7 +1,9 @@
-"""Shared rich consoles for the CLI."""
+"""Shared rich consoles, progress and output files for the CLI."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rich.console import Console
@@ -35,3 +37,27 @@ def check_output(path: Path | None) -> None:
         raise UsageError(f"cannot write {path}: it is a directory")
     if not path.parent.is_dir():
         raise UsageError(f"cannot write {path}: the folder {path.parent} does not exist")
+
+
+@contextlib.contextmanager
+def scan_progress(enabled: bool = True) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr while a tree is scanned (only on a terminal)."""
+    if not enabled or not err_console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("Scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("scan", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import io
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import assert_never
 
@@ -16,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from openaims.cli.console import console, err_console
+from openaims.cli.console import console, err_console, scan_progress
 from openaims.discovery.interface import Finding, FindingKind, ScanOptions
 from openaims.errors import UsageError
 
@@ -59,29 +57,6 @@ def parse_size(text: str) -> int:
         raise UsageError(f"--max-file-size {text!r} is not a size; use e.g. 2MB, 512KB or 1048576")
     number, unit = float(match.group(1)), match.group(2).lower()
     return int(number * _UNITS[unit])
-
-
-@contextlib.contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    if not enabled or not err_console.is_terminal:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("Scanning"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("scan", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 def _location(finding: Finding) -> str:
@@ -255,7 +230,7 @@ def scan(
         raise UsageError(f"--jobs must be at least 1 (got {jobs})")
     paths = changed_paths(path, since) if since is not None else None
     scanner = Scanner(ScanOptions(root=path, max_text_bytes=max_bytes, include_vendored=include_vendored), jobs=jobs)
-    with _progress(not no_progress) as progress:
+    with scan_progress(not no_progress) as progress:
         result = scanner.scan(paths, progress=progress)
     result.since = since
     report = result.to_report()
