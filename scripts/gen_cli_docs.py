@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 os.environ["TYPER_USE_RICH"] = "0"  # plain help text, stable across terminals
 
-import click
 import typer.main
 from click.testing import CliRunner
 
@@ -20,11 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "cli.md"
 
 
-def _walk(command: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
+def _walk(command: Any, path: list[str]) -> list[tuple[list[str], Any]]:
     found = [(path, command)]
-    if isinstance(command, click.Group):
-        for name in sorted(command.commands):
-            sub = command.commands[name]
+    subcommands = getattr(command, "commands", None)  # a group, whichever Click bundles it
+    if isinstance(subcommands, dict):
+        for name in sorted(subcommands):
+            sub = subcommands[name]
             if getattr(sub, "hidden", False):
                 continue
             found.extend(_walk(sub, [*path, name]))
