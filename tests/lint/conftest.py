@@ -1,40 +1,46 @@
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-import pytest
-
+from openaims.discovery.mcp_config import McpServer, launched_package
 from openaims.lint.interface import Document, DocumentKind
 
 
-@dataclass(frozen=True)
-class Server:
-    """The shape of openaims.discovery.mcp_config.McpServer that the rules read."""
+def Server(
+    name: str,
+    transport: Literal["stdio", "http", "sse"] = "stdio",
+    command: str | None = None,
+    args: tuple[str, ...] = (),
+    url: str | None = None,
+    env: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    line: int = 3,
+    options: dict[str, Any] | None = None,
+) -> McpServer:
+    """A server record as ``parse_mcp_config`` makes it (package facts split the same way)."""
+    launched = launched_package(command, args)
+    registry, package, package_name, package_version = launched if launched else (None, None, None, None)
+    return McpServer(
+        name=name,
+        transport=transport,
+        client="claude",
+        line=line,
+        command=command,
+        args=args,
+        package=package,
+        package_name=package_name,
+        package_version=package_version,
+        registry=registry,
+        url=url,
+        env=env or {},
+        headers=headers or {},
+        options=options or {},
+    )
 
-    name: str
-    transport: str = "stdio"
-    command: str | None = None
-    args: tuple[str, ...] = ()
-    package: str | None = None
-    url: str | None = None
-    env: dict[str, str] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)
-    client: str = "claude"
-    line: int = 3
-    options: dict[str, Any] = field(default_factory=dict)
 
-
-def instructions(
-    text: str, path: str = "CLAUDE.md", assistants: tuple[str, ...] = ("claude-code",)
-) -> Document:
+def instructions(text: str, path: str = "CLAUDE.md", assistants: tuple[str, ...] = ("claude-code",)) -> Document:
     return Document(path, DocumentKind.INSTRUCTIONS, text, assistants)
 
 
-def mcp(*servers: Server, text: str = "{}\n", path: str = ".mcp.json") -> Document:
+def mcp(*servers: McpServer, text: str = "{}\n", path: str = ".mcp.json") -> Document:
     return Document(path, DocumentKind.MCP_CONFIG, text, (), list(servers))
-
-
-@pytest.fixture
-def server_type() -> type[Server]:
-    return Server

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from tests.lint.conftest import Server, instructions, mcp
 
+from openaims.discovery.mcp_config import McpServer
 from openaims.lint import lint_documents
 from openaims.lint.interface import Document, DocumentKind, Severity
 from openaims.lint.rules import all_rules
@@ -146,16 +147,14 @@ def test_no_conflict_for_unrelated_instructions() -> None:
         ),
     ],
 )
-def test_mcp_rules_flag(server: Server, expected: set[str]) -> None:
+def test_mcp_rules_flag(server: McpServer, expected: set[str]) -> None:
     assert _ids(mcp(server)) == expected
 
 
 @pytest.mark.parametrize(
     "server",
     [
-        Server(
-            "fs", command="npx", args=("-y", "@modelcontextprotocol/server-filesystem@2025.7.1", "./docs")
-        ),
+        Server("fs", command="npx", args=("-y", "@modelcontextprotocol/server-filesystem@2025.7.1", "./docs")),
         Server("gh", command="npx", args=("-y", "@modelcontextprotocol/server-github@2025.4.8")),
         Server("fetch", command="uvx", args=("mcp-server-fetch==2025.4.7",)),
         Server("img", command="docker", args=("run", "-i", "--rm", "-e", "TOKEN", "ghcr.io/acme/mcp:1.4.0")),
@@ -172,7 +171,7 @@ def test_mcp_rules_flag(server: Server, expected: set[str]) -> None:
         ),
     ],
 )
-def test_mcp_rules_do_not_flag(server: Server) -> None:
+def test_mcp_rules_do_not_flag(server: McpServer) -> None:
     assert _ids(mcp(server)) == set()
 
 
@@ -193,9 +192,7 @@ def test_literal_token_in_mcp_env_is_flagged_without_its_value() -> None:
 
 def test_literal_authorization_header_is_flagged() -> None:
     secret = "Bearer " + "abcDEF123" * 4
-    server = Server(
-        "remote", transport="http", url="https://mcp.example.com", headers={"Authorization": secret}
-    )
+    server = Server("remote", transport="http", url="https://mcp.example.com", headers={"Authorization": secret})
     findings = lint_documents([mcp(server)])
     assert [f.rule_id for f in findings] == ["MCP001"]
     assert secret.split()[1] not in findings[0].message

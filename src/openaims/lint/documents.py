@@ -4,13 +4,10 @@ configurations and agent settings files, each with the assistants that read it."
 from __future__ import annotations
 
 import fnmatch
-import importlib
-import inspect
 import io
 import json
 import tomllib
 from collections.abc import Iterable, Sequence
-from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -144,9 +141,7 @@ def settings_documents(root: Path, paths: Sequence[str] | None) -> list[Document
         text = read_inside(root, rel)
         if text is None:
             continue
-        docs.append(
-            Document(rel, DocumentKind.SETTINGS, text, assistants_for(rel), parse_settings(rel, text))
-        )
+        docs.append(Document(rel, DocumentKind.SETTINGS, text, assistants_for(rel), parse_settings(rel, text)))
     return docs
 
 
@@ -176,22 +171,10 @@ class TextFileView(FileView):
         return None
 
 
-@cache
-def _secret_detectors() -> tuple[Detector, ...]:
-    try:
-        module = importlib.import_module("openaims.discovery.detectors.secrets")
-    except ImportError:
-        return ()
-    found = []
-    for _, cls in inspect.getmembers(module, inspect.isclass):
-        if (
-            issubclass(cls, Detector)
-            and not inspect.isabstract(cls)
-            and cls.__module__ == module.__name__
-            and FindingKind.SECRET in cls.kinds
-        ):
-            found.append(cls())
-    return tuple(found)
+def _secret_detectors() -> list[Detector]:
+    from openaims.discovery.registry import all_detectors
+
+    return [d for d in all_detectors() if FindingKind.SECRET in d.kinds]
 
 
 def secret_findings(doc: Document) -> list[tuple[int | None, str, str]]:

@@ -89,7 +89,7 @@ def api_identity(request: Request, identity: Annotated[Identity | None, Depends(
         and not csrf_valid(request, request.headers.get(CSRF_HEADER))
     ):
         raise HTTPException(403, "missing or wrong CSRF token (send the X-CSRF-Token header)")
-    if "read" not in identity.scopes and request.method in SAFE_METHODS and request.url.path != "/api/v1/scans":
+    if "read" not in identity.scopes and request.method in SAFE_METHODS:
         raise HTTPException(403, "this API token has no 'read' scope")
     return identity
 

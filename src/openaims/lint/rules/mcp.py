@@ -7,7 +7,7 @@ Servers are only read from configuration; they are never started or contacted.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,8 +15,6 @@ from openaims.lint.interface import Document, DocumentKind, Issue, Rule, Severit
 
 _MCP = frozenset({DocumentKind.MCP_CONFIG})
 _LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "[::1]", "host.docker.internal"}  # noqa: S104
-_RUNNERS = {"npx", "bunx", "uvx", "pnpx"}
-_TWO_WORD_RUNNERS = {("pnpm", "dlx"), ("yarn", "dlx"), ("pipx", "run"), ("bun", "x"), ("uv", "tool")}
 
 
 def servers_of(doc: Document) -> list[Any]:
@@ -46,86 +44,14 @@ def _line(server: Any) -> int | None:
     return line if isinstance(line, int) else None
 
 
-def launched_package(words: Sequence[str]) -> tuple[str, str] | None:
-    """(runner, package spec) for `npx -y pkg@1`, `uvx pkg==1`, `docker run img:tag`..."""
-    if not words:
-        return None
-    base = words[0].rsplit("/", 1)[-1].lower()
-    rest: list[str] = list(words[1:])
-    runner = base
-    if (
-        base in {"pnpm", "yarn", "pipx", "bun", "uv"}
-        and rest
-        and (base, rest[0].lower()) in _TWO_WORD_RUNNERS
-    ):
-        runner = f"{base} {rest[0].lower()}"
-        rest = rest[1:]
-        if runner == "uv tool" and rest and rest[0] == "run":
-            rest = rest[1:]
-    elif base == "docker" and rest and rest[0] == "run":
-        runner = "docker run"
-        rest = rest[1:]
-        takes_value = {
-            "-e",
-            "--env",
-            "-v",
-            "--volume",
-            "--name",
-            "-p",
-            "--publish",
-            "--network",
-            "--mount",
-            "-w",
-            "--user",
-            "-u",
-            "--env-file",
-            "--entrypoint",
-        }
-        skip = False
-        for word in rest:
-            if skip:
-                skip = False
-                continue
-            if word.startswith("-"):
-                if word in takes_value:
-                    skip = True
-                continue
-            return runner, word
-        return None
-    elif base not in _RUNNERS:
-        return None
-    skip = False
-    for word in rest:
-        if skip:
-            skip = False
-            continue
-        if word in {"--package", "-p", "--from", "--with"}:
-            skip = True
-            continue
-        if word.startswith("-"):
-            continue
-        return runner, word
-    return None
+_FLOATING = frozenset({"latest", "next", "*", "x"})
 
 
-def is_pinned(runner: str, spec: str) -> bool:
-    if runner == "docker run":
-        if "@sha256:" in spec:
-            return True
-        last = spec.rsplit("/", 1)[-1]
-        return ":" in last and not last.endswith(":latest")
-    if runner in {"uvx", "pipx run", "uv tool"}:
-        match = re.search(r"(==|@)\s*([0-9][^,;\s]*)$", spec)
-        return match is not None
-    # npm-style: name@version, scoped @scope/name@version
-    name_part, _, version = spec[1:].partition("@") if spec.startswith("@") else spec.partition("@")
-    del name_part
-    version = version.strip()
-    return (
-        bool(version)
-        and version not in {"latest", "next", "*", "x"}
-        and not version.startswith(("^", "~", ">"))
-    )
+def is_pinned(registry: str, version: str | None) -> bool:
+    """Whether a launched package names one exact version (image tag or digest for docker)."""
+    if not version or version.lower() in _FLOATING:
+        return False
+    return registry == "docker" or not version.startswith(("^", "~", ">", "<", "="))
 
 
 class UnpinnedServerPackage(Rule):
@@ -141,16 +67,14 @@ class UnpinnedServerPackage(Rule):
 
     def check(self, doc: Document) -> Iterable[Issue]:
         for server in servers_of(doc):
-            launched = launched_package(_command_words(server))
-            if launched is None:
-                continue
-            runner, spec = launched
-            if is_pinned(runner, spec):
+            registry = getattr(server, "registry", None)
+            spec = getattr(server, "package", None)
+            if not registry or not spec or is_pinned(registry, getattr(server, "package_version", None)):
                 continue
             name = getattr(server, "name", "?")
             yield Issue(
                 line=_line(server),
-                message=f'server "{name}" runs {spec!r} via {runner} without a pinned version',
+                message=f'server "{name}" runs {spec!r} ({registry} package) without a pinned version',
                 anchor=f"unpinned:{name}:{spec}",
             )
 
@@ -276,9 +200,7 @@ class PrivilegedContainer(Rule):
                 nxt = words[i + 1] if i + 1 < len(words) else ""
                 if word == "--privileged":
                     risky.append("--privileged")
-                elif word in {"--network=host", "--net=host"} or (
-                    word in {"--network", "--net"} and nxt == "host"
-                ):
+                elif word in {"--network=host", "--net=host"} or (word in {"--network", "--net"} and nxt == "host"):
                     risky.append("host network")
                 elif word in {"-v", "--volume"} and (nxt.startswith("/:") or "docker.sock" in nxt):
                     risky.append(f"mount {nxt}")
