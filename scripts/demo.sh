@@ -8,6 +8,21 @@ DEMO_DIR="$(realpath -m "${AIMS_DEMO_DIR:-.demo}")"
 PORT="${AIMS_PORT:-8000}"
 SAMPLE=examples/sample-monorepo
 
+# Say so at once, not after the set-up, when the dashboard's port is taken.
+if ! .venv/bin/python - "$PORT" <<'PY'
+import socket, sys
+with socket.socket() as s:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", int(sys.argv[1])))
+    except OSError:
+        sys.exit(1)
+PY
+then
+    echo "make demo: port $PORT is already in use; choose another with AIMS_PORT, e.g. 'AIMS_PORT=8001 make demo'" >&2
+    exit 2
+fi
+
 rm -rf "$DEMO_DIR"
 mkdir -p "$DEMO_DIR"
 export AIMS_DATABASE_URL="sqlite:///$DEMO_DIR/aims.db"

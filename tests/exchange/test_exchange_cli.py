@@ -73,7 +73,7 @@ def test_demo_export_import_export_from_the_command_line(
     assert out.splitlines()[0].startswith("id,status,version,control_id,applicable,justification")
     assert len(out.splitlines()) == 39
     sheet = tmp_path / "risks.csv"
-    assert run(capsys, "csv", "export", "risk", str(sheet))[0] == 0
+    assert run(capsys, "csv", "export", "risk", "-o", str(sheet))[0] == 0
     code, out, _ = run(capsys, "csv", "import", "risk", str(sheet), "--dry-run")
     assert (code, out.strip()) == (0, "Dry run: risk: would create 0, would update 0, unchanged 6")
     sheet.write_text("id,title,inherent_impact\n,New risk,enormous\n", encoding="utf-8")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from openaims.cli.console import console, err_console
+from openaims.cli.console import check_output, console, err_console
 from openaims.cli.records import ActorOption, DatabaseOption, actor_for, register_session
 from openaims.errors import UsageError
 from openaims.register.exchange import export_csv, export_register, import_csv, import_register
@@ -56,21 +56,23 @@ def import_(
 
 def csv_export(
     record_type: str = typer.Argument(..., help="Record type: risk, system, soa (soa-entry), ..."),
-    file: str = typer.Argument("-", help="CSV file to write ('-' for standard output)."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="CSV file to write (default: standard output)."
+    ),
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Write one register as CSV (lists joined with '; ')."""
+    check_output(output)
     with register_session(database_url, write=False) as (session, _settings):
-        if file == "-":
+        if output is None or str(output) == "-":
             export_csv(session, record_type, sys.stdout)
             return
-        path = Path(file)
         try:
-            with path.open("w", encoding="utf-8", newline="") as out:
+            with output.open("w", encoding="utf-8", newline="") as out:
                 rows = export_csv(session, record_type, out)
         except OSError as exc:
-            raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-    err_console.print(f"Wrote {rows} row(s) to {path}", markup=False, highlight=False)
+            raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+    err_console.print(f"Wrote {rows} row(s) to {output}", markup=False, highlight=False)
 
 
 def csv_import(

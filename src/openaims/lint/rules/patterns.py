@@ -34,7 +34,7 @@ class PatternRule(Rule):
                 if match is None:
                     continue
                 excerpt = excerpt_of(line, match.start(), match.end())
-                yield Issue(line=number, message=f"{self.title}: {excerpt}", anchor=match.group(0).lower())
+                yield Issue(line=number, message=f"found {excerpt}", anchor=match.group(0).lower())
                 break
 
 
