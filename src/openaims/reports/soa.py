@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openaims.frameworks.loader import load_catalogue
+from openaims.register.exchange.cells import xlsx_texts
 from openaims.register.services.soa_versions import SoaVersionOut
 
 
@@ -104,10 +105,11 @@ def to_xlsx(doc: SoaDocument) -> bytes:
     for row_cells in sheet.iter_rows(min_row=header_row + 1, max_row=last):
         for cell in row_cells:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+    xlsx_texts(sheet)  # justifications and owners are texts, never formulas
     sheet.freeze_panes = f"A{header_row + 1}"
     sheet.print_title_rows = f"{header_row}:{header_row}"
-    sheet.oddHeader.center.text = f"{doc.organisation} - {doc.label}"
-    sheet.oddFooter.left.text = doc.stamp
+    sheet.oddHeader.center.text = _header_text(f"{doc.organisation} - {doc.label}")
+    sheet.oddFooter.left.text = _header_text(doc.stamp)
     sheet.oddFooter.right.text = "Page &P of &N"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
@@ -159,7 +161,8 @@ def to_pdf(doc: SoaDocument) -> bytes:
     for row in doc.rows:
         data.append([Paragraph(_esc(c), small) for c in _cells(row, titles)])
     widths = [x * mm for x in (16, 48, 20, 22, 88, 24, 24, 25)]
-    table = LongTable(data, colWidths=widths, repeatRows=1)
+    # splitInRow: a row taller than a page (a long justification) continues on the next page.
+    table = LongTable(data, colWidths=widths, repeatRows=1, splitInRow=1)
     table.setStyle(
         TableStyle(
             [
@@ -174,6 +177,11 @@ def to_pdf(doc: SoaDocument) -> bytes:
     story.append(table)
     template.build(story, onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()
+
+
+def _header_text(text: str) -> str:
+    """Text for an xlsx page header or footer, where "&" starts a code (&P is the page number)."""
+    return text.replace("&", "&&")
 
 
 def _esc(text: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -148,7 +149,8 @@ def to_pdf(report: Stage1Report) -> bytes:
 
     def table(headers: list[str], rows: list[list[Any]], widths: list[float]) -> Any:
         data = [[Paragraph(f"<b>{h}</b>", small) for h in headers], *rows]
-        t = LongTable(data, colWidths=[w * mm for w in widths], repeatRows=1)
+        # splitInRow: a row taller than a page continues on the next page instead of failing.
+        t = LongTable(data, colWidths=[w * mm for w in widths], repeatRows=1, splitInRow=1)
         t.setStyle(
             TableStyle(
                 [
@@ -185,7 +187,7 @@ def to_pdf(report: Stage1Report) -> bytes:
                     cell(d.retention),
                     pill(d.presence.value),
                     cell("; ".join(d.reasons)),
-                    cell(", ".join(d.links)),
+                    cell(_some(d.links)),
                 ]
                 for d in report.documents
             ],
@@ -203,7 +205,7 @@ def to_pdf(report: Stage1Report) -> bytes:
                         cell(i.title),
                         pill(i.status.value),
                         cell("; ".join(i.reasons)),
-                        cell(", ".join(i.links)),
+                        cell(_some(i.links)),
                     ]
                     for i in items
                 ],
@@ -222,6 +224,17 @@ def to_pdf(report: Stage1Report) -> bytes:
     )
     template.build(story, onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()
+
+
+#: Record ids printed per PDF cell; a large register links thousands (the HTML report lists them all).
+PDF_LINKS = 40
+
+
+def _some(links: Sequence[str]) -> str:
+    """Record ids for a PDF cell: the first :data:`PDF_LINKS`, then how many more there are."""
+    shown = ", ".join(links[:PDF_LINKS])
+    rest = len(links) - PDF_LINKS
+    return f"{shown} and {rest:,} more (listed in the HTML report)" if rest > 0 else shown
 
 
 def _esc(text: str) -> str:

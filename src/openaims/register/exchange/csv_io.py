@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from openaims.errors import AimsError, UsageError
 from openaims.register.actors import Actor
+from openaims.register.exchange.cells import defuse, restore
 from openaims.register.models.base import utcnow
 from openaims.register.services import RecordService, registry
 
@@ -99,15 +100,18 @@ def columns(cls: type[RecordService[Any, Any]]) -> list[str]:
 
 
 def _cell(kind: str, value: Any) -> str:
+    """The CSV text of a value; texts that a spreadsheet would run as a formula are defused."""
     if value is None:
         return ""
     if kind == "list":
-        return LIST_SEPARATOR.join(str(v) for v in value)
+        return defuse(LIST_SEPARATOR.join(str(v) for v in value))
     if kind == "json":
         return json.dumps(value, sort_keys=True, ensure_ascii=False) if value not in ({}, []) else ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    if isinstance(value, (int, float)):
+        return str(value)
+    return defuse(str(value))
 
 
 def export_csv(session: Session, record_type: str, out: IO[str], *, actor: str = "export") -> int:
@@ -131,7 +135,7 @@ def _parse(
     for name, kind in kinds.items():
         if name not in row:
             continue
-        text = (row[name] or "").strip()
+        text = restore(row[name] or "").strip()
         if kind == "list":
             data[name] = [part.strip() for part in text.split(";") if part.strip()]
         elif kind == "json":

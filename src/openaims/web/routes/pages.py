@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from openaims.errors import AimsError
 from openaims.register import history
 from openaims.register.errors import RecordValidationError
+from openaims.register.exchange.cells import defuse
 from openaims.register.services import RecordService, service_for_id
 from openaims.register.services.evidence import EvidenceService
 from openaims.reports.dashboard import build_dashboard, build_heat_map
@@ -147,6 +148,15 @@ def list_page(
     )
 
 
+def _csv_cell(value: Any) -> Any:
+    """A value as people read it; texts a spreadsheet would run as a formula are defused."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return defuse(records.display(value))
+
+
 @router.get("/records/{record_type}/export.csv")
 def export_csv(record_type: str, identity: PageIdentity, session: DbSession) -> Response:
     cls = _service(record_type)
@@ -157,7 +167,7 @@ def export_csv(record_type: str, identity: PageIdentity, session: DbSession) -> 
     writer.writerow(fields)
     for item in items:
         row = item.model_dump(mode="json")
-        writer.writerow([records.display(row.get(f)) if row.get(f) is not None else "" for f in fields])
+        writer.writerow([_csv_cell(row.get(f)) for f in fields])
     filename = f"{record_type}-{dt.date.today().isoformat()}.csv"
     return StreamingResponse(
         iter([buffer.getvalue()]),
