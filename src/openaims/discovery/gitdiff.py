@@ -4,47 +4,21 @@ Changed means: different in the work tree (staged or not) from ``REV``, plus
 untracked files that are not ignored. Deleted files are left out (there is
 nothing to scan). Paths are relative to ``root`` and ``/``-separated, even when
 ``root`` is a subdirectory of the work tree. Nothing in the repository is run:
-only ``git`` itself, with hooks, pagers and external diff drivers turned off.
+git runs through :mod:`openaims.discovery.safegit`, with every command the
+repository's configuration names turned off.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
+from openaims.discovery import safegit
 from openaims.errors import UsageError
 
-#: A git command that takes longer than this is stopped.
-GIT_TIMEOUT_S = 120
 
-_SAFE_ENV = {
-    "GIT_PAGER": "cat",
-    "GIT_EXTERNAL_DIFF": "",
-    "GIT_OPTIONAL_LOCKS": "0",
-    "GIT_TERMINAL_PROMPT": "0",
-    "LC_ALL": "C",
-}
-
-
-def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    git = shutil.which("git")
-    if git is None:
-        raise UsageError("--since needs git, which is not installed or not on PATH")
-    env = {**os.environ, **_SAFE_ENV}
-    try:
-        return subprocess.run(
-            [git, "-C", str(root), "-c", "core.quotepath=off", "-c", "diff.external=", *args],
-            capture_output=True,
-            env=env,
-            timeout=GIT_TIMEOUT_S,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise UsageError(f"git took longer than {GIT_TIMEOUT_S}s in {root}") from None
-    except OSError as exc:
-        raise UsageError(f"cannot run git: {exc.strerror}") from None
+def _git(root: Path, *args: str) -> safegit.GitResult:
+    return safegit.run(root, *args)
 
 
 def _names(output: bytes) -> list[str]:
@@ -75,8 +49,7 @@ def changed_paths(root: Path | str, since_rev: str) -> list[str]:
     commit = validate(root, since_rev)
     diff = _git(root, "diff", "--name-only", "--no-renames", "--relative", "-z", commit, "--")
     if diff.returncode != 0:
-        message = diff.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise UsageError(f"git diff failed: {message[0] if message else 'unknown error'}")
+        raise UsageError(f"git diff failed: {diff.message()}")
     untracked = _git(root, "ls-files", "--others", "--exclude-standard", "-z")
     names = set(_names(diff.stdout))
     if untracked.returncode == 0:

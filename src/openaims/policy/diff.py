@@ -11,12 +11,12 @@ fingerprint was already present at ``REV`` is *existing*; the rest are
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Final
 
+from openaims.discovery import safegit
 from openaims.errors import NotFoundError, UsageError
 
 #: Blobs larger than this are not written out for the base scan.
@@ -43,19 +43,9 @@ EMPTY_TREE: Final = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
 def _git(root: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
-    try:
-        done = subprocess.run(
-            ["git", "-c", "core.quotepath=off", *args],
-            cwd=root,
-            input=input_bytes,
-            capture_output=True,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise UsageError("--diff-base needs git, which is not installed") from None
+    done = safegit.run(root, *args, input_bytes=input_bytes)
     if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise UsageError(f"git {args[0]} failed in {root}: {message[-1] if message else done.returncode}")
+        raise UsageError(f"git {args[0]} failed in {root}: {done.message()}")
     return done.stdout
 
 
@@ -63,17 +53,10 @@ def resolve(root: Path, rev: str) -> str:
     """The commit ``rev`` names, or a clear error."""
     if rev.startswith("-"):
         raise UsageError(f"--diff-base {rev!r} is not a revision")
-    inside = subprocess.run(
-        ["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True, check=False
-    )
+    inside = safegit.run(root, "rev-parse", "--is-inside-work-tree")
     if inside.returncode != 0 or inside.stdout.strip() != b"true":
         raise UsageError(f"--diff-base needs a git work tree, and {root} is not inside one")
-    done = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
-        cwd=root,
-        capture_output=True,
-        check=False,
-    )
+    done = safegit.run(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
     if done.returncode != 0:
         if rev == "HEAD" and not _has_commits(root):
             return EMPTY_TREE  # the first commit: everything in it is new
@@ -82,17 +65,15 @@ def resolve(root: Path, rev: str) -> str:
 
 
 def _has_commits(root: Path) -> bool:
-    done = subprocess.run(["git", "rev-list", "-n", "1", "--all"], cwd=root, capture_output=True, check=False)
+    done = safegit.run(root, "rev-list", "-n", "1", "--all")
     return done.returncode == 0 and bool(done.stdout.strip())
 
 
 def repo_prefix(root: Path) -> str:
     """Where ``root`` sits inside its git work tree (``services/api/``), ``""`` at the top or outside git."""
     try:
-        done = subprocess.run(
-            ["git", "rev-parse", "--show-prefix"], cwd=root, capture_output=True, check=False, timeout=30
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        done = safegit.run(root, "rev-parse", "--show-prefix")
+    except safegit.GitError:
         return ""
     return done.stdout.decode("utf-8", "replace").strip() if done.returncode == 0 else ""
 
