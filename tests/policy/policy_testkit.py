@@ -64,6 +64,24 @@ def dep(
     )
 
 
+def imp(
+    name: str, package: str, provider: str, path: str = "app.py", line: int = 1, module: str | None = None
+) -> Finding:
+    """An import the scanner found: ``import name`` of the catalogued ``package`` (``pypi:openai``)."""
+    ecosystem = package.split(":", 1)[0]
+    return Finding(
+        kind=FindingKind.IMPORT,
+        name=name,
+        path=path,
+        line=line,
+        detector="test",
+        ecosystem=ecosystem,
+        provider=provider,
+        category="llm-api",
+        details={"language": "python", "module": module or name, "package": package},
+    )
+
+
 def model(model_id: str, provider: str | None = None, path: str = "app.py", line: int = 1) -> Finding:
     return Finding(
         kind=FindingKind.MODEL,

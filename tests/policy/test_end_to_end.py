@@ -289,3 +289,18 @@ def test_gitlab_template_script(base: Path, tmp_path: Path) -> None:
     assert done.returncode == 1, done.stdout + done.stderr
     assert "mcp-server.unapproved" in (base / "aims-junit.xml").read_text()
     jsonschema.validate(json.loads((base / "aims-results.sarif").read_text()), SARIF_SCHEMA)
+
+
+def test_importing_a_prohibited_provider_in_a_changed_file_fails(base: Path) -> None:
+    """A policy that prohibits a provider fails a change whose only use of it is an import."""
+    policy = "version: 1\nproviders:\n  prohibited: [openai]\n"
+    commit(base, "policy", {"aims-policy.yaml": policy, "requirements.txt": "requests==2.32.3\n"})
+    commit(base, "summarise", {"app/summary.py": "import openai\n\n\ndef summarise(text):\n    return text\n"})
+    code, doc, output = aims_check(base)
+    assert code == 1, output
+    jsonschema.validate(doc, SARIF_SCHEMA)
+    found = {
+        (r["ruleId"], r["properties"]["status"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
+        for r in doc["runs"][0]["results"]
+    }
+    assert found == {("provider.prohibited", "failing", "app/summary.py")}

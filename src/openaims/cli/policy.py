@@ -41,32 +41,44 @@ def init(
 @policy_app.command("validate")
 def validate(
     file: Path = typer.Argument(Path(DEFAULT_POLICY_FILE), help="Policy file to check."),
+    strict: bool = typer.Option(
+        False, "--strict", envvar="AIMS_POLICY_STRICT", help="Exit 1 when the policy has warnings."
+    ),
 ) -> None:
-    """Check a policy file; every problem is printed with its line. Exit 2 when invalid."""
-    from openaims.policy.exceptions import is_expired, utc_today
-    from openaims.policy.schema import PolicyError, load_policy
+    """Check a policy file; every problem is printed with its line. Exit 2 when invalid.
+
+    Warnings name what a valid policy says that cannot take effect, such as an exception
+    that can match nothing; with --strict they exit 1.
+    """
+    from openaims.policy.exceptions import utc_today
+    from openaims.policy.review import review_file
+    from openaims.policy.schema import PolicyError
 
     try:
-        policy = load_policy(file)
+        reviewed = review_file(file, today=utc_today())
     except PolicyError as exc:
         for problem in exc.problems:
             err_console.print(problem.render(exc.source), markup=False, soft_wrap=True, highlight=False)
         raise UsageError(f"{file} is not a valid policy ({len(exc.problems)} problem(s))") from None
-    today = utc_today()
-    expired = [e for e in policy.exceptions if is_expired(e, today)]
+    policy = reviewed.policy
+    for line, warning in reviewed.warnings:
+        err_console.print(reviewed.render(line, warning), markup=False, soft_wrap=True, highlight=False)
+    warned = f", {len(reviewed.warnings)} warning(s)" if reviewed.warnings else ""
     console.print(
         f"{file}: valid (version {policy.version}, {len(policy.exceptions)} exception(s), "
-        f"{len(expired)} expired)",
+        f"{len(reviewed.expired)} expired{warned})",
         markup=False,
         soft_wrap=True,
     )
-    for exception in expired:
+    for exception in reviewed.expired:
         console.print(
             f"  expired: {exception.match!r} (owner {exception.owner}) "
             f"expired on {exception.expires.isoformat()} and no longer applies",
             markup=False,
             soft_wrap=True,
         )
+    if strict and reviewed.warnings:
+        raise typer.Exit(1)
 
 
 @policy_app.command("schema")

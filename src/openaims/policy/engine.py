@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from openaims.discovery.interface import Finding, FindingKind
 from openaims.policy import exceptions as exc_rules
+from openaims.policy import subjects
 from openaims.policy.fingerprint import fingerprint
 from openaims.policy.matching import first_match
 from openaims.policy.rules import RULES, Rule, agent_config_rule
@@ -194,45 +195,67 @@ def _category(
     config: CategoryRule,
     key: str,
     plural: str,
-    values: list[str],
+    values: Iterable[str],
 ) -> tuple[Rule, str] | None:
     """``(rule, reason)`` when ``values`` (the names of one thing) break the category's lists."""
-    pattern = first_match(config.prohibited, values)
+    names = list(values)
+    pattern = first_match(config.prohibited, names)
     if pattern is not None:
         return RULES[f"{key}.prohibited"], f"prohibited by {plural}.prohibited {pattern!r}"
-    if config.mode is Mode.ALLOWLIST and first_match(config.approved, values) is None:
+    if config.mode is Mode.ALLOWLIST and first_match(config.approved, names) is None:
         return RULES[f"{key}.unapproved"], f"not in {plural}.approved ({plural} mode: allowlist)"
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Use:
+    """One use of a provider, as the provider rule judges it: what it is and its names."""
+
+    #: How people read it (``pypi:openai``, ``import openai``, ``model:gpt-4o``, ``key openai-api-key``);
+    #: with the path and provider it identifies the violation (its fingerprint).
+    via: str
+    #: The names of the thing itself (a package's, a model's...), for exceptions.
+    keys: tuple[str, ...]
 
 
 def _finding_violations(finding: Finding, policy: Policy) -> Iterator[Violation]:
     kind = finding.kind
     details: dict[str, Any] = finding.details or {}
-    provider_keys = [f"provider:{finding.provider}"] if finding.provider else []
+    providers = subjects.provider_keys(finding.provider)
+    use: _Use | None = None
 
-    if kind is FindingKind.DEPENDENCY:
-        ecosystem = (finding.ecosystem or "").lower()
-        package = f"{ecosystem}:{finding.name}" if ecosystem else finding.name
-        hit = _category(policy, policy.packages, "package", "packages", [package, finding.name])
+    if kind in {FindingKind.DEPENDENCY, FindingKind.IMPORT}:
+        if kind is FindingKind.DEPENDENCY:
+            ecosystem, name = (finding.ecosystem or "").lower() or None, finding.name
+        else:
+            ecosystem, name = subjects.split_package(str(details.get("package") or ""))
+            ecosystem = ecosystem or (finding.ecosystem or "").lower() or None
+        package = subjects.package_subject(ecosystem, name) if name else ""
+        names = subjects.package_keys(ecosystem, name) if name else ()
+        module = finding.name
+        seen = f"import {module}" if kind is FindingKind.IMPORT else package
+        imported = (module, str(details.get("module") or ""))
+        use = _Use(seen, (*names, *imported) if kind is FindingKind.IMPORT else names)
+        hit = _category(policy, policy.packages, "package", "packages", names) if names else None
         if hit is not None:
             rule, reason = hit
+            where = f" (imported as {module})" if kind is FindingKind.IMPORT else ""
             yield _make(
                 policy,
                 rule,
-                message=f"Package {package} is {reason}",
+                message=f"Package {package}{where} is {reason}",
                 path=finding.path,
                 line=finding.line,
                 subject=package,
                 identity=package,
-                keys=[package, finding.name, *provider_keys],
+                keys=[*use.keys, *providers],
                 finding=finding,
             )
 
     if kind is FindingKind.MODEL:
         model_id = str(details.get("model_id") or finding.name)
-        names = [model_id, finding.name, str(details.get("raw") or "")]
-        if finding.provider:
-            names.append(f"{finding.provider}/{model_id}")
+        names = subjects.model_keys(model_id, finding.name, str(details.get("raw") or ""), provider=finding.provider)
+        use = _Use(f"model:{finding.name}", names)
         hit = _category(policy, policy.models, "model", "models", names)
         if hit is not None:
             rule, reason = hit
@@ -244,7 +267,7 @@ def _finding_violations(finding: Finding, policy: Policy) -> Iterator[Violation]
                 line=finding.line,
                 subject=f"model:{model_id}",
                 identity=model_id,
-                keys=[f"model:{model_id}", *names, *provider_keys],
+                keys=[*names, *providers],
                 finding=finding,
             )
 
@@ -252,45 +275,34 @@ def _finding_violations(finding: Finding, policy: Policy) -> Iterator[Violation]
         yield from _mcp_violations(finding, policy, details)
 
     if kind is FindingKind.AI_WORKFLOW:
-        yield from _ci_violations(finding, policy, details)
+        use, violations = _ci_violations(finding, policy, details)
+        yield from violations
 
-    if kind in {FindingKind.DEPENDENCY, FindingKind.MODEL, FindingKind.AI_WORKFLOW} and finding.provider:
-        provider = finding.provider
-        hit = _category(policy, policy.providers, "provider", "providers", [provider])
-        if hit is not None:
-            rule, reason = hit
-            via = _via(finding)
+    if kind is FindingKind.SECRET:
+        key_type = str(details.get("key_type") or finding.name)
+        use = _Use(f"key {key_type}", subjects.secret_keys(key_type))
+        if policy.secrets is not Action.OFF:
+            shown = finding.redacted or "(redacted)"
             yield _make(
                 policy,
-                rule,
-                message=f"AI provider {provider} ({via}) is {reason}",
+                RULES["secret.hardcoded"],
+                message=f"Hard-coded {key_type} key {shown}",
                 path=finding.path,
                 line=finding.line,
-                subject=f"provider:{provider}",
-                identity=f"{provider}|{via}",
-                keys=[f"provider:{provider}", provider, via, finding.name],
+                subject=f"secret:{key_type}",
+                identity=finding.fingerprint or f"{key_type}|{shown}",
+                keys=[*use.keys, *providers],
+                action=policy.secrets,
                 finding=finding,
             )
 
-    if kind is FindingKind.SECRET and policy.secrets is not Action.OFF:
-        key_type = str(details.get("key_type") or finding.name)
-        shown = finding.redacted or "(redacted)"
-        yield _make(
-            policy,
-            RULES["secret.hardcoded"],
-            message=f"Hard-coded {key_type} key {shown}",
-            path=finding.path,
-            line=finding.line,
-            subject=f"secret:{key_type}",
-            identity=finding.fingerprint or f"{key_type}|{shown}",
-            keys=[f"secret:{key_type}", key_type, f"provider:{finding.provider or ''}"],
-            action=policy.secrets,
-            finding=finding,
-        )
+    if use is not None and finding.provider:
+        yield from _provider_violation(finding, policy, use)
 
     if kind is FindingKind.MODEL_FILE and finding.unsafe and policy.unsafe_model_files is not Action.OFF:
         reached = [str(g) for g in details.get("dangerous_globals") or []]
         what = f" reaches {', '.join(reached)}" if reached else " reaches dangerous callables"
+        sha256 = str(details.get("sha256") or "")
         yield _make(
             policy,
             RULES["model-file.unsafe"],
@@ -298,11 +310,35 @@ def _finding_violations(finding: Finding, policy: Policy) -> Iterator[Violation]
             path=finding.path,
             line=finding.line,
             subject=f"model-file:{finding.path}",
-            identity=str(details.get("sha256") or finding.name),
-            keys=[f"model-file:{finding.path}", finding.path, str(details.get("sha256") or "")],
+            identity=sha256 or finding.name,
+            keys=subjects.model_file_keys(finding.path, sha256),
             action=policy.unsafe_model_files,
             finding=finding,
         )
+
+
+def _provider_violation(finding: Finding, policy: Policy, use: _Use) -> Iterator[Violation]:
+    """The provider rule: a prohibited (or, in allowlist mode, unapproved) provider is broken by
+    each use of it the scanner finds: packages, imports, model references, keys and CI steps."""
+    provider = str(finding.provider)
+    names = subjects.provider_keys(provider)
+    hit = _category(policy, policy.providers, "provider", "providers", names)
+    if hit is None:
+        return
+    rule, reason = hit
+    secret = finding.kind is FindingKind.SECRET and finding.fingerprint
+    identity = f"key:{finding.fingerprint}" if secret else use.via
+    yield _make(
+        policy,
+        rule,
+        message=f"AI provider {provider} ({use.via}) is {reason}",
+        path=finding.path,
+        line=finding.line,
+        subject=f"provider:{provider}",
+        identity=f"{provider}|{identity}",
+        keys=[*names, *use.keys],
+        finding=finding,
+    )
 
 
 def _strip_version(package: str) -> str:
@@ -327,35 +363,12 @@ def _mcp_violations(finding: Finding, policy: Policy, details: dict[str, Any]) -
     package = str(details.get("package") or "")
     package_name = str(details.get("package_name") or "") or _strip_version(package)
     host = _host(str(details.get("url") or ""))
-    values = {
-        "name": [name],
-        "package": [v for v in (package, package_name) if v],
-        "host": [host] if host else [],
-    }
-
-    def hit(patterns: tuple[str, ...]) -> str | None:
-        for pattern in patterns:
-            prefix, sep, rest = pattern.partition(":")
-            if sep and prefix.lower() in values:
-                if first_match([rest], values[prefix.lower()]) is not None:
-                    return pattern
-            elif first_match([pattern], [v for vs in values.values() for v in vs]) is not None:
-                return pattern
-        return None
-
+    names = subjects.mcp_keys(name, packages=(package, package_name), host=host, ecosystem=finding.ecosystem)
     config = policy.mcp_servers
     described = name + (f" ({package})" if package else f" ({host})" if host else "")
-    prohibited = hit(config.prohibited)
-    rule: Rule | None = None
-    reason = ""
-    if prohibited is not None:
-        rule, reason = RULES["mcp-server.prohibited"], f"prohibited by mcp_servers.prohibited {prohibited!r}"
-    elif config.mode is Mode.ALLOWLIST and hit(config.approved) is None:
-        rule, reason = (
-            RULES["mcp-server.unapproved"],
-            "not in mcp_servers.approved (mcp_servers mode: allowlist)",
-        )
-    if rule is not None:
+    hit = _category(policy, config, "mcp-server", "mcp_servers", names)
+    if hit is not None:
+        rule, reason = hit
         yield _make(
             policy,
             rule,
@@ -364,44 +377,39 @@ def _mcp_violations(finding: Finding, policy: Policy, details: dict[str, Any]) -
             line=finding.line,
             subject=f"mcp:{name}",
             identity=f"{name}|{package_name}|{host}",
-            keys=[f"mcp:{name}", name, package, package_name, host],
+            keys=[*names, *subjects.provider_keys(finding.provider)],
             finding=finding,
         )
 
 
-def _ci_violations(finding: Finding, policy: Policy, details: dict[str, Any]) -> Iterator[Violation]:
+def _ci_violations(finding: Finding, policy: Policy, details: dict[str, Any]) -> tuple[_Use, list[Violation]]:
     uses = str(details.get("uses") or "")
     image = str(details.get("image") or "")
-    if not uses and not image:
-        return
+    if not uses and not image:  # a job that receives a key, not an action: only its provider is judged
+        return _Use(f"ci:{finding.name}", subjects.ci_keys(finding.name)), []
     bare_uses = uses.split("@", 1)[0]
     bare_image = image.split("@", 1)[0]
     if ":" in bare_image.rsplit("/", maxsplit=1)[-1]:
         bare_image = bare_image.rsplit(":", 1)[0]
     subject = bare_uses or bare_image
-    values = [v for v in (uses, bare_uses, image, bare_image, finding.name) if v]
-    hit = _category(policy, policy.ci_actions, "ci-action", "ci_actions", values)
-    if hit is not None:
-        rule, reason = hit
-        yield _make(
-            policy,
-            rule,
-            message=f"CI step {uses or image} is {reason}",
-            path=finding.path,
-            line=finding.line,
-            subject=f"ci:{subject}",
-            identity=f"{subject}|{details.get('job') or ''}",
-            keys=[f"ci:{subject}", *values],
-            finding=finding,
-        )
-
-
-def _via(finding: Finding) -> str:
-    if finding.kind is FindingKind.DEPENDENCY:
-        return f"{(finding.ecosystem or '').lower()}:{finding.name}" if finding.ecosystem else finding.name
-    if finding.kind is FindingKind.MODEL:
-        return f"model:{finding.name}"
-    return f"ci:{finding.name}"
+    names = subjects.ci_keys(subject, *(v for v in (uses, bare_uses, image, bare_image, finding.name) if v))
+    use = _Use(f"ci:{finding.name}", names)
+    hit = _category(policy, policy.ci_actions, "ci-action", "ci_actions", names)
+    if hit is None:
+        return use, []
+    rule, reason = hit
+    violation = _make(
+        policy,
+        rule,
+        message=f"CI step {uses or image} is {reason}",
+        path=finding.path,
+        line=finding.line,
+        subject=f"ci:{subject}",
+        identity=f"{subject}|{details.get('job') or ''}",
+        keys=[*names, *subjects.provider_keys(finding.provider)],
+        finding=finding,
+    )
+    return use, [violation]
 
 
 def _severity(value: str) -> Severity | None:
@@ -425,7 +433,7 @@ def _lint_violation(lint: LintFindingLike, policy: Policy) -> Violation | None:
         line=lint.line,
         subject=f"agent-config:{lint.rule_id}",
         identity=str(getattr(lint, "fingerprint", "") or f"{lint.rule_id}|{lint.message}"),
-        keys=[f"agent-config:{lint.rule_id}", lint.rule_id, lint.path],
+        keys=subjects.agent_config_keys(lint.rule_id, lint.path),
         action=Action.BLOCK,
         lint=lint,
     )

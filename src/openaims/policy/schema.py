@@ -34,6 +34,7 @@ from pydantic import (
 )
 
 from openaims.errors import UsageError
+from openaims.policy import subjects
 
 #: Version of the policy file format this release reads and writes.
 POLICY_VERSION: Final = 1
@@ -43,9 +44,9 @@ DEFAULT_POLICY_FILE: Final = "aims-policy.yaml"
 MAX_POLICY_BYTES: Final = 1024 * 1024
 
 #: Package ecosystems a ``packages`` entry may name (purl types).
-ECOSYSTEMS: Final = frozenset({"pypi", "npm", "golang", "maven", "cargo", "nuget", "gem"})
+ECOSYSTEMS: Final = subjects.ECOSYSTEMS
 #: Prefixes an ``mcp_servers`` entry may carry to say what it matches.
-MCP_PREFIXES: Final = frozenset({"name", "package", "host"})
+MCP_PREFIXES: Final = subjects.LIST_PREFIXES["mcp_servers"]
 
 
 class Severity(enum.StrEnum):
@@ -105,26 +106,93 @@ def _entry(value: str) -> str:
     return value.strip()
 
 
+#: What the entries of each list look like, for messages.
+_FORMS: Final = {
+    "providers": "provider ids such as openai (or provider:openai)",
+    "models": "model ids such as gpt-4o (or model:gpt-4o)",
+    "packages": "packages such as pypi:openai, a bare name, or package:<name>",
+    "mcp_servers": "MCP servers by name (github, mcp:github, name:github), package:<package> or host:<host>",
+    "ci_actions": "actions or images such as anthropics/claude-code-action (or ci:<action>)",
+}
+#: Where a name with each prefix belongs.
+_HOME: Final = {
+    "provider": "providers",
+    "model": "models",
+    "package": "packages",
+    **dict.fromkeys(subjects.ECOSYSTEMS, "packages"),
+    "mcp": "mcp_servers",
+    "name": "mcp_servers",
+    "host": "mcp_servers",
+    "ci": "ci_actions",
+    "secret": "the 'secrets' setting or an exception",
+    "model-file": "the 'unsafe_model_files' setting or an exception",
+    "agent-config": "the 'agent_config' setting or an exception",
+}
+
+
+def _in_vocabulary(category: str, value: str) -> None:
+    """Refuse an entry that names something another list judges (it could never match here)."""
+    prefix = subjects.prefix_of(value)
+    if prefix is not None and prefix not in subjects.LIST_PREFIXES[category]:
+        home = _HOME[prefix]
+        where = f"list it under {home}" if home in _FORMS else f"use {home}"
+        raise ValueError(
+            f"{value!r} names {subjects.PREFIXES[prefix]}, which this list never matches; {where} "
+            f"({category} entries are {_FORMS[category]})"
+        )
+    mistaken = subjects.mistaken_prefix(value)
+    if mistaken is not None:
+        written, meant = mistaken
+        raise ValueError(f"unknown prefix {written + ':'!r} in {value!r}; did you mean {meant + ':'!r}?")
+
+
+def _provider_entry(value: str) -> str:
+    value = _entry(value)
+    _in_vocabulary("providers", value)
+    return value
+
+
+def _model_entry(value: str) -> str:
+    value = _entry(value)
+    _in_vocabulary("models", value)
+    return value
+
+
+def _ci_entry(value: str) -> str:
+    value = _entry(value)
+    _in_vocabulary("ci_actions", value)
+    return value
+
+
 def _package_entry(value: str) -> str:
     value = _entry(value)
     if ":" in value:
         ecosystem = value.split(":", 1)[0].lower()
-        if ecosystem not in ECOSYSTEMS and "*" not in ecosystem:
+        if ecosystem not in subjects.PREFIXES and "*" not in ecosystem:
+            mistaken = subjects.mistaken_prefix(value)
+            hint = f"; did you mean {mistaken[1] + ':'!r}?" if mistaken else ""
             raise ValueError(
-                f"unknown ecosystem {ecosystem!r} in {value!r}; use one of {', '.join(sorted(ECOSYSTEMS))}"
+                f"unknown ecosystem {ecosystem!r} in {value!r}{hint} "
+                f"(use one of {', '.join(sorted(ECOSYSTEMS))}, or package:)"
             )
+    _in_vocabulary("packages", value)
     return value
 
 
 def _mcp_entry(value: str) -> str:
     value = _entry(value)
     prefix, sep, _ = value.partition(":")
-    if sep and prefix.lower() not in MCP_PREFIXES and not prefix.startswith("@"):
-        raise ValueError(f"unknown prefix {prefix!r} in {value!r}; use name:, package: or host: (or none)")
+    known = prefix.lower() in subjects.PREFIXES or subjects.mistaken_prefix(value) is not None
+    if sep and not known and not prefix.startswith("@"):
+        raise ValueError(f"unknown prefix {prefix!r} in {value!r}; use name:, mcp:, package: or host: (or none)")
+    _in_vocabulary("mcp_servers", value)
     return value
 
 
 Entry = Annotated[str, AfterValidator(_entry)]
+ProviderEntry = Annotated[str, AfterValidator(_provider_entry)]
+ModelEntry = Annotated[str, AfterValidator(_model_entry)]
+CiEntry = Annotated[str, AfterValidator(_ci_entry)]
 PackageEntry = Annotated[str, AfterValidator(_package_entry)]
 McpEntry = Annotated[str, AfterValidator(_mcp_entry)]
 
@@ -160,18 +228,41 @@ class CategoryRule(_Model):
         return self
 
 
+class ProviderRule(CategoryRule):
+    """AI providers by id (``openai``, ``provider:openai``); a provider's rule judges every use
+    of it: packages, imports, model references, keys and CI steps."""
+
+    approved: tuple[ProviderEntry, ...] = ()
+    prohibited: tuple[ProviderEntry, ...] = ()
+
+
+class ModelRule(CategoryRule):
+    """Model ids (``gpt-4o``, ``model:gpt-4o``, ``openai/gpt-4o``)."""
+
+    approved: tuple[ModelEntry, ...] = ()
+    prohibited: tuple[ModelEntry, ...] = ()
+
+
 class PackageRule(CategoryRule):
-    """Packages as ``ecosystem:name`` (``pypi:ollama``, ``npm:@xenova/*``) or a bare name glob."""
+    """Packages as ``ecosystem:name`` (``pypi:ollama``, ``npm:@xenova/*``), ``package:name`` or a
+    bare name glob; judged on declared dependencies and on imports in code."""
 
     approved: tuple[PackageEntry, ...] = ()
     prohibited: tuple[PackageEntry, ...] = ()
 
 
 class McpServerRule(CategoryRule):
-    """MCP servers by configured name, package or URL host (``name:``, ``package:``, ``host:``)."""
+    """MCP servers by configured name, package or URL host (``name:``/``mcp:``, ``package:``, ``host:``)."""
 
     approved: tuple[McpEntry, ...] = ()
     prohibited: tuple[McpEntry, ...] = ()
+
+
+class CiActionRule(CategoryRule):
+    """AI actions and images in CI (``owner/action``, ``image``, ``ci:owner/action``)."""
+
+    approved: tuple[CiEntry, ...] = ()
+    prohibited: tuple[CiEntry, ...] = ()
 
 
 class AgentConfigRule(_Model):
@@ -216,11 +307,11 @@ class Policy(_Model):
     """A whole policy file. The defaults are the built-in policy."""
 
     version: int = POLICY_VERSION
-    providers: CategoryRule = CategoryRule()
-    models: CategoryRule = CategoryRule()
+    providers: ProviderRule = ProviderRule()
+    models: ModelRule = ModelRule()
     packages: PackageRule = PackageRule()
     mcp_servers: McpServerRule = McpServerRule()
-    ci_actions: CategoryRule = CategoryRule()
+    ci_actions: CiActionRule = CiActionRule()
     secrets: Action = Action.BLOCK
     unsafe_model_files: Action = Action.BLOCK
     #: ``None`` (the default, or ``agent_config: off``): lint findings are not judged.
@@ -453,6 +544,15 @@ def _duplicate_keys(node: yaml.Node) -> list[PolicyProblem]:
     return problems
 
 
+def line_in(text: str, loc: tuple[int | str, ...]) -> int:
+    """The line of ``loc`` (``("exceptions", 0, "match")``) in valid policy text (1 if not found)."""
+    try:
+        root = yaml.compose(text, Loader=_PolicyLoader)
+    except yaml.YAMLError:
+        return 1
+    return _line(_node_at(root, loc)) if root is not None else 1
+
+
 def _node_at(root: yaml.Node, loc: tuple[int | str, ...], *, want_key: bool = False) -> yaml.Node:
     """The node a pydantic error location points at (the nearest existing ancestor if missing)."""
     current = root
@@ -552,7 +652,7 @@ def json_schema() -> dict[str, Any]:
     }
     props["version"] = {"const": POLICY_VERSION, "description": "Policy file format version."}
     for key in ("approved", "prohibited"):
-        for model in ("CategoryRule", "PackageRule", "McpServerRule"):
+        for model in ("ProviderRule", "ModelRule", "PackageRule", "McpServerRule", "CiActionRule"):
             field = schema["$defs"][model]["properties"][key]
             schema["$defs"][model]["properties"][key] = {"anyOf": [field, {"type": "string"}], "default": []}
     exception = schema["$defs"]["PolicyException"]["properties"]
