@@ -290,7 +290,7 @@ def main() -> int:
     if not corpora:
         print("no corpus: run with --setup or give --corpus PATH", file=sys.stderr)
         return 2
-    env = {**os.environ, "AI_BOM_TELEMETRY": "0", "AIMS_FORMAT": "json", "NO_COLOR": "1"}
+    env = {**os.environ, "AI_BOM_TELEMETRY": "0", "AIMS_SCAN_FORMAT": "json", "NO_COLOR": "1"}
     rows: list[Row] = []
     sizes: dict[str, tuple[int, int]] = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -26,13 +26,13 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def cli_env(monkeypatch: pytest.MonkeyPatch, db_url: str) -> str:
     monkeypatch.setenv("AIMS_DATABASE_URL", db_url)
     monkeypatch.setenv("AIMS_ACTOR", "alice")
-    monkeypatch.delenv("AIMS_FORMAT", raising=False)
+    monkeypatch.delenv("AIMS_LIST_FORMAT", raising=False)
     return db_url
 
 
 @pytest.fixture
 def no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("AIMS_FORMAT", raising=False)
+    monkeypatch.delenv("AIMS_LIST_FORMAT", raising=False)
 
 
 def write(tmp_path: Path, data: Any, name: str = "answers.yaml") -> str:

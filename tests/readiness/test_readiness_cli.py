@@ -24,7 +24,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def cli_env(monkeypatch: pytest.MonkeyPatch, db_url: str) -> str:
     monkeypatch.setenv("AIMS_DATABASE_URL", db_url)
     monkeypatch.setenv("AIMS_ACTOR", "alice")
-    monkeypatch.delenv("AIMS_FORMAT", raising=False)
+    monkeypatch.delenv("AIMS_READINESS_FORMAT", raising=False)
     return db_url
 
 

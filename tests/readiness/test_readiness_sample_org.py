@@ -37,7 +37,7 @@ def sample(monkeypatch: pytest.MonkeyPatch, db_url: str, tmp_path: Path) -> Data
     monkeypatch.setenv("AIMS_DATABASE_URL", db_url)
     monkeypatch.setenv("AIMS_ACTOR", "maria")
     monkeypatch.setenv("AIMS_READINESS_DATE", TODAY.isoformat())
-    for name in ("AIMS_FORMAT", "AIMS_READINESS_REMEMBER", "AIMS_READINESS_SINCE", "AIMS_READINESS_STAGE1"):
+    for name in ("AIMS_READINESS_FORMAT", "AIMS_READINESS_REMEMBER", "AIMS_READINESS_SINCE", "AIMS_READINESS_STAGE1"):
         monkeypatch.delenv(name, raising=False)
     database = Database(db_url)
     with database.session() as session:

@@ -26,7 +26,7 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, db_url: str, tmp_path: Path) -> str
     monkeypatch.setenv("AIMS_DATABASE_URL", db_url)
     monkeypatch.setenv("AIMS_ACTOR", "alice")
     monkeypatch.setenv("AIMS_EVIDENCE_DIR", str(tmp_path / "evidence"))
-    monkeypatch.delenv("AIMS_FORMAT", raising=False)
+    monkeypatch.delenv("AIMS_LIST_FORMAT", raising=False)
     return db_url
 
 

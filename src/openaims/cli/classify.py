@@ -223,7 +223,7 @@ def classify_command(
         ClassifyFormat.TABLE,
         "--format",
         "-f",
-        envvar="AIMS_FORMAT",
+        envvar="AIMS_CLASSIFY_FORMAT",
         help="Output format: table, json or yaml.",
     ),
     database_url: str | None = DatabaseOption,

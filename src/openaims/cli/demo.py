@@ -74,7 +74,7 @@ def demo_data(
             report = load_demo(
                 session,
                 today=day,
-                evidence_dir=settings.evidence_dir,
+                evidence_dir=settings.evidence_folder,
                 scan_findings=findings,
                 scale=scale,
                 progress=lambda message: err_console.print(f"Loading {message}...", markup=False),

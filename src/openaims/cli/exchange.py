@@ -26,7 +26,7 @@ def export(
 ) -> None:
     """Write the whole register as YAML, one file per record, plus evidence files by SHA-256."""
     with register_session(database_url, write=False) as (session, settings):
-        report = export_register(session, directory, evidence_dir=settings.evidence_dir)
+        report = export_register(session, directory, evidence_dir=settings.evidence_folder)
     removed = f"; removed {report.removed} stale file(s)" if report.removed else ""
     console.print(
         f"Exported {report.total} record(s) of {len(report.records)} type(s) and {report.evidence_files} "
@@ -45,7 +45,7 @@ def import_(
     """Load an exported register: create missing records, update changed ones, all or nothing."""
     with register_session(database_url, write=True) as (session, settings):
         report = import_register(
-            session, directory, actor_for(actor), evidence_dir=settings.evidence_dir, dry_run=dry_run
+            session, directory, actor_for(actor), evidence_dir=settings.evidence_folder, dry_run=dry_run
         )
     for label, ids in (("create", report.created), ("update", report.updated)):
         if ids and (dry_run or len(ids) <= 50):

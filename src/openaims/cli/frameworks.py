@@ -20,7 +20,7 @@ class FrameworksFormat(enum.StrEnum):
 
 
 FormatOption = typer.Option(
-    FrameworksFormat.TABLE, "--format", "-f", envvar="AIMS_FORMAT", help="Output format: table or json."
+    FrameworksFormat.TABLE, "--format", "-f", envvar="AIMS_LIST_FORMAT", help="Output format: table or json."
 )
 _COUNTED: dict[str, tuple[str, ...]] = {
     "iso42001": ("clause", "documented_information", "area", "objective", "control"),

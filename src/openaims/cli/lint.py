@@ -54,10 +54,11 @@ def lint_command(
     output_format: LintFormat = typer.Option(
         LintFormat.TEXT, "--format", "-f", envvar="AIMS_LINT_FORMAT", help="Output format."
     ),
-    fail_at: str = typer.Option(
-        "high",
+    fail_at: Severity = typer.Option(
+        Severity.HIGH,
         "--fail-at",
         envvar="AIMS_LINT_FAIL_AT",
+        case_sensitive=False,
         help="Exit 1 when an issue is at or above this severity.",
     ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
@@ -66,7 +67,7 @@ def lint_command(
 
     Exit 0 when no issue reaches --fail-at, 1 when one does, 2 for bad input.
     """
-    threshold = Severity.parse(fail_at)
+    threshold = fail_at
     if not path.exists():
         raise UsageError(f"{path} does not exist")
     findings = run_lint(path)

@@ -66,6 +66,15 @@ COMMAND_OWNERS: dict[str, str] = {
     "user": "users",
 }
 
+#: Variables that are no longer read, with what replaced them (``aims`` warns when one is set).
+RETIRED: dict[str, str] = {
+    "AIMS_FORMAT": (
+        "each command has its own variable because the allowed formats differ: AIMS_SCAN_FORMAT, "
+        "AIMS_CHECK_FORMAT, AIMS_LINT_FORMAT, AIMS_READINESS_FORMAT, AIMS_CLASSIFY_FORMAT, AIMS_LIST_FORMAT"
+    ),
+    "AIMS_OUTPUT": "use AIMS_SCAN_OUTPUT",
+}
+
 _root = typer.Typer(
     name="aims",
     help="OpenAIMS: discover AI in code, enforce AI policy, run and prove an ISO/IEC 42001 AI management system.",
@@ -123,6 +132,7 @@ def _modules_for(args: list[str]) -> list[str] | None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``aims`` console script."""
     args = sys.argv[1:] if argv is None else list(argv)
+    _retired_variables()
     application = globals().get("app") or load_commands(_modules_for(args))
     try:
         result = application(args=args, prog_name="aims", standalone_mode=False)
@@ -149,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
         err_console.print("aims: interrupted", markup=False)
         sys.exit(130)
     except Exception as exc:  # the last edge: never show a traceback to a user
-        if os.environ.get("AIMS_DEBUG"):
+        if _debug():
             raise
         err_console.print(
             f"aims: internal error: {type(exc).__name__}: {exc} (set AIMS_DEBUG=1 for details)",
@@ -165,10 +175,36 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code)
 
 
+def _debug() -> bool:
+    """``AIMS_DEBUG``: show tracebacks of internal errors (read only when one happens)."""
+    try:
+        from openaims.settings import load_settings
+
+        return load_settings().debug
+    except Exception:  # settings that do not load must not hide the error being reported
+        return False
+
+
+def _retired_variables() -> None:
+    """Warn about environment variables that are no longer read, naming what replaced them."""
+    for name, replacement in RETIRED.items():
+        if name in os.environ:
+            err_console.print(
+                f"aims: warning: {name} is no longer read; {replacement}", markup=False, highlight=False
+            )
+
+
 def _one_line(exc: click.ClickException) -> str:
     """A Click error as one line that names the command and where to read its help."""
     message = " ".join(exc.format_message().split())
     ctx = getattr(exc, "ctx", None)
+    param = getattr(exc, "param", None)
+    envvar = getattr(param, "envvar", None)
+    if ctx is not None and param is not None and isinstance(envvar, str) and envvar in os.environ:
+        source = ctx.get_parameter_source(param.name) if param.name else None
+        if source is not None and source.name == "ENVIRONMENT":
+            # The value came from the environment: name the variable, not only the option.
+            return f"invalid {envvar}: {message.split(': ', 1)[-1]} (see docs/settings.md)"
     if isinstance(exc, click.UsageError) and ctx is not None:
         return f"{message} (see '{ctx.command_path} -h')"
     return message

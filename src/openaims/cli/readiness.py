@@ -109,7 +109,11 @@ def _table(report: Report) -> None:
 
 def readiness_command(
     output_format: ReadinessFormat = typer.Option(
-        ReadinessFormat.TABLE, "--format", "-f", envvar="AIMS_FORMAT", help="Output format: table, json or html."
+        ReadinessFormat.TABLE,
+        "--format",
+        "-f",
+        envvar="AIMS_READINESS_FORMAT",
+        help="Output format: table, json or html.",
     ),
     framework: Framework = typer.Option(
         Framework.ISO42001, "--framework", envvar="AIMS_READINESS_FRAMEWORK", help="Which framework's view."
@@ -194,7 +198,7 @@ def _write_stage1(target: Path, database_url: str | None, actor: str | None, day
         raise UsageError(f"--stage1 {target}: the folder {target.parent} does not exist")
     with register_session(database_url, write=False) as (session, settings):
         report = stage1.build_stage1(
-            session, actor_for(actor), today=day, organisation=organisation, evidence_dir=settings.evidence_dir
+            session, actor_for(actor), today=day, organisation=organisation, evidence_dir=settings.evidence_folder
         )
     if suffix == ".pdf":
         write_file(target, stage1.to_pdf(report))

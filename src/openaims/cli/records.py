@@ -54,7 +54,7 @@ ActorOption = typer.Option(
     envvar="AIMS_ACTOR",
     help="Who makes the change, recorded in the history (default: OS user).",
 )
-FormatOption = typer.Option(OutputFormat.TABLE, "--format", envvar="AIMS_FORMAT", help="Output format.")
+FormatOption = typer.Option(OutputFormat.TABLE, "--format", envvar="AIMS_LIST_FORMAT", help="Output format.")
 
 
 def settings_for(database_url: str | None) -> Settings:
@@ -88,7 +88,7 @@ def make_service(
     cls: type[RecordService[Any, Any]], session: Session, actor: Actor, settings: Settings
 ) -> RecordService[Any, Any]:
     if issubclass(cls, EvidenceService):
-        return cls(session, actor, evidence_dir=settings.evidence_dir)
+        return cls(session, actor, evidence_dir=settings.evidence_folder)
     return cls(session, actor)
 
 
@@ -286,7 +286,8 @@ def _group(cls: type[RecordService[Any, Any]]) -> typer.Typer:
             service = make_service(cls, session, actor_for(kwargs["actor"]), settings)
             record = service.get(kwargs["record_id"].strip())
             events = len(service.history(record.id))
-            evidence = EvidenceService(session, service.actor, evidence_dir=settings.evidence_dir).for_record(record.id)
+            store = EvidenceService(session, service.actor, evidence_dir=settings.evidence_folder)
+            evidence = store.for_record(record.id)
         render_record(record, kwargs["fmt"], events=events)
         if kwargs["fmt"] is OutputFormat.TABLE:
             for item in evidence:
@@ -365,7 +366,7 @@ def _evidence_extras(group: typer.Typer) -> None:
     ) -> None:
         """Store a file by SHA-256 under the evidence directory and record it as evidence."""
         with register_session(database_url, write=True) as (session, settings):
-            service = EvidenceService(session, actor_for(actor), evidence_dir=settings.evidence_dir)
+            service = EvidenceService(session, actor_for(actor), evidence_dir=settings.evidence_folder)
             record = service.add_file(path, title=title, record_ids=attach or [], description=description)
         _report_write("Stored", record, fmt)
 
@@ -381,7 +382,7 @@ def _evidence_extras(group: typer.Typer) -> None:
     ) -> None:
         """Attach existing evidence to another record."""
         with register_session(database_url, write=True) as (session, settings):
-            service = EvidenceService(session, actor_for(actor), evidence_dir=settings.evidence_dir)
+            service = EvidenceService(session, actor_for(actor), evidence_dir=settings.evidence_folder)
             record = service.attach(evidence_id, expected_version, record_id)
         _report_write("Attached", record, fmt)
 

@@ -167,13 +167,13 @@ def scan(
         ScanFormat.TABLE,
         "--format",
         "-f",
-        envvar="AIMS_FORMAT",
+        envvar="AIMS_SCAN_FORMAT",
         case_sensitive=False,
         help="table (for people), json (the versioned scan report), cyclonedx / cyclonedx-xml "
         "(ML-BOM), spdx (SPDX 3 with the AI profile).",
     ),
     output: Path | None = typer.Option(
-        None, "--output", "-o", envvar="AIMS_OUTPUT", help="Write the output to this file instead of stdout."
+        None, "--output", "-o", envvar="AIMS_SCAN_OUTPUT", help="Write the output to this file instead of stdout."
     ),
     since: str | None = typer.Option(
         None,

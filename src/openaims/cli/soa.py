@@ -52,7 +52,7 @@ def approve(
 
 @soa_app.command("versions")
 def versions(
-    output_format: ListFormat = typer.Option(ListFormat.TABLE, "--format", "-f", envvar="AIMS_FORMAT"),
+    output_format: ListFormat = typer.Option(ListFormat.TABLE, "--format", "-f", envvar="AIMS_LIST_FORMAT"),
     database_url: str | None = DB_OPTION,
 ) -> None:
     """List SoA versions with their approvers and dates."""
@@ -81,7 +81,7 @@ def versions(
 def diff(
     older: int = typer.Argument(..., help="Older version number."),
     newer: int = typer.Argument(..., help="Newer version number."),
-    output_format: ListFormat = typer.Option(ListFormat.TABLE, "--format", "-f", envvar="AIMS_FORMAT"),
+    output_format: ListFormat = typer.Option(ListFormat.TABLE, "--format", "-f", envvar="AIMS_LIST_FORMAT"),
     database_url: str | None = DB_OPTION,
 ) -> None:
     """Compare two SoA versions control by control."""

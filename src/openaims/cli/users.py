@@ -68,7 +68,7 @@ def add(
 
 @user_app.command("list")
 def list_accounts(
-    output_format: ListFormat = typer.Option(ListFormat.TABLE, "--format", "-f", envvar="AIMS_FORMAT"),
+    output_format: ListFormat = typer.Option(ListFormat.TABLE, "--format", "-f", envvar="AIMS_LIST_FORMAT"),
 ) -> None:
     """List sign-in accounts."""
     from openaims.register import open_register

@@ -44,17 +44,14 @@ try:  # optional accelerator: wheels exist for x86-64 Linux, macOS and Windows
 except ImportError:  # pragma: no cover - depends on the platform
     _hs = None
 
-#: ``hyperscan`` or ``re``: which engine this process uses by default.
-ENGINE_ENV = "AIMS_PREFILTER_ENGINE"
-
-
 def hyperscan_available() -> bool:
     return _hs is not None
 
 
 def default_engine() -> str:
-    wanted = os.environ.get(ENGINE_ENV, "").strip().lower()
-    if wanted == "re" or _hs is None:
+    from openaims.settings import load_settings
+
+    if load_settings().prefilter_engine == "re" or _hs is None:
         return "re"
     return "hyperscan"
 
@@ -79,11 +76,9 @@ def _alternation(fragments: Iterable[str]) -> str:
 
 def cache_dir() -> Path:
     """Where compiled prefilter databases are kept (``AIMS_CACHE_DIR``, else the user cache)."""
-    configured = os.environ.get("AIMS_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "openaims"
+    from openaims.settings import load_settings
+
+    return load_settings().cache_folder()
 
 
 def _cache_file(fragments: Sequence[str], ids: Sequence[int]) -> Path:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from openaims.register.actors import Actor
 from openaims.register.services import EvidenceService, registry
+from openaims.register.services.evidence import EvidenceDir
 
 
 @dataclass(frozen=True)
@@ -55,12 +55,14 @@ class Snapshot:
         return max(days) if days else None
 
 
-def load_snapshot(session: Session, actor: Actor, *, today: dt.date, evidence_dir: Path | None = None) -> Snapshot:
+def load_snapshot(
+    session: Session, actor: Actor, *, today: dt.date, evidence_dir: EvidenceDir | None = None
+) -> Snapshot:
     """Read every record type through its service."""
     records: dict[str, tuple[Any, ...]] = {}
     for record_type, cls in registry().items():
         if cls is EvidenceService:
-            service: Any = EvidenceService(session, actor, evidence_dir=evidence_dir or Path(".aims/evidence"))
+            service: Any = EvidenceService(session, actor, evidence_dir=evidence_dir)
         else:
             service = cls(session, actor)
         records[record_type] = tuple(service.all())

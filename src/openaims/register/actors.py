@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import enum
 import getpass
-import os
 from dataclasses import dataclass, field
 
 
@@ -71,7 +70,9 @@ def as_actor(actor: Actor | str) -> Actor:
 
 def default_actor_name() -> str:
     """``AIMS_ACTOR``, else the operating-system user."""
-    name = os.environ.get("AIMS_ACTOR", "").strip()
+    from openaims.settings import load_settings
+
+    name = load_settings().actor.strip()
     if name:
         return name
     try:

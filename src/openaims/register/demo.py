@@ -69,6 +69,7 @@ from openaims.register.services import (
     TreatmentService,
 )
 from openaims.register.services.accounts import AccountService
+from openaims.register.services.evidence import EvidenceDir
 from openaims.register.services.risks import DEFAULT_METHOD
 from openaims.register.services.systems import ComponentFields, DatasetFields, SystemFields
 
@@ -132,7 +133,7 @@ class DemoReport:
 
 
 class _Loader:
-    def __init__(self, session: Session, clock: DemoClock, evidence_dir: Path) -> None:
+    def __init__(self, session: Session, clock: DemoClock, evidence_dir: EvidenceDir) -> None:
         self.session = session
         self.clock = clock
         self.today = clock.today
@@ -208,7 +209,7 @@ def load_demo(
     session: Session,
     *,
     today: dt.date,
-    evidence_dir: Path,
+    evidence_dir: EvidenceDir,
     scan_findings: list[Finding] | None = None,
     scale: int = 1,
     accounts: bool = True,

@@ -17,7 +17,6 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -29,6 +28,7 @@ from openaims.readiness.engine import evaluate
 from openaims.readiness.model import ItemResult, Report, Status
 from openaims.readiness.snapshot import load_snapshot
 from openaims.register.actors import Actor
+from openaims.register.services.evidence import EvidenceDir
 
 GENERATOR = f"OpenAIMS {__version__}"
 STATUS_LABELS = {
@@ -87,7 +87,7 @@ def build_stage1(
     *,
     today: dt.date,
     organisation: str,
-    evidence_dir: Path | None = None,
+    evidence_dir: EvidenceDir | None = None,
     now: dt.datetime | None = None,
 ) -> Stage1Report:
     """Read the register once and assess documented information and readiness from the same snapshot."""

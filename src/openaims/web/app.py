@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -23,11 +24,12 @@ HERE = Path(__file__).resolve().parent
 
 def create_app(db: Database | None = None, *, web_settings: WebSettings | None = None) -> FastAPI:
     """A ready application on ``db`` (the configured register when omitted)."""
-    settings = load_settings()
-    web_settings = web_settings or WebSettings()
+    web_settings = web_settings or load_settings()
     if db is None:
-        db = open_register(settings)
-    secure_cookies = web_settings.cookie_secure or settings.environment is not Environment.DEV
+        db = open_register(web_settings)
+    secure_cookies = web_settings.cookie_secure or web_settings.environment is not Environment.DEV
+    # Development without AIMS_SECRET_KEY: a random key per start (sign-ins end with the process).
+    session_key = web_settings.secret_key or secrets.token_urlsafe(32)
 
     app = FastAPI(
         title="OpenAIMS AI Risk Hub",
@@ -47,7 +49,7 @@ def create_app(db: Database | None = None, *, web_settings: WebSettings | None =
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         SessionMiddleware,
-        secret_key=web_settings.secret_key,
+        secret_key=session_key,
         session_cookie="aims_session",
         max_age=web_settings.session_idle_minutes * 60 * 12,
         same_site="lax",

@@ -90,7 +90,7 @@ def test_table_groups_by_kind_with_a_summary(sample: Path, capsys: pytest.Captur
 def test_format_comes_from_the_environment(
     sample: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("AIMS_FORMAT", "json")
+    monkeypatch.setenv("AIMS_SCAN_FORMAT", "json")
     code, out, _ = run(["scan", str(sample), "--no-progress"], capsys)
     assert code == 0
     assert json.loads(out)["schema"].endswith("/scan-report/v1")
@@ -191,7 +191,7 @@ def test_console_script_exit_codes(sample: Path) -> None:
         [str(AIMS), "scan", str(sample), "-f", "json", "--no-progress"],
         capture_output=True,
         text=True,
-        env={**os.environ, "AIMS_FORMAT": ""},
+        env={**os.environ, "AIMS_SCAN_FORMAT": ""},
     )
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["findings"]

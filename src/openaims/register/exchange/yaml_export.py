@@ -26,7 +26,7 @@ from openaims.register.exchange.format import (
     record_document,
 )
 from openaims.register.services import registry
-from openaims.register.services.evidence import EvidenceService
+from openaims.register.services.evidence import EvidenceDir, EvidenceService
 
 _CHUNK = 1024 * 1024
 
@@ -83,7 +83,9 @@ def _copy_evidence(source: Path, target: Path, sha256: str) -> None:
     os.replace(tmp, target)
 
 
-def export_register(session: Session, directory: Path, *, evidence_dir: Path, actor: str = "export") -> ExportReport:
+def export_register(
+    session: Session, directory: Path, *, evidence_dir: EvidenceDir, actor: str = "export"
+) -> ExportReport:
     """Write every record to ``directory`` (files no longer in the register are removed)."""
     _prepare(directory)
     counts: dict[str, int] = {}
@@ -111,7 +113,9 @@ def export_register(session: Session, directory: Path, *, evidence_dir: Path, ac
     for sha in sorted(hashes):
         source = store.path_for(sha)
         if not source.is_file():
-            raise NotFoundError(f"evidence file {sha} is missing from {evidence_dir}; the export would be incomplete")
+            raise NotFoundError(
+                f"evidence file {sha} is missing from {store.evidence_dir}; the export would be incomplete"
+            )
         target = directory / EVIDENCE_DIR / sha
         _copy_evidence(source, target, sha)
         wanted.add(target)

@@ -36,7 +36,7 @@ from openaims.register.exchange.format import (
 )
 from openaims.register.models.base import utcnow
 from openaims.register.services import RecordService, registry, restore_order
-from openaims.register.services.evidence import EvidenceService
+from openaims.register.services.evidence import EvidenceDir, EvidenceService
 
 #: Largest record file read.
 MAX_RECORD_BYTES = 4 * 1024 * 1024
@@ -167,7 +167,7 @@ def import_register(
     directory: Path,
     actor: Actor | str,
     *,
-    evidence_dir: Path,
+    evidence_dir: EvidenceDir,
     dry_run: bool = False,
     clock: Callable[[], Any] = utcnow,
 ) -> ImportReport:
@@ -230,7 +230,7 @@ def _service(
     session: Session,
     actor: Actor | str,
     clock: Callable[[], Any],
-    evidence_dir: Path,
+    evidence_dir: EvidenceDir,
 ) -> RecordService[Any, Any]:
     if issubclass(cls, EvidenceService):
         return cls(session, actor, clock=clock, evidence_dir=evidence_dir)

@@ -27,6 +27,9 @@ from openaims.register.models.evidence import Evidence
 from openaims.register.services.base import RecordFields, RecordOut, RecordService, require
 from openaims.register.services.types import RecordId, Short, Text, Title, closed
 
+#: The evidence folder, or a function that names it when it is first needed.
+EvidenceDir = Path | Callable[[], Path]
+
 #: Largest file accepted as evidence.
 MAX_EVIDENCE_BYTES = 512 * 1024 * 1024
 _CHUNK = 1024 * 1024
@@ -76,14 +79,27 @@ class EvidenceService(RecordService[EvidenceFields, EvidenceOut]):
         actor: Actor | str,
         *,
         clock: Callable[[], dt.datetime] = utcnow,
-        evidence_dir: Path | None = None,
+        evidence_dir: EvidenceDir | None = None,
     ) -> None:
         super().__init__(session, actor, clock=clock)
-        if evidence_dir is None:
+        self._evidence_dir = evidence_dir
+
+    @property
+    def evidence_dir(self) -> Path:
+        """The store's folder, resolved when a file is first read or written.
+
+        Resolving late lets every other use of the service work on a PostgreSQL register
+        without an evidence folder configured; storing a file there names the setting.
+        """
+        configured = self._evidence_dir
+        if configured is None:
             from openaims.settings import load_settings
 
-            evidence_dir = load_settings().evidence_dir
-        self.evidence_dir = Path(evidence_dir)
+            configured = load_settings().evidence_folder
+        if callable(configured):
+            configured = configured()
+        self._evidence_dir = Path(configured)
+        return self._evidence_dir
 
     def check(self, record_id: str, before: EvidenceOut | None, fields: EvidenceFields, status: str) -> None:
         if before is not None:
