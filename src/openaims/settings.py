@@ -212,6 +212,10 @@ class Settings(BaseSettings):
     baseline: Path | None = Field(
         default=None, description="Baseline file: violations in it do not fail.", json_schema_extra=CHECK
     )
+    policy_strict: bool = Field(
+        default=False, description="`aims policy validate` exits 1 when the policy has warnings.",
+        json_schema_extra=CHECK,
+    )  # fmt: skip
     lint_format: Literal["text", "json"] = Field(
         default="text", description="Output format of `aims lint`.", json_schema_extra=CHECK
     )
