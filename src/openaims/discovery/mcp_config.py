@@ -700,8 +700,8 @@ def _yaml_node_map(node: yaml.Node) -> dict[str, tuple[yaml.Node, yaml.Node]]:
 
 
 def _parse_yaml(text: str, client: str) -> list[McpServer] | None:
-    root = yamlsafe.compose(text)
-    data = yamlsafe.load(text) if root is not None else None
+    found_doc = yamlsafe.document(text)
+    root, data = (found_doc.root, found_doc.data) if found_doc is not None else (None, None)
     if root is None or not isinstance(data, Mapping):
         return None
     nodes = _yaml_node_map(root)

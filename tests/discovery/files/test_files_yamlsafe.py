@@ -28,24 +28,23 @@ def test_deep_nesting_is_refused_not_fatal(text: str) -> None:
     parse_mcp_config(text, ".continue/config.yaml")
 
 
-@pytest.mark.parametrize(
-    ("text", "bound"),
-    [
-        ("a: 1\n", 0),
-        ("a: [1, [2, {b: 3}]]\n", 3),
-        ("- - - x\n", 6),
-        ("a:\n  b:\n    c: 1\n", 4),
-        ("x: '${{ secrets.A }}'\n", 2),
-    ],
-)
-def test_nesting_bound(text: str, bound: int) -> None:
-    assert yamlsafe.nesting_bound(text) == bound
-
-
-def test_shallow_documents_use_libyaml_when_present() -> None:
-    loader = yamlsafe.loader_for("a: 1\n")
-    assert loader is getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    assert yamlsafe.loader_for("[" * 5000) is None
+def test_readable_documents_read_and_unsafe_tags_do_not() -> None:
     assert yamlsafe.compose("a:\n" + "  - [1]\n" * 1000) is not None
     assert yamlsafe.load("a: [1, 2]\n") == {"a": [1, 2]}
     assert yamlsafe.load("!!python/object:os.system {}\n") is None
+
+
+def test_application_tags_compose_but_do_not_load() -> None:
+    text = "test:\n  script:\n    - !reference [.setup, script]\n    - pytest\n"
+    root = yamlsafe.compose(text)
+    assert isinstance(root, yaml.MappingNode)
+    assert yamlsafe.load(text) is None
+
+
+def test_alias_bomb_and_duplicate_keys_read_as_nothing() -> None:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    bomb = "\n".join(lines) + "\n"
+    assert yamlsafe.compose(bomb) is None
+    assert yamlsafe.load(bomb) is None
+    assert yamlsafe.load("on: push\non: pull_request\n") is None

@@ -1,35 +1,37 @@
 """Small helpers shared by the manifest parsers: safe loading, type narrowing,
-line lookup for formats whose parsers do not report positions."""
+line lookup for formats whose parsers do not report positions.
+
+Loading goes through :mod:`openaims.untrusted` (bounded size, depth and values,
+duplicate keys refused, XML without DTDs or entities); a manifest it refuses reads
+as empty here, so one hostile file does not stop a scan.
+"""
 
 from __future__ import annotations
 
 import bisect
 import json
 import re
-import tomllib
 from collections.abc import Callable, Iterator
 from typing import Any
-from xml.etree.ElementTree import Element, TreeBuilder
+from xml.etree.ElementTree import Element
 
-from defusedxml.ElementTree import DefusedXMLParser
+from openaims.untrusted import SCAN_LIMITS, InputError, read_json, read_toml, read_xml
 
 #: Reads a file relative to the parsed file's directory; ``None`` if absent.
 Reader = Callable[[str], "str | None"]
 
-LINE_ATTR = "{urn:openaims}line"
-
 
 def load_toml(text: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+        return read_toml(text, "<manifest>", limits=SCAN_LIMITS)
+    except InputError:
         return {}
 
 
 def load_json(text: str) -> Any:
     try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
+        return read_json(text, "<manifest>", limits=SCAN_LIMITS)
+    except InputError:
         return None
 
 
@@ -190,43 +192,17 @@ def toml_sections(text: str) -> dict[str, tuple[int, int]]:
     return out
 
 
-class _LineBuilder(TreeBuilder):
-    """Tree builder that records each element's start line in an attribute."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parser: DefusedXMLParser | None = None
-
-    def start(self, tag: str, attrs: dict[str, str]) -> Element:
-        attrs = dict(attrs)
-        if self.parser is not None:
-            attrs[LINE_ATTR] = str(self.parser.parser.CurrentLineNumber)
-        return super().start(tag, attrs)
-
-
 def parse_xml(text: str) -> Element | None:
     """Parse XML safely (no DTDs, entities or external references), with lines."""
-    builder = _LineBuilder()
-    parser = DefusedXMLParser(target=builder, forbid_dtd=True)
-    builder.parser = parser
     try:
-        parser.feed(text)
-        root: Element = parser.close()
-    except Exception:
+        return read_xml(text, "<manifest>", limits=SCAN_LIMITS)
+    except InputError:
         return None
-    return root
 
 
 def local(tag: str) -> str:
     """Tag without namespace."""
     return tag.rsplit("}", 1)[-1]
-
-
-def xml_line(element: Element) -> int:
-    try:
-        return int(element.get(LINE_ATTR, "1"))
-    except ValueError:
-        return 1
 
 
 def child_text(element: Element, name: str) -> str | None:

@@ -24,8 +24,8 @@ from openaims.discovery.manifests._util import (
     local,
     parse_xml,
     toml_sections,
-    xml_line,
 )
+from openaims.untrusted import xml_line
 
 MAX_LINE = 8192  # longer lines are not manifest lines; skipping them bounds regex work
 MAX_VALUE = 1024

@@ -22,8 +22,8 @@ from openaims.discovery.manifests._util import (
     load_json,
     local,
     parse_xml,
-    xml_line,
 )
+from openaims.untrusted import xml_line
 
 _ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 
