@@ -18,7 +18,7 @@ import enum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Directory, relative to the working directory, that holds the embedded register.
@@ -75,7 +75,20 @@ class Settings(BaseSettings):
     )
     actor: str = Field(
         default="",
-        description="Who the command line acts as in the history. Default: the operating-system user.",
+        description="Who the command line acts as in the history on a register without accounts. "
+        "Default: the operating-system user. Refused on a register with accounts: sign in with `aims login`.",
+        json_schema_extra=REGISTER,
+    )
+    token: SecretStr | None = Field(
+        default=None,
+        description="An API token the command line signs in with on a register with accounts "
+        "(instead of the one `aims login` stored), e.g. in CI.",
+        json_schema_extra=REGISTER,
+    )
+    config_dir: Path | None = Field(
+        default=None,
+        description="Folder where `aims login` keeps its sign-ins (readable by you only). "
+        "Default: your configuration folder, e.g. `~/.config/openaims`.",
         json_schema_extra=REGISTER,
     )
     environment: Environment = Field(

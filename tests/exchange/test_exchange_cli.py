@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -42,6 +43,11 @@ def test_demo_export_import_export_from_the_command_line(
     code, _, err = run(capsys, "demo-data", "--today", "2026-05-04")
     assert code == 1
     assert "already holds records" in err
+    # The demo made sign-in accounts: the register now takes changes from a signed-in account only.
+    monkeypatch.delenv("AIMS_ACTOR")
+    monkeypatch.setenv("AIMS_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("demo-password-1\n"))
+    assert run(capsys, "login", "maria", "--password-stdin")[0] == 0
     sample = Path(__file__).resolve().parents[2] / "examples" / "sample-monorepo"
     code, out, _ = run(capsys, "inventory", "sync", str(sample))
     assert code == 0
@@ -54,6 +60,7 @@ def test_demo_export_import_export_from_the_command_line(
     assert (tmp_path / "out" / "soa_entry" / "SOA-A.6.2.4.yaml").is_file()
 
     monkeypatch.setenv("AIMS_DATABASE_URL", second)
+    monkeypatch.setenv("AIMS_ACTOR", "ci")
     monkeypatch.setenv("AIMS_EVIDENCE_DIR", str(tmp_path / "evidence2"))
     assert run(capsys, "init")[0] == 0
     code, out, _ = run(capsys, "import", str(tmp_path / "out"), "--dry-run")

@@ -247,10 +247,9 @@ def classify_command(
         day = dt.date.fromisoformat(today) if today else dt.datetime.now(dt.UTC).date()
     except ValueError:
         raise UsageError(f"--date {today!r} is not a date like 2026-08-02") from None
-    who = actor_for(actor)
     if system_id is not None and store:
         with register_session(database_url, write=False) as (session, _):
-            system = SystemService(session, who).get(system_id)  # fail early on an unknown id
+            system = SystemService(session, actor_for(actor)).get(system_id)  # fail early on an unknown id
         reason = reclassification_reason(system)
         if reason and output_format is ClassifyFormat.TABLE and answers_file is None:
             console.print(f"Classifying because {escape(reason)}.", style="dim")
@@ -259,6 +258,7 @@ def classify_command(
     extra: dict[str, Any] = {"system": system_id, "stored": False}
     if system_id is not None and store:
         with register_session(database_url, write=True) as (session, _):
+            who = actor_for(actor)
             saved = store_classification(SystemService(session, who), system_id, outcome, answered_by=who.name)
             extra.update(
                 stored=True,

@@ -32,7 +32,7 @@ def ingest(
     actor: str | None = None,
 ) -> IngestReport:
     """Record a complete scan of ``path`` in the register (one transaction)."""
-    with register_session(database_url, write=True) as (session, _settings):
+    with register_session(database_url, write=True, scope="scan:push") as (session, _settings):
         return sync_scan(session, actor_for(actor), repository or repository_name(path), findings, system_id=system_id)
 
 

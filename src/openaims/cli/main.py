@@ -39,6 +39,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "frameworks",
     "serve",
     "users",
+    "signin",
 )
 
 #: Top-level command name -> the module that defines it. ``main`` loads only the
@@ -64,6 +65,9 @@ COMMAND_OWNERS: dict[str, str] = {
     "frameworks": "frameworks",
     "serve": "serve",
     "user": "users",
+    "login": "signin",
+    "logout": "signin",
+    "whoami": "signin",
 }
 
 #: Variables that are no longer read, with what replaced them (``aims`` warns when one is set).

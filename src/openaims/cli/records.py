@@ -15,6 +15,7 @@ import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -27,6 +28,8 @@ from openaims.cli.console import console
 from openaims.errors import UsageError
 from openaims.register import open_register
 from openaims.register.actors import Actor, default_actor_name
+from openaims.register.identity import Identity, Mode
+from openaims.register.identity import resolve as resolve_identity
 from openaims.register.models import RECORD_MODELS
 from openaims.register.services import Page, RecordOut, RecordService, registry
 from openaims.register.services.documents import DocumentService, DocumentVersionService
@@ -52,7 +55,8 @@ ActorOption = typer.Option(
     None,
     "--actor",
     envvar="AIMS_ACTOR",
-    help="Who makes the change, recorded in the history (default: OS user).",
+    help="Who makes the change, on a register without accounts (default: OS user); "
+    "a register with accounts needs 'aims login' instead.",
 )
 FormatOption = typer.Option(OutputFormat.TABLE, "--format", envvar="AIMS_LIST_FORMAT", help="Output format.")
 
@@ -64,22 +68,75 @@ def settings_for(database_url: str | None) -> Settings:
     return settings
 
 
+#: The identity of the register session in progress, and whether it writes.
+_CURRENT: ContextVar[tuple[Identity, bool] | None] = ContextVar("aims_cli_identity", default=None)
+
+
+def cli_identity(session: Session, settings: Settings) -> Identity:
+    """Personal mode: the local operator. Team mode: the account of AIMS_TOKEN or of 'aims login'."""
+    from openaims.cli.logins import stored_login
+
+    secret = settings.token.get_secret_value().strip() if settings.token is not None else ""
+    source = "AIMS_TOKEN"
+    if not secret:
+        stored = stored_login(settings)
+        secret, source = (stored.token, "aims login") if stored is not None else ("", "")
+    return resolve_identity(
+        session,
+        token=secret or None,
+        token_source=source,
+        asserted=settings.actor,
+        os_user=default_actor_name(),
+    )
+
+
+def current_identity() -> Identity:
+    """The identity of the enclosing :func:`register_session`."""
+    current = _CURRENT.get()
+    if current is None:
+        raise RuntimeError("the acting identity is known only inside register_session()")
+    return current[0]
+
+
 def actor_for(name: str | None) -> Actor:
-    """The command line acts with admin rights: whoever runs it has the database anyway."""
-    return Actor(name=(name or "").strip() or default_actor_name())
+    """Who acts in the enclosing :func:`register_session`.
+
+    Personal mode: ``--actor``/``AIMS_ACTOR`` or the operating-system user, with admin rights
+    (whoever runs the command line owns the database file). Team mode: the signed-in account;
+    a different name given with ``--actor``/``AIMS_ACTOR`` is refused when the session writes.
+    """
+    current = _CURRENT.get()
+    if current is None:
+        raise RuntimeError("actor_for() is called inside register_session()")
+    identity, write = current
+    asked = (name or "").strip()
+    if identity.mode is Mode.PERSONAL:
+        return Actor(name=asked) if asked else identity.actor
+    if write:
+        identity.check_asserted(asked)
+    return identity.actor
 
 
 @contextmanager
-def register_session(database_url: str | None, *, write: bool) -> Iterator[tuple[Session, Settings]]:
+def register_session(
+    database_url: str | None, *, write: bool, scope: str = "write"
+) -> Iterator[tuple[Session, Settings]]:
+    """A unit of work on the register, with the acting identity resolved (see :func:`actor_for`).
+
+    A write in team mode needs a signed-in account whose token has ``scope`` (or ``write``).
+    """
     settings = settings_for(database_url)
     db = open_register(settings)
     try:
-        if write:
-            with db.session() as session:
+        with db.session() if write else db.read() as session:
+            identity = cli_identity(session, settings)
+            if write:
+                identity.require_write(scope, asserted=settings.actor)
+            marker = _CURRENT.set((identity, write))
+            try:
                 yield session, settings
-        else:
-            with db.read() as session:
-                yield session, settings
+            finally:
+                _CURRENT.reset(marker)
     finally:
         db.dispose()
 

@@ -16,7 +16,11 @@ from openaims.errors import UsageError
 if TYPE_CHECKING:
     from openaims.register.actors import Actor
 
-user_app = typer.Typer(help="Manage sign-in accounts and API tokens.", no_args_is_help=True)
+user_app = typer.Typer(
+    help="Manage sign-in accounts and API tokens. The first account makes the register a team register: "
+    "from then on the command line changes it only after 'aims login'.",
+    no_args_is_help=True,
+)
 
 
 class ListFormat(enum.StrEnum):
@@ -24,11 +28,11 @@ class ListFormat(enum.StrEnum):
     JSON = "json"
 
 
-def _admin_actor() -> Actor:
-    """The local operator acts as an admin: whoever runs the CLI owns the database file."""
-    from openaims.register.actors import Actor, Role, default_actor_name
+def _actor() -> Actor:
+    """Who manages accounts: the local operator on a register without accounts, else the signed-in account."""
+    from openaims.cli.records import actor_for
 
-    return Actor(name=default_actor_name(), roles=frozenset({Role.ADMIN}))
+    return actor_for(None)
 
 
 def _password(password_stdin: bool) -> str:
@@ -47,20 +51,23 @@ def _password(password_stdin: bool) -> str:
 def add(
     username: str = typer.Argument(..., help="Sign-in name."),
     role: list[str] = typer.Option(
-        ["viewer"], "--role", "-r", help="admin, aims_manager, contributor, auditor or viewer (repeatable)."
+        ["viewer"],
+        "--role",
+        "-r",
+        help="admin, aims_manager, contributor, auditor, viewer or ci (a CI service account: "
+        "pushes scans and check results only); repeatable.",
     ),
     name: str | None = typer.Option(None, "--name", help="Display name."),
     person: str | None = typer.Option(None, "--person", help="Person record this account belongs to (USER-n)."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
 ) -> None:
-    """Add a sign-in account (the first account is always an admin)."""
-    from openaims.register import open_register
+    """Add a sign-in account (the first account is always an admin, and makes this a team register)."""
+    from openaims.cli.records import register_session
     from openaims.register.services.accounts import AccountService
 
     password = _password(password_stdin)
-    db = open_register()
-    with db.session() as session:
-        account = AccountService(session, _admin_actor()).create(
+    with register_session(None, write=True) as (session, _settings):
+        account = AccountService(session, _actor()).create(
             username, password, roles=role, display_name=name, person_id=person
         )
     console.print(f"Added account {account.username} ({', '.join(account.roles)}).", markup=False)
@@ -71,11 +78,10 @@ def list_accounts(
     output_format: ListFormat = typer.Option(ListFormat.TABLE, "--format", "-f", envvar="AIMS_LIST_FORMAT"),
 ) -> None:
     """List sign-in accounts."""
-    from openaims.register import open_register
+    from openaims.cli.records import register_session
     from openaims.register.services.accounts import AccountService
 
-    db = open_register()
-    with db.read() as session:
+    with register_session(None, write=False) as (session, _settings):
         accounts = AccountService(session).accounts()
     if output_format is ListFormat.JSON:
         typer.echo(json.dumps([a.model_dump(mode="json") for a in accounts], indent=2))
@@ -97,25 +103,23 @@ def set_password(
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
 ) -> None:
     """Set an account's password (clears a lockout)."""
-    from openaims.register import open_register
+    from openaims.cli.records import register_session
     from openaims.register.services.accounts import AccountService
 
     password = _password(password_stdin)
-    db = open_register()
-    with db.session() as session:
-        AccountService(session, _admin_actor()).set_password(username, password)
+    with register_session(None, write=True) as (session, _settings):
+        AccountService(session, _actor()).set_password(username, password)
     console.print(f"Password of {username} changed.", markup=False)
 
 
 @user_app.command("deactivate")
 def deactivate(username: str = typer.Argument(...)) -> None:
     """Deactivate an account and revoke its API tokens."""
-    from openaims.register import open_register
+    from openaims.cli.records import register_session
     from openaims.register.services.accounts import AccountService
 
-    db = open_register()
-    with db.session() as session:
-        AccountService(session, _admin_actor()).deactivate(username)
+    with register_session(None, write=True) as (session, _settings):
+        AccountService(session, _actor()).deactivate(username)
     console.print(f"Account {username} deactivated; its API tokens are revoked.", markup=False)
 
 
@@ -126,12 +130,11 @@ def token(
     scope: list[str] = typer.Option(["read"], "--scope", "-s", help="read, write or scan:push (repeatable)."),
 ) -> None:
     """Issue an API token (printed once; only its hash is stored)."""
-    from openaims.register import open_register
+    from openaims.cli.records import register_session
     from openaims.register.services.accounts import AccountService
 
-    db = open_register()
-    with db.session() as session:
-        issued = AccountService(session, _admin_actor()).issue_token(username, name, scope)
+    with register_session(None, write=True) as (session, _settings):
+        issued = AccountService(session, _actor()).issue_token(username, name, scope)
     console.print(
         f"Token {issued.token.id} for {username} ({', '.join(issued.token.scopes)}). Copy it now:", markup=False
     )
@@ -141,12 +144,11 @@ def token(
 @user_app.command("revoke")
 def revoke(token_id: str = typer.Argument(..., help="Token id (TOK-...).")) -> None:
     """Revoke an API token."""
-    from openaims.register import open_register
+    from openaims.cli.records import register_session
     from openaims.register.services.accounts import AccountService
 
-    db = open_register()
-    with db.session() as session:
-        AccountService(session, _admin_actor()).revoke_token(token_id)
+    with register_session(None, write=True) as (session, _settings):
+        AccountService(session, _actor()).revoke_token(token_id)
     console.print(f"Token {token_id} revoked.", markup=False)
 
 

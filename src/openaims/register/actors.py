@@ -5,7 +5,11 @@ Roles decide what an actor may change; the services check them, so every edge
 
 - ``admin`` and ``aims_manager`` change anything, and only they approve;
 - ``contributor`` changes records they own or are assigned to;
-- ``auditor`` and ``viewer`` read everything and change nothing.
+- ``auditor`` and ``viewer`` read everything and change nothing;
+- ``ci`` (a service account for CI jobs) pushes scans and check results, nothing else.
+
+What each role may do is data (:data:`ROLE_PERMISSIONS`); record-level rules (ownership,
+approvals, separation of duties) are in the services.
 """
 
 from __future__ import annotations
@@ -21,10 +25,45 @@ class Role(enum.StrEnum):
     CONTRIBUTOR = "contributor"
     AUDITOR = "auditor"
     VIEWER = "viewer"
+    CI = "ci"
 
 
-MANAGING_ROLES = frozenset({Role.ADMIN, Role.AIMS_MANAGER})
-WRITING_ROLES = MANAGING_ROLES | {Role.CONTRIBUTOR}
+#: How each role is named to people (in messages, on the SoA and in exports).
+ROLE_LABELS: dict[Role, str] = {
+    Role.ADMIN: "administrator",
+    Role.AIMS_MANAGER: "AIMS manager",
+    Role.CONTRIBUTOR: "contributor",
+    Role.AUDITOR: "auditor",
+    Role.VIEWER: "viewer",
+    Role.CI: "CI service account",
+}
+
+
+class Permission(enum.StrEnum):
+    """What a role allows, before record-level rules (ownership, approvals) apply."""
+
+    READ = "read"
+    WRITE = "write"
+    APPROVE = "approve"
+    MANAGE_ACCOUNTS = "manage_accounts"
+    PUSH_SCANS = "push_scans"
+    PUSH_CHECK_RESULTS = "push_check_results"
+
+
+#: Permissions per role, as data: the services ask :meth:`Actor.may`.
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.AIMS_MANAGER: frozenset(
+        {Permission.READ, Permission.WRITE, Permission.APPROVE, Permission.PUSH_SCANS, Permission.PUSH_CHECK_RESULTS}
+    ),
+    Role.CONTRIBUTOR: frozenset({Permission.READ, Permission.WRITE}),
+    Role.AUDITOR: frozenset({Permission.READ}),
+    Role.VIEWER: frozenset({Permission.READ}),
+    Role.CI: frozenset({Permission.READ, Permission.PUSH_SCANS, Permission.PUSH_CHECK_RESULTS}),
+}
+
+MANAGING_ROLES = frozenset(r for r, p in ROLE_PERMISSIONS.items() if Permission.APPROVE in p)
+WRITING_ROLES = frozenset(r for r, p in ROLE_PERMISSIONS.items() if Permission.WRITE in p)
 
 
 @dataclass(frozen=True)
@@ -51,6 +90,15 @@ class Actor:
     @property
     def is_manager(self) -> bool:
         return bool(self.roles & MANAGING_ROLES)
+
+    def may(self, permission: Permission) -> bool:
+        """Whether one of the actor's roles grants ``permission``."""
+        return any(permission in ROLE_PERMISSIONS.get(role, frozenset()) for role in self.roles)
+
+    @property
+    def role_label(self) -> str:
+        """The roles as people read them: ``AIMS manager``, ``administrator, auditor``."""
+        return ", ".join(ROLE_LABELS[r] for r in sorted(self.roles)) or "no role"
 
     def describe(self) -> str:
         return f"{self.name} ({', '.join(sorted(r.value for r in self.roles)) or 'no role'})"

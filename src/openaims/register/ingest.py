@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openaims.discovery.interface import Finding, FindingKind
-from openaims.register.actors import Actor
+from openaims.errors import PermissionDeniedError
+from openaims.register.actors import Actor, Permission, as_actor
 from openaims.register.history import canonical_json
 from openaims.register.models.base import utcnow
 from openaims.register.services.systems import ComponentService, SystemService
@@ -127,9 +128,20 @@ def sync_scan(
     system_id: str | None = None,
     now: dt.datetime | None = None,
 ) -> IngestReport:
-    """Record one complete scan of ``repository`` in the caller's transaction."""
+    """Record one complete scan of ``repository`` in the caller's transaction.
+
+    Admins, AIMS managers and CI service accounts may push scans; contributors, auditors
+    and viewers may not.
+    """
+    who = as_actor(actor)
+    if not who.may(Permission.PUSH_SCANS):
+        raise PermissionDeniedError(
+            f"{who.describe()} may not record scans; an admin, an AIMS manager or a CI service account "
+            "(role 'ci') pushes scans"
+        )
     moment = now or utcnow()
-    systems = SystemService(session, actor, clock=lambda: moment)
+    systems = SystemService(session, who, clock=lambda: moment)
+    systems.scan_ingest = True
     proposed: str | None = None
     if system_id is not None:
         systems.get(system_id)
@@ -146,7 +158,8 @@ def sync_scan(
             system_id = proposed
         elif len(claiming) == 1:
             system_id = claiming[0].id
-    components = ComponentService(session, actor, clock=lambda: moment)
+    components = ComponentService(session, who, clock=lambda: moment)
+    components.scan_ingest = True
     result = components.sync(repository, components_of(findings), seen_at=moment, system_id=system_id)
     pending = [c.id for c in components.unreviewed(repository)]
     return IngestReport(

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from openaims.errors import ConflictError, NotFoundError, PermissionDeniedError, UsageError
 from openaims.register import history
-from openaims.register.actors import Actor, Role
+from openaims.register.actors import Actor, Permission, Role
 from openaims.register.models.accounts import Account, ApiToken
 from openaims.register.models.base import utcnow
 
@@ -33,6 +33,8 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "aims_"
+#: How long a command-line sign-in (``aims login``) lasts.
+LOGIN_TOKEN_LIFETIME = dt.timedelta(days=30)
 SCOPES = ("read", "write", "scan:push")
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,99}$")
 
@@ -321,6 +323,61 @@ class AccountService:
         self.session.flush()
         self._event(token.username, "token-revoked", None, {"token": token.id})
         return TokenOut.model_validate(token)
+
+    def login(
+        self, username: str, password: str, *, client: str, lifetime: dt.timedelta = LOGIN_TOKEN_LIFETIME
+    ) -> IssuedToken:
+        """Sign in from the command line: check the password and issue the account a token of its own.
+
+        The token carries the scopes the account's roles can use (``read``; ``write`` for
+        writing roles; ``scan:push`` for roles that push scans) and expires after ``lifetime``.
+        """
+        account = self.authenticate(username, password)
+        actor = account.actor()
+        scopes = ["read"]
+        if actor.can_write:
+            scopes.append("write")
+        if actor.may(Permission.PUSH_SCANS):
+            scopes.append("scan:push")
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = ApiToken(
+            id="TOK-" + secrets.token_hex(6),
+            name=f"aims login on {client}"[:200],
+            token_hash=_token_hash(secret),
+            username=account.username,
+            scopes=sorted(scopes),
+            created_at=self.clock(),
+            expires_at=self.clock() + lifetime,
+        )
+        self.session.add(token)
+        self.session.flush()
+        self.actor = actor
+        self._event(
+            account.username,
+            "token-issued",
+            None,
+            {"token": token.id, "name": token.name, "scopes": token.scopes, "login": True},
+        )
+        return IssuedToken(token=TokenOut.model_validate(token), secret=secret)
+
+    def revoke_own_token(self, token_id: str) -> TokenOut:
+        """Revoke a token of the acting account (sign-out); admins may revoke any token."""
+        token = self.session.get(ApiToken, token_id)
+        if token is None:
+            raise NotFoundError(f"no API token {token_id!r}")
+        if self.actor is None or (self.actor.name != token.username and Role.ADMIN not in self.actor.roles):
+            raise PermissionDeniedError("only the token's own account or an admin can revoke it")
+        token.revoked_at = token.revoked_at or self.clock()
+        self.session.flush()
+        self._event(token.username, "token-revoked", None, {"token": token.id})
+        return TokenOut.model_validate(token)
+
+    def token_for_secret(self, secret: str) -> TokenOut | None:
+        """The token record behind a presented secret (whether or not it is still valid)."""
+        token = self.session.execute(
+            select(ApiToken).where(ApiToken.token_hash == _token_hash(secret))
+        ).scalar_one_or_none()
+        return TokenOut.model_validate(token) if token is not None else None
 
     def tokens(self, username: str | None = None) -> list[TokenOut]:
         stmt = select(ApiToken).order_by(ApiToken.created_at)
