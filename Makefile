@@ -13,7 +13,7 @@ all: test
 $(STAMP): pyproject.toml
 	@bash scripts/ensure-python.sh "$(PYTHON)" "$(VENV)"
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,model-libs]'
 	@touch $(STAMP)
 
 venv: $(STAMP)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from policy_testkit import SAMPLE_POLICY, Lint, dep, mcp, model, model_file, secret, workflow
 
-from openaims.discovery.interface import Finding
+from openaims.discovery.interface import Finding, FindingKind
 from openaims.policy.engine import Evaluation, ExceptionState, Status, detect, evaluate
 from openaims.policy.matching import glob_match
 from openaims.policy.schema import Severity, parse_policy
@@ -223,6 +223,41 @@ def test_secret_messages_show_only_the_redacted_form() -> None:
 def test_unsafe_model_files_setting(setting: str, expected: set[tuple[str, str, str]]) -> None:
     findings = [model_file(), model_file("models/safe.pkl", unsafe=False)]
     assert triples(run(f"version: 1\nunsafe_model_files: {setting}\n", findings)) == expected
+
+
+def _model_finding(path: str, unsafe: bool | None, **details: object) -> Finding:
+    return Finding(
+        kind=FindingKind.MODEL_FILE,
+        name=path.rsplit("/", 1)[-1],
+        path=path,
+        line=None,
+        detector="test",
+        format="pickle",
+        unsafe=unsafe,
+        details={"sha256": "cd" * 32, "dangerous_globals": [], **details},
+    )
+
+
+def test_a_model_file_off_the_allowlist_fails_with_its_reason() -> None:
+    reason = "imports mypkg.models.Net, which is not on the allowlist of safe globals"
+    finding = _model_finding("models/net.pkl", True, unknown_globals=["mypkg.models.Net"], unsafe_reasons=[reason])
+    (violation,) = run("version: 1\n", [finding]).violations
+    assert (violation.rule.id, violation.blocking) == ("model-file.unsafe", True)
+    assert violation.message == f"Model file models/net.pkl is unsafe to load: {reason}"
+
+
+def test_a_model_file_that_could_not_be_checked_fails_closed() -> None:
+    unscanned = "archive/data.pkl: stopped after 2000000 opcodes in the file"
+    findings = [
+        _model_finding("models/huge.pt", None, unscanned=unscanned),
+        _model_finding("models/plain.safetensors", None),  # nothing to check: no violation
+    ]
+    (violation,) = run("version: 1\n", findings).violations
+    assert (violation.rule.id, violation.path, violation.blocking) == ("model-file.unsafe", "models/huge.pt", True)
+    assert violation.message == (
+        "Model file models/huge.pt could not be fully checked for code that runs when it is loaded "
+        f"({unscanned}); treat it as unsafe"
+    )
 
 
 def test_built_in_default_flags_keys_and_unsafe_model_files_only() -> None:

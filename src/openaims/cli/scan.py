@@ -69,6 +69,8 @@ def _detail(finding: Finding) -> str:
         return finding.redacted or ""
     if finding.kind is FindingKind.MODEL_FILE:
         flag = {True: "UNSAFE", False: "safe"}.get(finding.unsafe, "") if finding.unsafe is not None else ""
+        if finding.unsafe is None and finding.details.get("unscanned"):
+            flag = "UNSCANNED"
         return " ".join(part for part in (finding.format or "", flag) if part)
     if finding.kind is FindingKind.MCP_SERVER:
         details = finding.details

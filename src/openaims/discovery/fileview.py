@@ -41,9 +41,30 @@ def looks_binary(data: bytes) -> bool:
 class LocalFileView(FileView):
     """A file on the local file system. Reads happen on first use and are cached."""
 
-    __slots__ = ("_abspath", "_data", "_real_root", "_text", "name", "options", "path", "size")
+    __slots__ = (
+        "_abspath",
+        "_data",
+        "_deadline",
+        "_real_root",
+        "_text",
+        "cut_reason",
+        "name",
+        "options",
+        "path",
+        "size",
+    )
 
-    def __init__(self, path: str, name: str, abspath: str, size: int, *, options: ScanOptions, real_root: str) -> None:
+    def __init__(
+        self,
+        path: str,
+        name: str,
+        abspath: str,
+        size: int,
+        *,
+        options: ScanOptions,
+        real_root: str,
+        deadline: float | None = None,
+    ) -> None:
         self.path = path
         self.name = name
         self.size = size
@@ -52,6 +73,16 @@ class LocalFileView(FileView):
         self._real_root = real_root
         self._data: bytes | None = None
         self._text: str | None = None
+        self._deadline = deadline
+        #: Why the analysis of this file was cut short, if it was.
+        self.cut_reason: str | None = None
+
+    def deadline(self) -> float | None:
+        return self._deadline
+
+    def cut_short(self, reason: str) -> None:
+        if self.cut_reason is None:
+            self.cut_reason = reason
 
     @property
     def abspath(self) -> str:

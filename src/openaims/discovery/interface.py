@@ -144,6 +144,18 @@ class FileView(abc.ABC):
         outside the scanned root.
         """
 
+    def deadline(self) -> float | None:
+        """``time.monotonic()`` by which work on this file should end (None: no budget).
+
+        A detector doing long work (hashing, decompressing, walking opcodes) stops
+        there and reports what it could not finish."""
+        return None
+
+    def cut_short(self, reason: str) -> None:
+        """Tell the engine this file's analysis was cut short by a bound (it is
+        listed in the scan statistics with ``reason``)."""
+        return None
+
 
 class Detector(abc.ABC):
     """Turns one file into findings.

@@ -9,13 +9,21 @@ bounded number of bytes, whatever the header claims.
 from __future__ import annotations
 
 import ast
+import codecs
 import json
 import struct
+import time
 from dataclasses import dataclass
 from typing import IO, Any
 
-#: Largest safetensors JSON header read (real headers are a few hundred KB).
-MAX_SAFETENSORS_HEADER = 64 * 1024 * 1024
+#: Largest safetensors JSON header read: the safetensors library's own limit (real
+#: headers are a few hundred KB). It is parsed incrementally, never held whole.
+MAX_SAFETENSORS_HEADER = 100_000_000
+#: Most tensor entries of a safetensors header read.
+MAX_SAFETENSORS_TENSORS = 200_000
+#: Longest single entry of a safetensors header (its name and value).
+MAX_SAFETENSORS_ENTRY = 1024 * 1024
+_HEADER_CHUNK = 1024 * 1024
 #: Bytes of GGUF key/value data read looking for the architecture and name.
 MAX_GGUF_KV_BYTES = 4 * 1024 * 1024
 #: Longest GGUF string read into memory (longer ones are skipped).
@@ -82,57 +90,214 @@ def read_lfs_pointer(head: bytes) -> LfsPointer | None:
 # --------------------------------------------------------------------------- safetensors
 
 
-def read_safetensors_header(stream: IO[bytes], file_size: int | None = None) -> dict[str, Any] | None:
+def read_safetensors_header(
+    stream: IO[bytes], file_size: int | None = None, *, deadline: float | None = None
+) -> dict[str, Any] | None:
     """Tensor count, dtypes, parameter count and metadata of a safetensors file:
-    8-byte little-endian header length, then a JSON object of tensor entries."""
+    8-byte little-endian header length, then a JSON object of tensor entries.
+
+    The header is parsed entry by entry from a small window, so memory does not grow
+    with its size. A header over :data:`MAX_SAFETENSORS_HEADER` bytes (the
+    safetensors library's own limit) is not read, and reading stops after
+    :data:`MAX_SAFETENSORS_TENSORS` entries or at ``deadline``; the result then says
+    why under ``incomplete``."""
     raw = _read_exact(stream, 8)
     if raw is None:
         return None
     (length,) = struct.unpack("<Q", raw)
-    if length < 2 or length > MAX_SAFETENSORS_HEADER:
+    if length < 2:
         return None
     if file_size is not None and 8 + length > file_size:
         return None
-    first = stream.read(1)
-    if first != b"{":
+    if stream.read(1) != b"{":
         return None
-    body = stream.read(length - 1)
-    if len(body) != length - 1:
-        return None
-    try:
-        header = json.loads(first + body)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(header, dict):
-        return None
-    dtypes: dict[str, int] = {}
-    tensors = 0
-    parameters = 0
-    metadata: dict[str, str] = {}
-    for name, entry in header.items():
+    if length > MAX_SAFETENSORS_HEADER:
+        return {
+            "tensors": None,
+            "header_bytes": length,
+            "incomplete": f"header of {length} bytes is over the {MAX_SAFETENSORS_HEADER} bytes read; not parsed",
+        }
+    header = _SafetensorsHeader(stream, length - 1, deadline).parse()
+    if header is not None:
+        header["header_bytes"] = length
+    return header
+
+
+class _SafetensorsHeader:
+    """An incremental reader of the JSON object of a safetensors header."""
+
+    def __init__(self, stream: IO[bytes], remaining: int, deadline: float | None) -> None:
+        self.stream = stream
+        self.remaining = remaining
+        self.deadline = deadline
+        self.decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self.text = ""
+        self.pos = 0
+        self.json = json.JSONDecoder()
+        self.counts = _HeaderCounts(deadline)
+
+    def _more(self) -> bool:
+        if self.remaining <= 0:
+            return False
+        chunk = self.stream.read(min(_HEADER_CHUNK, self.remaining))
+        if not chunk:
+            raise ValueError("truncated header")
+        self.remaining -= len(chunk)
+        self.text = self.text[self.pos :] + self.decoder.decode(chunk, final=self.remaining <= 0)
+        self.pos = 0
+        return True
+
+    def _skip_space(self) -> str:
+        while True:
+            while self.pos < len(self.text) and self.text[self.pos] in " \t\r\n":
+                self.pos += 1
+            if self.pos < len(self.text):
+                return self.text[self.pos]
+            if not self._more():
+                raise ValueError("truncated header")
+
+    def _value(self) -> Any:
+        """The JSON value at ``pos``, reading more while it may continue past the window."""
+        while True:
+            if len(self.text) - self.pos > MAX_SAFETENSORS_ENTRY:
+                raise _TooLong
+            try:
+                value, end = self.json.raw_decode(self.text, self.pos)
+            except ValueError:
+                if not self._more():
+                    raise
+                continue
+            if end >= len(self.text) and self.remaining > 0:
+                if not self._more():
+                    raise ValueError("truncated header")
+                continue
+            self.pos = end
+            return value
+
+    def parse(self) -> dict[str, Any] | None:
+        self.counts = _HeaderCounts(self.deadline)
+        try:
+            if not self._fast():
+                self._slow()
+        except _TooLong:
+            self.counts.incomplete = f"an entry longer than {MAX_SAFETENSORS_ENTRY} bytes; not parsed further"
+        except _Stop:
+            pass
+        except (ValueError, RecursionError, UnicodeDecodeError, _NotSafetensors):
+            return None
+        return self.counts.result()
+
+    def _fast(self) -> bool:
+        """Parse whole runs of entries at once: the window up to its last ``},`` is
+        wrapped in braces and decoded in one call. False when a run does not decode
+        that way (a ``},`` inside a name): the rest is then read entry by entry."""
+        while True:
+            if self.remaining <= 0:
+                try:
+                    tail = json.loads("{" + self.text[self.pos :])
+                except ValueError:
+                    return False
+                self._entries(tail)
+                return True
+            cut = self.text.rfind("},", self.pos)
+            if cut < 0:
+                if len(self.text) - self.pos > MAX_SAFETENSORS_ENTRY:
+                    raise _TooLong
+                self._more()
+                continue
+            try:
+                run = json.loads("{" + self.text[self.pos : cut + 1] + "}")
+            except ValueError:
+                return False
+            self._entries(run)
+            self.pos = cut + 2
+            self._more()
+
+    def _slow(self) -> None:
+        """Entry by entry, from ``pos`` (the start of a key or the closing brace)."""
+        if self._skip_space() == "}":
+            return
+        while True:
+            if self._skip_space() != '"':
+                raise _NotSafetensors
+            name = self._value()
+            if self._skip_space() != ":":
+                raise _NotSafetensors
+            self.pos += 1
+            self._skip_space()
+            self.counts.add(name, self._value())
+            separator = self._skip_space()
+            if separator == "}":
+                return
+            if separator != ",":
+                raise _NotSafetensors
+            self.pos += 1
+
+    def _entries(self, entries: Any) -> None:
+        if not isinstance(entries, dict):
+            raise _NotSafetensors
+        for name, entry in entries.items():
+            self.counts.add(name, entry)
+
+
+class _HeaderCounts:
+    """What a safetensors header says, summed entry by entry."""
+
+    def __init__(self, deadline: float | None) -> None:
+        self.deadline = deadline
+        self.dtypes: dict[str, int] = {}
+        self.tensors = 0
+        self.parameters = 0
+        self.metadata: dict[str, str] = {}
+        self.incomplete: str | None = None
+
+    def add(self, name: Any, entry: Any) -> None:
         if name == "__metadata__":
             if isinstance(entry, dict):
-                metadata = {str(k)[:100]: str(v)[:200] for k, v in list(entry.items())[:50]}
-            continue
+                self.metadata = {str(k)[:100]: str(v)[:200] for k, v in list(entry.items())[:50]}
+            return
         if not isinstance(entry, dict) or not isinstance(entry.get("dtype"), str):
-            return None
+            raise _NotSafetensors
         shape = entry.get("shape")
-        if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
-            return None
-        tensors += 1
-        dtype = str(entry["dtype"])
-        dtypes[dtype] = dtypes.get(dtype, 0) + 1
+        if not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
+            raise _NotSafetensors
+        self.tensors += 1
+        dtype = str(entry["dtype"])[:32]
+        if dtype in self.dtypes or len(self.dtypes) < 64:
+            self.dtypes[dtype] = self.dtypes.get(dtype, 0) + 1
         count = 1
         for dim in shape:
             count *= dim
-        parameters += count
-    return {
-        "tensors": tensors,
-        "dtypes": sorted(dtypes),
-        "parameters": parameters,
-        "metadata": metadata,
-        "header_bytes": length,
-    }
+        self.parameters += count
+        if self.tensors >= MAX_SAFETENSORS_TENSORS:
+            self.incomplete = f"stopped after {MAX_SAFETENSORS_TENSORS} tensors"
+            raise _Stop
+        if self.tensors % 8192 == 0 and self.deadline is not None and time.monotonic() > self.deadline:
+            self.incomplete = "time budget of the file spent"
+            raise _Stop
+
+    def result(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "tensors": self.tensors,
+            "dtypes": sorted(self.dtypes),
+            "parameters": self.parameters,
+            "metadata": self.metadata,
+        }
+        if self.incomplete is not None:
+            out["incomplete"] = self.incomplete
+        return out
+
+
+class _NotSafetensors(Exception):
+    pass
+
+
+class _Stop(Exception):
+    pass
+
+
+class _TooLong(Exception):
+    pass
 
 
 # --------------------------------------------------------------------------- GGUF

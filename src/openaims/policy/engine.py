@@ -299,14 +299,17 @@ def _finding_violations(finding: Finding, policy: Policy) -> Iterator[Violation]
     if use is not None and finding.provider:
         yield from _provider_violation(finding, policy, use)
 
-    if kind is FindingKind.MODEL_FILE and finding.unsafe and policy.unsafe_model_files is not Action.OFF:
-        reached = [str(g) for g in details.get("dangerous_globals") or []]
-        what = f" reaches {', '.join(reached)}" if reached else " reaches dangerous callables"
+    unscanned = details.get("unscanned") if finding.unsafe is None else None
+    if (
+        kind is FindingKind.MODEL_FILE
+        and (finding.unsafe or unscanned)
+        and policy.unsafe_model_files is not Action.OFF
+    ):
         sha256 = str(details.get("sha256") or "")
         yield _make(
             policy,
             RULES["model-file.unsafe"],
-            message=f"Model file {finding.path}{what} when it is loaded",
+            message=_model_file_message(finding, details),
             path=finding.path,
             line=finding.line,
             subject=f"model-file:{finding.path}",
@@ -339,6 +342,23 @@ def _provider_violation(finding: Finding, policy: Policy, use: _Use) -> Iterator
         keys=[*names, *use.keys],
         finding=finding,
     )
+
+
+def _model_file_message(finding: Finding, details: dict[str, Any]) -> str:
+    """Why a model file fails: what it reaches, what else it imports, or why it could not be checked."""
+    if not finding.unsafe:
+        return (
+            f"Model file {finding.path} could not be fully checked for code that runs when it is loaded "
+            f"({details.get('unscanned')}); treat it as unsafe"
+        )
+    reached = [str(g) for g in details.get("dangerous_globals") or []]
+    if reached:
+        return f"Model file {finding.path} reaches {', '.join(reached)} when it is loaded"
+    reasons = [str(r) for r in details.get("unsafe_reasons") or []]
+    if reasons:
+        more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
+        return f"Model file {finding.path} is unsafe to load: {reasons[0]}{more}"
+    return f"Model file {finding.path} reaches dangerous callables when it is loaded"
 
 
 def _strip_version(package: str) -> str:

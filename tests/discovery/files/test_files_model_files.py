@@ -153,11 +153,15 @@ def test_details_of_a_pytorch_archive() -> None:
     assert finding.details["dangerous_globals"] == ["os.system"]
 
 
-def test_unknown_globals_are_reported_without_unsafe() -> None:
-    data = b"\x80\x04" + mk.op_global("sklearn.linear_model", "LogisticRegression") + b")\x81."
+def test_globals_off_the_allowlist_make_the_file_unsafe() -> None:
+    data = b"\x80\x04" + mk.op_global("mypkg.models", "Net") + b")\x81."
     (finding,) = run(DETECTOR, "clf.pkl", data)
-    assert finding.unsafe is False
-    assert finding.details["unknown_globals"] == ["sklearn.linear_model.LogisticRegression"]
+    assert finding.unsafe is True
+    assert finding.details["unknown_globals"] == ["mypkg.models.Net"]
+    assert finding.details["dangerous_globals"] == []
+    assert finding.details["unsafe_reasons"] == [
+        "imports mypkg.models.Net, which is not on the allowlist of safe globals"
+    ]
 
 
 def test_truncated_pickle_is_not_declared_safe() -> None:
@@ -357,7 +361,8 @@ def test_joblib_streams(data: bytes, unsafe: bool, dangerous: list[str]) -> None
 def test_truncated_joblib_array_is_not_declared_safe() -> None:
     (finding,) = run(DETECTOR, "model.joblib", mk.joblib_like((100,), "f8", b"\x00" * 10))
     assert finding.unsafe is None
-    assert finding.details["analysis_errors"] == ["truncated joblib array data"]
+    assert finding.details["analysis_errors"] == ["truncated pickle (no STOP)"]
+    assert finding.details["unscanned"] == "truncated pickle (no STOP)"
 
 
 @pytest.mark.parametrize("method", ["gzip", "bz2", "xz", "lzma", "zlib"])
@@ -393,25 +398,26 @@ def test_decompression_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
 
     from openaims.discovery.detectors import model_files
 
-    monkeypatch.setattr(model_files, "MAX_DECOMPRESSED", 1 << 16)
+    monkeypatch.setattr(model_files, "MAX_INFLATED_BYTES", 1 << 20)
     # a BINBYTES8 of 4 MiB of zeros (compresses to a few KB) followed by os.system
     body = b"\x80\x04\x8e" + struct.pack("<Q", 4 << 20) + b"\x00" * (4 << 20) + b"0" + mk.evil_pickle()[2:]
     (finding,) = run(DETECTOR, "bomb.pkl", zlib.compress(body, 9))
     assert finding.unsafe is None
-    assert finding.details["analysis_errors"]
+    assert finding.details["unscanned"] == "more than 1 MiB inflated from the file"
 
 
 def test_zip_member_reading_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     from openaims.discovery.detectors import model_files
 
-    monkeypatch.setattr(model_files, "MAX_DECOMPRESSED", 1 << 16)
+    monkeypatch.setattr(model_files, "MAX_INFLATED_BYTES", 1 << 16)
+    monkeypatch.setattr(model_files, "MAX_MEMBER_RATIO", 10_000)
     body = b"\x80\x04\x8e" + struct.pack("<Q", 1 << 20) + b"\x00" * (1 << 20) + b"0" + mk.evil_pickle()[2:]
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("archive/data.pkl", body)
     (finding,) = run(DETECTOR, "model.pt", buf.getvalue())
     assert finding.unsafe is None
-    assert finding.details["analysis_errors"]
+    assert finding.details["unscanned"] == "archive/data.pkl: more than 64 KiB inflated from the file"
 
 
 @pytest.mark.parametrize(

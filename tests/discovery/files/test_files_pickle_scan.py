@@ -177,18 +177,28 @@ def test_referenced_but_not_called_is_still_reported() -> None:
 
 def test_newobj_and_obj_calls_are_tracked() -> None:
     newobj = proto(2) + glob("collections", "OrderedDict") + b")" + b"\x81."
-    assert scan_pickle(newobj).called == ("collections.OrderedDict",)
+    report = scan_pickle(newobj)
+    assert report.called == ("collections.OrderedDict",)
+    assert not report.unsafe
     obj = proto(1) + b"(" + glob("mypkg.models", "Net") + b"o."
     report = scan_pickle(obj)
     assert report.called == ("mypkg.models.Net",)
     assert report.unknown == ("mypkg.models.Net",)
-    assert not report.unsafe
+    assert report.unsafe
 
 
-def test_unknown_callables_are_listed_without_being_unsafe() -> None:
-    report = scan_pickle(reduce_global("sklearn.linear_model._base", "LinearRegression"))
-    assert report.unknown == ("sklearn.linear_model._base.LinearRegression",)
+def test_a_global_off_the_allowlist_makes_the_pickle_unsafe_with_the_reason() -> None:
+    report = scan_pickle(reduce_global("mypkg.train", "Trainer"))
+    assert report.unknown == ("mypkg.train.Trainer",)
     assert report.dangerous == ()
+    assert report.unsafe
+    assert report.reasons == ("imports mypkg.train.Trainer, which is not on the allowlist of safe globals",)
+
+
+def test_allowlisted_estimator_is_safe() -> None:
+    data = proto(4) + glob("sklearn.linear_model._logistic", "LogisticRegression") + b")\x81}b."
+    report = scan_pickle(data)
+    assert report.unknown == ()
     assert not report.unsafe
 
 
@@ -225,7 +235,8 @@ def test_opcode_limit_stops_the_analysis() -> None:
     data = proto(2) + b"]" + b"(" + b"K\x01" * 5000 + b"e" + glob("os", "system") + b"a."
     report = scan_pickle(data, max_opcodes=1000)
     assert not report.complete
-    assert report.error == "stopped after 1000 opcodes"
+    assert report.limit
+    assert report.error == "stopped after 1000 opcodes of one pickle"
     assert report.dangerous == ()
     assert scan_pickle(data).dangerous == ("os.system",)
 
@@ -248,9 +259,12 @@ def test_long_protocol0_line_is_bounded() -> None:
     assert not report.complete
 
 
-def test_memo_limit() -> None:
+def test_memo_limit_ends_the_analysis_as_a_bound_not_as_safe() -> None:
     data = proto(4) + ustr("os") + b"\x94" + ustr("system") + b"\x94" + b"h\x00h\x01\x93N\x85R."
-    assert scan_pickle(data, max_memo=1).dangerous == (DYNAMIC_GLOBAL,)
+    report = scan_pickle(data, max_memo=1)
+    assert (report.complete, report.limit, report.dangerous) == (False, True, ())
+    assert report.error == "more than 1 memo entries followed"
+    assert scan_pickle(data).dangerous == ("os.system",)
 
 
 @pytest.mark.parametrize(

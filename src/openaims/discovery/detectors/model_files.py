@@ -30,6 +30,7 @@ import bz2
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import lzma
 import struct
@@ -43,15 +44,32 @@ from typing import IO, Any, cast
 from openaims.discovery import catalog
 from openaims.discovery import model_formats as fmt
 from openaims.discovery.interface import Detector, FileView, Finding, FindingKind
-from openaims.discovery.pickle_scan import PickleReport, looks_like_pickle, scan_pickle
+from openaims.discovery.pickle_scan import Budget, LimitReached, PickleReport, looks_like_pickle, scan_pickle
 
-#: Most archive members examined in one zip, and most pickles analysed.
-MAX_ZIP_MEMBERS = 100_000
+#: Bounds of the analysis of one file. Beyond any of them the file is reported
+#: ``unsafe`` (an archive built to evade scanners) or with ``details.unscanned`` (a
+#: bound reached), never safe.
+#: Most entries an archive's central directory may list.
+MAX_ZIP_ENTRIES = 100_000
+#: Largest central directory read.
+MAX_ZIP_DIRECTORY_BYTES = 64 * 1024 * 1024
+#: Most pickle members of one archive analysed, and most ``.npy`` headers read.
 MAX_ZIP_PICKLES = 32
+MAX_NPZ_ARRAYS = 4096
+#: A member that inflates to more than RATIO_FLOOR_BYTES and more than this many
+#: times its compressed size is not inflated (a decompression bomb).
+MAX_MEMBER_RATIO = 100
+RATIO_FLOOR_BYTES = 1024 * 1024
+#: Most bytes inflated from one file (archive members, compressed pickles), all members together.
+MAX_INFLATED_BYTES = 512 * 1024 * 1024
+#: Most pickle opcodes examined in one file (all its pickles together).
+MAX_FILE_OPCODES = 4_000_000
 #: Most bytes of an HDF5 file searched for Keras markers.
 HDF5_SNIFF_BYTES = 1024 * 1024
-#: Largest zip member read whole (Keras config.json).
-MAX_CONFIG_BYTES = 8 * 1024 * 1024
+#: Largest Keras config.json analysed (larger: not analysed, reported).
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+#: Formats whose files can run code when loaded (the analysis must finish for them).
+CODE_FORMATS = frozenset({"pickle", "pytorch", "keras", "numpy"})
 
 _CHUNK = 1 << 20
 
@@ -68,10 +86,6 @@ _READ_ERRORS = (
     struct.error,
     KeyError,
 )
-
-#: Most bytes decompressed from a compressed pickle (joblib ``compress=``) or
-#: read from one archive member.
-MAX_DECOMPRESSED = 1 << 30
 
 #: First bytes of a protocol 0/1 pickle, for files with a pickle extension.
 _OLD_PICKLE_STARTS = frozenset(b"(}]cNKJI")
@@ -106,21 +120,49 @@ class _Result:
     format: str
     details: dict[str, Any] = field(default_factory=dict)
     reports: list[tuple[str, PickleReport]] = field(default_factory=list)
-    not_analysed: bool = False
+    #: Why loading the file is unsafe besides its pickles (an archive built to evade scanners).
+    reasons: list[str] = field(default_factory=list)
+    #: Why the check for code that runs on load could not finish.
+    unscanned: list[str] = field(default_factory=list)
 
 
-def _merge(reports: list[tuple[str, PickleReport]]) -> tuple[list[str], list[str], bool, list[str]]:
-    dangerous: dict[str, None] = {}
-    unknown: dict[str, None] = {}
-    complete = True
-    errors: list[str] = []
-    for member, report in reports:
-        dangerous.update(dict.fromkeys(report.dangerous))
-        unknown.update(dict.fromkeys(report.unknown))
+class _FileBudget(Budget):
+    """The pickle budget of one file, plus the bytes it may still inflate."""
+
+    def __init__(self, deadline: float | None) -> None:
+        super().__init__(MAX_FILE_OPCODES, deadline)
+        self.inflated = 0
+
+    def inflate(self, size: int) -> None:
+        self.inflated += size
+        if self.inflated > MAX_INFLATED_BYTES:
+            raise LimitReached(f"more than {_size(MAX_INFLATED_BYTES)} inflated from the file")
+
+
+def _size(count: int) -> str:
+    """``512 MiB``, ``64 KiB``, ``100 bytes``."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if count >= 1 << shift and count % (1 << shift) == 0:
+            return f"{count >> shift} {unit}"
+    return f"{count} bytes"
+
+
+def _verdict(result: _Result) -> tuple[bool | None, list[str], list[str]]:
+    """``(unsafe, reasons, unscanned)`` of a file from its pickles' reports."""
+    reasons = list(result.reasons)
+    unscanned = list(result.unscanned)
+    for member, report in result.reports:
+        prefix = f"{member}: " if member else ""
+        reasons.extend(prefix + reason for reason in report.reasons)
         if not report.complete:
-            complete = False
-            errors.append(f"{member}: {report.error}" if member else str(report.error))
-    return list(dangerous), list(unknown), complete, errors
+            unscanned.append(prefix + str(report.error))
+    if reasons:
+        return True, reasons, unscanned
+    if unscanned:
+        return None, reasons, unscanned
+    if result.reports:
+        return False, reasons, unscanned
+    return None, reasons, unscanned
 
 
 class ModelFileDetector(Detector):
@@ -140,34 +182,47 @@ class ModelFileDetector(Detector):
         return any(part in _model_dirs() for part in parents)
 
     def scan(self, file: FileView) -> Iterable[Finding]:
+        expected = _extensions().get(_extension(file.name))
+        budget = _FileBudget(file.deadline())
         try:
-            result = self._identify(file)
+            result = self._identify(file, budget)
+        except LimitReached as exc:
+            file.cut_short(str(exc))
+            result = _Result(expected or "pickle", unscanned=[str(exc)])
         except _READ_ERRORS as exc:
-            expected = _extensions().get(_extension(file.name))
             if expected is None:
                 return []
             result = _Result(expected, {"error": f"could not read the file: {type(exc).__name__}"})
-            result.not_analysed = True
+            if expected in CODE_FORMATS:
+                result.unscanned.append(f"could not read the file: {type(exc).__name__}")
         if result is None:
             return []
         details: dict[str, Any] = {"size": file.size, "lfs_pointer": False}
         if result.format != "lfs-pointer":
-            sha = self._sha256(file)
+            sha, why = self._sha256(file, budget)
             if sha is not None:
                 details["sha256"] = sha
+            else:
+                details["sha256_skipped"] = why
         details.update(result.details)
-        dangerous, unknown, complete, errors = _merge(result.reports)
-        details["dangerous_globals"] = dangerous
-        details["unknown_globals"] = unknown
-        unsafe: bool | None = None
+        unsafe, reasons, unscanned = _verdict(result)
+        dangerous: dict[str, None] = {}
+        unknown: dict[str, None] = {}
+        for _member, report in result.reports:
+            dangerous.update(dict.fromkeys(report.dangerous))
+            unknown.update(dict.fromkeys(report.unknown))
+        details["dangerous_globals"] = list(dangerous)
+        details["unknown_globals"] = list(unknown)
         if result.reports:
-            details["analysed"] = [member or file.name for member, _ in result.reports]
-            if dangerous:
-                unsafe = True
-            elif complete and not result.not_analysed:
-                unsafe = False
-            if errors:
-                details["analysis_errors"] = errors[:10]
+            details["analysed"] = [member or file.name for member, _ in result.reports][:MAX_ZIP_PICKLES]
+        if reasons:
+            details["unsafe_reasons"] = reasons[:10]
+        if unscanned:
+            details["unscanned"] = "; ".join(unscanned[:3])
+            details["analysis_errors"] = unscanned[:10]
+            limits = [r.error for _m, r in result.reports if r.limit and r.error]
+            if limits or result.unscanned:
+                file.cut_short((limits or result.unscanned)[0])
         fmt_name = result.format
         if fmt_name == "lfs-pointer":
             fmt_name = _extensions().get(_extension(file.name), "unknown")
@@ -188,7 +243,7 @@ class ModelFileDetector(Detector):
 
     # ------------------------------------------------------------------ identification
 
-    def _identify(self, file: FileView) -> _Result | None:
+    def _identify(self, file: FileView, budget: _FileBudget) -> _Result | None:
         head = file.head(4096)
         ext = _extension(file.name)
         expected = _extensions().get(ext)
@@ -203,30 +258,30 @@ class ModelFileDetector(Detector):
         if legacy is not None:
             return _Result("ggml", {"ggml_variant": legacy})
         if head.startswith(fmt.ZIP_MAGIC):
-            return self._zip(file, ext)
+            return self._zip(file, ext, budget)
         if head.startswith(fmt.HDF5_MAGIC):
             return self._hdf5(file, ext)
         if head.startswith(fmt.NPY_MAGIC):
             with file.open_binary() as stream:
-                return self._npy(stream, file.name)
+                return self._npy(stream, file.name, budget)
         if fmt.is_tflite(head):
             return _Result("tflite")
         if expected == "pickle" and _compression(head) is not None:
-            return self._compressed_pickle(file, head)
+            return self._compressed_pickle(file, head, budget)
         if looks_like_pickle(head) or (
             expected in {"pickle", "pytorch"} and head[:1] and head[0] in _OLD_PICKLE_STARTS
         ):
             with file.open_binary() as stream:
-                report = scan_pickle(stream)
+                report = scan_pickle(stream, budget=budget)
             # protocol 0/1 data must be a whole pickle, or (under a pickle
             # extension) at least reference a callable before it broke off
             partial_ok = expected == "pickle" and bool(report.globals)
-            if not report.valid and not looks_like_pickle(head) and not partial_ok:
+            if not report.valid and not looks_like_pickle(head) and not partial_ok and not report.limit:
                 return None
             return _Result("pickle", {"protocol": report.protocol}, [("", report)])
         if len(head) >= 9 and head[8:9] == b"{":
             with file.open_binary() as stream:
-                header = fmt.read_safetensors_header(stream, file.size)
+                header = fmt.read_safetensors_header(stream, file.size, deadline=file.deadline())
             if header is not None:
                 return _Result("safetensors", header)
         if expected == "onnx":
@@ -237,68 +292,125 @@ class ModelFileDetector(Detector):
             return _Result(expected)
         return None
 
-    def _compressed_pickle(self, file: FileView, head: bytes) -> _Result | None:
+    def _compressed_pickle(self, file: FileView, head: bytes, budget: _FileBudget) -> _Result | None:
         method = _compression(head)
         with file.open_binary() as raw, _decompressor(method, raw) as stream:
-            report = scan_pickle(cast("IO[bytes]", _Capped(stream, MAX_DECOMPRESSED)))
-        if not report.valid and not report.globals and report.protocol < 2:
+            report = scan_pickle(cast("IO[bytes]", _Metered(stream, budget)), budget=budget)
+        if not report.valid and not report.globals and report.protocol < 2 and not report.limit:
             return None
         return _Result("pickle", {"protocol": report.protocol, "compression": method}, [("", report)])
 
-    def _zip(self, file: FileView, ext: str) -> _Result | None:
+    def _zip(self, file: FileView, ext: str, budget: _FileBudget) -> _Result | None:
+        expected = _extensions().get(ext) or "pytorch"
         with file.open_binary() as stream:
+            directory = _zip_directory(stream, file.size)
+            if directory is not None:
+                entries, size = directory
+                if entries > MAX_ZIP_ENTRIES or size > MAX_ZIP_DIRECTORY_BYTES:
+                    why = f"archive lists {entries} entries in a {size >> 10} KiB directory (over {MAX_ZIP_ENTRIES})"
+                    return _Result(expected, {"archive_members": entries}, unscanned=[why])
+            stream.seek(0)
             try:
                 archive = zipfile.ZipFile(stream)
             except (zipfile.BadZipFile, OSError, ValueError, EOFError):
                 return None
             with archive:
-                infos = archive.infolist()[:MAX_ZIP_MEMBERS]
+                infos = archive.infolist()
                 names = [i.filename for i in infos]
-                pickles = [i for i in infos if i.filename.endswith(".pkl") and not i.filename.endswith("/")][
-                    :MAX_ZIP_PICKLES
-                ]
+                structural = _zip_anomalies(infos, file.size)
+                pickles = [i for i in infos if i.filename.endswith(".pkl") and not i.filename.endswith("/")]
                 if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
-                    result = _Result("pytorch", {"archive_members": len(names)})
+                    result = _Result("pytorch", {"archive_members": len(names)}, reasons=structural)
                     if any(n.endswith("/code/") or "/code/" in n for n in names):
                         result.details["torchscript"] = True
-                    for info in pickles:
-                        with archive.open(info) as member:
-                            capped = cast("IO[bytes]", _Capped(member, MAX_DECOMPRESSED))
-                            result.reports.append((info.filename, scan_pickle(capped)))
+                    if len(pickles) > MAX_ZIP_PICKLES:
+                        result.unscanned.append(
+                            f"archive holds {len(pickles)} pickles; only the first {MAX_ZIP_PICKLES} were analysed"
+                        )
+                    for info in pickles[:MAX_ZIP_PICKLES]:
+                        self._member_pickle(archive, info, result, budget)
                     return result
                 if "config.json" in names and (
                     "model.weights.h5" in names or "metadata.json" in names or ext == ".keras"
                 ):
-                    return self._keras_zip(archive)
+                    result = self._keras_zip(archive, budget)
+                    result.reasons.extend(structural)
+                    return result
                 if ext == ".npz" or (names and all(n.endswith(".npy") for n in names)):
-                    result = _Result("numpy", {"arrays": len(names)})
-                    for info in infos[:MAX_ZIP_PICKLES]:
-                        if info.filename.endswith(".npy"):
+                    result = _Result("numpy", {"arrays": len(names)}, reasons=structural)
+                    arrays = [i for i in infos if i.filename.endswith(".npy")]
+                    if len(arrays) > MAX_NPZ_ARRAYS:
+                        result.unscanned.append(
+                            f"archive holds {len(arrays)} arrays; only the first {MAX_NPZ_ARRAYS} were examined"
+                        )
+                    for info in arrays[:MAX_NPZ_ARRAYS]:
+                        try:
+                            budget.check_time()
                             with archive.open(info) as member:
-                                capped = cast("IO[bytes]", _Capped(member, MAX_DECOMPRESSED))
-                                inner = self._npy(capped, info.filename)
-                            if inner is not None and inner.reports:
-                                result.reports.extend(inner.reports)
+                                metered = cast("IO[bytes]", _Metered(member, budget))
+                                inner = self._npy(metered, info.filename, budget)
+                        except LimitReached as exc:
+                            result.unscanned.append(f"{info.filename}: {exc}")
+                            break
+                        except _READ_ERRORS as exc:
+                            result.unscanned.append(f"{info.filename}: could not read the member: {type(exc).__name__}")
+                            continue
+                        if inner is not None:
+                            result.reports.extend(inner.reports)
+                            result.unscanned.extend(inner.unscanned)
                     return result
         return None
 
-    def _keras_zip(self, archive: zipfile.ZipFile) -> _Result:
+    def _member_pickle(
+        self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, result: _Result, budget: _FileBudget
+    ) -> None:
+        """Analyse one pickle member of an archive, within the file's budget."""
+        if budget.expired():
+            result.unscanned.append(f"{info.filename}: time budget of the file spent")
+            return
+        if info.flag_bits & 0x1:
+            result.unscanned.append(f"{info.filename}: encrypted member")
+            return
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_FLOOR_BYTES and ratio > MAX_MEMBER_RATIO:
+            result.unscanned.append(
+                f"{info.filename}: would inflate {info.compress_size} bytes to {info.file_size} "
+                f"({ratio:.0f} times, over {MAX_MEMBER_RATIO})"
+            )
+            return
+        try:
+            with archive.open(info) as member:
+                stream = _Metered(member, budget, stored=info.compress_type == zipfile.ZIP_STORED)
+                result.reports.append((info.filename, scan_pickle(cast("IO[bytes]", stream), budget=budget)))
+        except LimitReached as exc:
+            result.unscanned.append(f"{info.filename}: {exc}")
+        except _READ_ERRORS as exc:
+            result.unscanned.append(f"{info.filename}: could not read the member: {type(exc).__name__}")
+
+    def _keras_zip(self, archive: zipfile.ZipFile, budget: _FileBudget) -> _Result:
         result = _Result("keras")
         info = archive.getinfo("config.json")
-        if info.file_size <= MAX_CONFIG_BYTES:
-            with archive.open(info) as handle:
-                raw = handle.read(MAX_CONFIG_BYTES + 1)
-            try:
-                config = json.loads(raw)
-            except (ValueError, RecursionError):
-                config = None
-            lambdas = _keras_lambdas(config)
-            result.details["lambda_layers"] = lambdas
-            if lambdas:
-                result.details["dangerous_code"] = True
-                result.reports.append(("config.json", _synthetic(("keras.layers.Lambda",))))
-            else:
-                result.reports.append(("config.json", _synthetic(())))
+        if info.file_size > MAX_CONFIG_BYTES:
+            result.unscanned.append(
+                f"config.json of {info.file_size} bytes is over the {_size(MAX_CONFIG_BYTES)} analysed"
+            )
+            return result
+        with archive.open(info) as handle:
+            raw = _Metered(handle, budget).read(MAX_CONFIG_BYTES + 1)
+        try:
+            config = json.loads(raw)
+        except (ValueError, RecursionError):
+            config = None
+        if config is None:
+            result.unscanned.append("config.json is not valid JSON")
+            return result
+        lambdas = _keras_lambdas(config)
+        result.details["lambda_layers"] = lambdas
+        if lambdas:
+            result.details["dangerous_code"] = True
+            result.reports.append(("config.json", _synthetic(("keras.layers.Lambda",))))
+        else:
+            result.reports.append(("config.json", _synthetic(())))
         return result
 
     def _hdf5(self, file: FileView, ext: str) -> _Result:
@@ -310,25 +422,28 @@ class ModelFileDetector(Detector):
             result.reports.append(("model_config", _synthetic(("keras.layers.Lambda",))))
         return result
 
-    def _npy(self, stream: IO[bytes], name: str) -> _Result | None:
+    def _npy(self, stream: IO[bytes], name: str, budget: _FileBudget) -> _Result | None:
         header = fmt.read_npy_header(stream)
         if header is None:
             return None
         result = _Result("numpy", dict(header))
         if header["pickled"]:
-            result.reports.append((name, scan_pickle(stream)))
+            result.reports.append((name, scan_pickle(stream, budget=budget)))
         return result
 
     @staticmethod
-    def _sha256(file: FileView) -> str | None:
+    def _sha256(file: FileView, budget: Budget) -> tuple[str | None, str]:
         digest = hashlib.sha256()
         try:
             with file.open_binary() as stream:
                 while chunk := stream.read(_CHUNK):
                     digest.update(chunk)
-        except OSError:
-            return None
-        return digest.hexdigest()
+                    if budget.expired():
+                        file.cut_short("time budget spent while hashing")
+                        return None, "time budget of the file spent"
+        except OSError as exc:
+            return None, f"could not read the file: {type(exc).__name__}"
+        return digest.hexdigest(), ""
 
 
 def _compression(head: bytes) -> str | None:
@@ -382,21 +497,87 @@ class _ZlibStream(io.RawIOBase):
         return bytes(out)
 
 
-class _Capped(io.RawIOBase):
-    """At most ``limit`` bytes of a stream (a decompression bomb ends there)."""
+class _Metered(io.RawIOBase):
+    """A decompressing stream that charges what it inflates to the file's budget.
 
-    def __init__(self, stream: IO[bytes], limit: int) -> None:
+    ``stored``: the member is not compressed, so seeking over it costs nothing and
+    is allowed; otherwise seeking is refused and skipping means inflating."""
+
+    def __init__(self, stream: IO[bytes], budget: _FileBudget, *, stored: bool = False) -> None:
         self._stream = stream
-        self._left = limit
+        self._budget = budget
+        self._stored = stored
 
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int = -1) -> bytes:
-        size = self._left if size is None or size < 0 else min(size, self._left)
+    def seekable(self) -> bool:
+        return self._stored
+
+    def tell(self) -> int:
+        return self._stream.tell()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if not self._stored:
+            raise io.UnsupportedOperation("seek")
+        return self._stream.seek(offset, whence)
+
+    def read(self, size: int | None = -1) -> bytes:
+        size = _CHUNK if size is None or size < 0 else size
         data = self._stream.read(size)
-        self._left -= len(data)
+        if not self._stored:
+            self._budget.inflate(len(data))
         return data
+
+
+def _zip_directory(stream: IO[bytes], size: int) -> tuple[int, int] | None:
+    """``(entries, directory bytes)`` from an archive's end-of-central-directory
+    record (ZIP64 included), read without parsing the directory itself."""
+    tail_size = min(size, 65536 + 22)
+    stream.seek(size - tail_size)
+    tail = stream.read(tail_size)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return None
+    _sig, _disk, _cd_disk, _here, entries, cd_size, _cd_offset, _comment = struct.unpack(
+        "<IHHHHIIH", tail[at : at + 22]
+    )
+    locator = at - 20
+    if locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":
+        (offset,) = struct.unpack("<Q", tail[locator + 8 : locator + 16])
+        if 0 <= offset < size:
+            stream.seek(offset)
+            record = stream.read(56)
+            if len(record) == 56 and record[:4] == b"PK\x06\x06":
+                entries64, cd_size64 = struct.unpack("<QQ", record[32:48])
+                entries, cd_size = max(entries, entries64), max(cd_size, cd_size64)
+    return entries, cd_size
+
+
+def _zip_anomalies(infos: list[zipfile.ZipInfo], size: int) -> list[str]:
+    """Why an archive's layout is one no archiver writes: entries sharing a name
+    (a loader and a scanner may read different ones), entries whose data overlap
+    (a zip bomb reusing the same bytes), data beyond the end of the file."""
+    reasons: list[str] = []
+    seen: dict[str, int] = {}
+    for info in infos:
+        seen[info.filename] = seen.get(info.filename, 0) + 1
+    duplicated = sorted(name for name, count in seen.items() if count > 1)
+    if duplicated:
+        shown = ", ".join(duplicated[:3]) + (f" and {len(duplicated) - 3} more" if len(duplicated) > 3 else "")
+        reasons.append(f"archive has several entries named {shown} (a loader may read another one than a scanner)")
+    spans = sorted(
+        (info.header_offset, info.header_offset + 30 + len(info.orig_filename.encode("utf-8", "surrogateescape"))
+         + info.compress_size)
+        for info in infos
+    )
+    for (start, end), (next_start, _next_end) in itertools.pairwise(spans):
+        if next_start < end and next_start >= start:
+            reasons.append("archive has entries whose data overlap (a zip bomb or a scanner evasion)")
+            break
+    if spans and spans[-1][1] > size:
+        reasons.append("archive has an entry whose data run past the end of the file")
+    return reasons
 
 
 def _synthetic(dangerous: tuple[str, ...]) -> PickleReport:
@@ -410,6 +591,7 @@ def _synthetic(dangerous: tuple[str, ...]) -> PickleReport:
         protocol=0,
         opcodes=0,
         complete=True,
+        reasons=tuple(f"{name} layer holds Python bytecode that runs when the model is loaded" for name in dangerous),
     )
 
 
