@@ -100,6 +100,25 @@ class Settings(BaseSettings):
     sql_echo: bool = Field(
         default=False, description="Log every SQL statement (development only).", json_schema_extra=REGISTER
     )
+    key_file: Path | None = Field(
+        default=None,
+        description="The organisation's Ed25519 signing key (`aims keys init`), kept outside the database; "
+        "its public half is `NAME.pub.pem` beside it. Default: `openaims/organisation-key.pem` under "
+        "`$XDG_CONFIG_HOME` (else `~/.config`).",
+        json_schema_extra=REGISTER,
+    )
+    key_passphrase: str = Field(
+        default="",
+        description="Passphrase that encrypts the organisation key file (`aims keys init`) and opens it. "
+        "Default: the key file is not encrypted (it is readable only by its owner).",
+        json_schema_extra=REGISTER,
+    )
+    public_key_file: Path | None = Field(
+        default=None,
+        description="Public key that `aims history verify --checkpoint` checks signatures with, for someone "
+        "who holds only the public key. Default: the public half of `AIMS_KEY_FILE`.",
+        json_schema_extra=REGISTER,
+    )
     organisation: str = Field(
         default="Our organisation",
         description="Organisation name printed on reports (SoA, readiness).",
@@ -362,6 +381,15 @@ class Settings(BaseSettings):
             "AIMS_EVIDENCE_DIR is required with a PostgreSQL register: set it to a folder every "
             "aims process can read and write"
         )
+
+    def key_path(self) -> Path:
+        """The organisation key file: ``AIMS_KEY_FILE``, else in the user's configuration folder."""
+        if self.key_file is not None:
+            return self.key_file
+        import os
+
+        base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+        return Path(base) / "openaims" / "organisation-key.pem"
 
     def cache_folder(self) -> Path:
         """Where compiled prefilter databases are kept."""

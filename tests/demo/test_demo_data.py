@@ -11,6 +11,7 @@ from openaims.discovery.interface import Finding, ScanOptions
 from openaims.discovery.scanner import Scanner
 from openaims.errors import ConflictError
 from openaims.register import history
+from openaims.register.integrity import verify_register
 from openaims.register.db import Database
 from openaims.register.demo import REPOSITORY, load_demo
 from openaims.register.exchange import export_register
@@ -57,6 +58,8 @@ def test_demo_register_is_complete_and_its_history_verifies(
     load(database, tmp_path, findings, accounts=True)
     with database.read() as s:
         assert history.verify(s).ok
+        integrity = verify_register(s)  # every record and account matches its last event
+        assert integrity.ok, integrity.findings
         systems = {x.name: x for x in SystemService(s, "x").all()}
         assert set(systems) == {"Customer support chatbot", "Credit scoring model", "Internal coding assistant"}
         assert systems["Credit scoring model"].risk_tier == "high"

@@ -4,28 +4,35 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
+from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from openaims.cli.console import console, err_console
+from openaims.cli.console import check_output, console, err_console, write_file
 from openaims.cli.records import (
+    ActorOption,
     DatabaseOption,
     FormatOption,
     OutputFormat,
+    actor_for,
     print_json,
     register_session,
     render_value,
+    settings_for,
 )
 from openaims.errors import AimsError, UsageError
+from openaims.register import RegisterDamagedError, integrity, keys
+from openaims.register import checkpoints as signed
 from openaims.register import history as chain
 
 history_app = typer.Typer(help="The tamper-evident history of every register change.", no_args_is_help=True)
 
 
 class ChainBrokenError(AimsError):
-    """The history chain does not verify (exit 1)."""
+    """The register does not match its history, or the history does not verify (exit 1)."""
 
 
 def _event_json(event: chain.EventOut) -> dict[str, typing.Any]:
@@ -34,44 +41,165 @@ def _event_json(event: chain.EventOut) -> dict[str, typing.Any]:
     return data
 
 
+CheckpointOption = typer.Option(
+    None,
+    "--checkpoint",
+    help="Signed checkpoint file from 'aims history checkpoint' (repeatable): proves nothing before it was "
+    "rebuilt.",
+)
+PublicKeyOption = typer.Option(
+    None,
+    "--public-key",
+    envvar="AIMS_PUBLIC_KEY_FILE",
+    help="Public key that signed the checkpoints (default: the organisation key, AIMS_KEY_FILE).",
+)
+_SHOWN_FINDINGS = 20
+
+
+def _open_damaged(exc: RegisterDamagedError) -> typing.NoReturn:
+    raise ChainBrokenError(f"{exc.message}; restore the register from a backup ('aims restore')") from None
+
+
+def _render_report(report: integrity.IntegrityReport) -> None:
+    chain_report = report.chain
+    if report.ok and chain_report is not None:
+        span = f", {chain_report.first_at} to {chain_report.last_at}" if chain_report.events else ""
+        console.print(
+            f"History intact: {chain_report.events} event(s){span}; head {chain_report.head_hash[:16]}...",
+            markup=False,
+            soft_wrap=True,
+        )
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column("area", style="bold")
+    table.add_column("result")
+    table.add_column("checked", overflow="fold")
+    for area in report.areas:
+        if area.findings:
+            result = f"[red]{area.findings} problem(s)[/red]"
+        elif area.skipped:
+            result = "[yellow]not checked[/yellow]"
+        elif area.summary == integrity.NONE_GIVEN:
+            result = "-"
+        else:
+            result = "[green]ok[/green]"
+        table.add_row(area.area.capitalize(), result, escape(area.summary))
+    console.print(table)
+    if report.findings:
+        console.print()
+        for finding in report.findings[:_SHOWN_FINDINGS]:
+            console.print(f"- {finding.describe()}", markup=False, highlight=False, soft_wrap=True)
+        hidden = len(report.findings) - _SHOWN_FINDINGS
+        if hidden > 0:
+            console.print(f"... and {hidden} more (--format json lists them all)", markup=False)
+
+
+def _error_line(report: integrity.IntegrityReport) -> str:
+    chain_report = report.chain
+    if chain_report is not None and chain_report.problem is not None:
+        first = f"history chain broken at {chain_report.problem.describe()}"
+    else:
+        finding = report.findings[0]
+        first = f"{finding.describe()}"
+    more = len(report.findings) - 1
+    return first + (f" (and {more} more problem(s) listed above)" if more > 0 else "")
+
+
 @history_app.command("verify")
-def verify(database_url: str | None = DatabaseOption, fmt: OutputFormat = FormatOption) -> None:
-    """Recompute the hash chain; exit 1 naming the first altered, deleted or reordered event."""
-    with (
-        register_session(database_url, write=False) as (session, _settings),
-        Progress(
-            TextColumn("verifying history"), BarColumn(), MofNCompleteColumn(), console=err_console, transient=True
-        ) as bar,
-    ):
-        task = bar.add_task("verify", total=None)
-        report = chain.verify(session, progress=lambda done, total: bar.update(task, completed=done, total=total))
+def verify(
+    checkpoint: list[Path] | None = CheckpointOption,
+    public_key: Path | None = PublicKeyOption,
+    database_url: str | None = DatabaseOption,
+    fmt: OutputFormat = FormatOption,
+) -> None:
+    """Check the register against its history: exit 1 naming every altered event, record or account.
+
+    Checks the hash chain, each record's row against its last event, accounts and API
+    tokens against theirs, the database file itself, and any signed checkpoints.
+    """
+    settings = settings_for(database_url)
+    checkpoints: list[signed.Checkpoint] = []
+    if checkpoint:
+        trusted = keys.trusted_public_key(public_key, settings.key_path(), passphrase=settings.key_passphrase or None)
+        checkpoints = [signed.read_checkpoint(path, trusted) for path in checkpoint]
+    try:
+        opened = register_session(database_url, write=False)
+        with (
+            opened as (session, _settings),
+            Progress(
+                TextColumn("verifying history"), BarColumn(), MofNCompleteColumn(), console=err_console,
+                transient=True, disable=not err_console.is_terminal,
+            ) as bar,
+        ):  # fmt: skip
+            task = bar.add_task("verify", total=None)
+            report = integrity.verify_register(
+                session,
+                checkpoints=checkpoints,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    except RegisterDamagedError as exc:
+        _open_damaged(exc)
     if fmt is OutputFormat.JSON:
+        chain_report = report.chain
+        problem = chain_report.problem if chain_report is not None else None
         print_json(
             {
                 "ok": report.ok,
-                "events": report.events,
-                "head_seq": report.head_seq,
-                "head_hash": report.head_hash,
-                "first_at": report.first_at,
-                "last_at": report.last_at,
-                "problem": None if report.problem is None else {
-                    "seq": report.problem.seq, "record_id": report.problem.record_id,
-                    "action": report.problem.action, "at": report.problem.at, "reason": report.problem.reason,
+                "events": chain_report.events if chain_report else None,
+                "head_seq": chain_report.head_seq if chain_report else None,
+                "head_hash": chain_report.head_hash if chain_report else None,
+                "first_at": chain_report.first_at if chain_report else None,
+                "last_at": chain_report.last_at if chain_report else None,
+                "problem": None if problem is None else {
+                    "seq": problem.seq, "record_id": problem.record_id,
+                    "action": problem.action, "at": problem.at, "reason": problem.reason,
                 },
+                "areas": [
+                    {"area": a.area, "ok": a.ok, "summary": a.summary, "problems": a.findings, "checked": not a.skipped}
+                    for a in report.areas
+                ],
+                "findings": [{"area": f.area, "subject": f.subject, "message": f.message} for f in report.findings],
             }
         )  # fmt: skip
     elif fmt is OutputFormat.TABLE:
-        if report.ok:
-            span = f", {report.first_at} to {report.last_at}" if report.events else ""
-            console.print(
-                f"History intact: {report.events} event(s){span}; head {report.head_hash[:16]}...",
-                markup=False,
-                soft_wrap=True,
-            )
+        _render_report(report)
     else:
         typing.assert_never(fmt)
-    if report.problem is not None:
-        raise ChainBrokenError(f"history chain broken at {report.problem.describe()}")
+    if not report.ok:
+        raise ChainBrokenError(_error_line(report))
+
+
+@history_app.command("checkpoint")
+def checkpoint(
+    output: str = typer.Option(..., "--output", "-o", help="File to write the signed checkpoint to ('-': print it)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing file."),
+    database_url: str | None = DatabaseOption,
+    actor: str | None = ActorOption,
+) -> None:
+    """Sign the head of the history with the organisation key; keep the file outside the database."""
+    settings = settings_for(database_url)
+    path = None if output == "-" else Path(output)
+    if path is not None:
+        check_output(path)
+        if path.exists() and not force:
+            raise UsageError(f"{path} exists; checkpoints are kept, not replaced (give --force to replace it)")
+    key = keys.load_key(settings.key_path(), passphrase=settings.key_passphrase or None)
+    with register_session(database_url, write=False) as (session, _settings):
+        document = signed.make_checkpoint(session, key, actor=actor_for(actor).name)
+    data = signed.dump(document)
+    payload = document["payload"]
+    if path is None:
+        console.print(data, markup=False, highlight=False, end="", soft_wrap=True)
+        return
+    write_file(path, data)
+    console.print(
+        f"Signed the history up to event #{payload['seq']} (head {str(payload['hash'])[:16]}...) with key "
+        f"{key.key_id} in {path}. Keep it where the database's users cannot change it (commit it to git, or "
+        "'aims evidence add-file' it); check later with 'aims history verify --checkpoint "
+        f"{path}'.",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @history_app.command("show")

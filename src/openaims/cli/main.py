@@ -40,6 +40,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "serve",
     "users",
     "signin",
+    "keys",
 )
 
 #: Top-level command name -> the module that defines it. ``main`` loads only the
@@ -68,6 +69,7 @@ COMMAND_OWNERS: dict[str, str] = {
     "login": "signin",
     "logout": "signin",
     "whoami": "signin",
+    "keys": "keys",
 }
 
 #: Variables that are no longer read, with what replaced them (``aims`` warns when one is set).

@@ -19,6 +19,10 @@ from openaims.register.db import Database, sqlite_path
 from openaims.settings import Settings, load_settings
 
 
+class RegisterDamagedError(UsageError):
+    """The register's database file is damaged (a usage error elsewhere; damage found for verify)."""
+
+
 @contextmanager
 def _reachable(db: Database) -> Iterator[None]:
     """Connection failures and corrupt files become one clear line instead of a driver traceback."""
@@ -28,6 +32,8 @@ def _reachable(db: Database) -> Iterator[None]:
         where = db.engine.url.render_as_string(hide_password=True)
         first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
         db.dispose()
+        if "malformed" in first:
+            raise RegisterDamagedError(f"the register at {where} is damaged: {first}") from None
         raise UsageError(f"cannot open the register at {where}: {first}") from None
 
 
@@ -91,4 +97,12 @@ def registry_names() -> list[str]:
     return [cls.cli_name() for cls in registry().values()]
 
 
-__all__ = ["Database", "InitResult", "init_register", "initialise", "open_register", "registry_names"]
+__all__ = [
+    "Database",
+    "InitResult",
+    "RegisterDamagedError",
+    "init_register",
+    "initialise",
+    "open_register",
+    "registry_names",
+]

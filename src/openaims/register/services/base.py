@@ -121,6 +121,9 @@ class RecordService(Generic[F, O]):
     #: Fields searched by ``list(q=...)`` and the field that names a record in messages.
     search_fields: ClassVar[tuple[str, ...]] = ("title",)
     label_field: ClassVar[str] = "title"
+    #: Fields a service may change without a history event (telemetry such as a scan's
+    #: ``last_seen``); ``aims history verify`` does not compare them with the last event.
+    unrecorded_fields: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

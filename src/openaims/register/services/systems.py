@@ -115,6 +115,8 @@ class ComponentService(RecordService[ComponentFields, ComponentOut]):
         ("rejected", ("approved", "pending")),
     )
     references = {"system_id": "SYS"}
+    #: ``sync`` moves ``last_seen`` of components seen again without an event (scan telemetry).
+    unrecorded_fields = frozenset({"last_seen"})
     owner_fields = ()
     manager_statuses = frozenset({"approved", "rejected"})
     search_fields = ("name", "provider", "repository")
