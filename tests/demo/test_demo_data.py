@@ -11,10 +11,10 @@ from openaims.discovery.interface import Finding, ScanOptions
 from openaims.discovery.scanner import Scanner
 from openaims.errors import ConflictError
 from openaims.register import history
-from openaims.register.integrity import verify_register
 from openaims.register.db import Database
 from openaims.register.demo import REPOSITORY, load_demo
 from openaims.register.exchange import export_register
+from openaims.register.integrity import verify_register
 from openaims.register.services import (
     ComponentService,
     DocumentVersionService,

@@ -110,7 +110,7 @@ def test_an_unreadable_event_payload_is_exit_1_not_an_internal_error(
 ) -> None:
     _records(capsys)
     _sql(cli_env, f"UPDATE history_events SET after = {payload} WHERE seq = 2")
-    code, out, err = run(capsys, "history", "verify")
+    code, _out, err = run(capsys, "history", "verify")
     assert code == 1, err
     assert err.startswith("aims: error: history chain broken at event #2 (RISK-1 create at ")
     assert "internal error" not in err
@@ -165,7 +165,8 @@ def test_keys_and_checkpoints_from_the_command_line(
     assert run(capsys, "keys", "init")[0] == 2  # never replaced by accident
     code, out, _ = run(capsys, "keys", "show")
     key_id = out.split()[2]
-    assert code == 0 and len(key_id) == 16
+    assert code == 0
+    assert len(key_id) == 16
     code, out, _ = run(capsys, "keys", "show", "--public")
     assert out.startswith("-----BEGIN PUBLIC KEY-----")
 
@@ -173,7 +174,7 @@ def test_keys_and_checkpoints_from_the_command_line(
     checkpoint.parent.mkdir(parents=True)
     code, out, _ = run(capsys, "history", "checkpoint", "-o", str(checkpoint))
     assert code == 0
-    assert out.startswith(f"Signed the history up to event #3 (head ")
+    assert out.startswith("Signed the history up to event #3 (head ")
     assert run(capsys, "history", "checkpoint", "-o", str(checkpoint))[0] == 2  # kept, not replaced
     code, out, _ = run(capsys, "history", "verify", "--checkpoint", str(checkpoint))
     assert code == 0
@@ -209,6 +210,7 @@ def test_keys_and_checkpoints_from_the_command_line(
     public.write_text((tmp_path / "keys" / "organisation-key.pub.pem").read_text())
     key_file.unlink()
     code, _, err = run(capsys, "history", "verify", "--checkpoint", str(checkpoint), "--public-key", str(public))
-    assert code == 1 and "rebuilt" in err
+    assert code == 1
+    assert "rebuilt" in err
     code, _, err = run(capsys, "history", "verify", "--checkpoint", str(tmp_path / "nope.json"))
     assert (code, err.strip()) == (2, f"aims: error: no checkpoint file {tmp_path / 'nope.json'}")
