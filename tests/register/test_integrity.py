@@ -164,14 +164,16 @@ def test_a_widened_token_and_a_token_made_outside_the_services_are_named(databas
     token = _token_id(database)
     _sql(
         database,
-        f"""UPDATE api_tokens SET scopes = '["read", "write"]' WHERE id = '{token}'""",
+        f"""UPDATE api_tokens SET scopes = '["read", "write"]', expires_at = :never WHERE id = '{token}'""",
         "INSERT INTO api_tokens (id, name, token_hash, username, scopes, created_at) "
         """VALUES ('TOK-forged', 'x', :h, 'raj', '["write"]', :at)""",
         h="0" * 64,
         at="2026-01-01 00:00:00",
+        never="2099-01-01 00:00:00",
     )
     found = _found(_check(database), "accounts")
     assert "scopes are ['read', 'write'], issued with ['read']" in found[f"API token {token}"]
+    assert "expires 2099-01-01T00:00:00+00:00, issued to expire never" in found[f"API token {token}"]
     assert found["API token TOK-forged"] == "of 'raj' has no history event: it was created outside OpenAIMS"
 
 

@@ -89,6 +89,11 @@ def _token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def _stamp(moment: dt.datetime | None) -> str | None:
+    """A token's expiry as recorded in its event (UTC ISO 8601), so a later extension is detected."""
+    return moment.astimezone(dt.UTC).isoformat() if moment is not None else None
+
+
 def _public(account: Account) -> dict[str, object]:
     return {
         "username": account.username,
@@ -310,7 +315,10 @@ class AccountService:
         self.session.add(token)
         self.session.flush()
         self._event(
-            username, "token-issued", None, {"token": token.id, "name": token.name, "scopes": token.scopes}
+            username,
+            "token-issued",
+            None,
+            {"token": token.id, "name": token.name, "scopes": token.scopes, "expires_at": _stamp(token.expires_at)},
         )
         return IssuedToken(token=TokenOut.model_validate(token), secret=secret)
 
@@ -356,7 +364,13 @@ class AccountService:
             account.username,
             "token-issued",
             None,
-            {"token": token.id, "name": token.name, "scopes": token.scopes, "login": True},
+            {
+                "token": token.id,
+                "name": token.name,
+                "scopes": token.scopes,
+                "expires_at": _stamp(token.expires_at),
+                "login": True,
+            },
         )
         return IssuedToken(token=TokenOut.model_validate(token), secret=secret)
 
