@@ -219,6 +219,7 @@ def scan(
 ) -> None:
     """Find AI in a tree: SDK dependencies and imports, models, provider keys, MCP servers,
     agent instruction files, model files and AI steps in CI. Exit 0 when the scan completed."""
+    from openaims.discovery import sanitise
     from openaims.discovery.gitdiff import changed_paths
     from openaims.discovery.report import render_json
     from openaims.discovery.scanner import Scanner
@@ -237,7 +238,7 @@ def scan(
     result.since = since
     report = result.to_report()
     stats = report["stats"]
-    root_name = path.resolve().name or "root"
+    root_name = sanitise.text(path.resolve().name or "root")
     if to_register:
         from openaims.cli.inventory import ingest
 

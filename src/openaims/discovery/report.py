@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from openaims import __version__
+from openaims.discovery import sanitise
 from openaims.discovery.interface import REPORT_SCHEMA, Finding, FindingKind
 from openaims.errors import UsageError
 
@@ -33,7 +34,7 @@ def build_report(result: ScanResult, *, generated_at: datetime | None = None) ->
     return {
         "schema": REPORT_SCHEMA,
         "tool": {"name": TOOL_NAME, "version": __version__},
-        "root": str(result.root.resolve()),
+        "root": sanitise.text(str(result.root.resolve())),
         "generated_at": _timestamp(generated_at),
         "scope": {
             "since": result.since,
@@ -86,14 +87,16 @@ def findings_from_report(report: Any) -> list[Finding]:
                 raise TypeError("bad line or details")
             extra = {k: item[k] for k in _FINDING_FIELDS if item.get(k) is not None}
             findings.append(
-                Finding(
-                    kind=FindingKind(item["kind"]),
-                    name=str(item["name"]),
-                    path=str(item["path"]),
-                    line=line,
-                    detector=str(item.get("detector", "pushed")),
-                    details=details,
-                    **extra,
+                sanitise.finding(
+                    Finding(
+                        kind=FindingKind(item["kind"]),
+                        name=str(item["name"]),
+                        path=str(item["path"]),
+                        line=line,
+                        detector=str(item.get("detector", "pushed")),
+                        details=details,
+                        **extra,
+                    )
                 )
             )
         except (KeyError, TypeError, ValueError) as exc:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from openaims.discovery import sanitise
 from openaims.discovery.fileview import LocalFileView, looks_binary
 from openaims.discovery.interface import Detector, Finding, PostProcessor, ScanOptions
 from openaims.discovery.prefilter import Prefilter
@@ -124,7 +125,12 @@ class _Partial:
     def add_error(self, path: str, detector: str, exc: BaseException) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS_KEPT:
-            self.errors.append(ScanError(path, detector, one_line(exc)))
+            self.errors.append(scan_error(path, detector, exc))
+
+
+def scan_error(path: str, detector: str, exc: BaseException) -> ScanError:
+    """The error as the report keeps it: path and message with keys masked."""
+    return ScanError(sanitise.text(path), detector, sanitise.text(one_line(exc)))
 
 
 def one_line(exc: BaseException) -> str:
@@ -234,7 +240,8 @@ class _Engine:
         except Exception as exc:  # isolate the detector: record, go on
             out.add_error(view.path, detector.id, exc)
             return
-        out.findings.extend(found)
+        # The gate: nothing a detector copied from the tree leaves with a key in it.
+        out.findings.extend(sanitise.finding(finding) for finding in found)
 
 
 #: At most this many file names' detector lists are kept per process.
@@ -421,11 +428,15 @@ class Scanner:
     def _postprocess(self, findings: list[Finding], stats: ScanStats) -> list[Finding]:
         for processor in self.postprocessors:
             try:
-                findings = unique_sorted(processor.process(list(findings)))
+                given = {id(finding) for finding in findings}
+                findings = unique_sorted(
+                    finding if id(finding) in given else sanitise.finding(finding)
+                    for finding in processor.process(list(findings))
+                )
             except Exception as exc:
                 stats.error_count += 1
                 if len(stats.errors) < MAX_ERRORS_KEPT:
-                    stats.errors.append(ScanError("", processor.id, one_line(exc)))
+                    stats.errors.append(scan_error("", processor.id, exc))
         return findings
 
     def _run(

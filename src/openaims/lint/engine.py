@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from openaims.discovery import sanitise
 from openaims.discovery.interface import Finding, FindingKind, ScanOptions
 from openaims.errors import UsageError
 from openaims.lint.documents import documents_from_findings, settings_documents
@@ -50,8 +52,18 @@ def lint_documents(docs: Sequence[Document]) -> list[LintFinding]:
                     related=related,
                 )
             )
-    unique = {f.fingerprint: f for f in results}
+    unique = {f.fingerprint: _masked(f) for f in results}
     return sorted(unique.values(), key=lambda f: (f.path, f.line or 0, f.rule_id, f.message))
+
+
+def _masked(finding: LintFinding) -> LintFinding:
+    """The finding with keys and URL credentials masked in what it quotes from the files."""
+    return dataclasses.replace(
+        finding,
+        path=sanitise.text(finding.path),
+        message=sanitise.text(finding.message),
+        related=tuple(sanitise.text(path) for path in finding.related),
+    )
 
 
 def lint_findings(

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from openaims.discovery import sanitise
 from openaims.discovery.interface import Finding, FindingKind
 from openaims.errors import PermissionDeniedError
 from openaims.register.actors import Actor, Permission, as_actor
@@ -131,7 +132,8 @@ def sync_scan(
     """Record one complete scan of ``repository`` in the caller's transaction.
 
     Admins, AIMS managers and CI service accounts may push scans; contributors, auditors
-    and viewers may not.
+    and viewers may not. Findings and the repository name pass the scanner's redaction
+    gate again, so a pushed or hand-made report cannot store a key either.
     """
     who = as_actor(actor)
     if not who.may(Permission.PUSH_SCANS):
@@ -139,6 +141,8 @@ def sync_scan(
             f"{who.describe()} may not record scans; an admin, an AIMS manager or a CI service account "
             "(role 'ci') pushes scans"
         )
+    repository = sanitise.text(repository)
+    findings = [sanitise.finding(finding) for finding in findings]
     moment = now or utcnow()
     systems = SystemService(session, who, clock=lambda: moment)
     systems.scan_ingest = True
