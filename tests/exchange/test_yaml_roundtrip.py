@@ -153,7 +153,7 @@ def test_broken_yaml_missing_evidence_and_foreign_folders_are_named(
     reset_database(filled.url)
     store = tmp_path / "store"
     (out / "risk" / "RISK-1.yaml").write_text("id: RISK-1\ntitle: [unclosed\n")
-    with pytest.raises(ImportProblem, match=r"risk/RISK-1.yaml: not valid YAML at line 3"), filled.session() as s:
+    with pytest.raises(ImportProblem, match=r"risk/RISK-1.yaml:3: not valid YAML"), filled.session() as s:
         import_register(s, out, "i", evidence_dir=store)
     export_dir = tmp_path / "reg2"
     export_dir.mkdir()

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -36,10 +35,15 @@ from openaims.register.exchange.format import (
 )
 from openaims.register.models.base import utcnow
 from openaims.register.services import RecordService, registry, restore_order
+from openaims.register.services.base import MAX_VERSION
 from openaims.register.services.evidence import EvidenceDir, EvidenceService
+from openaims.untrusted import InputError, Limits, read_bytes, read_yaml
 
 #: Largest record file read.
 MAX_RECORD_BYTES = 4 * 1024 * 1024
+#: Bounds on one record file: far above any record the register writes (a few levels of
+#: nesting in structured fields, hundreds of values), far below what could exhaust memory.
+RECORD_LIMITS = Limits(max_bytes=MAX_RECORD_BYTES, max_depth=32, max_elements=200_000)
 _CHUNK = 1024 * 1024
 
 
@@ -87,17 +91,10 @@ def _fail(entry_rel: str, exc: AimsError) -> ImportProblem:
 def _load_yaml(path: Path, rel: str) -> Any:
     if path.is_symlink():
         raise ImportProblem(f"{rel}: is a symbolic link; an export holds plain files only")
-    if path.stat().st_size > MAX_RECORD_BYTES:
-        raise ImportProblem(f"{rel}: larger than {MAX_RECORD_BYTES // (1024 * 1024)} MiB")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ImportProblem(f"{rel}: is not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ImportProblem(f"{rel}: not valid YAML{where}: {problem}") from None
+        return read_yaml(read_bytes(path, RECORD_LIMITS, rel, follow_symlinks=False), rel, limits=RECORD_LIMITS)
+    except InputError as exc:
+        raise ImportProblem(exc.message) from None
 
 
 def read_export(directory: Path) -> dict[str, list[_Entry]]:
@@ -213,8 +210,8 @@ def import_register(
         if "status" in entry.data:
             changes["status"] = entry.data["status"]
         version = entry.data.get("version", current.version)
-        if not isinstance(version, int):
-            raise ImportProblem(f"{entry.rel}: version: must be a whole number")
+        if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= MAX_VERSION:
+            raise ImportProblem(f"{entry.rel}: version: must be a whole number from 1 to {MAX_VERSION}")
         try:
             service.update(entry.record_id, version, changes)
         except AimsError as exc:

@@ -21,7 +21,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 from sqlalchemy import JSON, ColumnElement, Select, cast, func, literal, not_, or_, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.dialects.postgresql import JSONB
@@ -583,6 +583,7 @@ class RecordService(Generic[F, O]):
             raise RecordValidationError(self.record_type(), [FieldProblem("id", f"{record_id!r} is not an id")])
         meta = {k: raw.pop(k) for k in list(raw) if k in META_COLUMNS or k == "record_type"}
         fields = self._validate(raw)
+        meta.update(_restored_meta(self.record_type(), meta))
         status = str(meta.get("status") or self.initial_status)
         if status not in self.statuses():
             raise RecordValidationError(self.record_type(), [FieldProblem("status", f"unknown status {status!r}")])
@@ -604,10 +605,6 @@ class RecordService(Generic[F, O]):
             updated_by=meta.get("updated_by") or self.actor.name,
             **values,
         )
-        if isinstance(row.created_at, str):
-            row.created_at = dt.datetime.fromisoformat(row.created_at)
-        if isinstance(row.updated_at, str):
-            row.updated_at = dt.datetime.fromisoformat(row.updated_at)
         self.session.add(row)
         self._flush(record_id)
         version = int(meta.get("version") or 1)
@@ -627,6 +624,48 @@ class RecordService(Generic[F, O]):
     def service(self, cls: type[S]) -> S:
         """Another service on the same session and actor (for cross-record rules)."""
         return cls(self.session, self.actor, clock=self.clock)
+
+
+#: Largest version number a register stores (a 32-bit column on PostgreSQL).
+MAX_VERSION = 2**31 - 1
+
+
+class _RestoredMeta(BaseModel):
+    """What an exported record says about itself besides its fields, checked before it is stored."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    status: str | None = None
+    version: int | None = Field(default=None, ge=1, le=MAX_VERSION)
+    created_at: dt.datetime | None = Field(default=None, strict=False)
+    created_by: str | None = Field(default=None, min_length=1, max_length=200)
+    updated_at: dt.datetime | None = Field(default=None, strict=False)
+    updated_by: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @field_validator("created_at", "updated_at", mode="before")
+    @classmethod
+    def _text_or_time(cls, value: Any) -> Any:
+        if value is None or isinstance(value, str | dt.datetime):
+            return value
+        raise ValueError("must be a date and time such as 2026-05-04T09:30:00Z")
+
+
+def _restored_meta(record_type: str, meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The bookkeeping of a restored record, typed; RecordValidationError naming each bad one."""
+    try:
+        checked = _RestoredMeta.model_validate(meta)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else ""
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if name == "version":
+                message = f"must be a whole number from 1 to {MAX_VERSION}"
+            elif name in ("created_at", "updated_at"):
+                message = "must be a date and time such as 2026-05-04T09:30:00Z"
+            problems.append(FieldProblem(name, message))
+        raise RecordValidationError(record_type, problems) from None
+    return {k: v for k, v in checked.model_dump().items() if k in meta}
 
 
 def registry() -> Mapping[str, type[RecordService[Any, Any]]]:
