@@ -4,6 +4,7 @@ and a broken catalogue refused at load time."""
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -132,7 +133,7 @@ def test_mappings_point_only_at_existing_items() -> None:
             framework, _, item_id = ref.partition(":")
             assert item_id in cat.framework(framework).items, ref
     nist = cat.mappings["iso42001-nist-ai-rmf"]
-    assert len(nist.rows) == 280
+    assert len(nist.rows) + len(nist.removed) == 280  # the NIST-listed crosswalk's pairs, one judged wrong
     assert {r.right.split(":")[1] for r in nist.rows} == ids("nist-ai-rmf", "subcategory")
     assert {r.left.split(":")[1] for r in nist.rows} >= CONTROLS
 
@@ -223,5 +224,5 @@ def test_catalogue_files_are_plain_yaml_with_version_fields() -> None:
     root = resources.files("openaims.frameworks")
     for name in [*loader.FRAMEWORK_FILES.values(), *(f"mappings/{m}" for m in loader.MAPPING_FILES)]:
         data = yaml.safe_load(root.joinpath(name).read_text("utf-8"))
-        assert data["catalogue_version"] == "1.0.0", name
+        assert re.fullmatch(r"\d+\.\d+\.\d+", data["catalogue_version"]), name
         assert data["checked_against"], name

@@ -77,3 +77,33 @@ def test_several_items_together_such_as_the_controls_of_a_treatment() -> None:
     assert combined.summary().startswith("A.6.2.4, A.7.4 relate to ")
     with pytest.raises(UsageError):
         crosswalk_many([])
+
+
+# ---------------------------------------------------------------- rows judged wrong, corrected with their source
+
+
+def test_map_4_1_no_longer_pairs_with_intended_use() -> None:
+    assert "iso42001:A.9.4" not in refs("MAP 4.1")
+    assert refs("MAP 4.1") >= {"iso42001:4.1", "iso42001:A.2.2", "iso42001:A.9.2"}
+    (gone,) = load_catalogue().mappings["iso42001-nist-ai-rmf"].removed
+    assert (gone.left, gone.right, gone.listed_by, gone.source) == (
+        "iso42001:A.9.4", "nist-ai-rmf:MAP 4.1", "CSA-XW-42001", "OPENAIMS-REVIEW",
+    )  # fmt: skip
+    assert "intended use" in gone.reason
+
+
+@pytest.mark.parametrize("clause", ["4.1", "5.2"])
+def test_context_and_policy_are_not_a_full_match_for_art_9(clause: str) -> None:
+    row = next(r for r in crosswalk("Art. 9").related if r.item.ref == f"iso42001:{clause}")
+    assert (row.relation, row.source) == ("related", "OPENAIMS-REVIEW")
+    stored = next(r for r in load_catalogue().rows() if (r.left, r.right) == (f"iso42001:{clause}", "eu-ai-act:Art.9"))
+    assert stored.corrects == {"relation": "full (per source)", "source": "COMPEL"}
+    assert all("full" not in r.relation for r in load_catalogue().rows())
+
+
+@pytest.mark.parametrize(("clause", "relation"), [("5.2", "parallel"), ("6.1.1", "parallel"), ("7.2", "same")])
+def test_27001_policy_and_risk_clauses_are_parallel_not_the_same(clause: str, relation: str) -> None:
+    row = next(r for r in crosswalk(clause).related if r.item.ref == f"iso27001:{clause}")
+    assert row.relation == relation
+    if relation == "parallel":
+        assert row.source == "ISO-HS-FACTS"

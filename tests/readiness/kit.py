@@ -16,6 +16,7 @@ from openaims.register.services import (
     AuditService,
     ChangeService,
     CommunicationService,
+    CompetenceService,
     ComponentService,
     ContextIssueService,
     CorrectiveActionService,
@@ -58,6 +59,7 @@ DOCUMENTS = [
     ("procedure", "Reporting concerns procedure"),
     ("procedure", "Acceptable use of AI"),
     ("record", "Statement of Applicability"),
+    ("procedure", "AI system verification and validation"),
 ]
 
 
@@ -66,6 +68,7 @@ def days(n: int) -> dt.date:
 
 
 def approved_document(session: Session, kind: str, title: str, *, next_review: dt.date | None = None) -> str:
+    """An owned document with one approved version, approved by someone other than its author."""
     doc = DocumentService(session, ADMIN).create({"title": title, "kind": kind, "owner": "alice"})
     DocumentVersionService(session, ADMIN).create(
         {"document_id": doc.id, "content": f"{title} text", "author": "alice", "approver": "dana",
@@ -87,11 +90,17 @@ def ready_register(session: Session, evidence_dir: Path) -> dict[str, Any]:
     ids["role"] = roles.create(
         {"name": "AI governance lead", "responsibilities": "Runs the AIMS", "holder_ids": [alice.id]}
     ).id
-    roles.create({"name": "AI risk owner", "responsibilities": "Owns AI risks", "holder_ids": [carol.id]})
+    risk_role = roles.create({"name": "AI risk owner", "responsibilities": "Owns AI risks", "holder_ids": [carol.id]})
+    needs = CompetenceService(session, ADMIN)
+    skills = {
+        ids["role"]: needs.create({"title": "ISO/IEC 42001 management systems", "role_id": ids["role"]}).id,
+        risk_role.id: needs.create({"title": "AI risk assessment", "role_id": risk_role.id}).id,
+    }
+    ids["skills"] = skills
     trainings = TrainingService(session, ADMIN)
-    for person in (alice, carol):
-        trainings.create({"person_id": person.id, "title": "AI risk training", "completed_on": days(-30)},
-                         status="completed")  # fmt: skip
+    for person, role_id in ((alice, ids["role"]), (carol, risk_role.id)):
+        trainings.create({"person_id": person.id, "title": "AI risk training", "completed_on": days(-30),
+                          "requirement_ids": [skills[role_id]]}, status="completed")  # fmt: skip
     RaciService(session, ADMIN).create(
         {"process": "AI risk management", "accountable": "alice", "responsible": ["carol"]}
     )
@@ -120,12 +129,13 @@ def ready_register(session: Session, evidence_dir: Path) -> dict[str, Any]:
     store_classification(SystemService(session, ADMIN), system.id, outcome)
     ids["scope"] = ScopeService(session, ADMIN).create(
         {"title": "AIMS scope", "statement": "All lending AI", "approver": "dana", "approved_on": days(-90),
-         "included_system_ids": [system.id]},
+         "included_system_ids": [system.id], "units": ["Lending"], "system_roles": {system.id: ["provider"]}},
         status="approved",
     ).id  # fmt: skip
     ids["documents"] = [approved_document(session, kind, title) for kind, title in DOCUMENTS]
     method = RiskMethodService(session, ADMIN).default()
-    risk = RiskService(session, ADMIN).create(
+    risks = RiskService(session, ADMIN)
+    risk = risks.create(
         {"title": "Unfair denials", "system_ids": [system.id], "method_id": method.id, "inherent_likelihood": 4,
          "inherent_impact": 4, "owner": "carol"},
         status="assessed",
@@ -137,6 +147,8 @@ def ready_register(session: Session, evidence_dir: Path) -> dict[str, Any]:
         status="implemented",
     )  # fmt: skip
     ids["treatment"] = treatment.id
+    risk = risks.update(risk.id, risk.version, {"status": "treated", "residual_likelihood": 2, "residual_impact": 2})
+    risks.update(risk.id, risk.version, {"status": "accepted"})
     ChangeService(session, ADMIN).create(
         {"title": "Retrain model", "kind": "lifecycle", "system_id": system.id, "to_stage": "operation", "reason": "Drift",
          "impact_analysis": "Low", "approver": "dana", "approved_on": days(-25), "implemented_on": days(-20)},
@@ -153,10 +165,15 @@ def ready_register(session: Session, evidence_dir: Path) -> dict[str, Any]:
          "assessor": "carol", "reviewer": "alice", "assessed_on": days(-10), "next_review": days(355)},
         status="approved",
     ).id  # fmt: skip
-    evidence = EvidenceService(session, ADMIN, evidence_dir=evidence_dir).create(
-        {"title": "Validation report", "kind": "link", "url": "https://example.com/validation"}
-    )
+    store = EvidenceService(session, ADMIN, evidence_dir=evidence_dir)
+    evidence = store.create(
+        {"title": "Validation report", "kind": "link", "url": "https://example.com/validation",
+         "record_ids": [system.id], "owner": "carol"}
+    )  # fmt: skip
     ids["evidence"] = evidence.id
+    for title in ("Credit scorer model card (technical documentation)", "Credit scorer event logging and log retention"):
+        store.create({"title": title, "kind": "link", "url": "https://example.com/docs", "record_ids": [system.id],
+                      "owner": "alice"})  # fmt: skip
     soa = SoaService(session, ADMIN)
     for control in load_catalogue().framework("iso42001").of_kind("control"):
         soa.create({"control_id": control.id, "justification": "Needed for lending AI", "owner": "alice",
@@ -173,7 +190,8 @@ def ready_register(session: Session, evidence_dir: Path) -> dict[str, Any]:
         status="active",
     )  # fmt: skip
     ComponentService(session, ADMIN).create(
-        {"kind": "dependency", "name": "xgboost", "fingerprint": "f1", "repository": "git.example.com/credit"},
+        {"kind": "dependency", "name": "xgboost", "fingerprint": "f1", "repository": "git.example.com/credit",
+         "system_id": system.id},
         status="approved",
     )
     IncidentService(session, ADMIN).create({"title": "Score outage", "system_ids": [system.id]})

@@ -53,7 +53,7 @@ def test_a_ready_register_provides_every_item_with_its_records(
     assert links["4.3/di1"] == [ids["scope"]]
     assert ids["documents"][0] in links["5.2/di1"]
     assert links["6.1.4/di1"] == [ids["impact"]]
-    assert ids["treatment"] in links["6.1.3/di3"]
+    assert ids["risk"] in links["6.1.3/di3"]  # its residual risk, accepted after the treatment
     assert links["9.3.3/di1"] == [ids["review"]]
     assert links["9.2.2/di2"] == [ids["audit"]]
     assert ids["nc"] in links["10.2/di1"]

@@ -15,7 +15,7 @@ from tests.web.conftest import ADMIN, Hub, client
 
 from openaims.frameworks.loader import ISO42001_LEAF_CLAUSES, load_catalogue
 from openaims.readiness import summary_for_dashboard
-from openaims.register.services import ScopeService
+from openaims.register.services import ContextIssueService, InterestedPartyService, ScopeService
 
 CONTROLS = [c.id for c in load_catalogue().framework("iso42001").of_kind("control")]
 _ROW = re.compile(r'<tr id="item-([^"]+)">\s*<td>.*?</td>\s*<td><span class="pill (\w+)">([^<]+)</span>', re.S)
@@ -42,9 +42,14 @@ def test_statuses_and_links_follow_the_records(hub: Hub) -> None:
     c, _ = hub.session_client("vic")
     assert rows(c.get("/readiness").text)["4.3"] == "missing"
     with hub.db.session() as session:
+        ContextIssueService(session, ADMIN).create({"title": "Customers expect human support", "kind": "external"})
+        InterestedPartyService(session, ADMIN).create(
+            {"name": "Customers", "requirements": [{"requirement": "Reach a person on request"}]}
+        )
         scope = ScopeService(session, ADMIN).create(
             {"title": "AIMS scope", "statement": "Support AI", "approver": "mia",
-             "approved_on": dt.date(2026, 1, 5), "included_system_ids": [hub.records["system"]]},
+             "approved_on": dt.date(2026, 1, 5), "included_system_ids": [hub.records["system"]],
+             "units": ["Support"], "system_roles": {hub.records["system"]: ["deployer"]}},
             status="approved",
         )  # fmt: skip
     page = c.get("/readiness").text

@@ -17,7 +17,7 @@ from openaims.cli.console import check_output, console, write_file
 from openaims.cli.records import ActorOption, DatabaseOption, actor_for, register_session
 from openaims.errors import UsageError
 from openaims.readiness.engine import View, readiness
-from openaims.readiness.model import Report, Status
+from openaims.readiness.model import SCORE_BASIS, Report, Status
 from openaims.readiness.runs import StoredRun, last_run
 from openaims.readiness.runs import remember as remember_run
 
@@ -34,6 +34,7 @@ td,th{border-bottom:1px solid #d9e2ec;padding:.4rem;text-align:left;vertical-ali
 </style></head><body>
 <h1>AI management system readiness ({{ view }})</h1>
 <p>As of {{ r.as_of }} &middot; score {{ score }}% &middot; rules {{ r.rules_version }}</p>
+<p>Score: {{ r.score_basis }}.</p>
 <table><tr><th>Group</th>{% for s in statuses %}<th>{{ s }}</th>{% endfor %}</tr>
 {% for g, counts in groups.items() %}<tr><td>{{ g }}</td>
 {% for s in statuses %}<td>{{ counts[s] }}</td>{% endfor %}</tr>
@@ -105,6 +106,7 @@ def _table(report: Report) -> None:
         f"Score {report.score()}%: {totals['met']} met, {totals['partial']} partial, "
         f"{totals['missing']} missing, {totals['not_applicable']} not applicable."
     )
+    console.print(f"Score: {SCORE_BASIS}.", style="dim")
 
 
 def readiness_command(

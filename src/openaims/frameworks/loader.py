@@ -234,7 +234,9 @@ class _MappingFile(_Strict):
     checked_against: str
     notes: str | None = None
     sources: dict[str, str] = Field(min_length=1)
-    rows: list[dict[str, str]] = Field(min_length=1)
+    rows: list[dict[str, Any]] = Field(min_length=1)
+    #: Rows a cited source lists that were judged wrong and left out, each with why and who judged.
+    removed: list[dict[str, str]] = []
 
 
 # ---------------------------------------------------------------- loaded model
@@ -332,12 +334,27 @@ class MappingRow:
     relation: str
     source: str
     note: str | None = None
+    #: What the row said before it was corrected (``{"relation": ..., "source": ...}``).
+    corrects: Mapping[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"left": self.left, "right": self.right, "relation": self.relation, "source": self.source}
+        out: dict[str, Any] = {"left": self.left, "right": self.right, "relation": self.relation, "source": self.source}
         if self.note:
             out["note"] = self.note
+        if self.corrects:
+            out["corrects"] = dict(self.corrects)
         return out
+
+
+@dataclass(frozen=True)
+class RemovedRow:
+    """A row a cited source lists that this catalogue leaves out, with why and who judged it."""
+
+    left: str
+    right: str
+    listed_by: str
+    source: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -350,6 +367,7 @@ class MappingSet:
     notes: str | None
     sources: Mapping[str, str]
     rows: tuple[MappingRow, ...]
+    removed: tuple[RemovedRow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -604,17 +622,45 @@ def _mapping(name: str, frameworks: Mapping[str, Framework]) -> MappingSet:
             left, right, relation, source = row[f.left], row[f.right], row["relation"], row["source"]
         except KeyError as exc:
             raise CatalogueError(f"mapping {name}: row {n} lacks {exc.args[0]!r}") from None
-        extra = set(row) - {f.left, f.right, "relation", "source", "note"}
+        extra = set(row) - {f.left, f.right, "relation", "source", "note", "corrects"}
         if extra:
             raise CatalogueError(f"mapping {name}: row {n} has unknown field(s) {', '.join(sorted(extra))}")
         for fw, item_id in ((f.left, left), (f.right, right)):
             if item_id not in frameworks[fw].items:
                 raise CatalogueError(f"mapping {name}: row {n} names {fw}:{item_id}, which does not exist")
-        if source not in f.sources:
-            raise CatalogueError(f"mapping {name}: row {n} cites undefined source {source!r}")
-        rows.append(MappingRow(f.mapping, f"{f.left}:{left}", f"{f.right}:{right}", relation, source, row.get("note")))
+        corrects = row.get("corrects")
+        cited = [source]
+        if corrects is not None:
+            if not isinstance(corrects, dict) or set(corrects) != {"relation", "source"}:
+                raise CatalogueError(f"mapping {name}: row {n}: corrects needs exactly relation and source")
+            cited.append(str(corrects["source"]))
+        for tag in cited:
+            if tag not in f.sources:
+                raise CatalogueError(f"mapping {name}: row {n} cites undefined source {tag!r}")
+        rows.append(
+            MappingRow(
+                f.mapping, f"{f.left}:{left}", f"{f.right}:{right}", str(relation), str(source), row.get("note"),
+                {k: str(v) for k, v in corrects.items()} if corrects else None,
+            )
+        )  # fmt: skip
+    removed = []
+    kept = {(r.left, r.right) for r in rows}
+    for n, gone in enumerate(f.removed, 1):
+        fields = {f.left, f.right, "listed_by", "source", "reason"}
+        if set(gone) != fields:
+            raise CatalogueError(f"mapping {name}: removed row {n} needs exactly {', '.join(sorted(fields))}")
+        pair = (f"{f.left}:{gone[f.left]}", f"{f.right}:{gone[f.right]}")
+        for fw, item_id in ((f.left, gone[f.left]), (f.right, gone[f.right])):
+            if item_id not in frameworks[fw].items:
+                raise CatalogueError(f"mapping {name}: removed row {n} names {fw}:{item_id}, which does not exist")
+        if pair in kept:
+            raise CatalogueError(f"mapping {name}: removed row {n} ({pair[0]} - {pair[1]}) is still listed in rows")
+        for tag in (gone["listed_by"], gone["source"]):
+            if tag not in f.sources:
+                raise CatalogueError(f"mapping {name}: removed row {n} cites undefined source {tag!r}")
+        removed.append(RemovedRow(pair[0], pair[1], gone["listed_by"], gone["source"], gone["reason"]))
     return MappingSet(f.mapping, f.left, f.right, f.catalogue_version, f.checked_against, f.notes,
-                      dict(f.sources), tuple(rows))  # fmt: skip
+                      dict(f.sources), tuple(rows), tuple(removed))  # fmt: skip
 
 
 @functools.cache

@@ -8,6 +8,8 @@ ids of the records that prove it. Checks never write.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -52,12 +54,27 @@ def _result(name: str, good: list[Any], bad: list[str], what: str, missing_reaso
 # ---------------------------------------------------------------- generic
 
 
+@functools.cache
+def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Whole words or phrases, any case: ``test`` matches "Test report" but not "attestation"."""
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
+
+
+def mentions(words: Iterable[str], *texts: str | None) -> bool:
+    """Whether any of ``texts`` names one of ``words`` (whole words, any case)."""
+    pattern = _pattern(tuple(words))
+    return any(pattern.search(t) for t in texts if t)
+
+
 @check("records")
 def records(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
-    """At least ``min`` records of ``type`` (in ``statuses``; with non-empty ``fields``)."""
+    """At least ``min`` records of ``type`` (in ``statuses``; with non-empty ``fields``; whose
+    ``contains`` fields name one of the given words)."""
     rows = snap.of(p["type"], *p.get("statuses", ()))
     fields = p.get("fields", ())
     rows = [r for r in rows if all(getattr(r, f, None) for f in fields)]
+    for field, words in dict(p.get("contains", {})).items():
+        rows = [r for r in rows if mentions(words, str(getattr(r, field, None) or ""))]
     wanted = int(p.get("min", 1))
     what = p["what"]
     if len(rows) >= wanted:
@@ -69,12 +86,14 @@ def records(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
 
 @check("approved_document")
 def approved_document(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
-    """An active document (kind, title words) with an approved version whose review date has not passed."""
-    words = [w.casefold() for w in p.get("title_contains", ())]
+    """An active document (``kind``; a title naming one of ``title_contains`` as whole words) with
+    an approved version whose review date has not passed (and whose text names one of
+    ``content_contains``, when given)."""
+    words = tuple(p.get("title_contains", ()))
     docs = [
         d
         for d in snap.of("document", "active")
-        if d.kind == p.get("kind", d.kind) and (not words or any(w in d.title.casefold() for w in words))
+        if d.kind == p.get("kind", d.kind) and (not words or mentions(words, d.title))
     ]
     what = p["what"]
     if not docs:
@@ -89,6 +108,14 @@ def approved_document(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
         )
     latest = max(versions, key=lambda v: (v.approved_on or dt.date.min, v.number))
     links = (latest.document_id, latest.id)
+    needed = tuple(p.get("content_contains", ()))
+    if needed and not mentions(needed, latest.content):
+        return CheckResult(
+            "approved_document",
+            Status.PARTIAL,
+            f"{what} {latest.id} is approved but does not say {' or '.join(repr(w) for w in needed)}",
+            links,
+        )
     if latest.next_review and latest.next_review < snap.today:
         return CheckResult(
             "approved_document",
@@ -136,7 +163,9 @@ def datasets_have(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
 
 @check("scope_covers_systems")
 def scope_covers_systems(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
-    """An approved scope, and every live AI system explicitly in or out of it."""
+    """An approved scope with a statement and boundaries (units or locations), the
+    organisation's role for each AI system it includes, and every live AI system explicitly
+    in or out of it [4.3]."""
     scope = snap.approved_scope()
     if scope is None:
         drafts = snap.of("scope")
@@ -144,18 +173,29 @@ def scope_covers_systems(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
         return CheckResult("scope_covers_systems", Status.MISSING, why, _ids(drafts))
     listed = set(scope.included_system_ids) | {e.system_id for e in scope.excluded_systems}
     unlisted = [s.id for s in snap.of("system") if s.status != "retired" and s.id not in listed]
+    gaps: list[str] = []
+    if not (scope.statement or "").strip():
+        gaps.append("it has no scope statement")
+    if not scope.units and not scope.locations:
+        gaps.append("it names no organisational units or locations (its boundaries)")
+    roleless = [i for i in scope.included_system_ids if not scope.system_roles.get(i)]
+    if roleless:
+        gaps.append(f"it does not say the organisation's role (provider, deployer...) for {_list(roleless)}")
     if unlisted:
+        gaps.append(f"it does not say whether {_list(unlisted)} are in or out")
+    if gaps:
         return CheckResult(
             "scope_covers_systems",
             Status.PARTIAL,
-            f"scope {scope.id} is approved but does not say whether {_list(unlisted)} are in or out",
+            f"scope {scope.id} is approved but " + "; ".join(gaps),
             (scope.id,),
         )
+    where = ", ".join([*scope.units, *scope.locations])
     return CheckResult(
         "scope_covers_systems",
         Status.MET,
-        f"scope {scope.id} approved by {scope.approver}; {len(scope.included_system_ids)} AI systems in, "
-        f"{len(scope.excluded_systems)} out with a justification",
+        f"scope {scope.id} approved by {scope.approver} covers {where}; {len(scope.included_system_ids)} AI "
+        f"systems in with the organisation's role for each, {len(scope.excluded_systems)} out with a justification",
         (scope.id, *scope.included_system_ids),
     )
 
@@ -177,6 +217,38 @@ def systems_classified(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
         return CheckResult("systems_classified", Status.MISSING, "; ".join(bad))
     tiers = ", ".join(f"{s.id} {s.risk_tier}" for s in good)
     return CheckResult("systems_classified", Status.MET, f"EU AI Act classification current: {tiers}", _ids(good))
+
+
+@check("no_prohibited_practice")
+def no_prohibited_practice(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """Every in-scope system has an EU AI Act classification and none is a prohibited practice [Art. 5]."""
+    from openaims.register.services.classification import stored_classification
+
+    systems = snap.in_scope_systems()
+    if not systems:
+        return CheckResult("no_prohibited_practice", Status.MISSING, "no AI system is in scope")
+    banned = [s.id for s in systems if s.risk_tier == "prohibited"]
+    unknown = [s.id for s in systems if stored_classification(s) is None]
+    if banned:
+        return CheckResult(
+            "no_prohibited_practice",
+            Status.MISSING,
+            f"{_list(banned)} classified as a prohibited practice: stop placing on the market, putting into "
+            "service or using it",
+            tuple(banned),
+        )
+    checked = [s for s in systems if s.id not in unknown]
+    if unknown:
+        return CheckResult(
+            "no_prohibited_practice",
+            Status.PARTIAL if checked else Status.MISSING,
+            f"not yet checked against Art. 5: {_list(unknown)} (no EU AI Act classification)",
+            _ids(checked),
+        )
+    return CheckResult(
+        "no_prohibited_practice", Status.MET, f"no in-scope AI system is a prohibited practice: {_list(_ids(checked))}",
+        _ids(checked),
+    )
 
 
 @check("roles_held")
@@ -426,21 +498,279 @@ def role_holders_competent(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
     )
 
 
+#: What ``documents_controlled`` can demand beyond an approved version within its review date.
+_DOCUMENT_DEMANDS = {
+    "owner": "no owner",
+    "review": "no next review date",
+    "independent": "approved by its own author",
+    "history": "a revision without a change summary",
+}
+
+
+def _document_gaps(doc: Any, versions: list[Any], today: dt.date, demands: Iterable[str]) -> list[str]:
+    """What is wrong with one controlled document (empty: it is under control)."""
+    approved = [v for v in versions if v.status == "approved" and v.approver]
+    latest = max(approved, key=lambda v: v.number) if approved else None
+    if latest is None:
+        return ["no approved version"]
+    gaps = []
+    if latest.next_review and latest.next_review < today:
+        gaps.append(f"review due {latest.next_review}")
+    failing = {
+        "owner": not doc.owner,
+        "review": not latest.next_review,
+        "independent": bool(latest.author) and latest.approver == latest.author,
+    }
+    for demand in demands:
+        if failing.get(demand):
+            gaps.append(_DOCUMENT_DEMANDS[demand])
+        if demand == "history":
+            unexplained = [v.number for v in versions if v.number > 1 and not (v.change_summary or "").strip()]
+            older = [v for v in approved if v.number < latest.number]
+            if unexplained:
+                gaps.append(f"version {', '.join(map(str, unexplained))} without a change summary")
+            if older:
+                gaps.append("an earlier approved version not withdrawn")
+    return gaps
+
+
+@check("competence_per_role")
+def competence_per_role(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """Every active AIMS role states the competence it needs, and every holder of the role has a
+    completed, unexpired record (training or other evidence) for each of those competences [7.2]."""
+    roles = snap.of("role", "active")
+    if not roles:
+        return CheckResult("competence_per_role", Status.MISSING, "no AIMS role is defined")
+    needs = snap.of("competence", "active")
+    valid = [
+        t
+        for t in snap.of("training", "completed")
+        if t.completed_on and (t.expires_on is None or t.expires_on >= snap.today)
+    ]
+    good: list[Any] = []
+    bad: list[str] = []
+    links: list[str] = []
+    for role in roles:
+        required = [c for c in needs if c.role_id == role.id]
+        if not required:
+            bad.append(f"{role.id} ({role.name}: no competence requirement defined)")
+            continue
+        if not role.holder_ids:
+            bad.append(f"{role.id} ({role.name}: nobody holds it)")
+            continue
+        gaps = []
+        for holder in role.holder_ids:
+            shown = [t for t in valid if t.person_id == holder]
+            missing = [c.id for c in required if not any(c.id in t.requirement_ids for t in shown)]
+            if missing:
+                gaps.append(f"{holder} has no current evidence for {_list(missing)}")
+            links.extend(t.id for t in shown if set(t.requirement_ids) & {c.id for c in required})
+        if gaps:
+            bad.append(f"{role.id} ({'; '.join(gaps)})")
+        else:
+            good.append(role)
+            links.extend(c.id for c in required)
+    result = _result(
+        "competence_per_role",
+        good,
+        bad,
+        "roles whose holders show the competence each role requires",
+        "no role has its required competence shown by its holders: " + "; ".join(bad),
+    )
+    return CheckResult(result.check, result.status, result.reason, tuple(dict.fromkeys([*result.links, *links])))
+
+
+@check("residual_risks_accepted")
+def residual_risks_accepted(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """The residual risk of every risk whose treatment is done (or that was within appetite from
+    the start) is rated and accepted; an acceptance above appetite needs an approved 'accept'
+    treatment, which the register enforces [6.1.3 f]."""
+    methods = snap.by_id("risk_method")
+    risks = [r for r in snap.of("risk") if r.status not in ("closed", "identified") and r.method_id in methods]
+    if not risks:
+        return CheckResult("residual_risks_accepted", Status.MISSING, "no assessed risk is recorded")
+    treatments = [t for t in snap.of("treatment") if t.status != "cancelled"]
+    due: list[Any] = []
+    pending: list[str] = []
+    for risk in risks:
+        own = [t for t in treatments if t.risk_id == risk.id]
+        rating = risk.residual_rating or risk.inherent_rating
+        method = methods[risk.method_id]
+        within = bool(rating) and method.rating_levels.index(rating) <= method.rating_levels.index(method.appetite)
+        done = [t for t in own if t.status in ("implemented", "verified") or (t.option == "accept" and t.approver)]
+        if (own and len(done) == len(own)) or (not own and within):
+            due.append(risk)
+        elif risk.status != "accepted":
+            pending.append(risk.id)
+    accepted = [r for r in due if r.status == "accepted" and (r.residual_rating or r.inherent_rating)]
+    unaccepted = [
+        f"{r.id} (rated {r.residual_rating or r.inherent_rating}, residual risk not accepted)"
+        for r in due
+        if r not in accepted
+    ]
+    if not due:
+        return CheckResult(
+            "residual_risks_accepted",
+            Status.MISSING,
+            "no risk treatment is complete, so no residual risk has been accepted yet"
+            + (f" (treatment under way for {_list(pending)})" if pending else ""),
+        )
+    return _result(
+        "residual_risks_accepted",
+        accepted,
+        unaccepted,
+        "residual risks accepted",
+        "no residual risk was accepted by management: " + _list(unaccepted),
+    )
+
+
+@check("documented_information")
+def documented_information_found(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """Every documented-information item clauses 4 to 10 require is in the register (the
+    ``except`` clauses aside, such as 7.5.1 itself) [7.5.1 a]."""
+    from openaims.readiness.documented import Presence, documented_information
+
+    skip = tuple(str(c) + "/" for c in p.get("except", ()))
+    items = [i for i in documented_information(snap) if not i.id.startswith(skip)]
+    found = [i for i in items if i.presence is Presence.FOUND]
+    gaps = [f"{i.clause} {i.what[:1].lower()}{i.what[1:]} ({i.presence.value})" for i in items if i not in found]
+    links = tuple(dict.fromkeys(link for i in found for link in i.links))
+    if not found:
+        return CheckResult(
+            "documented_information", Status.MISSING, "none of the required documented information is kept"
+        )
+    if gaps:
+        return CheckResult(
+            "documented_information",
+            Status.PARTIAL,
+            f"{len(found)} of {len(items)} required documented-information items kept; not: {_list(gaps, 4)}",
+            links,
+        )
+    return CheckResult(
+        "documented_information", Status.MET, f"all {len(items)} required documented-information items kept", links
+    )
+
+
+def _belongs_to(snap: Snapshot, system_ids: Iterable[str]) -> dict[str, set[str]]:
+    """For each system, the ids of records about it: itself, its risks and their treatments,
+    its changes and incidents, its impact assessments."""
+    out: dict[str, set[str]] = {sid: {sid} for sid in system_ids}
+    risk_systems: dict[str, list[str]] = {}
+    for risk in snap.of("risk"):
+        for sid in risk.system_ids:
+            if sid in out:
+                out[sid].add(risk.id)
+                risk_systems.setdefault(risk.id, []).append(sid)
+    for t in snap.of("treatment"):
+        for sid in risk_systems.get(t.risk_id, ()):
+            out[sid].add(t.id)
+    for c in snap.of("change"):
+        if c.system_id in out:
+            out[c.system_id].add(c.id)
+    for a in snap.of("impact_assessment"):
+        if a.system_id in out:
+            out[a.system_id].add(a.id)
+    for i in snap.of("incident"):
+        for sid in i.system_ids:
+            if sid in out:
+                out[sid].add(i.id)
+    return out
+
+
+@check("system_records")
+def system_records(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """Every in-scope AI system has a record about it that names one of ``words``: active
+    evidence attached to the system (or to one of its risks, treatments, changes, incidents or
+    impact assessments), or an approved document whose title names the system."""
+    systems = snap.in_scope_systems()
+    what = p["what"]
+    words = tuple(p["words"])
+    if not systems:
+        return CheckResult("system_records", Status.MISSING, "no AI system is in scope")
+    belongs = _belongs_to(snap, [s.id for s in systems])
+    evidence = snap.of("evidence", "active")
+    approved = {v.document_id for v in snap.of("document_version", "approved")}
+    documents = [d for d in snap.of("document", "active") if d.id in approved and d.kind != "policy"]
+    good: list[Any] = []
+    bad: list[str] = []
+    links: list[str] = []
+    for system in systems:
+        found = [
+            e.id
+            for e in evidence
+            if set(e.record_ids) & belongs[system.id] and mentions(words, e.title, e.description, e.filename)
+        ]
+        found += [
+            d.id
+            for d in documents
+            if system.name.casefold() in d.title.casefold() and mentions(words, d.title, d.description)
+        ]
+        if found:
+            good.append(system)
+            links.extend(found)
+        else:
+            bad.append(system.id)
+    result = _result("system_records", good, bad, what, f"no in-scope AI system has {what}")
+    return CheckResult(result.check, result.status, result.reason, tuple(dict.fromkeys([*result.links, *links])))
+
+
+@check("system_resources")
+def system_resources(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """Every in-scope AI system documents the resources it needs: data (linked datasets),
+    tooling (components recorded for it), system and computing resources (a description) and
+    human resources (an owner and how people oversee it) [A.4.2]."""
+    systems = snap.in_scope_systems()
+    if not systems:
+        return CheckResult("system_resources", Status.MISSING, "no AI system is in scope")
+    components = [c for c in snap.of("component") if c.status != "rejected" and not c.disappeared]
+    good: list[Any] = []
+    bad: list[str] = []
+    links: list[str] = []
+    for system in systems:
+        tooling = [c.id for c in components if c.system_id == system.id or c.repository in system.repositories]
+        gaps = []
+        if not system.dataset_ids:
+            gaps.append("no dataset")
+        if not tooling:
+            gaps.append("no tooling component")
+        if not (system.description or "").strip():
+            gaps.append("no description of its computing resources")
+        if not system.owner or not (system.human_oversight or "").strip():
+            gaps.append("no owner and human oversight")
+        if gaps:
+            bad.append(f"{system.id} ({', '.join(gaps)})")
+        else:
+            good.append(system)
+            links.extend([*system.dataset_ids, *tooling[:5]])
+    result = _result(
+        "system_resources",
+        good,
+        bad,
+        "AI systems with their data, tooling, computing and human resources documented",
+        "no in-scope AI system documents its resources: " + "; ".join(bad),
+    )
+    return CheckResult(result.check, result.status, result.reason, tuple(dict.fromkeys([*result.links, *links])))
+
+
 @check("documents_controlled")
 def documents_controlled(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
-    """Every active document has an approved version, with an approver, not past its review date."""
+    """Every active document has an approved version with an approver, not past its review date,
+    and meets ``demands``: ``owner`` (an owner is named), ``review`` (a next review date is set),
+    ``independent`` (approved by someone other than its author), ``history`` (each revision says
+    what changed and superseded versions are withdrawn) [7.5.2, 7.5.3]."""
     docs = snap.of("document", "active")
     if not docs:
         return CheckResult("documents_controlled", Status.MISSING, "the document register is empty")
-    approved = snap.of("document_version", "approved")
+    demands = list(p.get("demands", ()))
+    unknown = [d for d in demands if d not in _DOCUMENT_DEMANDS]
+    if unknown:
+        raise ValueError(f"documents_controlled: unknown demand(s) {unknown}")
+    versions = snap.of("document_version")
     good, bad = [], []
     for d in docs:
-        versions = [v for v in approved if v.document_id == d.id and v.approver]
-        latest = max(versions, key=lambda v: v.number) if versions else None
-        if latest is None:
-            bad.append(f"{d.id} (no approved version)")
-        elif latest.next_review and latest.next_review < snap.today:
-            bad.append(f"{d.id} (review due {latest.next_review})")
+        gaps = _document_gaps(d, [v for v in versions if v.document_id == d.id], snap.today, demands)
+        if gaps:
+            bad.append(f"{d.id} ({', '.join(gaps)})")
         else:
             good.append(d)
     return _result("documents_controlled", good, bad, "documents under control", "no document has an approved version")
@@ -557,25 +887,40 @@ def suppliers_assessed(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
 
 @check("soa_row")
 def soa_row(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
-    """The control's SoA row: implemented (met), planned or partial (partial), not started (missing)."""
+    """What the control's SoA row claims: implemented (met), partially implemented (partial),
+    planned or not started (missing: the control is not in place yet, whatever records exist).
+
+    The row's evidence and treatments are listed as proof only when ``proving`` (the records
+    the control's own checks found) or the control itself (a treatment implementing it) ties
+    them to the control; anything else linked to the row is named as not counted.
+    """
     control = p["control"]
     rows = [r for r in snap.of("soa_entry") if r.control_id == control]
     if not rows:
         return CheckResult("soa_row", Status.MISSING, f"the Statement of Applicability has no row for {control}")
     row = rows[0]
-    links = (row.id, *row.treatment_ids, *row.evidence_ids)
     if not row.applicable:
+        links = (row.id, *row.treatment_ids, *row.evidence_ids)
         return CheckResult("soa_row", Status.NOT_APPLICABLE, f"excluded in {row.id}: {row.justification}", links)
+    proving = set(p.get("proving", ()))
+    evidence = snap.by_id("evidence")
+    treatments = snap.by_id("treatment")
+    relevant = [t for t in row.treatment_ids if t in treatments and control in treatments[t].control_ids]
+    relevant += [e for e in row.evidence_ids if e in evidence and set(evidence[e].record_ids) & proving]
+    ignored = [i for i in (*row.treatment_ids, *row.evidence_ids) if i not in relevant]
+    note = (
+        f"; {_list(ignored)} linked to {row.id} but not to any record that proves {control}, so not counted"
+        if ignored
+        else ""
+    )
+    links = (row.id, *relevant)
     if row.status == "implemented":
-        has_proof = bool(row.evidence_ids or row.treatment_ids)
-        if has_proof:
-            return CheckResult("soa_row", Status.MET, f"{row.id} implemented, owner {row.owner}", links)
-        return CheckResult(
-            "soa_row", Status.PARTIAL, f"{row.id} says implemented but links no evidence or treatment", links
-        )
-    if row.status in ("planned", "partial"):
-        return CheckResult("soa_row", Status.PARTIAL, f"{row.id} is {row.status}", links)
-    return CheckResult("soa_row", Status.MISSING, f"{row.id}: implementation not started", links)
+        return CheckResult("soa_row", Status.MET, f"{row.id} says implemented, owner {row.owner}{note}", links)
+    if row.status == "partial":
+        return CheckResult("soa_row", Status.PARTIAL, f"{row.id} says partially implemented{note}", links)
+    if row.status == "planned":
+        return CheckResult("soa_row", Status.MISSING, f"{row.id} says planned: not implemented yet{note}", links)
+    return CheckResult("soa_row", Status.MISSING, f"{row.id}: implementation not started{note}", links)
 
 
 __all__ = ["CHECKS", "Check", "check"]

@@ -16,6 +16,16 @@ class Status(enum.StrEnum):
     NOT_APPLICABLE = "not_applicable"
 
 
+#: What each status weighs in :meth:`Report.score` (not-applicable items are not counted).
+SCORE_WEIGHTS: Mapping[Status, float] = {Status.MET: 1.0, Status.PARTIAL: 0.5, Status.MISSING: 0.0}
+#: How the score is computed, in words (reports print it).
+SCORE_BASIS = (
+    "share of applicable items: met counts 1, partial 0.5, missing 0; a control whose Statement of "
+    "Applicability row is planned or not started is missing whatever records exist; excluded controls "
+    "are left out"
+)
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """One check of a rule: its status, why in plain words, and the records that prove it."""
@@ -106,12 +116,19 @@ class Report:
         return counts
 
     def score(self) -> float:
-        """Share of applicable items met, partial counting half (0..100)."""
+        """Readiness in percent: each applicable item weighs :data:`SCORE_WEIGHTS` of its status
+        (met 1, partial 0.5, missing 0); not-applicable items are left out. A control whose SoA
+        row is only planned is missing, so it adds nothing."""
         applicable = [i for i in self.items if i.status is not Status.NOT_APPLICABLE]
         if not applicable:
             return 0.0
-        points = sum(1.0 if i.status is Status.MET else 0.5 if i.status is Status.PARTIAL else 0.0 for i in applicable)
+        points = sum(SCORE_WEIGHTS[i.status] for i in applicable)
         return round(100 * points / len(applicable), 1)
+
+    @property
+    def score_basis(self) -> str:
+        """How :meth:`score` is computed, in words."""
+        return SCORE_BASIS
 
     def item(self, item_id: str) -> ItemResult:
         for i in self.items:
@@ -126,6 +143,7 @@ class Report:
             "view": self.view,
             "rules_version": self.rules_version,
             "score": self.score(),
+            "score_basis": self.score_basis,
             "totals": self.totals(),
             "groups": self.groups(),
             "changes": [dict(c) for c in self.changes],

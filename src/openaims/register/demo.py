@@ -672,6 +672,7 @@ def _risks(ld: _Loader, systems: dict[str, str]) -> list[str]:
             "treatment": "Retrieval from the fee schedule only; weekly answer audit.",
             "t_status": "verified",
             "due": -60,
+            "accept_residual": True,
         },
         {
             "title": "Credit model disadvantages protected groups",
@@ -783,7 +784,9 @@ def _risks(ld: _Loader, systems: dict[str, str]) -> list[str]:
             treatment = ld.move(TreatmentService, treatment, status)
         residual = spec["residual"]
         final = "accepted" if spec["option"] == "accept" else "treated"
-        ld.move(RiskService, risk, final, residual_likelihood=residual[0], residual_impact=residual[1])
+        risk = ld.move(RiskService, risk, final, residual_likelihood=residual[0], residual_impact=residual[1])
+        if spec.get("accept_residual"):  # the risk owner accepts what remains once the treatment is verified
+            ld.move(RiskService, risk, "accepted", MARIA)
     return treatments
 
 
@@ -857,6 +860,12 @@ def _evidence(ld: _Loader, systems: dict[str, str]) -> list[str]:
         "https://wiki.northwind-lending.example/ai/red-team-2026",
         title="Chatbot red-team report",
         record_ids=[systems["chatbot"], "RISK-3"],
+    )
+    store.add_link(
+        "https://wiki.northwind-lending.example/ai/chatbot-logging",
+        title="Chatbot conversation logging and log retention (90 days)",
+        record_ids=[systems["chatbot"]],
+        description="Which events the chatbot logs in operation, where the logs are kept and for how long.",
     )
     return [report.id, link.id]
 
@@ -1162,21 +1171,31 @@ def _operations(ld: _Loader, systems: dict[str, str]) -> None:
 
 def _competence(ld: _Loader, people: dict[str, str]) -> None:
     ld.clock.day(-70)
+    roles = {r.name: r.id for r in ld.svc(RoleService).all()}
     risk_skill = ld.create(
         CompetenceService,
         {
             "title": "AI risk and impact assessment",
+            "role_id": roles["AI risk owner"],
             "owner": "maria",
             "description": "Apply the Northwind 5x5 method and the AIIA template.",
             "evidence_required": "Course certificate",
         },
     )
+    aims_skill = ld.create(
+        CompetenceService,
+        {"title": "Running an ISO/IEC 42001 management system", "role_id": roles["AIMS owner"], "owner": "elena"},
+    )
+    audit_skill = ld.create(
+        CompetenceService,
+        {"title": "Auditing an AI management system", "role_id": roles["Internal auditor"], "owner": "elena"},
+    )
     act_skill = ld.create(CompetenceService, {"title": "EU AI Act for high-risk providers", "owner": "lena"})
     for person, skill, title, completed in (
         ("raj", risk_skill, "AI risk assessment workshop", -68),
         ("sam", act_skill, "EU AI Act essentials", -50),
-        ("maria", risk_skill, "ISO/IEC 42001 lead implementer", -150),
-        ("ana", risk_skill, "ISO/IEC 42001 auditor", -140),
+        ("maria", aims_skill, "ISO/IEC 42001 lead implementer", -150),
+        ("ana", audit_skill, "ISO/IEC 42001 auditor", -140),
     ):
         training = ld.create(
             TrainingService,
