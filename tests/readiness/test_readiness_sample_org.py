@@ -41,7 +41,8 @@ def sample(monkeypatch: pytest.MonkeyPatch, db_url: str, tmp_path: Path) -> Data
         monkeypatch.delenv(name, raising=False)
     database = Database(db_url)
     with database.session() as session:
-        load_demo(session, today=TODAY, evidence_dir=tmp_path / "evidence")
+        # Without sign-in accounts the register is in personal mode: the CLI acts as AIMS_ACTOR.
+        load_demo(session, today=TODAY, evidence_dir=tmp_path / "evidence", accounts=False)
     return database
 
 

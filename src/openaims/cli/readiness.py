@@ -13,8 +13,8 @@ from jinja2 import Environment
 from rich.markup import escape
 from rich.table import Table
 
-from openaims.cli.console import check_output, console, write_file
-from openaims.cli.records import ActorOption, DatabaseOption, actor_for, register_session
+from openaims.cli.console import check_output, console, err_console, write_file
+from openaims.cli.records import ActorOption, DatabaseOption, actor_for, current_identity, register_session
 from openaims.errors import UsageError
 from openaims.readiness.engine import View, readiness
 from openaims.readiness.model import SCORE_BASIS, Report, Status
@@ -162,6 +162,16 @@ def readiness_command(
         _write_stage1(stage1, database_url, actor, day, organisation)
         return
     compared: StoredRun | None = None
+    if remember:
+        with register_session(database_url, write=False) as _:
+            remember = current_identity().can_write
+        if not remember:
+            err_console.print(
+                "aims: this run is not stored: the register has accounts and nobody is signed in "
+                "('aims login' to remember runs).",
+                markup=False,
+                soft_wrap=True,
+            )
     with register_session(database_url, write=remember) as (session, _):
         if previous is None:
             compared = last_run(session, view)

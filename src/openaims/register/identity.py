@@ -52,6 +52,11 @@ class Identity:
     def signed_in(self) -> bool:
         return self.account is not None
 
+    @property
+    def can_write(self) -> bool:
+        """Whether a write would be accepted (roles still decide what may change)."""
+        return self.mode is Mode.PERSONAL or (self.account is not None and "write" in self.scopes)
+
     def require_write(self, scope: str = "write", *, asserted: str | None = None) -> None:
         """Refuse a write in team mode unless an account is signed in with ``scope`` (or ``write``)."""
         if self.mode is Mode.PERSONAL:
