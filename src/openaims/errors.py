@@ -13,6 +13,9 @@ class AimsError(Exception):
 
     #: Exit code the CLI uses for this error.
     exit_code: int = 1
+    #: The transaction it is raised in is committed, not rolled back: a refusal that must be
+    #: remembered (a failed sign-in counts towards a lockout however the caller reports it).
+    keeps_changes: bool = False
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -15,11 +15,12 @@ field here, or when the page is out of date. Nothing else in the package reads
 from __future__ import annotations
 
 import enum
+import ipaddress
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 #: Directory, relative to the working directory, that holds the embedded register.
 DATA_DIR = ".aims"
@@ -152,6 +153,12 @@ class Settings(BaseSettings):
         default=10, ge=1, le=1000, description="Sign-in attempts allowed per client address per minute.",
         json_schema_extra=WEB,
     )  # fmt: skip
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Reverse proxies (addresses or networks, comma-separated) whose `X-Forwarded-For` names "
+        "the client for rate limits and lockouts. Default: none; the header is ignored.",
+        json_schema_extra=WEB,
+    )
     oidc_issuer: str | None = Field(
         default=None,
         description="OpenID Connect issuer URL; sign-in with OIDC is on when the issuer, client id and "
@@ -340,6 +347,20 @@ class Settings(BaseSettings):
             return {k: v for k, v in data.items() if v != "" or k == "database_url"}
         return data
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: Any) -> list[str]:
+        items = value.split(",") if isinstance(value, str) else list(value or [])
+        networks: list[str] = []
+        for item in (str(i).strip() for i in items):
+            if not item:
+                continue
+            try:
+                networks.append(str(ipaddress.ip_network(item, strict=False)))
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+        return networks
+
     @model_validator(mode="after")
     def _refuse_insecure_outside_development(self) -> Settings:
         if self.environment is Environment.DEV:
@@ -358,6 +379,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(n) for n in self.trusted_proxies]
 
     @property
     def oidc_enabled(self) -> bool:

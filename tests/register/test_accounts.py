@@ -9,11 +9,8 @@ import pytest
 from openaims.errors import ConflictError, PermissionDeniedError, UsageError
 from openaims.register import history
 from openaims.register.db import Database
-from openaims.register.services.accounts import (
-    MAX_FAILED_LOGINS,
-    AccountService,
-    AuthenticationError,
-)
+from openaims.register.services.accounts import AccountService, AuthenticationError
+from openaims.register.services.signin import ACCOUNT_FAILURES, FIRST_LOCKOUT
 
 PASSWORD = "correct horse battery"
 
@@ -48,12 +45,12 @@ def test_wrong_password_locks_after_repeated_failures(database: Database) -> Non
     now = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
     with database.session() as s:
         service = AccountService(s, clock=lambda: now)
-        for _ in range(MAX_FAILED_LOGINS):
+        for _ in range(ACCOUNT_FAILURES):
             with pytest.raises(AuthenticationError):
                 service.authenticate("root", "not the password")
         with pytest.raises(AuthenticationError):
             service.authenticate("root", PASSWORD)  # locked, even with the right password
-    later = now + dt.timedelta(minutes=16)
+    later = now + FIRST_LOCKOUT * 2 + dt.timedelta(seconds=1)  # the attempt while locked doubled it
     with database.session() as s:
         assert AccountService(s, clock=lambda: later).authenticate("root", PASSWORD).username == "root"
 

@@ -43,8 +43,9 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-def client(app: Any) -> TestClient:
-    return TestClient(app, base_url="http://testserver", follow_redirects=False)
+def client(app: Any, *, peer: str = "testclient") -> TestClient:
+    """A client of ``app`` connecting from ``peer`` (an address, for proxy and rate-limit tests)."""
+    return TestClient(app, base_url="http://testserver", follow_redirects=False, client=(peer, 50000))
 
 
 def sign_in(app: Any, username: str, password: str = PASSWORD) -> tuple[TestClient, str]:

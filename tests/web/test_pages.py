@@ -3,14 +3,14 @@ limit, CSRF on forms, forms that create, update and approve, HTML error pages.""
 
 from __future__ import annotations
 
-import time as real_time
-from types import SimpleNamespace
+import datetime as dt
 
 import pytest
 from tests.web.conftest import PASSWORD, Hub, client, csrf_of, sign_in, web_settings
 
 from openaims.register.db import Database
-from openaims.web import security
+from openaims.register.models.base import utcnow
+from openaims.register.services import sessions
 from openaims.web.app import create_app
 from openaims.web.records import services
 
@@ -79,19 +79,33 @@ def test_rate_limit_per_address(database: Database) -> None:
     assert "Too many sign-in attempts" in limited.text
 
 
+def _shift_clock(monkeypatch: pytest.MonkeyPatch, minutes: float) -> None:
+    """Move the register's session clock ``minutes`` ahead of real time."""
+    monkeypatch.setattr(sessions, "_now", lambda: utcnow() + dt.timedelta(minutes=minutes))
+
+
 def test_session_expires_after_idle_minutes(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
     c, _ = hub.session_client("vic")
     assert c.get("/").status_code == 200
     idle = hub.app.state.web_settings.session_idle_minutes
-    clock = SimpleNamespace(time=lambda: real_time.time() + (idle - 1) * 60)
-    monkeypatch.setattr(security, "time", clock)
+    _shift_clock(monkeypatch, idle - 1)
     assert c.get("/").status_code == 200  # activity refreshes the session
-    clock.time = lambda: real_time.time() + (2 * idle - 2) * 60 + 5
+    _shift_clock(monkeypatch, 2 * idle - 2)
     assert c.get("/api/v1/me").status_code == 200
-    clock.time = lambda: real_time.time() + (3 * idle + 1) * 60
+    _shift_clock(monkeypatch, 3 * idle + 1)
     response = c.get("/")
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=/"
+    assert c.get("/api/v1/me").status_code == 401
+
+
+def test_sessions_end_after_their_lifetime_even_when_active(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    c, _ = hub.session_client("vic")
+    idle = hub.app.state.web_settings.session_idle_minutes
+    for step in range(1, 12):
+        _shift_clock(monkeypatch, step * (idle - 1))
+        assert c.get("/api/v1/me").status_code == 200
+    _shift_clock(monkeypatch, 12 * idle + 1)
     assert c.get("/api/v1/me").status_code == 401
 
 
@@ -104,7 +118,7 @@ def test_short_idle_setting(database: Database, monkeypatch: pytest.MonkeyPatch)
 
     app = create_app(database, web_settings=WebSettings(secret_key="k" * 40))
     c, _ = sign_in(app, "vic")
-    monkeypatch.setattr(security, "time", SimpleNamespace(time=lambda: real_time.time() + 61))
+    _shift_clock(monkeypatch, 1.1)
     assert c.get("/records/risk").headers["location"] == "/login?next=/records/risk"
 
 

@@ -63,7 +63,9 @@ def serve(
         if workers == 1:
             from openaims.web.app import create_app
 
-            uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
+            # proxy_headers off: the application reads X-Forwarded-For itself, and only from
+            # the proxies named in AIMS_TRUSTED_PROXIES (uvicorn would trust any local peer).
+            uvicorn.run(create_app(db), host=host, port=port, log_level="warning", proxy_headers=False)
         else:
             db.dispose()
             if not settings.secret_key:
@@ -77,6 +79,7 @@ def serve(
                 port=port,
                 workers=workers,
                 log_level="warning",
+                proxy_headers=False,
             )
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

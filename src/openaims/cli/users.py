@@ -123,6 +123,44 @@ def deactivate(username: str = typer.Argument(...)) -> None:
     console.print(f"Account {username} deactivated; its API tokens are revoked.", markup=False)
 
 
+@user_app.command("unlock")
+def unlock(
+    username: str | None = typer.Argument(None, help="Account whose sign-in lockouts to clear (from every address)."),
+    address: str | None = typer.Option(None, "--address", help="Client address whose lockouts to clear."),
+) -> None:
+    """Clear sign-in lockouts of an account and/or a client address ('aims user lockouts' lists them)."""
+    from openaims.register import open_register
+    from openaims.register.services.accounts import AccountService
+
+    db = open_register()
+    with db.session() as session:
+        cleared = AccountService(session, _admin_actor()).unlock(username, address=address)
+    target = " from ".join(part for part in (username, address) if part)
+    console.print(f"Cleared {cleared} sign-in lockout record(s) of {target}.", markup=False)
+
+
+@user_app.command("lockouts")
+def lockouts() -> None:
+    """List account and address sign-in lockouts in force."""
+    from openaims.register import open_register
+    from openaims.register.services.accounts import AccountService
+    from openaims.register.services.signin import ANY_ACCOUNT
+
+    db = open_register()
+    with db.read() as session:
+        locked = AccountService(session, _admin_actor()).lockouts()
+    if not locked:
+        console.print("No sign-in lockouts in force.", markup=False)
+        return
+    table = Table(title="Sign-in lockouts")
+    for column in ("Account", "Address", "Locked until"):
+        table.add_column(column)
+    for item in locked:
+        account = "(any account)" if item.username == ANY_ACCOUNT else item.username
+        table.add_row(account, item.address, item.locked_until.strftime("%Y-%m-%d %H:%M:%S UTC"))
+    console.print(table)
+
+
 @user_app.command("token")
 def token(
     username: str = typer.Argument(..., help="Account the token acts as."),

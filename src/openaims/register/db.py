@@ -98,15 +98,19 @@ class Database:
 
     @contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:
-        """A unit of work: commits when the block ends normally, rolls back on any error."""
+        """A unit of work: commits when the block ends normally, rolls back on any error
+        (except an error marked ``keeps_changes``, such as a refused sign-in)."""
         session = self._sessions()
         if write:
             session.connection(execution_options={WRITE_OPTION: True})
         try:
             yield session
             session.commit()
-        except BaseException:
-            session.rollback()
+        except BaseException as exc:
+            if getattr(exc, "keeps_changes", False):
+                session.commit()
+            else:
+                session.rollback()
             raise
         finally:
             session.close()

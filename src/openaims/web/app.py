@@ -41,6 +41,7 @@ def create_app(db: Database | None = None, *, web_settings: WebSettings | None =
     )
     app.state.db = db
     app.state.web_settings = web_settings
+    app.state.proxies = web_settings.proxy_networks
     app.state.login_limiter = RateLimiter(web_settings.login_attempts_per_minute)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     filters.install(templates.env)

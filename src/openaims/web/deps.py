@@ -1,12 +1,14 @@
 """Request dependencies: the database session and who is asking.
 
-A request is authenticated by the signed session cookie (people) or by an API
-token in ``Authorization: Bearer`` (CI jobs). What the identity may do is decided
-by the services from its roles; token scopes narrow it further.
+A request is authenticated by the signed session cookie (people), whose secret must
+match a live session in the register, or by an API token in ``Authorization: Bearer``
+(CI jobs). What the identity may do is decided by the services from its roles; token
+scopes narrow it further.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Literal
@@ -18,8 +20,9 @@ from sqlalchemy.orm import Session
 from openaims.register.actors import Actor, Role
 from openaims.register.db import Database
 from openaims.register.services.accounts import AccountOut, AccountService
+from openaims.register.services.sessions import WebSessionService
 from openaims.web.config import WebSettings
-from openaims.web.security import CSRF_HEADER, csrf_valid, session_user
+from openaims.web.security import CSRF_HEADER, client_address, csrf_valid, session_secret
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -50,6 +53,17 @@ def settings(request: Request) -> WebSettings:
     return value
 
 
+def web_sessions(request: Request, session: Session) -> WebSessionService:
+    """The register's web sessions with this application's idle time and lifetime."""
+    idle = dt.timedelta(minutes=settings(request).session_idle_minutes)
+    return WebSessionService(session, idle=idle, lifetime=idle * 12)
+
+
+def address(request: Request) -> str:
+    """The client's address (behind trusted proxies only, X-Forwarded-For)."""
+    return client_address(request, request.app.state.proxies)
+
+
 def db_session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
     with db.session() as session:
         yield session
@@ -69,8 +83,12 @@ def optional_identity(request: Request, session: DbSession) -> Identity | None:
     if token is not None:
         account, scopes = AccountService(session).verify_token(token)
         return Identity(account, account.actor(), frozenset(scopes), "token")
-    username = session_user(request, settings(request).session_idle_minutes)
+    secret = session_secret(request)
+    if not secret:
+        return None
+    username = web_sessions(request, session).resolve(secret)
     if username is None:
+        request.session.clear()
         return None
     active = AccountService(session).active_account(username)
     if active is None:

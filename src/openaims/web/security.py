@@ -1,20 +1,26 @@
-"""Security plumbing: response headers, CSRF tokens, idle session expiry and a
-per-address sign-in rate limit."""
+"""Security plumbing: response headers, CSRF tokens, the session cookie, the client's
+address behind trusted proxies and a per-address sign-in rate limit."""
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
+import logging
 import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
+log = logging.getLogger("openaims.security")
+
 CSRF_FIELD = "csrf_token"
+#: Key of the session secret in the signed cookie (the register keeps its hash).
+SESSION_KEY = "sid"
 CSRF_HEADER = "x-csrf-token"
 
 CSP = (
@@ -53,25 +59,61 @@ def csrf_valid(request: Request, presented: str | None) -> bool:
     return isinstance(expected, str) and isinstance(presented, str) and hmac.compare_digest(expected, presented)
 
 
-def session_user(request: Request, idle_minutes: int) -> str | None:
-    """The signed-in username, or None when absent or idle too long (then the session is cleared)."""
-    user = request.session.get("user")
-    seen = request.session.get("seen")
-    if not isinstance(user, str) or not isinstance(seen, (int, float)):
-        return None
-    now = time.time()
-    if now - seen > idle_minutes * 60:
-        request.session.clear()
-        return None
-    request.session["seen"] = int(now)
-    return user
+def session_secret(request: Request) -> str:
+    """The session secret the browser presented ("" when none)."""
+    secret = request.session.get(SESSION_KEY)
+    return secret if isinstance(secret, str) else ""
 
 
-def start_session(request: Request, username: str) -> None:
-    request.session.clear()  # a fresh session on sign-in (no fixation)
-    request.session["user"] = username
-    request.session["seen"] = int(time.time())
+def start_session(request: Request, secret: str) -> None:
+    """Put a new session's secret in the cookie (a fresh cookie: no fixation)."""
+    request.session.clear()
+    request.session[SESSION_KEY] = secret
     csrf_token(request)
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+_warned_untrusted_forwarding = False
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None, proxies: Sequence[Network]) -> bool:
+    return address is not None and any(address in network for network in proxies)
+
+
+def client_address(request: Request, proxies: Sequence[Network]) -> str:
+    """The client's address: the connecting peer, or, when the peer is a trusted proxy, the
+    nearest address in X-Forwarded-For that is not a trusted proxy (read right to left, as
+    each proxy appends the address it saw). Without trusted proxies the header is ignored."""
+    global _warned_untrusted_forwarding  # noqa: PLW0603  (one warning per process)
+    peer = request.client.host if request.client else "unknown"
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+    if not forwarded:
+        return peer
+    if not _trusted(_ip(peer), proxies):
+        if not _warned_untrusted_forwarding:
+            _warned_untrusted_forwarding = True
+            log.warning(
+                "ignoring X-Forwarded-For from %s, which is not a trusted proxy; behind a reverse proxy, "
+                "set AIMS_TRUSTED_PROXIES to its address so rate limits and lockouts see each client",
+                peer,
+            )
+        return peer
+    nearest = peer
+    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+        address = _ip(hop)
+        if address is None:
+            return nearest  # garbage left of the proxies: the last proxy's word is all we trust
+        if not _trusted(address, proxies):
+            return str(address)
+        nearest = str(address)
+    return nearest
 
 
 class RateLimiter:

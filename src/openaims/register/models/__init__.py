@@ -5,7 +5,7 @@ Importing this package registers every table on :data:`Base.metadata`.
 
 from __future__ import annotations
 
-from openaims.register.models.accounts import Account, ApiToken
+from openaims.register.models.accounts import Account, ApiToken, SignInFailure, WebSession
 from openaims.register.models.audits import Audit, AuditProgramme, Finding
 from openaims.register.models.base import Base, Record
 from openaims.register.models.changes import Change
@@ -103,10 +103,12 @@ __all__ = [
     "RiskMethod",
     "Role",
     "Scope",
+    "SignInFailure",
     "SoaEntry",
     "SoaVersion",
     "Supplier",
     "SupplierAssessment",
     "TrainingRecord",
     "Treatment",
+    "WebSession",
 ]

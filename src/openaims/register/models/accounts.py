@@ -1,7 +1,8 @@
-"""Sign-in accounts and API tokens for the web application and its API.
+"""Sign-in accounts, API tokens, web sessions and failed sign-ins.
 
 Accounts are not ISO/IEC 42001 records; changes to them are still written to the
-history chain (without password or token hashes).
+history chain (without password or token hashes). Web sessions and failed sign-ins
+are short-lived security state, not history.
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ class Account(Base):
     roles: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list)
     person_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     oidc_subject: Mapped[str | None] = mapped_column(String(300), nullable=True, unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -48,3 +47,33 @@ class ApiToken(Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds a random secret; only its SHA-256 is stored,
+    and deleting the row signs the browser out whatever cookie it still holds."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(
+        String(100), ForeignKey("accounts.username", ondelete="CASCADE"), nullable=False, index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    address: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class SignInFailure(Base):
+    """Failed sign-ins from one client address, for one username as typed (known or not) or,
+    with ``username`` ``*``, for any username: lockouts are per account *and* address, so
+    nobody can lock an account out for everyone else."""
+
+    __tablename__ = "sign_in_failures"
+
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    lockouts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, index=True)

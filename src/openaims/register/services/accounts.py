@@ -1,11 +1,14 @@
 """Sign-in accounts, password checks with lockout, and API tokens.
 
 Rules: only an admin manages accounts, except the very first account, which is
-created as an admin (first-run setup). Passwords are stored as argon2 hashes; a
-run of failed sign-ins locks the account for a while (rate limiting that works
-across processes because it lives in the database). API tokens are shown once and
-stored as SHA-256 hashes; they are scoped (``read``, ``write``, ``scan:push``) and
-revocable. Every change is appended to the history chain without any hash.
+created as an admin (first-run setup). Passwords follow :mod:`openaims.register.passwords`
+and are stored as argon2 hashes. Sign-in does the same argon2 work whether the account
+exists, is locked, inactive or the password is wrong, and refuses all of them with one
+message; failed sign-ins lock a username per client address
+(:mod:`openaims.register.services.signin`). A password change, a role change and
+deactivation end the account's web sessions. API tokens are shown once and stored as
+SHA-256 hashes; they are scoped (``read``, ``write``, ``scan:push``) and revocable.
+Every change to an account is appended to the history chain without any hash.
 """
 
 from __future__ import annotations
@@ -23,15 +26,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openaims.errors import ConflictError, NotFoundError, PermissionDeniedError, UsageError
-from openaims.register import history
+from openaims.register import history, passwords
 from openaims.register.actors import Actor, Permission, Role
 from openaims.register.models.accounts import Account, ApiToken
 from openaims.register.models.base import utcnow
+from openaims.register.services.sessions import WebSessionService
+from openaims.register.services.signin import Lockout, SignInGuard
 
-#: Failed sign-ins before the account is locked, and for how long.
-MAX_FAILED_LOGINS = 5
-LOCKOUT = dt.timedelta(minutes=15)
-MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "aims_"
 #: How long a command-line sign-in (``aims login``) lasts.
 LOGIN_TOKEN_LIFETIME = dt.timedelta(days=30)
@@ -39,10 +40,33 @@ SCOPES = ("read", "write", "scan:push")
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,99}$")
 
 _hasher = PasswordHasher()
+#: Hashes of a random password per argon2 parameter set, verified when there is no real hash to check.
+_dummy_hashes: dict[tuple[int, int, int, int, int], str] = {}
+
+
+def _verify(stored: str | None, password: str) -> bool:
+    """One argon2 verification whatever happens, so every refusal costs the same time."""
+    hasher = _hasher
+    if stored is None:
+        key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism, hasher.hash_len, hasher.salt_len)
+        if key not in _dummy_hashes:
+            _dummy_hashes[key] = hasher.hash(secrets.token_urlsafe(16))
+        stored = _dummy_hashes[key]
+        password = "\x00" + password  # never matches the random password
+    try:
+        return bool(hasher.verify(stored, password))
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
 
 
 class AuthenticationError(PermissionDeniedError):
     """Sign-in refused; the message never says whether the user exists."""
+
+
+class SignInRefused(AuthenticationError):
+    """A refused password sign-in; the failure it recorded is committed, not rolled back."""
+
+    keeps_changes = True
 
 
 class AccountOut(BaseModel):
@@ -145,9 +169,8 @@ class AccountService:
         return row
 
     @staticmethod
-    def _check_password(password: str) -> None:
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise UsageError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
+    def _check_password(password: str, username: str) -> None:
+        passwords.check(password, username=username)
 
     # ----------------------------------------------------------------- reads
     def count(self) -> int:
@@ -191,7 +214,7 @@ class AccountService:
         if self.session.get(Account, username) is not None:
             raise ConflictError(f"account {username!r} already exists")
         if password is not None:
-            self._check_password(password)
+            self._check_password(password, username)
         account = Account(
             username=username,
             display_name=display_name or username,
@@ -199,7 +222,6 @@ class AccountService:
             roles=sorted(set(roles)),
             person_id=person_id,
             active=True,
-            failed_logins=0,
             created_at=self.clock(),
         )
         self.session.add(account)
@@ -218,6 +240,8 @@ class AccountService:
         before = _public(account)
         account.roles = sorted(set(roles))
         self.session.flush()
+        if account.roles != before["roles"]:
+            WebSessionService(self.session).end_all(username)  # sign in again to act with the new roles
         self._event(username, "update", before, _public(account))
         return AccountOut.model_validate(account)
 
@@ -231,12 +255,12 @@ class AccountService:
     def set_password(self, username: str, password: str) -> None:
         if self.actor is None or (self.actor.name != username and Role.ADMIN not in self.actor.roles):
             raise PermissionDeniedError("only an admin can set another account's password")
-        self._check_password(password)
         account = self._get(username)
+        self._check_password(password, username)
         account.password_hash = _hasher.hash(password)
-        account.failed_logins = 0
-        account.locked_until = None
         self.session.flush()
+        WebSessionService(self.session).end_all(username)  # whoever knew the old password is signed out
+        SignInGuard(self.session, clock=self.clock).clear(username=username)
         self._event(username, "password", None, {"username": username})
 
     def deactivate(self, username: str) -> AccountOut:
@@ -249,42 +273,45 @@ class AccountService:
         for token in self.session.execute(select(ApiToken).where(ApiToken.username == username)).scalars():
             token.revoked_at = token.revoked_at or self.clock()
         self.session.flush()
+        WebSessionService(self.session).end_all(username)
         self._event(username, "deactivate", before, _public(account))
         return AccountOut.model_validate(account)
 
     # ----------------------------------------------------------------- sign-in
-    def authenticate(self, username: str, password: str) -> AccountOut:
-        """Check a password. Refusals share one message; repeated failures lock the account."""
-        refused = AuthenticationError("wrong username or password, or the account is locked or inactive")
-        account = self.session.get(Account, username)
-        now = self.clock()
-        if account is None or not account.active or account.password_hash is None:
-            _hasher.hash("timing-equaliser")  # same cost whether or not the account exists
+    def authenticate(self, username: str, password: str, *, address: str = "local") -> AccountOut:
+        """Check a password from a client address.
+
+        Unknown, inactive, locked and wrong-password cases take the same argon2 work and get
+        the same refusal; failures count towards a lockout of ``username`` from ``address``
+        (and of ``address`` for every username), never of the account for everyone.
+        """
+        refused = SignInRefused("wrong username or password, or the account is locked or inactive")
+        guard = SignInGuard(self.session, clock=self.clock)
+        account = self.session.get(Account, username) if _USERNAME.match(username) else None
+        stored = account.password_hash if account is not None and account.active else None
+        correct = _verify(stored, password)
+        locked = guard.locked(username, address)
+        if account is None or stored is None or not correct or locked:
+            guard.failed(username, address)  # attempts while locked count too: the back-off grows
             raise refused
-        if account.locked_until is not None and account.locked_until > now:
-            raise refused
-        try:
-            _hasher.verify(account.password_hash, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            account.failed_logins += 1
-            if account.failed_logins >= MAX_FAILED_LOGINS:
-                account.locked_until = now + LOCKOUT
-                account.failed_logins = 0
-                self._event(
-                    username,
-                    "locked",
-                    None,
-                    {"username": username, "until": account.locked_until.isoformat()},
-                )
-            self.session.flush()
-            raise refused from None
-        if _hasher.check_needs_rehash(account.password_hash):
+        guard.succeeded(username, address)
+        if _hasher.check_needs_rehash(stored):
             account.password_hash = _hasher.hash(password)
-        account.failed_logins = 0
-        account.locked_until = None
-        account.last_login_at = now
+        account.last_login_at = self.clock()
         self.session.flush()
         return AccountOut.model_validate(account)
+
+    def lockouts(self) -> list[Lockout]:
+        """Usernames and addresses locked now (admins)."""
+        self._require_admin()
+        return SignInGuard(self.session, clock=self.clock).lockouts()
+
+    def unlock(self, username: str | None = None, *, address: str | None = None) -> int:
+        """Clear the sign-in lockouts of a username (from every address) and/or of an address (admins)."""
+        self._require_admin()
+        if username is None and address is None:
+            raise UsageError("name a username or an address (--address) to unlock")
+        return SignInGuard(self.session, clock=self.clock).clear(username=username, address=address)
 
     def active_account(self, username: str) -> AccountOut | None:
         """The account behind a session, or None if it was removed or deactivated since."""

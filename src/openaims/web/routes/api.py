@@ -226,6 +226,20 @@ def create_account(body: NewAccount, identity: ApiIdentity, session: DbSession) 
     )
 
 
+class Unlocked(BaseModel):
+    username: str
+    cleared: int
+
+
+@router.post("/accounts/{username}/unlock", response_model=Unlocked, tags=["accounts"])
+def unlock_account(
+    username: Annotated[str, Path(max_length=100)], identity: ApiIdentity, session: DbSession
+) -> Unlocked:
+    """Clear the sign-in lockouts of ``username`` from every address (admins)."""
+    require_write_scope(identity)
+    return Unlocked(username=username, cleared=AccountService(session, identity.actor).unlock(username))
+
+
 @router.get("/tokens", response_model=list[TokenOut], tags=["accounts"])
 def list_tokens(identity: ApiIdentity, session: DbSession) -> list[TokenOut]:
     service = AccountService(session, identity.actor)

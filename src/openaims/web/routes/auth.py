@@ -1,4 +1,8 @@
-"""Sign-in, sign-out, first-run setup and optional OpenID Connect."""
+"""Sign-in, sign-out, first-run setup and optional OpenID Connect.
+
+Every sign-in starts a session in the register and every sign-out ends it there, so a
+copied cookie stops working at sign-out.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from openaims.errors import AimsError
 from openaims.register.services.accounts import AccountService, AuthenticationError
-from openaims.web.deps import DbSession, optional_identity
-from openaims.web.security import csrf_token, csrf_valid, start_session
+from openaims.web.deps import DbSession, address, optional_identity, web_sessions
+from openaims.web.security import csrf_token, csrf_valid, session_secret, start_session
 
 router = APIRouter(include_in_schema=False)
 
@@ -58,7 +62,7 @@ def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     _check_csrf(request, csrf_token_)
-    client = request.client.host if request.client else "unknown"
+    client = address(request)
     oidc = request.app.state.web_settings.oidc_enabled
     if not request.app.state.login_limiter.allow(client):
         return _render(
@@ -72,16 +76,24 @@ def login(
             status=429,
         )
     try:
-        account = AccountService(session).authenticate(username.strip(), password)
+        account = AccountService(session).authenticate(username.strip(), password, address=client)
     except AuthenticationError as exc:
         return _render(request, "login.html", {"next": _safe_next(next), "error": exc.message, "oidc": oidc}, 401)
-    start_session(request, account.username)
+    _sign_in(request, session, account.username)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
+def _sign_in(request: Request, session: DbSession, username: str) -> None:
+    web_sessions(request, session).end(session_secret(request))  # a session open in this browser ends
+    start_session(request, web_sessions(request, session).start(username, address(request)))
+
+
 @router.post("/logout")
-def logout(request: Request, csrf_token_: Annotated[str, Form(alias="csrf_token")] = "") -> Response:
+def logout(
+    request: Request, session: DbSession, csrf_token_: Annotated[str, Form(alias="csrf_token")] = ""
+) -> Response:
     _check_csrf(request, csrf_token_)
+    web_sessions(request, session).end(session_secret(request))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -113,7 +125,7 @@ def setup(
         account = service.create(username.strip(), password, roles=["admin"], display_name=display_name.strip() or None)
     except AimsError as exc:
         return _render(request, "setup.html", {"error": exc.message}, 422)
-    start_session(request, account.username)
+    _sign_in(request, session, account.username)
     return RedirectResponse("/", status_code=303)
 
 
@@ -153,5 +165,5 @@ async def oidc_callback(request: Request, session: DbSession) -> Response:
     account = AccountService(session).active_account(username)
     if account is None:
         raise HTTPException(403, f"no active account for {username!r}; ask an admin to run 'aims user add {username}'")
-    start_session(request, account.username)
+    _sign_in(request, session, account.username)
     return RedirectResponse("/", status_code=303)
