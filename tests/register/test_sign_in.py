@@ -164,9 +164,11 @@ def test_aims_user_unlock_and_lockouts(
     db = Database(db_url)
     with db.session() as s:
         AccountService(s).create("root", PASSWORD, roles=["admin"])
+        token = AccountService(s, ADMIN).issue_token("root", "admin laptop", ["read", "write"]).secret
     fail(db, Clock(), "root", "203.0.113.9", ACCOUNT_FAILURES)
     db.dispose()
     monkeypatch.setenv("AIMS_DATABASE_URL", db_url)
+    monkeypatch.setenv("AIMS_TOKEN", token)  # signed in as the admin (a team register)
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     listed = runner.invoke(app, ["user", "lockouts"], env={"COLUMNS": "120"})

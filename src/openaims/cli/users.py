@@ -129,12 +129,11 @@ def unlock(
     address: str | None = typer.Option(None, "--address", help="Client address whose lockouts to clear."),
 ) -> None:
     """Clear sign-in lockouts of an account and/or a client address ('aims user lockouts' lists them)."""
-    from openaims.register import open_register
+    from openaims.cli.records import register_session
     from openaims.register.services.accounts import AccountService
 
-    db = open_register()
-    with db.session() as session:
-        cleared = AccountService(session, _admin_actor()).unlock(username, address=address)
+    with register_session(None, write=True) as (session, _settings):
+        cleared = AccountService(session, _actor()).unlock(username, address=address)
     target = " from ".join(part for part in (username, address) if part)
     console.print(f"Cleared {cleared} sign-in lockout record(s) of {target}.", markup=False)
 
@@ -142,13 +141,12 @@ def unlock(
 @user_app.command("lockouts")
 def lockouts() -> None:
     """List account and address sign-in lockouts in force."""
-    from openaims.register import open_register
+    from openaims.cli.records import register_session
     from openaims.register.services.accounts import AccountService
     from openaims.register.services.signin import ANY_ACCOUNT
 
-    db = open_register()
-    with db.read() as session:
-        locked = AccountService(session, _admin_actor()).lockouts()
+    with register_session(None, write=False) as (session, _settings):
+        locked = AccountService(session, _actor()).lockouts()
     if not locked:
         console.print("No sign-in lockouts in force.", markup=False)
         return
