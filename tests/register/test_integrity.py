@@ -145,8 +145,8 @@ def test_accounts_created_reactivated_or_deleted_outside_the_services_are_named(
     _sql(
         database,
         "UPDATE accounts SET active = true WHERE username = 'raj'",
-        "INSERT INTO accounts (username, display_name, roles, active, failed_logins, created_at) "
-        """VALUES ('mallory', 'M', '["admin"]', true, 0, :at)""",
+        "INSERT INTO accounts (username, display_name, roles, active, created_at) "
+        """VALUES ('mallory', 'M', '["admin"]', true, :at)""",
         at="2026-01-01 00:00:00",
     )
     found = _found(_check(database), "accounts")
