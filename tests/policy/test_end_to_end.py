@@ -8,7 +8,6 @@ a clean commit exits 0; an expired exception fails again.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
 import string
@@ -24,32 +23,7 @@ from policy_testkit import HERE, REPO, SAMPLE_POLICY, commit
 
 SARIF_SCHEMA = json.loads((HERE / "schemas" / "sarif-schema-2.1.0.json").read_text())
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        importlib.util.find_spec("openaims.discovery.scanner") is None,
-        reason="needs the scan engine openaims.discovery.scanner, which is not in this checkout yet",
-    ),
-]
-
-
-def _has_dependency_detector() -> bool:
-    if importlib.util.find_spec("openaims.discovery.registry") is None:
-        return False
-    from openaims.discovery.interface import FindingKind
-    from openaims.discovery.registry import detector_classes
-
-    return any(FindingKind.DEPENDENCY in cls.kinds for cls in detector_classes())
-
-
-needs_dependencies = pytest.mark.skipif(
-    not _has_dependency_detector(),
-    reason="needs a dependency detector (FindingKind.DEPENDENCY) in openaims.discovery.detectors",
-)
-needs_lint = pytest.mark.skipif(
-    importlib.util.find_spec("openaims.lint") is None,
-    reason="needs the agent-configuration linter openaims.lint",
-)
+pytestmark = [pytest.mark.slow]
 
 
 def _key() -> str:
@@ -126,7 +100,7 @@ CHANGES = {
 
 @pytest.mark.parametrize(
     "change",
-    [pytest.param(c, marks=needs_dependencies) if c == "prohibited package" else c for c in CHANGES],
+    CHANGES,
 )
 def test_a_violating_commit_fails_with_valid_sarif(base: Path, change: str) -> None:
     files, rule = CHANGES[change]
@@ -139,7 +113,6 @@ def test_a_violating_commit_fails_with_valid_sarif(base: Path, change: str) -> N
     assert _key() not in output
 
 
-@needs_lint
 def test_an_injected_agent_file_fails(base: Path) -> None:
     commit(
         base,
@@ -170,7 +143,6 @@ def test_a_clean_commit_passes(base: Path) -> None:
     assert results(doc) == set()
 
 
-@needs_dependencies
 def test_moving_a_prohibited_dependency_is_existing_not_introduced(base: Path) -> None:
     commit(base, "add", {"requirements.txt": "ollama==0.3.3\nopenai==1.40.0\nrequests==2.32.3\n"})
     commit(
@@ -201,7 +173,6 @@ def test_an_expired_exception_for_an_mcp_server_fails_again(
     jsonschema.validate(doc, SARIF_SCHEMA)
 
 
-@needs_dependencies
 @EXPIRY
 def test_an_expired_exception_fails_again(base: Path, expires: str, code: int, status: str) -> None:
     commit(base, "policy", {"aims-policy.yaml": SAMPLE_POLICY.replace("2027-06-30", expires)})
@@ -244,7 +215,6 @@ def test_pre_commit_hook_blocks_a_staged_key(base: Path, tmp_path: Path) -> None
     assert passed.returncode == 0, passed.stdout + passed.stderr
 
 
-@needs_dependencies
 def test_github_action_check_step(base: Path, tmp_path: Path) -> None:
     action = yaml.safe_load((REPO / "action.yml").read_text())
     step = next(s for s in action["runs"]["steps"] if s.get("id") == "check")

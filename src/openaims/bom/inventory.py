@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from packageurl import PackageURL
+from packaging.utils import canonicalize_name
 
 from openaims.bom.purl import github_action_purl, huggingface_purl, package_purl
 from openaims.discovery import catalog
@@ -40,7 +41,6 @@ from openaims.discovery.interface import Finding, FindingKind
 #: A version that names one release (no range operators, wildcards or lists).
 _EXACT_VERSION = re.compile(r"^v?\d[\w.+!~-]*$")
 _PIN_PREFIX = re.compile(r"^={2,3}\s*")
-_PEP503 = re.compile(r"[-_.]+")
 #: Frameworks run locally: one implies a hosted service only when its provider is
 #: a model API (langchain-openai calls OpenAI; langchain-core does not call LangSmith).
 _FRAMEWORK_CATEGORIES = frozenset({"agent-framework", "ml-framework"})
@@ -302,7 +302,7 @@ def _package(ecosystem: str, name: str, version: str | None, source: str, group:
 def canonical_name(ecosystem: str, name: str) -> str:
     """The scanner's canonical package name (PEP 503 for PyPI, lower case for NuGet)."""
     if ecosystem == "pypi":
-        return _PEP503.sub("-", name).lower()
+        return canonicalize_name(name)
     if ecosystem == "nuget":
         return name.lower()
     return name

@@ -8,14 +8,12 @@ specification asks for each type, and lets packageurl-python do the encoding.
 
 from __future__ import annotations
 
-import re
-
 from packageurl import PackageURL
+from packaging.utils import canonicalize_name
 
 #: Ecosystems (purl types) the scanner reports.
 ECOSYSTEMS = frozenset({"pypi", "npm", "golang", "maven", "cargo", "nuget", "gem"})
 
-_PEP503 = re.compile(r"[-_.]+")
 
 
 def _checked(
@@ -47,7 +45,7 @@ def package_purl(ecosystem: str, name: str, version: str | None = None) -> Packa
         return None
     namespace: str | None = None
     if ecosystem == "pypi":
-        name = _PEP503.sub("-", name).lower()
+        name = canonicalize_name(name)
     elif ecosystem == "npm":
         if name.startswith("@"):
             if "/" not in name:

@@ -3,6 +3,7 @@ parallel runs equal serial ones, statistics, post-processors, path lists."""
 
 from __future__ import annotations
 
+import platform
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -284,7 +285,10 @@ def test_default_scanner_uses_every_registered_detector(tree: Path) -> None:
     assert [d.id for d in scanner.detectors] == [d.id for d in all_detectors()]
 
 
-@pytest.mark.skipif(not hyperscan_available(), reason="Hyperscan is not installed on this platform")
+@pytest.mark.skipif(
+    not hyperscan_available() and platform.machine() not in ("x86_64", "AMD64"),
+    reason="not on this platform: Hyperscan wheels exist for x86-64 only",
+)
 def test_compiled_prefilter_is_cached_and_a_broken_cache_is_recompiled(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -316,3 +320,33 @@ def test_a_detector_returning_something_else_than_findings_is_recorded(tree: Pat
     assert [e.to_dict() for e in result.stats.errors] == [
         {"path": "a.txt", "detector": "test.sloppy", "message": "TypeError: scan() returned a dict, not a Finding"}
     ]
+
+
+_SCAN_WITHOUT_HYPERSCAN = """
+import json, sys
+sys.modules["hyperscan"] = None  # as if the optional extra were not installed
+from pathlib import Path
+from openaims.discovery import prefilter
+from openaims.discovery.interface import ScanOptions
+from openaims.discovery.scanner import Scanner
+assert not prefilter.hyperscan_available()
+result = Scanner(ScanOptions(root=Path(sys.argv[1])), jobs=1).scan()
+print(json.dumps(sorted(json.dumps(f.to_dict(), sort_keys=True) for f in result.findings)))
+"""
+
+
+def test_scan_without_hyperscan_installed_finds_the_same(tmp_path: Path) -> None:
+    """hyperscan is an optional extra: without it the re fallback gives the same findings."""
+    import json
+    import subprocess
+    import sys
+
+    sample = Path(__file__).resolve().parents[3] / "examples" / "sample-monorepo"
+    fallback = subprocess.run(
+        [sys.executable, "-c", _SCAN_WITHOUT_HYPERSCAN, str(sample)], capture_output=True, text=True
+    )
+    assert fallback.returncode == 0, fallback.stderr
+    default = Scanner(ScanOptions(root=sample), jobs=1).scan()
+    expected = sorted(json.dumps(f.to_dict(), sort_keys=True) for f in default.findings)
+    assert len(expected) > 50
+    assert json.loads(fallback.stdout) == expected

@@ -15,6 +15,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as PackagingRequirement
+from packaging.utils import canonicalize_name
+
 from openaims.discovery.manifests import Declared
 from openaims.discovery.manifests._util import (
     JsonKeys,
@@ -64,12 +68,9 @@ def valid_name(name: str) -> bool:
     return len(name) <= 200 and re.fullmatch(_NAME, name) is not None
 
 
-_SEPARATORS = re.compile(r"[-_.]+")
-
-
 def canonical(name: str) -> str:
     """PEP 503 normalised project name."""
-    return _SEPARATORS.sub("-", name).lower()
+    return canonicalize_name(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,16 +99,21 @@ def parse_requirement(text: str) -> Requirement | None:
     text = _SPACES.sub(" ", text).strip()  # one space at most between tokens: no backtracking blow-up
     if not text or len(text) > 4096:
         return None
-    match = _REQUIREMENT.match(text)
-    if match is None:
+    try:
+        parsed = PackagingRequirement(text)
+    except InvalidRequirement:
         return None
-    extras = tuple(sorted({canonical(e.strip()) for e in (match.group("extras") or "").split(",") if e.strip()}))
-    spec = (match.group("spec") or "").strip().strip("()").strip() or None
+    extras = tuple(sorted({canonical(e) for e in parsed.extras}))
+    # The constraint as written (packaging sorts the specifiers), without spaces or parentheses.
+    match = _REQUIREMENT.match(text)
+    written = match.group("spec") if match is not None else None
+    spec = (written or str(parsed.specifier)).strip().strip("()").strip() or None
     if spec:
         spec = re.sub(r"\s+", "", spec)
-    marker = (match.group("marker") or "").strip() or None
-    url = (match.group("url") or "").strip() or None
-    return Requirement(canonical(match.group("name")), spec, extras, marker, url)
+    marker = None
+    if parsed.marker is not None:  # as written, like the constraint
+        marker = ((match.group("marker") if match is not None else None) or str(parsed.marker)).strip()
+    return Requirement(canonical(parsed.name), spec, extras, marker, parsed.url or None)
 
 
 def _declared(req: Requirement, line: int, scope: str, **kw: Any) -> Declared:

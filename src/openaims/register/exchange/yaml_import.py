@@ -152,11 +152,8 @@ def _normalised(cls: type[RecordService[Any, Any]], data: dict[str, Any]) -> dic
 
 
 def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def import_register(

@@ -197,11 +197,9 @@ class EvidenceService(RecordService[EvidenceFields, EvidenceOut]):
         path = self.path_for(item.sha256)
         if not path.is_file():
             raise NotFoundError(f"the file of {evidence_id} is missing from {self.evidence_dir}")
-        digest = hashlib.sha256()
         with path.open("rb") as handle:
-            while chunk := handle.read(_CHUNK):
-                digest.update(chunk)
-        if digest.hexdigest() != item.sha256:
+            actual = hashlib.file_digest(handle, "sha256").hexdigest()
+        if actual != item.sha256:
             raise UsageError(
                 f"the stored file of {evidence_id} no longer matches its SHA-256; it was altered"
             )
