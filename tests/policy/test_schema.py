@@ -179,6 +179,21 @@ def test_invalid_policies_name_the_line(text: str, line: int, message: str) -> N
     assert f"aims-policy.yaml:{line}:" in caught.value.message
 
 
+def test_over_long_patterns_are_refused_with_the_line() -> None:
+    long = "x" * 1100
+    text = (
+        f"version: 1\nmodels:\n  prohibited: ['{long}']\nexceptions:\n  - match: 'a*'\n"
+        f"    owner: o\n    reason: r\n    expires: 2999-01-01\n    paths: ['{long}']\n"
+    )
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text, "p.yaml")
+    assert sorted((p.line, p.location) for p in caught.value.problems) == [
+        (3, "models.prohibited[0]"),
+        (9, "exceptions[0].paths"),
+    ]
+    assert "pattern of 1100 characters is longer than 1024; shorten it" in caught.value.message
+
+
 def test_every_problem_is_reported_with_its_line() -> None:
     text = "version: 1\nsecrets: maybe\nmodels:\n  prohibited: [' ']\nextra: 1\n"
     with pytest.raises(PolicyError) as caught:

@@ -34,7 +34,7 @@ from openaims.discovery import sanitise
 from openaims.discovery.fileview import LocalFileView, looks_binary
 from openaims.discovery.interface import Detector, Finding, PostProcessor, ScanOptions
 from openaims.discovery.prefilter import Prefilter
-from openaims.discovery.walker import SkipReason, WalkEntry, entries_for, walk
+from openaims.discovery.walker import Ignorer, SkipReason, WalkEntry, entries_for, walk
 from openaims.errors import AimsError, UsageError
 
 #: Told ``(files done, files found so far)``; the second number grows while the walk runs.
@@ -75,6 +75,8 @@ class ScanStats:
     error_count: int = 0
     jobs: int = 1
     detectors: list[str] = field(default_factory=list)
+    #: Ignore-file lines over a bound, not used: ``{"path", "line", "reason"}`` (the first 200).
+    skipped_patterns: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +91,7 @@ class ScanStats:
             "error_count": self.error_count,
             "jobs": self.jobs,
             "detectors": list(self.detectors),
+            "skipped_patterns": list(self.skipped_patterns),
         }
 
 
@@ -380,11 +383,16 @@ class Scanner:
         def on_skip(path: str, reason: SkipReason) -> None:
             skipped[reason.value] += 1
 
+        ignorer = Ignorer(root, include_vendored=options.include_vendored, on_skip=on_skip)
         if paths is None:
-            entries = walk(root, include_vendored=options.include_vendored, on_skip=on_skip)
+            entries = walk(root, include_vendored=options.include_vendored, on_skip=on_skip, ignorer=ignorer)
         else:
             entries = entries_for(
-                root, self._relative(root, paths), include_vendored=options.include_vendored, on_skip=on_skip
+                root,
+                self._relative(root, paths),
+                include_vendored=options.include_vendored,
+                on_skip=on_skip,
+                ignorer=ignorer,
             )
         stats = ScanStats(jobs=self.jobs, detectors=[d.id for d in self.detectors])
         seen = [0]
@@ -400,6 +408,9 @@ class Scanner:
             if room > 0:
                 stats.errors.extend(part.errors[:room])
         stats.files_seen = seen[0]
+        stats.skipped_patterns = [
+            {"path": path, "line": line, "reason": reason} for path, line, reason in ignorer.skipped_patterns
+        ]
         findings = unique_sorted(findings)
         findings = self._postprocess(findings, stats)
         stats.skipped = {k: v for k, v in skipped.items() if v}

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import enum
 import os
-import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pathspec
+from openaims.discovery.gitignore import IgnoreFile
 
 #: Directories never descended (version-control metadata).
 ALWAYS_SKIPPED = frozenset({".git", ".hg", ".svn", ".bzr"})
@@ -79,6 +78,7 @@ class SkipReason(enum.StrEnum):
     UNREADABLE = "unreadable"  #: permission denied or vanished while scanning
     TOO_LARGE = "too_large"  #: over the text size bound (text detectors only)
     BINARY = "binary"  #: binary content (text detectors only)
+    IGNORE_PATTERN = "ignore_pattern"  #: an ignore-file line over a bound, not used (``path:line``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,74 +121,18 @@ class _Level:
     #: or, for files above the root, the path from that directory down to the root.
     strip: str
     add: str
-    spec: pathspec.GitIgnoreSpec
-    #: Matches wherever any pattern of ``spec`` matches: most paths match none, and one
-    #: search is much cheaper than asking every pattern in turn.
-    any_pattern: re.Pattern[str] | None = None
+    spec: IgnoreFile
 
     def decide(self, rel: str) -> bool | None:
         if self.strip:
             if not rel.startswith(self.strip):
                 return None
             rel = rel[len(self.strip) :]
-        if self.any_pattern is not None and self.any_pattern.search(self.add + rel) is None:
-            return None
-        result = self.spec.check_file(self.add + rel)
-        include: bool | None = result.include
-        return include
+        return self.spec.check(self.add + rel)
 
 
-def _level(strip: str, add: str, spec: pathspec.GitIgnoreSpec) -> _Level:
-    return _Level(strip, add, spec, _any_pattern(spec))
-
-
-def _any_pattern(spec: pathspec.GitIgnoreSpec) -> re.Pattern[str] | None:
-    """One regex matching where any of the spec's patterns matches (None: not possible)."""
-    sources = []
-    for pattern in getattr(spec, "patterns", ()):
-        regex = getattr(pattern, "regex", None)
-        if regex is None:
-            continue
-        source = getattr(regex, "pattern", None)
-        if not isinstance(source, str) or "(?P=" in source:
-            return None
-        sources.append(re.sub(r"\(\?P<\w+>", "(?:", source))
-    if not sources:
-        return None
-    try:
-        return re.compile("|".join(f"(?:{source})" for source in sources))
-    except re.error:
-        return None
-
-
-def _spec(lines: list[str] | None) -> pathspec.GitIgnoreSpec | None:
-    if not lines:
-        return None
-    cleaned = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
-    if not cleaned:
-        return None
-    try:
-        return _from_lines(cleaned)
-    except ValueError:  # drop only the lines git would not understand either
-        valid = [line for line in cleaned if _valid_line(line)]
-        return _from_lines(valid) if valid else None
-
-
-def _from_lines(lines: list[str]) -> pathspec.GitIgnoreSpec:
-    # pathspec >= 1.0 picks Hyperscan when it is installed: a fraction of a second to
-    # compile per ignore file, far more than matching a few paths costs. Plain regexes.
-    try:
-        return pathspec.GitIgnoreSpec.from_lines(lines, backend="simple")
-    except TypeError:  # pragma: no cover - pathspec < 1.0 has one backend
-        return pathspec.GitIgnoreSpec.from_lines(lines)
-
-
-def _valid_line(line: str) -> bool:
-    try:
-        _from_lines([line])
-    except ValueError:
-        return False
-    return True
+#: Most skipped ignore patterns remembered (all are counted).
+MAX_SKIPPED_PATTERNS = 200
 
 
 def _git_top(root: Path) -> Path | None:
@@ -217,9 +161,12 @@ class Ignorer:
     filter a full walk and a list of paths (``aims scan --since``).
     """
 
-    def __init__(self, root: Path, *, include_vendored: bool = False) -> None:
+    def __init__(self, root: Path, *, include_vendored: bool = False, on_skip: OnSkip | None = None) -> None:
         self.root = root
         self.include_vendored = include_vendored
+        self._on_skip = on_skip or _ignore_noop
+        #: Ignore-file lines over a bound, not used: ``(file, line, reason)``, the first few.
+        self.skipped_patterns: list[tuple[str, int, str]] = []
         self._cache: dict[str, _Level | None] = {}
         self._outer: list[_Level] = []
         top = _git_top(root)
@@ -228,16 +175,17 @@ class Ignorer:
             down = root.relative_to(top).as_posix()
             down = "" if down == "." else down + "/"
             if git_dir is not None:
-                spec = _spec(_read_lines(str(git_dir / "info" / "exclude")))
+                spec = self._spec(_read_lines(str(git_dir / "info" / "exclude")), ".git/info/exclude")
                 if spec is not None:
-                    self._outer.append(_level("", down, spec))
+                    self._outer.append(_Level("", down, spec))
             # .gitignore files of the enclosing repository above the root, outermost first
             current = top
             parts = [p for p in down.split("/") if p]
             for index in range(len(parts)):
-                spec = _spec(_read_lines(str(current / ".gitignore")))
+                above = "../" * (len(parts) - index) + ".gitignore"
+                spec = self._spec(_read_lines(str(current / ".gitignore")), above)
                 if spec is not None:
-                    self._outer.append(_level("", "/".join(parts[index:]) + "/", spec))
+                    self._outer.append(_Level("", "/".join(parts[index:]) + "/", spec))
                 current = current / parts[index]
             # Scanning a directory the enclosing repository ignores is deliberate:
             # then the tree stands on its own and only its own ignore files count.
@@ -254,7 +202,7 @@ class Ignorer:
                 if depth >= k:
                     continue
                 relative = "/".join(parts[depth:k]) + "/"
-                verdict = level.spec.check_file(relative).include
+                verdict = level.spec.check(relative)
                 if verdict is not None:
                     if verdict:
                         return True
@@ -266,10 +214,22 @@ class Ignorer:
         if rel_dir in self._cache:
             return self._cache[rel_dir]
         directory = os.path.join(self.root, rel_dir) if rel_dir else str(self.root)
-        spec = _spec(_read_lines(os.path.join(directory, ".gitignore")))
-        level = None if spec is None else _level(rel_dir + "/" if rel_dir else "", "", spec)
+        name = f"{rel_dir}/.gitignore" if rel_dir else ".gitignore"
+        spec = self._spec(_read_lines(os.path.join(directory, ".gitignore")), name)
+        level = None if spec is None else _Level(rel_dir + "/" if rel_dir else "", "", spec)
         self._cache[rel_dir] = level
         return level
+
+    def _spec(self, lines: list[str] | None, name: str) -> IgnoreFile | None:
+        """The ignore file's patterns (None: none); lines over a bound are reported as skipped."""
+        if not lines:
+            return None
+        spec = IgnoreFile(lines)
+        for skipped in spec.skipped:
+            self._on_skip(f"{_printable(name)}:{skipped.line}", SkipReason.IGNORE_PATTERN)
+            if len(self.skipped_patterns) < MAX_SKIPPED_PATTERNS:
+                self.skipped_patterns.append((_printable(name), skipped.line, skipped.reason))
+        return spec or None
 
     def forget(self, rel_dir: str) -> None:
         """Drop a directory's cached ignore file (the walk has left it)."""
@@ -348,7 +308,7 @@ def walk(
     root_path = Path(root)
     real_root = os.path.realpath(root_path)
     skip = on_skip or _ignore_noop
-    ignore = ignorer or Ignorer(root_path, include_vendored=include_vendored)
+    ignore = ignorer or Ignorer(root_path, include_vendored=include_vendored, on_skip=skip)
     # Depth-first, each directory's entries in name order, descending into a
     # subdirectory where it sorts: paths come out in a stable order. The stack
     # holds one listing per level of the current path.
@@ -432,6 +392,7 @@ def entries_for(
     include_vendored: bool = False,
     max_depth: int = DEFAULT_MAX_DEPTH,
     on_skip: OnSkip | None = None,
+    ignorer: Ignorer | None = None,
 ) -> Iterator[WalkEntry]:
     """The given root-relative paths, filtered exactly as :func:`walk` filters the tree.
 
@@ -441,7 +402,7 @@ def entries_for(
     root_path = Path(root)
     real_root = os.path.realpath(root_path)
     skip = on_skip or _ignore_noop
-    ignore = Ignorer(root_path, include_vendored=include_vendored)
+    ignore = ignorer or Ignorer(root_path, include_vendored=include_vendored, on_skip=skip)
     seen: set[str] = set()
     for raw in paths:
         rel = normalise_relative(raw)

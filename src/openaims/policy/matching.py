@@ -3,24 +3,20 @@
 ``*`` matches any run of characters (``/`` and ``:`` included), ``?`` one
 character, ``[abc]`` one of a set. Matching ignores case, because package,
 model and server names are compared as people write them, not byte for byte.
+Patterns are compiled by :mod:`openaims.discovery.globs`, which bounds the time a
+match takes whatever the pattern (a policy file comes with the change it judges).
 """
 
 from __future__ import annotations
 
-import fnmatch
-import re
 from collections.abc import Iterable
-from functools import lru_cache
 
-
-@lru_cache(maxsize=4096)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(fnmatch.translate(pattern.lower()))
+from openaims.discovery import globs
 
 
 def glob_match(pattern: str, value: str) -> bool:
     """Whether ``value`` matches the glob ``pattern`` (whole string, case-insensitive)."""
-    return _compiled(pattern).match(value.lower()) is not None
+    return globs.glob_match(pattern.lower(), value.lower())
 
 
 def first_match(patterns: Iterable[str], values: Iterable[str]) -> str | None:

@@ -33,6 +33,7 @@ from pydantic import (
     model_validator,
 )
 
+from openaims.discovery.globs import GlobError, compile_glob
 from openaims.errors import UsageError
 from openaims.policy import subjects
 
@@ -103,7 +104,16 @@ class _Model(BaseModel):
 def _entry(value: str) -> str:
     if not value.strip():
         raise ValueError("entries must not be empty")
-    return value.strip()
+    return _bounded_glob(value.strip())
+
+
+def _bounded_glob(value: str) -> str:
+    """A glob the matcher accepts (not over its length bound)."""
+    try:
+        compile_glob(value)
+    except GlobError as exc:
+        raise ValueError(f"{exc}; shorten it") from None
+    return value
 
 
 #: What the entries of each list look like, for messages.
@@ -297,10 +307,20 @@ class PolicyException(_Model):
             raise ValueError("must not be blank")
         return value.strip()
 
+    @field_validator("match", "rule")
+    @classmethod
+    def _bounded(cls, value: str | None) -> str | None:
+        return None if value is None else _bounded_glob(value)
+
     @field_validator("paths", mode="before")
     @classmethod
     def _paths(cls, value: Any) -> Any:
         return (value,) if isinstance(value, str) else value
+
+    @field_validator("paths")
+    @classmethod
+    def _bounded_paths(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_bounded_glob(path) for path in value)
 
 
 class Policy(_Model):

@@ -246,34 +246,3 @@ def test_normalised_paths_never_leave_the_root(parts: list[str]) -> None:
         assert not result.startswith("/")
         assert ".." not in result.split("/")
         assert "" not in result.split("/") or result == ""
-
-
-_PATTERNS = [
-    "*.log",
-    "!keep.log",
-    "build/",
-    "/root.txt",
-    "a/**/b",
-    "docs/*.md",
-    "!docs/keep.md",
-    "**/tmp",
-    "x?y",
-    "[ab]c",
-]
-_SEGMENTS = ["a", "b", "ac", "bc", "x1y", "build", "docs", "keep.log", "z.log", "root.txt", "tmp", "n.md", "keep.md"]
-
-
-@given(
-    st.lists(st.sampled_from(_PATTERNS), min_size=1, max_size=6),
-    st.lists(st.sampled_from(_SEGMENTS), min_size=1, max_size=4),
-    st.booleans(),
-)
-def test_ignore_fast_path_decides_like_pathspec(patterns: list[str], segments: list[str], is_dir: bool) -> None:
-    from openaims.discovery.walker import _level, _spec
-
-    spec = _spec(patterns)
-    assert spec is not None
-    level = _level("", "", spec)
-    assert level.any_pattern is not None
-    path = "/".join(segments) + ("/" if is_dir else "")
-    assert level.decide(path) == spec.check_file(path).include
