@@ -202,7 +202,8 @@ class Settings(BaseSettings):
         default=False, description="Also scan vendored and build directories.", json_schema_extra=SCAN
     )
     max_file_size: str = Field(
-        default="2MB", description="Largest file the text detectors read (e.g. `2MB`, `512KB`).",
+        default="2MB", description="Largest file the text detectors read (e.g. `2MB`, `512KB`); manifests and lock "
+        "files are read up to 64 MB.",
         json_schema_extra=SCAN,
     )  # fmt: skip
     jobs: int | None = Field(
@@ -250,6 +251,11 @@ class Settings(BaseSettings):
     )
     baseline: Path | None = Field(
         default=None, description="Baseline file: violations in it do not fail.", json_schema_extra=CHECK
+    )
+    allow_unparsed: bool = Field(
+        default=False,
+        description="`aims check` reports manifests it cannot read fully as warnings instead of failing.",
+        json_schema_extra=CHECK,
     )
     policy_strict: bool = Field(
         default=False, description="`aims policy validate` exits 1 when the policy has warnings.",

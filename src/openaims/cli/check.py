@@ -91,6 +91,13 @@ def check(
         envvar="AIMS_BASELINE",
         help="Baseline file (from 'aims baseline create'): violations in it do not fail.",
     ),
+    allow_unparsed: bool = typer.Option(
+        False,
+        "--allow-unparsed",
+        envvar="AIMS_ALLOW_UNPARSED",
+        help="Manifests or lock files that cannot be read fully (a <!DOCTYPE>, too deep, bad syntax) "
+        "are reported as warnings instead of failing the check.",
+    ),
 ) -> None:
     """Check AI use against the policy. Exit 0: nothing fails; 1: a violation fails; 2: usage error."""
     from openaims.policy.service import CheckRequest, run_check
@@ -104,6 +111,7 @@ def check(
                 staged=staged,
                 baseline_file=baseline,
                 progress=progress,
+                allow_unparsed=allow_unparsed,
             )
         )
     emit(report, fmt, output)

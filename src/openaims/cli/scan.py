@@ -132,6 +132,18 @@ def _print_summary(findings: list[Finding], stats: dict[str, object], out: Conso
         markup=False,
         highlight=False,
     )
+    unparsed = stats.get("unparsed") or []
+    if isinstance(unparsed, list) and unparsed:
+        paths = sorted({str(item.get("path", "")) for item in unparsed if isinstance(item, dict)})
+        out.print(
+            f"[yellow]{len(paths)} manifest(s) could not be read fully; what they declare may be missing "
+            "(see the JSON report's stats.unparsed):[/]"
+        )
+        for item in unparsed[:20]:
+            if isinstance(item, dict):
+                out.print(f"  {item.get('path')}: {item.get('reason')}", markup=False, highlight=False)
+        if len(unparsed) > 20:
+            out.print(f"  ... and {len(unparsed) - 20} more", markup=False, highlight=False)
     errors = int(str(stats.get("error_count", 0)))
     if errors:
         out.print(f"[yellow]{errors} detector error(s); the scan went on (see the JSON report's stats.errors).[/]")
@@ -193,7 +205,8 @@ def scan(
         "2MB",
         "--max-file-size",
         envvar="AIMS_MAX_FILE_SIZE",
-        help="Largest file the text detectors read (e.g. 2MB, 512KB). Model files are read at any size.",
+        help="Largest file the text detectors read (e.g. 2MB, 512KB). Manifests and lock files are read "
+        "up to 64 MB, model files at any size.",
     ),
     jobs: int | None = typer.Option(
         None, "--jobs", "-j", envvar="AIMS_JOBS", help="Worker processes (default: one per CPU)."

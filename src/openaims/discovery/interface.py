@@ -97,6 +97,29 @@ class DetectorError(AimsError):
 
 
 @dataclass(frozen=True, slots=True)
+class Unparsed:
+    """A file a fail-closed detector (a manifest parser) could not read fully: what the
+    file declares may be missing from the findings. ``reason`` says why, in one line."""
+
+    path: str
+    detector: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "detector": self.detector, "reason": self.reason}
+
+
+class UnparsedError(DetectorError):
+    """Raised by a fail-closed detector for a file it could not read fully, with the
+    findings it could still make (reported as well)."""
+
+    def __init__(self, reason: str, findings: Iterable[Finding] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.findings = list(findings)
+
+
+@dataclass(frozen=True, slots=True)
 class ScanOptions:
     """Settings every detector may read."""
 
@@ -105,6 +128,9 @@ class ScanOptions:
     max_binary_bytes: int = 8 * 1024 * 1024 * 1024
     include_vendored: bool = False
     fingerprint_salt: str = "openaims-fingerprint-v1"
+    #: Fail-closed detectors (manifests, lock files) read files up to this size whatever
+    #: ``max_text_bytes`` says: a lock file is often larger, and skipping it hides what it locks.
+    max_manifest_bytes: int = 64 * 1024 * 1024
 
 
 class FileView(abc.ABC):
@@ -176,6 +202,10 @@ class Detector(abc.ABC):
     #: Whether the detector inspects binary files (model files). Binary
     #: detectors see files of any size; text detectors only bounded text.
     binary: ClassVar[bool] = False
+    #: Whether a wanted file this detector cannot read fully (too large, binary,
+    #: unreadable, or refused by its parser: :class:`UnparsedError`) is reported as
+    #: :class:`Unparsed`, so that a policy check can fail on it instead of passing.
+    fail_closed: ClassVar[bool] = False
 
     @abc.abstractmethod
     def wants(self, path: str, name: str) -> bool:
@@ -183,7 +213,9 @@ class Detector(abc.ABC):
 
     @abc.abstractmethod
     def scan(self, file: FileView) -> Iterable[Finding]:
-        """Findings for one file. Must not raise on malformed content."""
+        """Findings for one file. Must not raise on malformed content; a fail-closed
+        detector raises :class:`UnparsedError` (with what it could still find) for a file
+        it cannot read fully."""
 
 
 class PostProcessor(abc.ABC):

@@ -26,13 +26,20 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from openaims.discovery import sanitise
 from openaims.discovery.fileview import LocalFileView, looks_binary
-from openaims.discovery.interface import Detector, Finding, PostProcessor, ScanOptions
+from openaims.discovery.interface import (
+    Detector,
+    Finding,
+    PostProcessor,
+    ScanOptions,
+    Unparsed,
+    UnparsedError,
+)
 from openaims.discovery.prefilter import Prefilter
 from openaims.discovery.walker import Ignorer, SkipReason, WalkEntry, entries_for, walk
 from openaims.errors import AimsError, UsageError
@@ -77,6 +84,8 @@ class ScanStats:
     detectors: list[str] = field(default_factory=list)
     #: Ignore-file lines over a bound, not used: ``{"path", "line", "reason"}`` (the first 200).
     skipped_patterns: list[dict[str, Any]] = field(default_factory=list)
+    #: Files a fail-closed detector (manifests, lock files) could not read fully, with why.
+    unparsed: list[Unparsed] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +101,7 @@ class ScanStats:
             "jobs": self.jobs,
             "detectors": list(self.detectors),
             "skipped_patterns": list(self.skipped_patterns),
+            "unparsed": [u.to_dict() for u in self.unparsed],
         }
 
 
@@ -124,11 +134,19 @@ class _Partial:
     skipped: Counter[str] = field(default_factory=Counter)
     errors: list[ScanError] = field(default_factory=list)
     error_count: int = 0
+    unparsed: list[Unparsed] = field(default_factory=list)
+
+    def add_unparsed(self, path: str, detector: str, reason: str) -> None:
+        self.unparsed.append(Unparsed(sanitise.text(path), detector, sanitise.text(reason)))
 
     def add_error(self, path: str, detector: str, exc: BaseException) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS_KEPT:
             self.errors.append(scan_error(path, detector, exc))
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB"
 
 
 def scan_error(path: str, detector: str, exc: BaseException) -> ScanError:
@@ -206,18 +224,36 @@ class _Engine:
         )
         scanned = False
         if wanted_text:
+            closed = [i for i in wanted_text if self.detectors[i].fail_closed]
             if entry.size > options.max_text_bytes:
-                out.skipped[SkipReason.TOO_LARGE.value] += 0 if wanted_binary else 1
-            else:
+                # Past --max-file-size only fail-closed detectors (manifests) read, up to their own bound.
+                limit = max(options.max_text_bytes, options.max_manifest_bytes)
+                wanted_text = closed if entry.size <= limit else []
+                if closed and not wanted_text:
+                    self._unparsed(closed, entry.path, f"larger than {_megabytes(limit)}; not read", out)
+                if not wanted_text and not wanted_binary:
+                    out.skipped[SkipReason.TOO_LARGE.value] += 1
+            if wanted_text:
+                if entry.size > options.max_text_bytes:
+                    view = LocalFileView(
+                        entry.path,
+                        entry.name,
+                        entry.abspath,
+                        entry.size,
+                        options=replace(options, max_text_bytes=options.max_manifest_bytes),
+                        real_root=self.real_root,
+                    )
                 try:
                     data = view.data()
-                except OSError:
+                except OSError as exc:
                     out.skipped[SkipReason.UNREADABLE.value] += 1
+                    self._unparsed(closed, entry.path, f"unreadable: {exc.strerror or exc}", out)
                     return
                 scanned = True
                 out.bytes_scanned += len(data)
                 if looks_binary(data):
                     out.skipped[SkipReason.BINARY.value] += 0 if wanted_binary else 1
+                    self._unparsed(closed, entry.path, "contains NUL bytes, so it was taken for binary; not read", out)
                 else:
                     for index in sorted(self.prefilter.select(data, wanted_text)):
                         self._run(index, view, out)
@@ -233,6 +269,10 @@ class _Engine:
         if scanned:
             out.files_scanned += 1
 
+    def _unparsed(self, indices: list[int], path: str, reason: str, out: _Partial) -> None:
+        for index in indices:
+            out.add_unparsed(path, self.detectors[index].id, reason)
+
     def _run(self, index: int, view: LocalFileView, out: _Partial) -> None:
         detector = self.detectors[index]
         try:
@@ -240,6 +280,12 @@ class _Engine:
             for finding in found:
                 if not isinstance(finding, Finding):
                     raise TypeError(f"scan() returned a {type(finding).__name__}, not a Finding")
+        except UnparsedError as exc:
+            if not detector.fail_closed:
+                out.add_error(view.path, detector.id, exc)
+                return
+            out.add_unparsed(view.path, detector.id, exc.reason)
+            found = [finding for finding in exc.findings if isinstance(finding, Finding)]
         except Exception as exc:  # isolate the detector: record, go on
             out.add_error(view.path, detector.id, exc)
             return
@@ -407,10 +453,13 @@ class Scanner:
             room = MAX_ERRORS_KEPT - len(stats.errors)
             if room > 0:
                 stats.errors.extend(part.errors[:room])
+            stats.unparsed.extend(part.unparsed)
         stats.files_seen = seen[0]
         stats.skipped_patterns = [
-            {"path": path, "line": line, "reason": reason} for path, line, reason in ignorer.skipped_patterns
+            {"path": sanitise.text(path), "line": line, "reason": sanitise.text(reason)}
+            for path, line, reason in ignorer.skipped_patterns
         ]
+        stats.unparsed.sort(key=lambda u: (u.path, u.detector))
         findings = unique_sorted(findings)
         findings = self._postprocess(findings, stats)
         stats.skipped = {k: v for k, v in skipped.items() if v}

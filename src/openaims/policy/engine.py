@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Protocol
 
-from openaims.discovery.interface import Finding, FindingKind
+from openaims.discovery.interface import Finding, FindingKind, Unparsed
 from openaims.policy import exceptions as exc_rules
 from openaims.policy import subjects
 from openaims.policy.fingerprint import fingerprint
@@ -459,6 +459,29 @@ def _lint_violation(lint: LintFindingLike, policy: Policy) -> Violation | None:
     )
 
 
+def unparsed_violations(unparsed: Iterable[Unparsed], policy: Policy, *, allow: bool = False) -> list[Violation]:
+    """One violation per manifest that could not be read fully: the check fails closed
+    (``allow``: reported as a warning that does not fail)."""
+    out: dict[str, Violation] = {}
+    for item in unparsed:
+        out.setdefault(
+            item.path,
+            _make(
+                policy,
+                RULES["manifest.unparsed"],
+                message=f"{item.path} could not be read fully: {item.reason}. AI dependencies it declares "
+                "may be missing from this check",
+                path=item.path,
+                line=None,
+                subject=f"manifest:{item.path}",
+                identity=item.path,
+                keys=[f"manifest:{item.path}", item.path],
+                action=Action.WARN if allow else Action.BLOCK,
+            ),
+        )
+    return sorted(out.values(), key=Violation.sort_key)
+
+
 # --- classification ----------------------------------------------------------------------------------
 
 
@@ -537,10 +560,12 @@ def evaluate(
     lint_findings: Iterable[LintFindingLike] = (),
     existing: Collection[str] | None = None,
     baseline: Collection[str] = frozenset(),
+    unparsed: Iterable[Unparsed] = (),
+    allow_unparsed: bool = False,
 ) -> Evaluation:
-    """:func:`detect` then :func:`classify`."""
+    """:func:`detect` then :func:`classify`; manifests in ``unparsed`` fail unless ``allow_unparsed``."""
     return classify(
-        detect(findings, policy, lint_findings),
+        [*detect(findings, policy, lint_findings), *unparsed_violations(unparsed, policy, allow=allow_unparsed)],
         policy,
         today=today,
         existing=existing,

@@ -87,6 +87,19 @@ _ALL: Final = [
         default_severity=Severity.CRITICAL,
         setting="unsafe_model_files",
     ),
+    Rule(
+        id="manifest.unparsed",
+        name="UnreadableManifest",
+        title="Manifest or lock file that could not be read fully",
+        help=(
+            "The scanner could not read this manifest or lock file fully (the message says why), so AI "
+            "dependencies it declares may be missing from the check. Fix the file (remove the <!DOCTYPE>, "
+            "reduce the nesting, correct the syntax); if it cannot be read on purpose (a test fixture), add an "
+            "exception for its path, or run the check with --allow-unparsed."
+        ),
+        default_severity=Severity.HIGH,
+        setting="--allow-unparsed",
+    ),
 ]
 
 #: Built-in rules by id.

@@ -50,6 +50,8 @@ class CheckRequest:
     source: Source | None = None
     #: Progress of the scan of the checked tree (not of the diff base).
     progress: Progress | None = None
+    #: Manifests that cannot be read fully are reported as warnings instead of failing the check.
+    allow_unparsed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +141,12 @@ def run_check(request: CheckRequest) -> CheckReport:
         lint_findings=head.lint,
         existing=existing,
         baseline=accepted,
+        unparsed=head.unparsed,
+        allow_unparsed=request.allow_unparsed,
     )
+    if head.unparsed and request.allow_unparsed:
+        count = len({u.path for u in head.unparsed})
+        notes.append(f"{count} manifest(s) could not be read fully; --allow-unparsed reports them without failing")
     return CheckReport(
         root=root,
         policy=loaded,

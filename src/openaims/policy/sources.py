@@ -7,11 +7,11 @@ on its own, and a missing linter simply means no agent-config violations.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openaims.discovery.interface import Finding, ScanOptions
+from openaims.discovery.interface import Finding, ScanOptions, Unparsed
 from openaims.errors import AimsError
 from openaims.policy.engine import LintFindingLike
 
@@ -23,6 +23,8 @@ class TreeFindings:
     files_scanned: int
     #: Whether the agent-configuration linter ran.
     lint_available: bool
+    #: Manifests the scanner could not read fully (a check fails closed on them).
+    unparsed: list[Unparsed] = field(default_factory=list)
 
 
 def scan_tree(
@@ -59,6 +61,7 @@ def scan_tree(
         lint=lint,
         files_scanned=int(getattr(result.stats, "files_scanned", 0)),
         lint_available=available,
+        unparsed=list(getattr(result.stats, "unparsed", [])),
     )
 
 

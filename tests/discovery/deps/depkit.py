@@ -9,8 +9,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import pytest
+
 from openaims.discovery.detectors.dependencies import DirectFromManifest, manifest_detectors
-from openaims.discovery.interface import Detector, FileView, Finding, ScanOptions
+from openaims.discovery.interface import Detector, FileView, Finding, ScanOptions, UnparsedError
 
 OPTIONS = ScanOptions(root=Path("/nonexistent-root"))
 
@@ -72,6 +74,20 @@ def run(detector_id: str, path: str, content: str, tree: Mapping[str, str] | Non
     if not det.wants(path, PurePosixPath(path).name):
         return []
     return sorted(det.scan(MemoryFile(path, content, tree)), key=Finding.sort_key)
+
+
+def unreadable(detector_id: str, path: str, content: str) -> str:
+    """The reason one detector gives for a file it cannot read fully (it must refuse it,
+    with nothing found: the scan reports the file as unparsed and a check fails closed)."""
+    det = detector(detector_id)
+    assert det.fail_closed
+    with pytest.raises(UnparsedError) as refused:
+        det.scan(MemoryFile(path, content))
+    assert refused.value.findings == []
+    reason = refused.value.reason
+    assert reason
+    assert "\n" not in reason
+    return reason
 
 
 def scan_tree(files: Mapping[str, str]) -> list[Finding]:

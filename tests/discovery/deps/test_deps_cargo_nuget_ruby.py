@@ -4,7 +4,7 @@ packages.config, packages.lock.json) and RubyGems (Gemfile, Gemfile.lock, gemspe
 from __future__ import annotations
 
 import pytest
-from depkit import run, summary
+from depkit import run, summary, unreadable
 
 CARGO = "dependency.cargo.cargo-toml"
 
@@ -103,11 +103,15 @@ def test_cargo_lock_direct_from_local_packages() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ['[dependencies]\nserde = "1"\n', "[dependencies\nasync-openai = ", '[package]\nname = "async-openai"\n'],
-    ids=["non-ai", "broken", "own-package-name"],
+    ['[dependencies]\nserde = "1"\n', '[package]\nname = "async-openai"\n'],
+    ids=["non-ai", "own-package-name"],
 )
 def test_cargo_not_flagged(text: str) -> None:
     assert run(CARGO, "Cargo.toml", text) == []
+
+
+def test_broken_cargo_toml_is_refused() -> None:
+    assert "line 1" in unreadable(CARGO, "Cargo.toml", "[dependencies\nasync-openai = ")
 
 
 CSPROJ = """<Project Sdk="Microsoft.NET.Sdk">
@@ -214,7 +218,6 @@ def test_nuget_packages_lock() -> None:
             "A.csproj",
             '<Project><ItemGroup><Reference Include="OpenAI" /></ItemGroup></Project>',
         ),
-        ("dependency.nuget.project", "A.csproj", "<Project><ItemGroup><PackageReference Include="),
         (
             "dependency.nuget.project",
             "A.csproj",
@@ -229,6 +232,10 @@ def test_nuget_packages_lock() -> None:
 )
 def test_nuget_not_flagged(detector_id: str, path: str, text: str) -> None:
     assert run(detector_id, path, text) == []
+
+
+def test_broken_project_file_is_refused() -> None:
+    assert "line 1" in unreadable("dependency.nuget.project", "A.csproj", "<Project><ItemGroup><PackageReference Include=")
 
 
 GEMFILE = """source "https://rubygems.org"

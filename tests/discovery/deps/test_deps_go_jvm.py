@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from depkit import run, summary
+from depkit import run, summary, unreadable
 
 GO = "dependency.golang.go-mod"
 
@@ -156,17 +156,32 @@ def test_pom_properties_management_scopes() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        '<!DOCTYPE project [<!ENTITY x "com.openai">]><project><dependencies><dependency>'
-        "<groupId>&x;</groupId><artifactId>openai-java</artifactId></dependency></dependencies></project>",
         "<project><dependencies><dependency><groupId>org.slf4j</groupId><artifactId>slf4j-api</artifactId>"
         "</dependency></dependencies></project>",
-        "<project><dependencies><dependency><groupId>com.openai</groupId>",
         "<settings><dependency><groupId>com.openai</groupId><artifactId>openai-java</artifactId></dependency></settings>",
     ],
-    ids=["entities-refused", "non-ai", "truncated", "not-a-pom"],
+    ids=["non-ai", "not-a-pom"],
 )
 def test_pom_not_flagged(text: str) -> None:
     assert run("dependency.maven.pom", "pom.xml", text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            '<!DOCTYPE project [<!ENTITY x "com.openai">]><project><dependencies><dependency>'
+            "<groupId>&x;</groupId><artifactId>openai-java</artifactId></dependency></dependencies></project>",
+            "document type declaration",
+        ),
+        ("<project><dependencies><dependency><groupId>com.openai</groupId>", "line 1"),
+    ],
+    ids=["entities-refused", "truncated"],
+)
+def test_unreadable_pom_is_refused_with_its_reason(text: str, reason: str) -> None:
+    """Entities are never expanded and a broken POM is not taken for an empty one: the
+    detector refuses it, so the scan reports it and a check fails closed."""
+    assert reason in unreadable("dependency.maven.pom", "pom.xml", text)
 
 
 GRADLE = "dependency.maven.gradle"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from depkit import run, summary
+from depkit import run, summary, unreadable
 
 PKG = "dependency.npm.package-json"
 
@@ -355,7 +355,6 @@ def test_yarn_berry() -> None:
     [
         (PKG, "package.json", '{"dependencies": {"react": "18.0.0"}, "description": "uses openai"}'),
         (PKG, "package.json", '{"dependencies": ["openai"]}'),
-        (PKG, "package.json", "{not json openai"),
         (
             "dependency.npm.package-lock",
             "package-lock.json",
@@ -369,6 +368,10 @@ def test_yarn_berry() -> None:
 )
 def test_npm_non_ai_or_broken_not_flagged(detector_id: str, path: str, text: str) -> None:
     assert run(detector_id, path, text) == []
+
+
+def test_package_json_that_is_not_json_is_refused() -> None:
+    assert "line 1" in unreadable(PKG, "package.json", "{not json openai")
 
 
 def test_pnpm_tarball_and_git_sources() -> None:

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from openaims.discovery.detectors.dependencies import manifest_detectors
+from openaims.discovery.interface import UnparsedError
 from openaims.discovery.manifests import Declared, cargo, golang, maven, npm, nuget, python, ruby
 
 PARSERS: dict[str, Callable[[str], list[Declared]]] = {
@@ -205,11 +206,17 @@ def test_pinned_requirement_round_trip(name: str, version: str) -> None:
 @pytest.mark.parametrize("det", manifest_detectors(), ids=lambda d: d.id)
 @settings(max_examples=30, deadline=None)
 @given(data=st.binary(max_size=1024))
-def test_no_detector_raises(det: object, data: bytes) -> None:
+def test_no_detector_raises_but_to_refuse_a_file(det: object, data: bytes) -> None:
     from openaims.discovery.interface import Detector
 
     assert isinstance(det, Detector)
-    findings = list(det.scan(MemoryFile("sub/file", data, {"sub/file": data.decode("utf-8", "replace")})))
+    reason = "-"
+    try:
+        findings = list(det.scan(MemoryFile("sub/file", data, {"sub/file": data.decode("utf-8", "replace")})))
+    except UnparsedError as refused:  # fail closed: a file it cannot read is refused with one line of reason
+        reason, findings = refused.reason, refused.findings
+    assert reason
+    assert "\n" not in reason
     assert all(f.kind.value == "dependency" for f in findings)
 
 

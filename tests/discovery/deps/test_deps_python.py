@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from depkit import MemoryFile, detector, names, run, summary
+from depkit import MemoryFile, detector, names, run, summary, unreadable
 
 from openaims.discovery.manifests.python import canonical, parse_requirement, requirements_scope
 
@@ -480,7 +480,6 @@ def test_pdm_lock() -> None:
     [
         ("dependency.pypi.pyproject", "pyproject.toml", "[project]\ndependencies = ['requests', 'numpy']\n"),
         ("dependency.pypi.pyproject", "pyproject.toml", "[tool.ruff]\nline-length = 100\n# openai\n"),
-        ("dependency.pypi.pyproject", "pyproject.toml", "not [valid toml openai ="),
         ("dependency.pypi.setup-cfg", "setup.cfg", "[options]\ninstall_requires =\n    requests\n"),
         ("dependency.pypi.pipfile", "Pipfile", "[packages]\nflask = '*'\n"),
         ("dependency.pypi.pipfile-lock", "Pipfile.lock", '{"default": {"flask": {"version": "==3.0"}}}'),
@@ -490,6 +489,10 @@ def test_pdm_lock() -> None:
 )
 def test_python_non_ai_or_broken_not_flagged(detector_id: str, path: str, text: str) -> None:
     assert run(detector_id, path, text) == []
+
+
+def test_pyproject_that_is_not_toml_is_refused() -> None:
+    assert "line 1" in unreadable("dependency.pypi.pyproject", "pyproject.toml", "not [valid toml openai =")
 
 
 def test_lines_point_at_the_requirement_not_at_prose_naming_it() -> None:
@@ -555,10 +558,15 @@ def test_setup_py_is_read_statically() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["setup(install_requires=['requests'])\n", "def broken(:\n", "install_requires = ['openai']\n", "x = [" * 500],
+    ["setup(install_requires=['requests'])\n", "install_requires = ['openai']\n"],
 )
 def test_setup_py_not_flagged(text: str) -> None:
     assert run("dependency.pypi.setup-py", "setup.py", text) == []
+
+
+@pytest.mark.parametrize("text", ["def broken(:\n", "x = [" * 500])
+def test_setup_py_that_is_not_python_is_refused(text: str) -> None:
+    assert "not valid Python syntax" in unreadable("dependency.pypi.setup-py", "setup.py", text)
 
 
 COMPILED = """#

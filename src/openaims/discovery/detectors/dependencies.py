@@ -21,13 +21,14 @@ from typing import Any, ClassVar
 from openaims.discovery import catalog
 from openaims.discovery.interface import (
     Detector,
-    DetectorError,
     FileView,
     Finding,
     FindingKind,
     PostProcessor,
+    UnparsedError,
 )
 from openaims.discovery.manifests import Declared, cargo, golang, maven, npm, nuget, python, ruby
+from openaims.discovery.manifests._util import noting_unreadable
 
 ECOSYSTEMS = ("pypi", "npm", "golang", "maven", "cargo", "nuget", "gem")
 _MATCH_KINDS = ("exact", "prefix")
@@ -171,6 +172,8 @@ class ManifestDetector(Detector):
     """Shared machinery: a manifest family is a parser plus file names."""
 
     kinds = frozenset({FindingKind.DEPENDENCY})
+    #: A manifest that cannot be read fully is reported, so a check fails closed on it.
+    fail_closed = True
     ecosystem: ClassVar[str]
     #: Manifest kind reported as the finding's ``format``.
     manifest: ClassVar[str]
@@ -193,10 +196,18 @@ class ManifestDetector(Detector):
         """The packages the file declares (the family's parser)."""
 
     def scan(self, file: FileView) -> Iterable[Finding]:
-        try:
-            declared = self.parse(file)
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
-            raise DetectorError(f"{file.path}: cannot read it as {self.manifest}: {exc}") from exc
+        with noting_unreadable() as problems:
+            try:
+                declared = self.parse(file)
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+                raise UnparsedError(f"cannot be read as {self.manifest}: {exc}") from exc
+        found = self._findings(file, declared)
+        if problems:
+            more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+            raise UnparsedError(f"{problems[0]}{more} (read as {self.manifest})", found)
+        return found
+
+    def _findings(self, file: FileView, declared: list[Declared]) -> list[Finding]:
         catalogue = packages()
         base = posixpath.dirname(file.path)
         out: list[Finding] = []

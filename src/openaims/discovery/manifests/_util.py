@@ -3,15 +3,19 @@ line lookup for formats whose parsers do not report positions.
 
 Loading goes through :mod:`openaims.untrusted` (bounded size, depth and values,
 duplicate keys refused, XML without DTDs or entities); a manifest it refuses reads
-as empty here, so one hostile file does not stop a scan.
+as empty here, so one hostile file does not stop a scan, and the refusal is noted
+(:func:`unreadable`) for the detector to report the file as not read fully
+(:func:`noting_unreadable`), so a policy check fails closed instead of passing.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import re
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -21,17 +25,44 @@ from openaims.untrusted import SCAN_LIMITS, InputError, read_json, read_toml, re
 Reader = Callable[[str], "str | None"]
 
 
+_PROBLEMS: ContextVar[list[str] | None] = ContextVar("manifest_problems", default=None)
+
+
+def unreadable(reason: str) -> None:
+    """Note that (part of) the manifest being parsed could not be read, and why."""
+    problems = _PROBLEMS.get()
+    if problems is not None:
+        problems.append(" ".join(reason.split()))
+
+
+@contextlib.contextmanager
+def noting_unreadable() -> Iterator[list[str]]:
+    """Collect what :func:`unreadable` notes while a manifest is parsed."""
+    problems: list[str] = []
+    token = _PROBLEMS.set(problems)
+    try:
+        yield problems
+    finally:
+        _PROBLEMS.reset(token)
+
+
+def _refused(exc: InputError) -> None:
+    unreadable(f"line {exc.line}: {exc.reason}" if exc.line is not None else exc.reason)
+
+
 def load_toml(text: str) -> dict[str, Any]:
     try:
         return read_toml(text, "<manifest>", limits=SCAN_LIMITS)
-    except InputError:
+    except InputError as exc:
+        _refused(exc)
         return {}
 
 
 def load_json(text: str) -> Any:
     try:
         return read_json(text, "<manifest>", limits=SCAN_LIMITS)
-    except InputError:
+    except InputError as exc:
+        _refused(exc)
         return None
 
 
@@ -192,11 +223,16 @@ def toml_sections(text: str) -> dict[str, tuple[int, int]]:
     return out
 
 
-def parse_xml(text: str) -> Element | None:
-    """Parse XML safely (no DTDs, entities or external references), with lines."""
+def parse_xml(text: str, *, own: bool = True) -> Element | None:
+    """Parse XML safely (no DTDs, entities or external references), with lines.
+
+    ``own=False`` for another file read along (a parent POM): its refusal is that
+    file's to report, when it is scanned itself."""
     try:
         return read_xml(text, "<manifest>", limits=SCAN_LIMITS)
-    except InputError:
+    except InputError as exc:
+        if own:
+            _refused(exc)
         return None
 
 

@@ -101,7 +101,7 @@ def _parents(root: Element, read: Reader | None) -> list[Element]:
             target = target.rstrip("/") + "/pom.xml"
         rel = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
         text = read(rel)
-        found = parse_xml(text) if text is not None else None
+        found = parse_xml(text, own=False) if text is not None else None
         if found is None or local(str(found.tag)) != "project":
             break
         if child_text(found, "artifactId") != child_text(parent, "artifactId"):

@@ -32,6 +32,7 @@ from openaims.discovery.manifests._util import (
     load_toml,
     toml_blocks,
     toml_sections,
+    unreadable,
 )
 
 #: Which canonical names a lock-file parser should read (``None``: all).
@@ -441,7 +442,8 @@ def parse_setup_cfg(text: str) -> list[Declared]:
     )
     try:
         parser.read_string(text)
-    except (configparser.Error, ValueError, KeyError):
+    except (configparser.Error, ValueError, KeyError) as exc:
+        unreadable(f"not valid setup.cfg syntax: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
         return []
     lines = Lines(text)
     out: list[Declared] = []
@@ -692,7 +694,11 @@ def parse_setup_py(text: str) -> list[Declared]:
     """
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except SyntaxError as exc:
+        unreadable(f"line {exc.lineno}: not valid Python syntax ({exc.msg})")
+        return []
+    except (ValueError, RecursionError, MemoryError) as exc:
+        unreadable(f"cannot be parsed as Python: {type(exc).__name__}")
         return []
     names: dict[str, ast.expr] = {}
     for node in tree.body:
