@@ -113,7 +113,7 @@ def test_classify_questions_lists_stable_ids(capsys: pytest.CaptureFixture[str],
 
 @pytest.mark.usefixtures("no_env")
 def test_classify_without_storing_prints_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    path = write(tmp_path, answers(**{"transparency.deep_fake": True}))
+    path = write(tmp_path, answers(**{"transparency.deep_fake": True, "role.deployer": True}))
     code, out, _ = run(capsys, "classify", "--no-store", "--answers", path, "--format", "json", "--date", "2026-11-23")
     assert code == 0
     data = json.loads(out)
@@ -170,7 +170,7 @@ def test_classify_errors_are_exit_2(capsys: pytest.CaptureFixture[str], cli_env:
     assert "give the AI system id" in err
     code, _, err = run(capsys, "classify", "--no-store", "--answers", write(tmp_path, ["a"], "list.yaml"))
     assert code == 2
-    assert "must map question ids to answers" in err
+    assert "an answers file maps question ids to answers" in err
     code, _, err = run(capsys, "classify", "--no-store", "--answers", write(tmp_path, {"subject": "robot"}, "x.yaml"))
     assert code == 2
     assert "subject: choose one of system, gpai_model, system_and_gpai_model" in err
@@ -185,8 +185,8 @@ def test_classify_errors_are_exit_2(capsys: pytest.CaptureFixture[str], cli_env:
 @pytest.mark.usefixtures("no_env")
 def test_classify_walks_the_questionnaire_interactively() -> None:
     # subject: a wrong number first, then 1; provider yes; deployer no; no practice, no Annex I or III;
-    # interacts with people yes; the other transparency questions no.
-    typed = "7\n1\ny\nn\nnone\nnone\nnone\ny\nn\nn\nn\n"
+    # interacts with people yes, not obviously AI; the other transparency questions no.
+    typed = "7\n1\ny\nn\nnone\nnone\nnone\ny\nn\nn\nn\nn\n"
     result = CliRunner().invoke(cli_main.app, ["classify", "--no-store", "--format", "json"], input=typed)
     assert result.exit_code == 0, result.output
     assert "choose one of" in result.output

@@ -29,4 +29,6 @@ def test_system_form_widgets() -> None:
     assert list(form)[-1] == "links"
     assert form["organisation_roles"].kind == "list"
     assert "provider" in form["organisation_roles"].choices
-    assert form["risk_tier"].choices == ("unclassified", "minimal", "limited", "high", "prohibited")
+    assert form["risk_tier"].choices == (
+        "unclassified", "minimal", "limited", "annex-iii-exception", "high", "prohibited", "gpai", "gpai-systemic",
+    )  # fmt: skip

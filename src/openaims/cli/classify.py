@@ -12,7 +12,7 @@ from typing import Any, assert_never
 import typer
 import yaml
 from rich.markup import escape
-from rich.prompt import Confirm, Prompt
+from rich.prompt import Prompt
 from rich.table import Table
 
 from openaims.cli.console import console
@@ -21,10 +21,13 @@ from openaims.errors import AimsError, UsageError
 from openaims.frameworks.euaiact.classifier import Classification, classify
 from openaims.frameworks.euaiact.questionnaire import (
     NONE_CHOICE,
+    UNKNOWN,
     Question,
     Questionnaire,
     coerce,
+    is_unknown,
     load_questionnaire,
+    read_answers,
 )
 from openaims.register.services.classification import (
     reclassification_reason,
@@ -32,8 +35,6 @@ from openaims.register.services.classification import (
     stored_classification,
 )
 from openaims.register.services.systems import SystemService
-
-MAX_ANSWERS_BYTES = 1_000_000
 
 
 class ClassifyFormat(enum.StrEnum):
@@ -68,22 +69,6 @@ def _render_questions(qn: Questionnaire, fmt: ClassifyFormat) -> None:
 # ---------------------------------------------------------------- answers
 
 
-def _read_answers(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise UsageError(f"answers file {path} does not exist")
-    if path.stat().st_size > MAX_ANSWERS_BYTES:
-        raise UsageError(f"answers file {path} is larger than {MAX_ANSWERS_BYTES} bytes")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise UsageError(f"answers file {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
-    if isinstance(data, Mapping) and isinstance(data.get("answers"), Mapping):
-        data = data["answers"]
-    if not isinstance(data, Mapping) or not all(isinstance(k, str) for k in data):
-        raise UsageError(f"answers file {path} must map question ids to answers (see aims classify --questions)")
-    return dict(data)
-
-
 def _ask(q: Question) -> Any:
     """Prompt until the answer fits the question."""
     if q.help:
@@ -91,13 +76,14 @@ def _ask(q: Question) -> Any:
     while True:
         try:
             if q.type == "bool":
-                return Confirm.ask(escape(q.text), console=console)
+                text = Prompt.ask(f"{escape(q.text)} [dim](yes, no, or ? for don't know)[/]", console=console)
+                return coerce(q, text)
             if q.type == "number":
                 raw: Any = Prompt.ask(escape(q.text), console=console, default="", show_default=False)
             else:
                 for n, choice in enumerate(q.choices, 1):
                     console.print(f"  {n:>2}. {escape(choice.label)}")
-                hint = "number" if q.type == "choice" else "numbers separated by commas, or 'none'"
+                hint = "number" if q.type == "choice" else "numbers separated by commas, 'none', or ? for don't know"
                 text = Prompt.ask(f"{escape(q.text)} [dim]({hint})[/]", console=console)
                 raw = _pick(q, text)
             return coerce(q, raw)
@@ -113,6 +99,8 @@ def _pick(q: Question, text: str) -> Any:
     parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
     ids = [c.id for c in q.choices]
     chosen: list[str] = []
+    if len(parts) == 1 and is_unknown(parts[0]):
+        return UNKNOWN
     for part in parts:
         if part.lower() == NONE_CHOICE:
             chosen.append(NONE_CHOICE)
@@ -154,7 +142,12 @@ def _render_outcome(outcome: Classification, fmt: ClassifyFormat, extra: Mapping
     elif fmt is ClassifyFormat.TABLE:
         if extra.get("system"):
             console.print(f"[bold]{escape(str(extra['system']))}[/]")
-        console.print(f"Tier: [bold]{', '.join(outcome.tiers)}[/]")
+        if outcome.needs_legal_review:
+            console.print("Outcome: [bold]needs legal review[/] (no tier is given for answers marked don't know)")
+            for q in outcome.open_questions:
+                console.print(f"  - {escape(q.text)} [dim]({escape(q.id)}; {escape(q.basis)})[/]")
+        else:
+            console.print(f"Tier: [bold]{', '.join(outcome.tiers)}[/]")
         console.print(f"Role: {', '.join(r.replace('_', ' ') for r in outcome.roles) or 'none'}")
         table = Table(title=f"Articles that apply (as of {outcome.decided_on.isoformat()})")
         for col in ("Article", "Duty", "Who", "Applies from", "Basis of the date"):
@@ -163,7 +156,7 @@ def _render_outcome(outcome: Classification, fmt: ClassifyFormat, extra: Mapping
             when = o.applies_from.isoformat() + (" (in force)" if o.in_application else "")
             if o.original_date:
                 when += f", was {o.original_date.isoformat()}"
-            basis = o.basis + (" [reported]" if o.date_status == "reported" else "")
+            basis = o.basis + (f" [{o.date_note}]" if o.date_note else "")
             label = o.label + (f" ({', '.join(o.paragraphs)})" if o.paragraphs else "")
             table.add_row(label, escape(o.title), ", ".join(o.roles), when, escape(basis))
         console.print(table)
@@ -253,7 +246,7 @@ def classify_command(
         reason = reclassification_reason(system)
         if reason and output_format is ClassifyFormat.TABLE and answers_file is None:
             console.print(f"Classifying because {escape(reason)}.", style="dim")
-    raw = _read_answers(answers_file) if answers_file is not None else _interview(qn)
+    raw = read_answers(answers_file) if answers_file is not None else _interview(qn)
     outcome = classify(raw, today=day, questionnaire=qn)
     extra: dict[str, Any] = {"system": system_id, "stored": False}
     if system_id is not None and store:

@@ -22,7 +22,7 @@ from importlib import resources
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from openaims.errors import AimsError, NotFoundError, UsageError
 
@@ -46,7 +46,7 @@ EXPECTED_COUNTS: Mapping[str, Mapping[str, int]] = {
     "nist-ai-rmf": {"function": 4, "category": 19, "subcategory": 72},
     "eu-ai-act": {
         "annex_iii_area": 8,
-        "prohibited_practice": 9,
+        "prohibited_practice": 10,
         "art6_3_exception": 4,
         "transparency_case": 4,
     },
@@ -174,10 +174,18 @@ class _Role(_Entry):
 class _Article(_Entry):
     applies_to: list[str]
     application: str
+    #: The title before an amending act (``amendment``) changed the article's wording.
+    original_title: str | None = None
+    amendment: str | None = None
 
 
 class _Practice(_Entry):
     application: str = "prohibitions"
+    amendment: str | None = None
+    #: ``provisional`` while the point letter comes from reports, not the Official Journal text.
+    numbering: Literal["final", "provisional"] = "final"
+    #: An earlier catalogue id answers files may still use for this practice.
+    replaces_id: str | None = None
 
 
 class _Point(_Strict):
@@ -192,10 +200,75 @@ class _AnnexIIIArea(_Entry):
 class _AnnexI(_Entry):
     section: Literal["A", "B"]
     legislation: str
+    #: The section before an amending act (``amendment``) moved the entry, and the basis of the move.
+    original_section: Literal["A", "B"] | None = None
+    section_basis: str | None = None
+    amendment: str | None = None
+    #: Section B: the article (or act) that makes the sectoral rules take the high-risk requirements into account.
+    amended_by: str | None = None
+
+
+class _Exception(_Entry):
+    examples: list[str] = Field(default=[], max_length=5)
 
 
 class _TransparencyCase(_Entry):
     role: str
+    #: When the case does not apply although its facts hold (Art. 50(1) obvious AI, 50(2) assistive editing).
+    exception: str | None = None
+
+
+AmendmentStatus = Literal["proposed", "agreed", "adopted", "published", "in_force"]
+#: An Official Journal reference of the L series: ``OJ L, 2026/1234, 15.7.2026``.
+OJ_REFERENCE = re.compile(r"^OJ L, (\d{4})/(\d{1,5}), (\d{1,2})\.(\d{1,2})\.(\d{4})$")
+
+
+class _Step(_Strict):
+    step: Literal["proposed", "agreed", "parliament", "council", "signed"]
+    date: dt.date
+    basis: str = Field(min_length=1)
+
+
+class _Amendment(_Strict):
+    id: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    act: str = Field(min_length=1)
+    proposal: str | None = None
+    status: AmendmentStatus
+    steps: list[_Step] = []
+    oj_reference: str | None = None
+    published_on: dt.date | None = None
+    in_force_from: dt.date | None = None
+    source: Sources = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> _Amendment:
+        published = self.status in ("published", "in_force")
+        if published and not (self.oj_reference and self.published_on):
+            raise ValueError(f"{self.id}: status {self.status} needs oj_reference and published_on")
+        if not published and (self.oj_reference or self.published_on or self.in_force_from):
+            raise ValueError(
+                f"{self.id}: oj_reference, published_on and in_force_from need status published or in_force"
+            )
+        if self.status == "in_force" and self.in_force_from is None:
+            raise ValueError(f"{self.id}: status in_force needs in_force_from")
+        if self.oj_reference is not None:
+            match = OJ_REFERENCE.match(self.oj_reference)
+            if match is None:
+                raise ValueError(
+                    f"{self.id}: oj_reference {self.oj_reference!r} is not like 'OJ L, 2026/1234, 15.7.2026'"
+                )
+            day, month, year = (int(match.group(n)) for n in (3, 4, 5))
+            if self.published_on != dt.date(year, month, day):
+                raise ValueError(
+                    f"{self.id}: oj_reference dates {day}.{month}.{year}, published_on {self.published_on}"
+                )
+        if self.in_force_from and self.published_on and self.in_force_from <= self.published_on:
+            raise ValueError(f"{self.id}: in_force_from must be after published_on")
+        dates = [s.date for s in self.steps]
+        if dates != sorted(dates) or (self.published_on and dates and self.published_on < dates[-1]):
+            raise ValueError(f"{self.id}: steps and publication must be in date order")
+        return self
 
 
 class _Gpai(_Strict):
@@ -207,9 +280,11 @@ class _Gpai(_Strict):
 class _Milestone(_Entry):
     date: dt.date
     basis: str = Field(min_length=1)
-    status: Literal["in_force", "amended", "reported"]
+    status: Literal["in_force", "amended", "amendment"]
     superseded_by: str | None = None
     replaces: str | None = None
+    #: The amending act that sets this date (status ``amendment``).
+    amendment: str | None = None
 
 
 class _EuAiActFile(_Header):
@@ -219,9 +294,10 @@ class _EuAiActFile(_Header):
     prohibited_practices: list[_Practice]
     annex_iii: list[_AnnexIIIArea]
     annex_i: list[_AnnexI]
-    art6_3_exceptions: list[_Entry]
+    art6_3_exceptions: list[_Exception]
     transparency_cases: list[_TransparencyCase]
     gpai: _Gpai
+    amendments: list[_Amendment] = []
     timeline: list[_Milestone]
     application: dict[str, str]
 
@@ -574,11 +650,13 @@ def _eu_ai_act(name: str) -> Framework:
         bad = [r for r in art.applies_to if r not in roles]
         if bad or art.application not in f.application:
             raise CatalogueError(f"framework catalogue {name}: {art.id} has unknown role or application group")
-        b.add("article", art, applies_to=tuple(art.applies_to), application=art.application)
+        b.add("article", art, applies_to=tuple(art.applies_to), application=art.application,
+              original_title=art.original_title, amendment=art.amendment)  # fmt: skip
     for tier in f.tiers:
         b.add("tier", tier, articles=tuple(tier.articles))
     for practice in f.prohibited_practices:
-        b.add("prohibited_practice", practice, parent="Art.5", application=practice.application)
+        b.add("prohibited_practice", practice, parent="Art.5", application=practice.application,
+              amendment=practice.amendment, numbering=practice.numbering, replaces_id=practice.replaces_id)  # fmt: skip
     for area in f.annex_iii:
         b.add("annex_iii_area", area)
         for point in area.points:
@@ -586,17 +664,36 @@ def _eu_ai_act(name: str) -> Framework:
                 continue
             b.add("annex_iii_point", point, parent=area.id, source=tuple(area.source))
     for leg in f.annex_i:
-        b.add("annex_i_legislation", leg, section=leg.section, legislation=leg.legislation)
+        b.add("annex_i_legislation", leg, section=leg.section, legislation=leg.legislation,
+              original_section=leg.original_section, section_basis=leg.section_basis, amendment=leg.amendment,
+              amended_by=leg.amended_by)  # fmt: skip
+        if leg.section == "B" and not leg.amended_by:
+            raise CatalogueError(f"framework catalogue {name}: Section B entry {leg.id} needs amended_by")
+        if (leg.original_section is None) != (leg.section_basis is None):
+            raise CatalogueError(f"framework catalogue {name}: {leg.id}: original_section needs section_basis")
     for exc in f.art6_3_exceptions:
-        b.add("art6_3_exception", exc, parent="Art.6")
+        b.add("art6_3_exception", exc, parent="Art.6", examples=tuple(exc.examples))
     for case in f.transparency_cases:
-        b.add("transparency_case", case, parent="Art.50", role=case.role)
+        b.add("transparency_case", case, parent="Art.50", role=case.role, exception=case.exception)
+    amendments = {a.id: a for a in f.amendments}
+    amended: list[tuple[str, str | None]] = [(e.id, e.amendment) for e in f.articles]
+    amended += [(e.id, e.amendment) for e in f.prohibited_practices] + [(e.id, e.amendment) for e in f.annex_i]
+    for entry_id, amendment in amended:
+        if amendment is not None and amendment not in amendments:
+            raise CatalogueError(f"framework catalogue {name}: {entry_id} names unknown amendment {amendment!r}")
+    for practice in f.prohibited_practices:
+        if practice.numbering == "provisional" and practice.amendment is None:
+            raise CatalogueError(f"framework catalogue {name}: {practice.id}: provisional numbering needs an amendment")
     milestones = {m.id for m in f.timeline}
     for m in f.timeline:
         for other in (m.superseded_by, m.replaces):
             if other is not None and other not in milestones:
                 raise CatalogueError(f"framework catalogue {name}: milestone {m.id} names unknown {other!r}")
-        b.add("milestone", m, date=m.date, basis=m.basis, status=m.status,
+        if (m.status == "amendment") != (m.amendment is not None) or (m.amendment and m.amendment not in amendments):
+            raise CatalogueError(
+                f"framework catalogue {name}: milestone {m.id}: status amendment goes with a known amendment"
+            )
+        b.add("milestone", m, date=m.date, basis=m.basis, status=m.status, amendment=m.amendment,
               superseded_by=m.superseded_by, replaces=m.replaces)  # fmt: skip
     for group, milestone in f.application.items():
         if milestone not in milestones:

@@ -228,7 +228,7 @@ def no_prohibited_practice(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
     if not systems:
         return CheckResult("no_prohibited_practice", Status.MISSING, "no AI system is in scope")
     banned = [s.id for s in systems if s.risk_tier == "prohibited"]
-    unknown = [s.id for s in systems if stored_classification(s) is None]
+    unknown = [s.id for s in systems if stored_classification(s) is None or s.risk_tier == "unclassified"]
     if banned:
         return CheckResult(
             "no_prohibited_practice",
@@ -242,7 +242,8 @@ def no_prohibited_practice(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
         return CheckResult(
             "no_prohibited_practice",
             Status.PARTIAL if checked else Status.MISSING,
-            f"not yet checked against Art. 5: {_list(unknown)} (no EU AI Act classification)",
+            f"not yet checked against Art. 5: {_list(unknown)} (no EU AI Act classification, or one that needs "
+            "legal review)",
             _ids(checked),
         )
     return CheckResult(

@@ -188,6 +188,8 @@ def _applicable_articles(snap: Snapshot) -> tuple[set[str], list[str]] | None:
     stored = [(s, stored_classification(s)) for s in systems]
     if not systems or any(c is None for _, c in stored):
         return None
+    if any(((c or {}).get("classification") or {}).get("outcome") == "needs_legal_review" for _, c in stored):
+        return None
     articles: set[str] = set()
     tiers: list[str] = []
     for system, record in stored:

@@ -232,6 +232,7 @@ def load_demo(
     people = _people(loader)
     step("context, scope and policy")
     systems = _systems(loader)
+    _classify(loader, systems)
     _context(loader, systems)
     _policy(loader)
     step("risks, impact assessments and the Statement of Applicability")
@@ -467,7 +468,6 @@ def _systems(ld: _Loader) -> dict[str, str]:
             "lifecycle_stage": "operation",
             "owner": "raj",
             "organisation_roles": ["deployer", "developer"],
-            "risk_tier": "limited",
             "human_oversight": "Agent handover on request or low confidence; weekly sample review.",
             "repositories": [REPOSITORY],
             "dataset_ids": [tickets.id],
@@ -487,7 +487,6 @@ def _systems(ld: _Loader) -> dict[str, str]:
             "lifecycle_stage": "operation",
             "owner": "sam",
             "organisation_roles": ["provider", "developer", "deployer"],
-            "risk_tier": "high",
             "human_oversight": (
                 "Every refusal reviewed by a credit analyst; monthly fairness report to the credit committee."
             ),
@@ -507,7 +506,6 @@ def _systems(ld: _Loader) -> dict[str, str]:
             "lifecycle_stage": "deployment",
             "owner": "tom",
             "organisation_roles": ["user"],
-            "risk_tier": "minimal",
             "human_oversight": "Mandatory code review; secret scanning in CI.",
             "supplier_ids": [github.id, anthropic.id],
         },
@@ -515,6 +513,53 @@ def _systems(ld: _Loader) -> dict[str, str]:
     ld.change(DatasetService, tickets, system_ids=[chatbot.id])
     ld.change(DatasetService, loans, system_ids=[scoring.id])
     return {"chatbot": chatbot.id, "scoring": scoring.id, "coding": coding.id}
+
+
+#: How the AIMS manager answered the EU AI Act questionnaire for each demo system.
+_NO_TRANSPARENCY = {
+    "transparency.emotion_or_biometric_categorisation": False,
+    "transparency.deep_fake": False,
+}
+_CLASSIFICATION_ANSWERS: dict[str, dict[str, Any]] = {
+    # Built in house on hosted models and offered under Northwind's name: provider and deployer.
+    "chatbot": {
+        "subject": "system", "role.provider": True, "role.deployer": True, "prohibited.practices": "none",
+        "annex_i.legislation": "none", "annex_iii.points": "none", "transparency.interacts_with_people": True,
+        "transparency.obvious_ai": False, "transparency.synthetic_content": True,
+        "transparency.assistive_editing": False, "transparency.on_market_before_2026_08_02": True,
+        "transparency.public_interest_text": False, **_NO_TRANSPARENCY,
+    },
+    # Creditworthiness of natural persons with profiling: high-risk (Annex III 5(b)).
+    "scoring": {
+        "subject": "system", "role.provider": True, "role.deployer": True, "prohibited.practices": "none",
+        "annex_i.legislation": "none", "annex_iii.points": ["AnnexIII.5(b)"], "annex_iii.profiling": True,
+        "deployer.public_service": False, "transparency.interacts_with_people": False,
+        "transparency.synthetic_content": False, **_NO_TRANSPARENCY,
+    },
+    # A bought coding assistant used by engineers: deployer only, so Art. 50(1) and (2) bind its providers.
+    "coding": {
+        "subject": "system", "role.provider": False, "role.deployer": True, "role.importer": False,
+        "role.distributor": False, "role.authorised_representative": False, "role.modifies_high_risk": False,
+        "prohibited.practices": "none", "annex_i.legislation": "none", "annex_iii.points": "none",
+        "transparency.interacts_with_people": True, "transparency.obvious_ai": True,
+        "transparency.synthetic_content": True, "transparency.assistive_editing": False,
+        "transparency.on_market_before_2026_08_02": True, "transparency.public_interest_text": False,
+        **_NO_TRANSPARENCY,
+    },
+}  # fmt: skip
+
+
+def _classify(ld: _Loader, systems: dict[str, str]) -> None:
+    """The AIMS manager classifies each system with the questionnaire; the tier stored is the outcome's."""
+    from openaims.frameworks.euaiact.classifier import classify
+    from openaims.register.services.classification import store_classification
+
+    ld.clock.day(-188)
+    service = ld.svc(SystemService)
+    assert isinstance(service, SystemService)
+    for key, raw in _CLASSIFICATION_ANSWERS.items():
+        outcome = classify(raw, today=ld.d(-188))
+        store_classification(service, systems[key], outcome, answered_by="maria")
 
 
 def _context(ld: _Loader, systems: dict[str, str]) -> None:

@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
 
 import yaml
@@ -31,6 +32,10 @@ CHOICE_SOURCES: Mapping[str, tuple[str, ...]] = {
     "art6_3_exceptions": ("art6_3_exception",),
 }
 NONE_CHOICE = "none"
+#: The answer "don't know": kept as this value, it makes the outcome "needs legal review".
+UNKNOWN = "unknown"
+#: What people type for "don't know".
+_UNKNOWN_WORDS = frozenset({"unknown", "don't know", "dont know", "do not know", "not sure", "?", "dont_know"})
 MAX_NUMBER = 1e40
 
 
@@ -79,6 +84,8 @@ class Condition(_Strict):
             yield from sub.questions()
 
     def holds(self, answers: Mapping[str, Any]) -> bool:
+        """Whether the condition holds; a test on an answer that is "don't know" does not hold,
+        so follow-up questions wait until the answer is known."""
         if self.all is not None:
             return all(c.holds(answers) for c in self.all)
         if self.any is not None:
@@ -86,7 +93,7 @@ class Condition(_Strict):
         if self.not_ is not None:
             return not self.not_.holds(answers)
         assert self.question is not None
-        if self.question not in answers:
+        if self.question not in answers or answers[self.question] == UNKNOWN:
             return False
         value = answers[self.question]
         if self.equals is not None:
@@ -163,9 +170,33 @@ def _with_choices(question: Question, eu: Framework) -> Question:
         with_points = {i.parent for i in items if i.kind == "annex_iii_point"}
         items = [i for i in items if i.kind == "annex_iii_point" or i.id not in with_points]
         items.sort(key=lambda i: (int(i.id.split(".")[1].split("(")[0]), i.id))
-    choices = [Choice(id=i.id, label=f"{i.label}: {i.title}") for i in items]
+    choices = [Choice(id=i.id, label=f"{i.label}: {i.title}{_extra(i)}") for i in items]
     choices.append(Choice(id=NONE_CHOICE, label="None of these"))
     return question.model_copy(update={"choices": choices})
+
+
+def _extra(item: Any) -> str:
+    """What a choice label adds to the catalogue title: examples, a moved section, provisional numbering."""
+    details = item.details
+    if details.get("examples"):
+        return " (for example: " + "; ".join(details["examples"]) + ")"
+    if details.get("original_section"):
+        section, was = details["section"], details["original_section"]
+        return f" (Annex I Section {section} since the Digital Omnibus; was Section {was})"
+    if details.get("numbering") == "provisional":
+        return " (point letter provisional until the Official Journal text)"
+    return ""
+
+
+@functools.cache
+def _aliases() -> dict[str, tuple[str, ...]]:
+    """Old choice ids answers files may still use, and the ids that replaced them."""
+    out: dict[str, list[str]] = {}
+    for item in load_catalogue().framework("eu-ai-act").items.values():
+        old = item.details.get("replaces_id")
+        if old:
+            out.setdefault(str(old), []).append(item.id)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 @functools.cache
@@ -219,14 +250,24 @@ _TRUE = {"yes", "y", "true", "1", "on"}
 _FALSE = {"no", "n", "false", "0", "off"}
 
 
+def is_unknown(value: Any) -> bool:
+    """Whether ``value`` says "don't know"."""
+    return isinstance(value, str) and value.strip().lower().replace("’", "'") in _UNKNOWN_WORDS
+
+
 def coerce(question: Question, value: Any) -> Any:
-    """``value`` as ``question`` needs it; :class:`ValueError` with a plain message if it does not fit."""
+    """``value`` as ``question`` needs it; :class:`ValueError` with a plain message if it does not fit.
+
+    Every question accepts "don't know" (``unknown``), returned as :data:`UNKNOWN`.
+    """
+    if is_unknown(value) or (isinstance(value, list) and len(value) == 1 and is_unknown(value[0])):
+        return UNKNOWN
     if question.type == "bool":
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
             return value.strip().lower() in _TRUE
-        raise ValueError("answer yes or no")
+        raise ValueError("answer yes, no or unknown")
     if question.type == "number":
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
@@ -247,13 +288,34 @@ def coerce(question: Question, value: Any) -> Any:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list | tuple) or not all(isinstance(v, str) for v in items):
         raise ValueError("give a list of choice ids, or none")
-    chosen = [v.strip() for v in items]
+    chosen = [alias for v in items for alias in _aliases().get(v.strip(), (v.strip(),))]
+    if any(is_unknown(v) for v in chosen):
+        raise ValueError("'unknown' cannot be combined with other choices")
     unknown = [v for v in chosen if v not in allowed]
     if unknown:
         raise ValueError(f"unknown choice(s) {', '.join(unknown)}; run 'aims classify --questions'")
     if NONE_CHOICE in chosen and len(chosen) > 1:
         raise ValueError("'none' cannot be combined with other choices")
     return [v for v in dict.fromkeys(chosen) if v != NONE_CHOICE]
+
+
+#: Largest answers file read.
+MAX_ANSWERS_BYTES = 1_000_000
+
+
+def read_answers(path: Path) -> dict[str, Any]:
+    """The raw answers in a YAML file mapping question ids to answers (optionally under an
+    ``answers:`` key), read through the bounded reader: a key given twice, YAML that is too
+    large, too deep or malformed is refused naming the file and line (a usage error, exit 2)."""
+    from openaims.untrusted import DEFAULT_LIMITS, read_text, read_yaml
+
+    limits = DEFAULT_LIMITS.replace(max_bytes=MAX_ANSWERS_BYTES)
+    data = read_yaml(read_text(path, limits), str(path), limits=limits)
+    if isinstance(data, Mapping) and isinstance(data.get("answers"), Mapping):
+        data = data["answers"]
+    if not isinstance(data, Mapping) or not all(isinstance(k, str) for k in data):
+        raise UsageError(f"{path}: an answers file maps question ids to answers (see aims classify --questions)")
+    return dict(data)
 
 
 def validate_answers(raw: Mapping[str, Any], questionnaire: Questionnaire | None = None) -> dict[str, Any]:
@@ -290,11 +352,14 @@ def validate_answers(raw: Mapping[str, Any], questionnaire: Questionnaire | None
 
 __all__ = [
     "NONE_CHOICE",
+    "UNKNOWN",
     "AnswersError",
     "Condition",
     "Question",
     "Questionnaire",
     "coerce",
+    "is_unknown",
     "load_questionnaire",
+    "read_answers",
     "validate_answers",
 ]

@@ -35,6 +35,10 @@ def reclassification_reason(system: SystemOut) -> str | None:
     stored = stored_classification(system)
     if stored is None:
         return f"{system.id} has no EU AI Act classification yet"
+    outcome = stored.get("classification") or {}
+    if outcome.get("outcome") == "needs_legal_review":
+        asked = ", ".join(str(q.get("id")) for q in outcome.get("open_questions", []) if isinstance(q, dict))
+        return f"the EU AI Act classification of {system.id} needs legal review (open questions: {asked})"
     basis = stored.get("basis") or {}
     changed = [name.replace("_", " ") for name in _WATCHED if basis.get(name) != getattr(system, name)]
     if changed:

@@ -22,8 +22,11 @@ LifecycleStage = Literal[
 LIFECYCLE_STAGES: tuple[str, ...] = (
     "inception", "design", "development", "verification", "deployment", "operation", "retirement",
 )  # fmt: skip
-#: EU AI Act risk tiers (``unclassified`` until the classification is done).
-RiskTier = Literal["unclassified", "minimal", "limited", "high", "prohibited"]
+#: EU AI Act risk tiers (``unclassified`` until the classification is done, or while it needs legal
+#: review): the system tiers, the Art. 6(3) exception, and a general-purpose model's own tiers.
+RiskTier = Literal[
+    "unclassified", "minimal", "limited", "annex-iii-exception", "high", "prohibited", "gpai", "gpai-systemic"
+]
 
 
 class SystemFields(RecordFields):
