@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,9 @@ from typing import Any
 import pytest
 import yaml
 from tests.frameworks.kit import answers
+from typer.testing import CliRunner
 
+from openaims.cli import main as cli_main
 from openaims.cli.main import main
 from openaims.frameworks import loader
 from openaims.frameworks.euaiact.classifier import Classification, Obligation, classify
@@ -348,3 +351,15 @@ def test_dont_know_in_an_answers_file_prints_needs_legal_review(
     assert code == 0
     assert "Outcome: needs legal review" in out
     assert "transparency.deep_fake" in out
+
+
+def test_the_guided_questions_accept_dont_know() -> None:
+    # subject 1; provider "?" (so the supply-chain questions wait); deployer yes; no practice, no Annex I
+    # or III; interacts with people no; synthetic content no; emotion no; deep fake no.
+    typed = "1\n?\ny\nnone\nnone\nnone\nn\nn\nn\nn\n"
+    result = CliRunner().invoke(cli_main.app, ["classify", "--no-store", "--format", "json"], input=typed)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output[result.output.index('{\n  "system"') :])
+    assert data["outcome"] == "needs_legal_review"
+    assert [q["id"] for q in data["open_questions"]] == ["role.provider"]
+    assert data["tiers"] == []

@@ -392,3 +392,27 @@ def test_eu_view_articles_no_classification_puts_on_you_are_not_applicable(ready
     assert art27.reasons == [
         f"no stored EU AI Act classification of an in-scope AI system puts Art. 27 on you ({ids['system']} high)"
     ]
+
+
+def test_4_1_needs_the_role_and_purpose_of_each_system(ready: Ready) -> None:
+    database, ids = ready
+    met(database, "4.1")
+    with database.session() as session:
+        systems = SystemService(session, ADMIN)
+        system = systems.get(ids["system"])
+        systems.update(system.id, system.version, {"organisation_roles": []})
+    found = item(database, "4.1")
+    assert found.status is Status.PARTIAL
+    assert found.reasons[1] == "no in-scope AI system records the organisation's role towards each AI system"
+
+
+def test_eu_view_art_5_a_prohibited_system_is_not_met(ready: Ready) -> None:
+    database, ids = ready
+    assert eu(database).item("Art.5").status is Status.MET
+    with database.session() as session:
+        systems = SystemService(session, ADMIN)
+        system = systems.get(ids["system"])
+        systems.update(system.id, system.version, {"risk_tier": "prohibited"})
+    art5 = eu(database).item("Art.5")
+    assert art5.status is Status.MISSING
+    assert art5.reasons[0].startswith(f"{ids['system']} classified as a prohibited practice")
