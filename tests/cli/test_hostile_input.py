@@ -75,6 +75,13 @@ REGISTER_CASES: list[tuple[list[str], int, str]] = [
     (["readiness", "-f", "html", "-o", "a-folder"], 2, "cannot write a-folder: it is a directory"),
     (["lint", "a-folder", "-f", "json", "-o", "no-folder/x.json"], 2, "the folder no-folder does not exist"),
     (["soa", "export", "a-folder", "--format", "pdf", "--draft"], 2, "cannot write a-folder: it is a directory"),
+    # JSON option values are read by the bounded reader: deep nesting is one line, not a RecursionError.
+    (
+        ["system", "add", "--name", "deep", "--eu-ai-act", "[" * 5000 + "]" * 5000],
+        2,
+        "--eu-ai-act:1: nested deeper than 32 levels (the option needs JSON)",
+    ),
+    (["system", "add", "--name", "dup", "--eu-ai-act", '{"a": 1, "a": 2}'], 2, "--eu-ai-act:1: duplicate key 'a'"),
     # A record number that does not exist is a lookup error (exit 2), not a conflict.
     (["soa", "diff", "1", "2"], 2, "there is no SoA version 1"),
 ]

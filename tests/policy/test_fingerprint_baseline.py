@@ -68,7 +68,8 @@ def test_baseline_round_trip() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("{", "b.json:1: baseline is not valid JSON"),
+        ("{", "b.json:1: not valid JSON"),
+        ("{\"version\": 1, \"version\": 1}", "b.json:1: duplicate key 'version'"),
         ("[]", "b.json: a baseline is a JSON object"),
         ('{"violations": []}', "b.json: baseline has no valid 'version'"),
         (

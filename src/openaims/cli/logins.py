@@ -21,6 +21,7 @@ import typer
 from openaims.errors import UsageError
 from openaims.register.db import parse_url
 from openaims.settings import Settings
+from openaims.untrusted import InputError, Limits, read_bytes, read_json
 
 FILE_NAME = "logins.json"
 _FORMAT = 1
@@ -57,15 +58,14 @@ def _path(settings: Settings) -> Path:
 
 
 def _read(path: Path) -> dict[str, dict[str, str | None]]:
-    try:
-        if path.stat().st_size > _MAX_BYTES:
-            raise UsageError(f"{path} is too large to be an OpenAIMS sign-ins file; delete it and sign in again")
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not path.exists():
         return {}
-    except (OSError, ValueError) as exc:
+    limits = Limits(max_bytes=_MAX_BYTES, max_depth=8, max_elements=100_000)
+    try:
+        data = read_json(read_bytes(path, limits), str(path), limits=limits)
+    except InputError as exc:
         raise UsageError(
-            f"cannot read the stored sign-ins in {path} ({exc}); delete the file and sign in again"
+            f"cannot read the stored sign-ins: {exc.message}; delete the file and sign in again"
         ) from None
     registers = data.get("registers") if isinstance(data, dict) else None
     if not isinstance(registers, dict):

@@ -20,6 +20,7 @@ from openaims.readiness.engine import View, readiness
 from openaims.readiness.model import SCORE_BASIS, Report, Status
 from openaims.readiness.runs import StoredRun, last_run
 from openaims.readiness.runs import remember as remember_run
+from openaims.untrusted import InputError, Limits, read_bytes, read_json
 
 MAX_PREVIOUS_BYTES = 20_000_000
 _STYLE = {Status.MET: "green", Status.PARTIAL: "yellow", Status.MISSING: "red", Status.NOT_APPLICABLE: "dim"}
@@ -68,12 +69,11 @@ def _previous(path: Path | None) -> dict[str, Any] | None:
         return None
     if not path.is_file():
         raise UsageError(f"previous report {path} does not exist")
-    if path.stat().st_size > MAX_PREVIOUS_BYTES:
-        raise UsageError(f"previous report {path} is too large")
+    limits = Limits(max_bytes=MAX_PREVIOUS_BYTES, max_depth=16, max_elements=2_000_000)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise UsageError(f"previous report {path} is not a JSON readiness report") from None
+        data = read_json(read_bytes(path, limits), str(path), limits=limits)
+    except InputError as exc:
+        raise UsageError(f"previous report {exc.message} (give a report written by 'aims readiness -f json')") from None
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise UsageError(f"previous report {path} is not a JSON readiness report")
     return data

@@ -32,9 +32,11 @@ from openaims.register.identity import Identity, Mode
 from openaims.register.identity import resolve as resolve_identity
 from openaims.register.models import RECORD_MODELS
 from openaims.register.services import Page, RecordOut, RecordService, registry
+from openaims.register.services.base import FIELD_LIMITS
 from openaims.register.services.documents import DocumentService, DocumentVersionService
 from openaims.register.services.evidence import EvidenceService
 from openaims.settings import Settings, load_settings
+from openaims.untrusted import InputError, read_json
 
 PANEL = "Register records"
 
@@ -267,9 +269,9 @@ def _collect(fields: list[tuple[str, str, inspect.Parameter]], kwargs: Mapping[s
             continue
         if kind == "json":
             try:
-                data[name] = json.loads(value)
-            except json.JSONDecodeError as exc:
-                raise UsageError(f"--{name.replace('_', '-')} needs JSON: {exc.msg} at column {exc.colno}") from None
+                data[name] = read_json(value, f"--{name.replace('_', '-')}", limits=FIELD_LIMITS)
+            except InputError as exc:
+                raise UsageError(f"{exc.message} (the option needs JSON)") from None
         elif kind == "list":
             data[name] = [v for v in value if v != ""]
         else:

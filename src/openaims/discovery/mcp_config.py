@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -29,13 +28,13 @@ import yaml
 
 from openaims.discovery import catalog, yamlsafe
 from openaims.discovery.pathglob import SuffixGlobs
+from openaims.untrusted import SCAN_LIMITS, InputError, read_jsonc, read_toml
 
 Transport = Literal["stdio", "http", "sse"]
 
 #: Largest text handed to the (pure-Python, much slower) JSON5 parser, used only
 #: when JSON with comments and trailing commas does not parse (single quotes,
 #: unquoted keys).
-MAX_JSON5_CHARS = 32 * 1024
 
 #: Keys of a server definition that the parser reads itself; every other key
 #: of the definition is kept in ``McpServer.options`` as written.
@@ -312,104 +311,11 @@ def _command_words(command: str | None, args: tuple[str, ...]) -> list[str]:
 
 
 def _loads_json(text: str) -> Any:
-    """JSON, JSON with comments and trailing commas (fast path), or JSON5."""
-    text = text.lstrip("\ufeff")
+    """JSON, JSON with comments and trailing commas, or (small files) JSON5; None otherwise."""
     try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        pass
-    stripped = strip_jsonc(text)
-    if stripped is not None:
-        try:
-            return json.loads(stripped)
-        except (ValueError, RecursionError):
-            pass
-    if len(text) > MAX_JSON5_CHARS:
+        return read_jsonc(text, "<mcp config>", limits=SCAN_LIMITS)
+    except InputError:
         return None
-    import json5
-
-    try:
-        return json5.loads(text)
-    except (ValueError, TypeError, RecursionError, IndexError, KeyError, AttributeError):
-        return None
-
-
-_STRING_OR_COMMENT = re.compile(r'["/]')
-_STRING_OR_COMMA = re.compile(r'[",]')
-_SPACE = re.compile(r"\s*")
-
-
-def _string_end(text: str, start: int) -> int | None:
-    """Index just past the string literal opening at ``start``."""
-    pos = start + 1
-    while True:
-        quote = text.find('"', pos)
-        if quote == -1:
-            return None
-        backslashes = 0
-        back = quote - 1
-        while back > start and text[back] == "\\":
-            backslashes += 1
-            back -= 1
-        if backslashes % 2 == 0:
-            return quote + 1
-        pos = quote + 1
-
-
-def strip_jsonc(text: str) -> str | None:
-    """``text`` without ``//`` and ``/* */`` comments and trailing commas (in
-    linear time, strings left untouched); None when a string or comment is
-    not terminated."""
-    out: list[str] = []
-    pos = 0
-    while True:
-        match = _STRING_OR_COMMENT.search(text, pos)
-        if match is None:
-            out.append(text[pos:])
-            break
-        at = match.start()
-        out.append(text[pos:at])
-        if text[at] == '"':
-            end = _string_end(text, at)
-            if end is None:
-                return None
-            out.append(text[at:end])
-            pos = end
-        elif text.startswith("//", at):
-            newline = text.find("\n", at)
-            pos = len(text) if newline == -1 else newline
-        elif text.startswith("/*", at):
-            close = text.find("*/", at + 2)
-            if close == -1:
-                return None
-            out.append(" ")
-            pos = close + 2
-        else:
-            out.append("/")
-            pos = at + 1
-    uncommented = "".join(out)
-    out = []
-    pos = 0
-    while True:
-        match = _STRING_OR_COMMA.search(uncommented, pos)
-        if match is None:
-            out.append(uncommented[pos:])
-            break
-        at = match.start()
-        out.append(uncommented[pos:at])
-        if uncommented[at] == '"':
-            end = _string_end(uncommented, at)
-            if end is None:
-                return None
-            out.append(uncommented[at:end])
-            pos = end
-        else:
-            after = _SPACE.match(uncommented, at + 1)
-            following = after.end() if after else at + 1
-            if following >= len(uncommented) or uncommented[following] not in "}]":
-                out.append(",")
-            pos = at + 1
-    return "".join(out)
 
 
 def _line_at(text: str, pos: int) -> int:
@@ -743,8 +649,8 @@ def _yaml_mapping(block: Mapping[Any, Any], node: yaml.Node, client: str) -> lis
 
 def _parse_toml(text: str, client: str) -> list[McpServer] | None:
     try:
-        data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+        data = read_toml(text, "<mcp config>", limits=SCAN_LIMITS)
+    except InputError:
         return None
     block = data.get("mcp_servers")
     if not isinstance(block, Mapping):

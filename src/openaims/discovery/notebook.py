@@ -6,7 +6,9 @@ code, and findings want the line of the ``.ipynb`` file where a user sees it.
 :func:`code_cells` parses the JSON (never executes anything) and locates each
 source string in the raw text, in order, to recover its file line.
 
-It never raises: malformed or hostile input gives an empty list.
+The JSON is read by :func:`openaims.untrusted.read_notebook` (bounded size, depth and
+values, duplicate keys refused). It never raises: malformed or hostile input gives
+an empty list.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+
+from openaims.untrusted import SCAN_LIMITS, InputError, read_notebook
 
 #: Refuse to look at more cells than this (hostile input).
 MAX_CELLS = 20_000
@@ -63,27 +66,6 @@ class CodeCell:
         return "\n".join("" if _MAGIC.match(line) else line for line in lines)
 
 
-def notebook_language(doc: dict[str, Any]) -> str:
-    """The kernel language of a parsed notebook (``python`` when unknown)."""
-    meta = doc.get("metadata")
-    if isinstance(meta, dict):
-        info = meta.get("language_info")
-        if isinstance(info, dict) and isinstance(info.get("name"), str):
-            return str(info["name"]).lower()
-        spec = meta.get("kernelspec")
-        if isinstance(spec, dict) and isinstance(spec.get("language"), str):
-            return str(spec["language"]).lower()
-    return "python"
-
-
-def _source_parts(source: object) -> list[str] | None:
-    if isinstance(source, str):
-        return [source]
-    if isinstance(source, list) and all(isinstance(s, str) for s in source):
-        return list(source)
-    return None
-
-
 class _Locator:
     """Finds JSON-encoded strings in the raw text, moving forward only."""
 
@@ -116,35 +98,20 @@ class _Locator:
 
 
 def code_cells(text: str) -> list[CodeCell]:
-    """The code cells of the notebook ``text``; ``[]`` when it is not one."""
+    """The code cells of the notebook ``text``; ``[]`` when it is not one (or is refused
+    by the bounded reader: too large, too deep, duplicate keys)."""
     try:
-        return _code_cells(text)
-    except (ValueError, TypeError, RecursionError, MemoryError, OverflowError):
+        notebook = read_notebook(text, "<notebook>", limits=SCAN_LIMITS)
+    except InputError:
         return []
-
-
-def _code_cells(text: str) -> list[CodeCell]:
-    doc = json.loads(text)
-    if not isinstance(doc, dict):
-        return []
-    cells = doc.get("cells")
-    if not isinstance(cells, list):
-        # nbformat 3 keeps cells in worksheets.
-        sheets = doc.get("worksheets")
-        cells = []
-        if isinstance(sheets, list):
-            for sheet in sheets:
-                if isinstance(sheet, dict) and isinstance(sheet.get("cells"), list):
-                    cells.extend(sheet["cells"])
-    language = notebook_language(doc)
     locator = _Locator(text)
     out: list[CodeCell] = []
-    for index, cell in enumerate(cells[:MAX_CELLS]):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+    for cell in notebook.cells:
+        if cell.index >= MAX_CELLS:
+            break
+        if cell.cell_type != "code":
             continue
-        parts = _source_parts(cell.get("source", cell.get("input")))
-        if parts is None:
-            continue
+        parts = cell.parts
         source = "".join(parts)
         lines: list[int] = []
         last = locator.line
@@ -159,5 +126,7 @@ def _code_cells(text: str) -> list[CodeCell]:
         n_lines = source.count("\n") + 1
         if len(lines) < n_lines:
             lines.extend([last] * (n_lines - len(lines)))
-        out.append(CodeCell(index=index, source=source, lines=tuple(lines[:n_lines]), language=language))
+        out.append(
+            CodeCell(index=cell.index, source=source, lines=tuple(lines[:n_lines]), language=notebook.language)
+        )
     return out

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from openaims.errors import AimsError, NotFoundError, UsageError
+from openaims.untrusted import InputError, read_yaml
 
 FRAMEWORK_FILES: Mapping[str, str] = {
     "iso42001": "iso42001.yaml",
@@ -534,9 +534,9 @@ def _read(name: str) -> Any:
     except FileNotFoundError:
         raise CatalogueError(f"framework catalogue {name} is missing from the installation") from None
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CatalogueError(f"framework catalogue {name} is not valid YAML: {exc}") from None
+        return read_yaml(text, name)
+    except InputError as exc:
+        raise CatalogueError(f"framework catalogue {exc.message}") from None
 
 
 def _parse(model: type[_Header] | type[_MappingFile], name: str) -> Any:

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import fnmatch
 import io
-import json
-import tomllib
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
 from openaims.discovery.interface import Detector, FileView, Finding, FindingKind, ScanOptions
 from openaims.lint.interface import Document, DocumentKind
+from openaims.untrusted import SCAN_LIMITS, InputError, read_jsonc, read_toml, read_yaml
 
 #: Largest file the linter reads (instruction files beyond this are reported as large).
 MAX_BYTES = 2 * 1024 * 1024
@@ -84,17 +81,12 @@ def parse_settings(path: str, text: str) -> Any:
     """Parsed settings (JSON with comments, TOML or YAML); None when it doesn't parse."""
     try:
         if path.endswith(".toml"):
-            return tomllib.loads(text)
+            return read_toml(text, path, limits=SCAN_LIMITS)
         if path.endswith((".yml", ".yaml")):
-            return yaml.safe_load(text)
-        import json5
-
-        return json5.loads(text)
-    except Exception:  # unparseable settings are simply not checked
-        try:
-            return json.loads(text)
-        except ValueError:
-            return None
+            return read_yaml(text, path, limits=SCAN_LIMITS)
+        return read_jsonc(text, path, limits=SCAN_LIMITS)
+    except InputError:  # unparseable settings are simply not checked
+        return None
 
 
 def parse_mcp(path: str, text: str) -> list[Any] | None:

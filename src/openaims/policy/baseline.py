@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from openaims.errors import UsageError
 from openaims.policy.engine import Status, Violation
+from openaims.untrusted import Limits, read_bytes, read_json, text_of
 
 #: Version of the baseline file format this release reads and writes.
 BASELINE_VERSION: Final = 1
@@ -23,6 +24,8 @@ BASELINE_VERSION: Final = 1
 DEFAULT_BASELINE_FILE: Final = ".aims-baseline.json"
 SCHEMA_ID: Final = "https://openaims.dev/schemas/baseline/v1"
 MAX_BASELINE_BYTES: Final = 64 * 1024 * 1024
+#: Bounds on a baseline file: a flat list of small entries.
+BASELINE_LIMITS: Final = Limits(max_bytes=MAX_BASELINE_BYTES, max_depth=8, max_elements=8_000_000)
 
 #: Upgrade steps: ``UPGRADES[n]`` turns a version ``n`` document into version ``n + 1``.
 UPGRADES: Final[dict[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {}
@@ -88,10 +91,7 @@ def write(baseline: Baseline, path: Path) -> None:
 
 def loads(text: str, source: str = "<baseline>") -> Baseline:
     """Parse a baseline file; raise :class:`UsageError` saying what is wrong."""
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{source}:{exc.lineno}: baseline is not valid JSON: {exc.msg}") from None
+    doc = read_json(text, source, limits=BASELINE_LIMITS)  # InputError: a one-line UsageError
     if not isinstance(doc, dict):
         raise UsageError(f"{source}: a baseline is a JSON object; create one with 'aims baseline create'")
     version = doc.get("version")
@@ -126,16 +126,7 @@ def loads(text: str, source: str = "<baseline>") -> Baseline:
 
 def load(path: Path) -> Baseline:
     """Read the baseline file at ``path``."""
-    try:
-        if path.stat().st_size > MAX_BASELINE_BYTES:
-            raise UsageError(f"{path}: baseline is larger than {MAX_BASELINE_BYTES} bytes")
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(
-            f"baseline file not found: {path} (create one with 'aims baseline create')"
-        ) from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: baseline is not UTF-8 text") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read baseline {path}: {exc.strerror}") from None
+    if not path.exists():
+        raise UsageError(f"baseline file not found: {path} (create one with 'aims baseline create')")
+    text = text_of(read_bytes(path, BASELINE_LIMITS), str(path), BASELINE_LIMITS)
     return loads(text, str(path))

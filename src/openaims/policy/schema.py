@@ -36,6 +36,7 @@ from pydantic import (
 from openaims.discovery.globs import GlobError, compile_glob
 from openaims.errors import UsageError
 from openaims.policy import subjects
+from openaims.untrusted import InputError, Limits, parse_yaml, read_bytes, text_of
 
 #: Version of the policy file format this release reads and writes.
 POLICY_VERSION: Final = 1
@@ -443,15 +444,8 @@ class LoadedPolicy:
 UPGRADES: Final[dict[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {}
 
 
-class _PolicyLoader(yaml.SafeLoader):
-    """Safe YAML without implicit timestamps: dates stay text for pydantic, so a bad date
-    is a validation error with a line instead of a crash in the YAML constructor."""
-
-
-_PolicyLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+#: Bounds on a policy file (see :mod:`openaims.untrusted`).
+POLICY_LIMITS: Final = Limits(max_bytes=MAX_POLICY_BYTES, max_depth=32, max_elements=200_000)
 
 
 def default_policy() -> Policy:
@@ -461,24 +455,17 @@ def default_policy() -> Policy:
 
 def parse_policy(text: str, source: str = "<policy>") -> Policy:
     """Parse and validate policy text; raise :class:`PolicyError` naming the line of each problem."""
+    # Dates stay text (no implicit timestamps), so a bad date is a validation error with a line.
     try:
-        root = yaml.compose(text, Loader=_PolicyLoader)
-        data = yaml.load(text, Loader=_PolicyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        raise PolicyError(source, [PolicyProblem(line, "", f"not valid YAML: {exc.problem}")]) from None
-    except yaml.YAMLError as exc:
-        raise PolicyError(source, [PolicyProblem(1, "", f"not valid YAML: {exc}")]) from None
+        document = parse_yaml(text, source, limits=POLICY_LIMITS)
+    except InputError as exc:
+        raise PolicyError(source, [PolicyProblem(exc.line or 1, "", exc.reason)]) from None
+    root, data = document.root, document.data
     if root is None or not isinstance(root, yaml.MappingNode) or not isinstance(data, dict):
         line = root.start_mark.line + 1 if root is not None else 1
         raise PolicyError(
             source, [PolicyProblem(line, "", "a policy is a mapping that starts with 'version: 1'")]
         )
-
-    problems = _duplicate_keys(root)
-    if problems:
-        raise PolicyError(source, problems)
 
     data = _upgrade(data, root, source)
     try:
@@ -489,19 +476,11 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
 
 def load_policy(path: Path) -> Policy:
     """Read and validate the policy file at ``path``."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_POLICY_BYTES:
-            raise UsageError(f"{path}: policy file is larger than {MAX_POLICY_BYTES} bytes")
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"policy file not found: {path} (create one with 'aims policy init')") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a directory; pass the policy file itself") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: policy file is not UTF-8 text") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read policy file {path}: {exc.strerror}") from None
+    if not path.exists():
+        raise UsageError(f"policy file not found: {path} (create one with 'aims policy init')")
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory; pass the policy file itself")
+    text = text_of(read_bytes(path, POLICY_LIMITS), str(path), POLICY_LIMITS)  # InputError: one line, exit 2
     return parse_policy(text, str(path))
 
 
@@ -542,33 +521,11 @@ def _upgrade(data: dict[str, Any], root: yaml.MappingNode, source: str) -> dict[
     return data
 
 
-def _duplicate_keys(node: yaml.Node) -> list[PolicyProblem]:
-    problems: list[PolicyProblem] = []
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                line = key.start_mark.line + 1
-                if key.value in seen:
-                    problems.append(
-                        PolicyProblem(
-                            line, str(key.value), f"duplicate key (first at line {seen[key.value]})"
-                        )
-                    )
-                else:
-                    seen[key.value] = line
-            problems.extend(_duplicate_keys(value))
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            problems.extend(_duplicate_keys(item))
-    return problems
-
-
 def line_in(text: str, loc: tuple[int | str, ...]) -> int:
     """The line of ``loc`` (``("exceptions", 0, "match")``) in valid policy text (1 if not found)."""
     try:
-        root = yaml.compose(text, Loader=_PolicyLoader)
-    except yaml.YAMLError:
+        root = parse_yaml(text, limits=POLICY_LIMITS, construct=False).root
+    except InputError:
         return 1
     return _line(_node_at(root, loc)) if root is not None else 1
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from openaims.frameworks.loader import CatalogueError, load_catalogue
 from openaims.readiness.checks import CHECKS
 from openaims.readiness.model import CheckResult, Status, combine
 from openaims.readiness.snapshot import Snapshot
+from openaims.untrusted import InputError, read_yaml
 
 
 class Presence(enum.StrEnum):
@@ -92,8 +92,8 @@ def load_mapping() -> _Mapping:
     """The item -> checks mapping, checked against the catalogue and the check vocabulary."""
     text = resources.files("openaims.readiness").joinpath("documented.yaml").read_text("utf-8")
     try:
-        mapping = _Mapping.model_validate(yaml.safe_load(text))
-    except (yaml.YAMLError, ValidationError) as exc:
+        mapping = _Mapping.model_validate(read_yaml(text, "documented.yaml"))
+    except (InputError, ValidationError) as exc:
         raise CatalogueError(f"documented-information mapping is invalid: {exc}") from None
     ids = [i.id for i in mapping.items]
     expected = [i.id for i in load_catalogue().framework("iso42001").of_kind("documented_information")]

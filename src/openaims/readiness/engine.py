@@ -23,7 +23,6 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from openaims.errors import UsageError
@@ -31,6 +30,7 @@ from openaims.frameworks.loader import ISO42001_LEAF_CLAUSES, CatalogueError, la
 from openaims.readiness.checks import CHECKS
 from openaims.readiness.model import CheckResult, ItemResult, Report, Status, combine
 from openaims.readiness.snapshot import Snapshot
+from openaims.untrusted import InputError, read_yaml
 
 View = Literal["iso42001", "nist-ai-rmf", "eu-ai-act"]
 VIEWS: tuple[str, ...] = ("iso42001", "nist-ai-rmf", "eu-ai-act")
@@ -95,8 +95,8 @@ def load_rules() -> _Rules:
     """The rule set, checked against the catalogue and the check vocabulary."""
     text = resources.files("openaims.readiness").joinpath("rules.yaml").read_text("utf-8")
     try:
-        rules = _Rules.model_validate(yaml.safe_load(text))
-    except (yaml.YAMLError, ValidationError) as exc:
+        rules = _Rules.model_validate(read_yaml(text, "rules.yaml"))
+    except (InputError, ValidationError) as exc:
         raise CatalogueError(f"readiness rules are invalid: {exc}") from None
     ids = [r.id for r in rules.rules]
     controls = [c.id for c in load_catalogue().framework("iso42001").of_kind("control")]

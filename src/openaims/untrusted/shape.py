@@ -30,3 +30,25 @@ def check_shape(value: Any, limits: Limits) -> Problem | None:
             return Problem.TOO_DEEP
         stack.extend((child, depth + 1) for child in children)
     return None
+
+
+def text_problem(value: Any) -> str | None:
+    """What makes a string in ``value`` (keys too) unstorable as database text: a NUL
+    character (PostgreSQL refuses it) or half of a surrogate pair (not encodable as
+    UTF-8); None when there is nothing."""
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, str):
+            if "\0" in current:
+                return "contains a NUL character"
+            try:
+                current.encode("utf-8")
+            except UnicodeEncodeError:
+                return "contains half of a surrogate pair, which is not text"
+        elif isinstance(current, dict):
+            stack.extend(current.keys())
+            stack.extend(current.values())
+        elif isinstance(current, list | tuple):
+            stack.extend(current)
+    return None

@@ -14,6 +14,8 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic.fields import FieldInfo
 
 from openaims.register.services import RecordService, registry
+from openaims.register.services.base import FIELD_LIMITS
+from openaims.untrusted import InputError, read_json
 
 GROUPS: list[tuple[str, list[str]]] = [
     ("Inventory", ["system", "component", "dataset", "supplier", "supplier_assessment"]),
@@ -252,8 +254,8 @@ def parse_form(service: type[RecordService[Any, Any]], form: dict[str, Any], *, 
         elif widget.kind == "json":
             if text:
                 try:
-                    data[widget.name] = json.loads(text)
-                except ValueError:
+                    data[widget.name] = read_json(text, widget.name, limits=FIELD_LIMITS)
+                except InputError:
                     data[widget.name] = text  # let validation name the field
             elif partial:
                 data[widget.name] = {} if "dict" in widget.help.lower() or "object" in widget.help.lower() else []

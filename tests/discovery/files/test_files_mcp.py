@@ -652,7 +652,7 @@ def test_fixture_tree_exact_findings() -> None:
     ],
 )
 def test_strip_jsonc(text: str, expected: object) -> None:
-    from openaims.discovery.mcp_config import strip_jsonc
+    from openaims.untrusted import strip_jsonc
 
     stripped = strip_jsonc(text)
     assert stripped is not None
@@ -665,7 +665,7 @@ def test_strip_jsonc(text: str, expected: object) -> None:
 
 @pytest.mark.parametrize("text", ['{"a": "unterminated', '{"a": 1 /* open comment'])
 def test_strip_jsonc_unterminated(text: str) -> None:
-    from openaims.discovery.mcp_config import strip_jsonc
+    from openaims.untrusted import strip_jsonc
 
     assert strip_jsonc(text) is None
 
@@ -673,7 +673,7 @@ def test_strip_jsonc_unterminated(text: str) -> None:
 @settings(max_examples=300, deadline=None)
 @given(_json_values)
 def test_strip_jsonc_keeps_plain_json(value: object) -> None:
-    from openaims.discovery.mcp_config import strip_jsonc
+    from openaims.untrusted import strip_jsonc
 
     for text in (json.dumps(value), json.dumps(value, indent=2, ensure_ascii=False)):
         stripped = strip_jsonc(text)
@@ -684,7 +684,7 @@ def test_strip_jsonc_keeps_plain_json(value: object) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet='{}[],:"/*\\\n ab1', max_size=200))
 def test_strip_jsonc_never_raises(text: str) -> None:
-    from openaims.discovery.mcp_config import strip_jsonc
+    from openaims.untrusted import strip_jsonc
 
     strip_jsonc(text)
 

@@ -9,14 +9,17 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from openaims.untrusted import Limits, read_yaml
+
+#: Catalogues are lists of many small entries: shallow, but long.
+CATALOGUE_LIMITS = Limits(max_depth=16, max_elements=2_000_000)
 
 
 @cache
 def load(name: str) -> dict[str, Any]:
     """Load the catalogue ``name`` (file ``name.yaml`` in this package)."""
     text = resources.files(__package__).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
-    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loaders only (libyaml when present)
+    data = read_yaml(text, f"{name}.yaml", limits=CATALOGUE_LIMITS)
     if not isinstance(data, dict):
         raise ValueError(f"catalogue {name}.yaml must be a mapping")
     return data

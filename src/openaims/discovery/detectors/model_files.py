@@ -31,7 +31,6 @@ import gzip
 import hashlib
 import io
 import itertools
-import json
 import lzma
 import struct
 import zipfile
@@ -45,6 +44,7 @@ from openaims.discovery import catalog
 from openaims.discovery import model_formats as fmt
 from openaims.discovery.interface import Detector, FileView, Finding, FindingKind
 from openaims.discovery.pickle_scan import Budget, LimitReached, PickleReport, looks_like_pickle, scan_pickle
+from openaims.untrusted import SCAN_LIMITS, InputError, read_json
 
 #: Bounds of the analysis of one file. Beyond any of them the file is reported
 #: ``unsafe`` (an archive built to evade scanners) or with ``details.unscanned`` (a
@@ -398,9 +398,10 @@ class ModelFileDetector(Detector):
         with archive.open(info) as handle:
             raw = _Metered(handle, budget).read(MAX_CONFIG_BYTES + 1)
         try:
-            config = json.loads(raw)
-        except (ValueError, RecursionError):
-            config = None
+            config = read_json(raw, "config.json", limits=SCAN_LIMITS.replace(max_bytes=MAX_CONFIG_BYTES))
+        except InputError as exc:
+            result.unscanned.append(f"config.json is not readable: {exc.reason}")
+            return result
         if config is None:
             result.unscanned.append("config.json is not valid JSON")
             return result

@@ -17,11 +17,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from openaims.errors import UsageError
 from openaims.frameworks.loader import CatalogueError, Framework, load_catalogue
+from openaims.untrusted import InputError, read_yaml
 
 QuestionType = Literal["bool", "choice", "multi", "number"]
 #: Catalogue collections a ``multi`` question may take its choices from.
@@ -205,8 +205,8 @@ def load_questionnaire() -> Questionnaire:
     earlier questions, valid choice values in conditions."""
     text = resources.files("openaims.frameworks.euaiact").joinpath("questions.yaml").read_text("utf-8")
     try:
-        parsed = _File.model_validate(yaml.safe_load(text))
-    except (yaml.YAMLError, ValidationError) as exc:
+        parsed = _File.model_validate(read_yaml(text, "questions.yaml"))
+    except (InputError, ValidationError) as exc:
         raise CatalogueError(f"questions.yaml is invalid: {exc}") from None
     eu = load_catalogue().framework("eu-ai-act")
     questions: list[Question] = []

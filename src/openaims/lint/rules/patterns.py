@@ -8,9 +8,8 @@ from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 
-import yaml
-
 from openaims.lint.interface import Document, DocumentKind, Issue, Rule, Severity
+from openaims.untrusted import read_yaml
 
 _MAX_EXCERPT = 120
 
@@ -49,7 +48,7 @@ def excerpt_of(line: str, start: int, end: int) -> str:
 @cache
 def load_rules() -> tuple[PatternRule, ...]:
     raw = resources.files("openaims.lint").joinpath("patterns.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(raw)
+    data = read_yaml(raw, "patterns.yaml")
     rules = []
     for entry in data["rules"]:
         rules.append(

@@ -28,10 +28,14 @@ from openaims.register.actors import Actor
 from openaims.register.exchange.cells import defuse, restore
 from openaims.register.models.base import utcnow
 from openaims.register.services import RecordService, registry
+from openaims.register.services.base import FIELD_LIMITS
+from openaims.untrusted import InputError, Limits, read_csv, read_json
 
 LIST_SEPARATOR = "; "
-#: Largest CSV cell accepted (the csv module's own limit is 128 KiB).
+#: Most data rows a CSV import takes.
 MAX_ROWS = 100_000
+#: Bounds on a CSV file (bytes and cells).
+CSV_LIMITS = Limits(max_bytes=64 * 1024 * 1024, max_elements=5_000_000)
 
 
 class CsvProblem(AimsError):
@@ -144,9 +148,9 @@ def _parse(
                 data[name] = default if isinstance(default, (list, dict)) else None
                 continue
             try:
-                data[name] = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise CsvProblem(f"{where}: {name}: needs JSON ({exc.msg} at column {exc.colno})") from None
+                data[name] = read_json(text, name, limits=FIELD_LIMITS)
+            except InputError as exc:
+                raise CsvProblem(f"{where}: {name}: needs JSON ({exc.reason})") from None
         else:
             data[name] = text or None
     return data
@@ -165,21 +169,20 @@ def import_csv(
     cls = service_class(record_type)
     service = cls(session, actor, clock=clock)
     kinds = {name: _kind(info.annotation) for name, info in cls.fields.model_fields.items()}
-    reader = csv.DictReader(source)
-    header = reader.fieldnames or []
+    try:
+        table = read_csv(source.read(CSV_LIMITS.max_bytes + 1), "CSV file", limits=CSV_LIMITS)
+    except InputError as exc:
+        raise CsvProblem(f"line {exc.line}: {exc.reason}" if exc.line else f"the CSV file {exc.reason}") from None
+    header = table.header
     unknown = [h for h in header if h not in kinds and h not in ("id", "status", "version")]
-    if not header:
-        raise CsvProblem("the CSV file is empty; it needs a header row of field names")
     if unknown:
         raise CsvProblem(
             f"line 1: {', '.join(unknown)}: not a field of {cls.record_type()}; columns are {', '.join(columns(cls))}"
         )
+    if len(table.rows) > MAX_ROWS:
+        raise CsvProblem(f"more than {MAX_ROWS} rows; split the file")
     report = CsvReport(record_type=cls.record_type(), dry_run=dry_run)
-    for number, row in enumerate(reader, start=2):
-        if number > MAX_ROWS:
-            raise CsvProblem(f"more than {MAX_ROWS} rows; split the file")
-        if None in row:
-            raise CsvProblem(f"line {number}: more cells than columns in the header")
+    for number, row in ((r.line, r.cells) for r in table.rows):
         where = f"line {number}"
         record_id = (row.get("id") or "").strip()
         where = f"line {number} ({record_id})" if record_id else where

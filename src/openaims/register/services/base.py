@@ -35,6 +35,7 @@ from openaims.register.actors import Actor, Permission, as_actor
 from openaims.register.errors import FieldProblem, RecordValidationError, RuleViolationError
 from openaims.register.models.base import META_COLUMNS, Record, utcnow
 from openaims.register.models.people import Person
+from openaims.untrusted import Limits, Problem, check_shape, text_problem
 
 F = TypeVar("F", bound="RecordFields")
 O = TypeVar("O", bound="RecordOut")  # noqa: E741
@@ -386,6 +387,9 @@ class RecordService(Generic[F, O]):
 
     # ------------------------------------------------------------ validation
     def _validate(self, data: Mapping[str, Any]) -> F:
+        problems = _unstorable(data)
+        if problems:
+            raise RecordValidationError(self.record_type(), problems)
         try:
             return self.fields.model_validate(dict(data))  # type: ignore[return-value]
         except ValidationError as exc:
@@ -626,6 +630,26 @@ class RecordService(Generic[F, O]):
         return cls(self.session, self.actor, clock=self.clock)
 
 
+#: Bounds on one structured field (a mapping or list of values): far above what a record
+#: holds, far below what could exhaust memory or the recursion of JSON encoders.
+FIELD_LIMITS = Limits(max_bytes=4 * 1024 * 1024, max_depth=32, max_elements=100_000)
+
+
+def _unstorable(data: Mapping[str, Any]) -> list[FieldProblem]:
+    """Fields no database could store as given: nested too deep, too many values, or text
+    with a NUL character or half a surrogate pair (from JSON escapes)."""
+    problems = []
+    for name, value in data.items():
+        shape = check_shape(value, FIELD_LIMITS) if isinstance(value, dict | list) else None
+        if shape is Problem.TOO_DEEP:
+            problems.append(FieldProblem(str(name), f"nested deeper than {FIELD_LIMITS.max_depth} levels"))
+        elif shape is Problem.TOO_MANY:
+            problems.append(FieldProblem(str(name), f"holds more than {FIELD_LIMITS.max_elements} values"))
+        elif (text := text_problem(value)) is not None:
+            problems.append(FieldProblem(str(name), text))
+    return problems
+
+
 #: Largest version number a register stores (a 32-bit column on PostgreSQL).
 MAX_VERSION = 2**31 - 1
 
@@ -665,7 +689,11 @@ def _restored_meta(record_type: str, meta: Mapping[str, Any]) -> dict[str, Any]:
                 message = "must be a date and time such as 2026-05-04T09:30:00Z"
             problems.append(FieldProblem(name, message))
         raise RecordValidationError(record_type, problems) from None
-    return {k: v for k, v in checked.model_dump().items() if k in meta}
+    values = {k: v for k, v in checked.model_dump().items() if k in meta}
+    unstorable = _unstorable(values)
+    if unstorable:
+        raise RecordValidationError(record_type, unstorable)
+    return values
 
 
 def registry() -> Mapping[str, type[RecordService[Any, Any]]]:
