@@ -75,8 +75,8 @@ def load_eu_view() -> _EuView:
     """The EU AI Act view's own rules, checked against the catalogue and the check vocabulary."""
     text = resources.files("openaims.readiness").joinpath("eu_ai_act.yaml").read_text("utf-8")
     try:
-        view = _EuView.model_validate(yaml.safe_load(text))
-    except (yaml.YAMLError, ValidationError) as exc:
+        view = _EuView.model_validate(read_yaml(text, "eu_ai_act.yaml"))
+    except (InputError, ValidationError) as exc:
         raise CatalogueError(f"EU AI Act readiness rules are invalid: {exc}") from None
     eu = load_catalogue().framework("eu-ai-act")
     iso = load_catalogue().framework("iso42001")
