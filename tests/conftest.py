@@ -7,8 +7,11 @@ real PostgreSQL server (see ``tests/support/postgres.py``); ``database`` is an
 
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +19,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Sign-ins and the organisation key of whoever runs the tests stay out of them (and theirs out of ours).
+if "AIMS_CONFIG_DIR" not in os.environ:
+    os.environ["AIMS_CONFIG_DIR"] = tempfile.mkdtemp(prefix="aims-config-")
+    atexit.register(shutil.rmtree, os.environ["AIMS_CONFIG_DIR"], ignore_errors=True)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

@@ -104,8 +104,8 @@ class Settings(BaseSettings):
     key_file: Path | None = Field(
         default=None,
         description="The organisation's Ed25519 signing key (`aims keys init`), kept outside the database; "
-        "its public half is `NAME.pub.pem` beside it. Default: `openaims/organisation-key.pem` under "
-        "`$XDG_CONFIG_HOME` (else `~/.config`).",
+        "its public half is `NAME.pub.pem` beside it. Default: `organisation-key.pem` in `AIMS_CONFIG_DIR`, "
+        "else in `openaims/` under `$XDG_CONFIG_HOME` (or `~/.config`).",
         json_schema_extra=REGISTER,
     )
     key_passphrase: str = Field(
@@ -312,6 +312,12 @@ class Settings(BaseSettings):
     force: bool = Field(
         default=False, description="`aims policy init` overwrites an existing file.", json_schema_extra=DATA
     )
+    merge: bool = Field(
+        default=False,
+        description="`aims import` adds an export's records to a register that has a history of its own "
+        "(recorded as an import event); without it such an import is refused.",
+        json_schema_extra=DATA,
+    )
     demo_scale: int = Field(
         default=1, ge=1, description="Business units `aims demo-data` creates.", json_schema_extra=DATA
     )
@@ -414,9 +420,11 @@ class Settings(BaseSettings):
         )
 
     def key_path(self) -> Path:
-        """The organisation key file: ``AIMS_KEY_FILE``, else in the user's configuration folder."""
+        """The organisation key file: ``AIMS_KEY_FILE``, else in the configuration folder (``AIMS_CONFIG_DIR``)."""
         if self.key_file is not None:
             return self.key_file
+        if self.config_dir is not None:
+            return self.config_dir / "organisation-key.pem"
         import os
 
         base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")

@@ -12,7 +12,8 @@ from tests.register.kit import CASES
 from openaims.register import history
 from openaims.register.db import Database
 from openaims.register.exchange import FORMAT, HEADER_FILE, export_register, import_register
-from openaims.register.exchange.yaml_import import ImportProblem
+from openaims.register.exchange.yaml_import import ImportProblem, ImportRefusedError
+from openaims.register.integrity import verify_register
 from openaims.register.services import RiskService, SystemService
 from openaims.register.testing import reset_database
 
@@ -41,23 +42,29 @@ def test_export_import_export_gives_identical_files(filled: Database, evidence_d
     content = next(v for k, v in first.items() if k.startswith("evidence/"))
     assert f"evidence/{hashlib.sha256(content).hexdigest()}" in first
 
+    with filled.read() as s:
+        original = [(e.seq, e.action, e.actor, e.at) for e in history.events_for(s, "RISK-1")]
+        events = history.verify(s).events
+    assert header["history"]["events"] == events
     reset_database(filled.url)
     store = tmp_path / "other-store"
     with filled.session() as s:
         report = import_register(s, tmp_path / "one", "importer", evidence_dir=store)
+    assert (report.mode, report.provenance.trusted, report.events) == ("restore", True, events)
     assert len(report.created) == sum(header["records"].values())
     assert (report.updated, report.unchanged) == ([], [])
     second = export(filled, tmp_path / "two", store)
-    assert second == first
+    assert second == first  # the history too: the same chain
     with filled.read() as s:
-        assert history.verify(s).ok
-        events = history.events_for(s, "RISK-1")
-    assert [(e.action, e.actor) for e in events] == [("import", "importer")]
+        assert verify_register(s).ok
+        assert [(e.seq, e.action, e.actor, e.at) for e in history.events_for(s, "RISK-1")] == original
 
-    # Importing the same export again changes nothing.
+    # The register now has a history of its own: importing again needs --merge, and changes nothing.
+    with filled.session() as s, pytest.raises(ImportRefusedError, match="already holds its own history"):
+        import_register(s, tmp_path / "one", "importer", evidence_dir=store)
     with filled.session() as s:
-        again = import_register(s, tmp_path / "one", "importer", evidence_dir=store)
-    assert (again.created, again.updated, len(again.unchanged)) == ([], [], len(report.created))
+        again = import_register(s, tmp_path / "one", "importer", evidence_dir=store, merge=True)
+    assert (again.created, again.updated, len(again.unchanged), again.event_seq) == ([], [], len(report.created), None)
 
 
 def test_edited_file_updates_through_the_service_and_dry_run_writes_nothing(
@@ -72,14 +79,16 @@ def test_edited_file_updates_through_the_service_and_dry_run_writes_nothing(
     with filled.read() as s:
         events_before = history.verify(s).events
     with filled.session() as s:
-        dry = import_register(s, out, "importer", evidence_dir=evidence_dir, dry_run=True)
+        dry = import_register(s, out, "importer", evidence_dir=evidence_dir, dry_run=True, merge=True)
     assert (dry.created, dry.updated) == ([], ["SYS-1"])
     with filled.read() as s:
         assert SystemService(s, "x").get("SYS-1").description is None
         assert history.verify(s).events == events_before
     with filled.session() as s:
-        done = import_register(s, out, "importer", evidence_dir=evidence_dir)
+        done = import_register(s, out, "importer", evidence_dir=evidence_dir, merge=True)
     assert done.updated == ["SYS-1"]
+    assert (done.mode, done.provenance.trusted) == ("merge", False)  # SYS-1.yaml no longer matches its history
+    assert done.provenance.reason.startswith("its history does not verify: SYS-1: changed outside OpenAIMS: ")
     with filled.read() as s:
         system = SystemService(s, "x").get("SYS-1")
         assert (system.description, system.updated_by) == ("Answers customer questions about loans", "importer")
@@ -87,7 +96,7 @@ def test_edited_file_updates_through_the_service_and_dry_run_writes_nothing(
     data["description"] = "Another edit"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     with filled.session() as s, pytest.raises(ImportProblem, match=r"system/SYS-1.yaml: SYS-1 is at version"):
-        import_register(s, out, "importer", evidence_dir=evidence_dir)
+        import_register(s, out, "importer", evidence_dir=evidence_dir, merge=True)
 
 
 def test_dry_run_into_an_empty_register_reports_creates_and_leaves_it_empty(

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from openaims.cli.console import check_output, console, err_console
-from openaims.cli.records import ActorOption, DatabaseOption, actor_for, register_session
+from openaims.cli.records import (
+    ActorOption,
+    DatabaseOption,
+    actor_for,
+    register_session,
+    settings_for,
+    signer_name,
+)
 from openaims.errors import UsageError
 from openaims.register.exchange import export_csv, export_register, import_csv, import_register
+
+if TYPE_CHECKING:
+    from openaims.register.keys import OrganisationKey, PublicKey
+    from openaims.settings import Settings
 
 csv_app = typer.Typer(help="Registers as CSV for spreadsheets (risks, systems, SoA and every other type).",
                       no_args_is_help=True)  # fmt: skip
@@ -20,38 +32,108 @@ DryRunOption = typer.Option(
 )
 
 
+def _organisation_key(settings: Settings) -> OrganisationKey | None:
+    """The organisation key when this machine has one (exports are then signed)."""
+    from openaims.register import keys
+
+    path = settings.key_path()
+    return keys.load_key(path, passphrase=settings.key_passphrase or None) if path.is_file() else None
+
+
+def _trusted_key(public_key: Path | None, settings: Settings) -> PublicKey | None:
+    """The key an export's checkpoint is checked with: --public-key, else the organisation's if any."""
+    from openaims.register import keys
+
+    path = settings.key_path()
+    if public_key is None and not path.is_file() and not keys.public_key_path(path).is_file():
+        return None
+    return keys.trusted_public_key(public_key, path, passphrase=settings.key_passphrase or None)
+
+
 def export(
     directory: Path = typer.Argument(..., help="Directory to write (new, empty, or an earlier export)."),
     database_url: str | None = DatabaseOption,
 ) -> None:
-    """Write the whole register as YAML, one file per record, plus evidence files by SHA-256."""
+    """Write the whole register as YAML, one file per record, its history, and evidence files by SHA-256.
+
+    With an organisation key ('aims keys init'), the exported history is signed (checkpoint.json).
+    """
+    settings = settings_for(database_url)
+    key = _organisation_key(settings)
     with register_session(database_url, write=False) as (session, settings):
-        report = export_register(session, directory, evidence_dir=settings.evidence_folder)
+        report = export_register(
+            session, directory, evidence_dir=settings.evidence_folder, key=key, actor=signer_name(None)
+        )
     removed = f"; removed {report.removed} stale file(s)" if report.removed else ""
+    events = report.history.events if report.history else 0
     console.print(
-        f"Exported {report.total} record(s) of {len(report.records)} type(s) and {report.evidence_files} "
-        f"evidence file(s) to {directory}{removed}",
+        f"Exported {report.total} record(s) of {len(report.records)} type(s), {events} history event(s) and "
+        f"{report.evidence_files} evidence file(s) to {directory}{removed}",
         markup=False,
         highlight=False,
     )
+    if report.signed:
+        console.print(f"The history is signed with the organisation key {key.key_id if key else ''} "
+                      "(checkpoint.json).", markup=False, highlight=False)  # fmt: skip
+    elif key is not None and report.unsigned_reason:
+        err_console.print(f"aims: warning: the history is not signed: {report.unsigned_reason}", markup=False,
+                          highlight=False, soft_wrap=True)  # fmt: skip
 
 
 def import_(
     directory: Path = typer.Argument(..., help="Directory written by 'aims export'."),
     dry_run: bool = DryRunOption,
+    merge: bool = typer.Option(
+        False, "--merge", envvar="AIMS_MERGE",
+        help="Import into a register that has a history of its own (recorded as an import event).",
+    ),
+    public_key: Path | None = typer.Option(
+        None, "--public-key", envvar="AIMS_PUBLIC_KEY_FILE",
+        help="Public key that checks the export's signed checkpoint (default: the organisation key).",
+    ),
     database_url: str | None = DatabaseOption,
     actor: str | None = ActorOption,
 ) -> None:
-    """Load an exported register: create missing records, update changed ones, all or nothing."""
+    """Load an exported register, all or nothing.
+
+    Into an empty register, an export whose history verifies is restored as it was: same events, actors
+    and times. Otherwise its records are imported as changes made by you.
+    """
+    trusted = _trusted_key(public_key, settings_for(database_url))
     with register_session(database_url, write=True) as (session, settings):
         report = import_register(
-            session, directory, actor_for(actor), evidence_dir=settings.evidence_folder, dry_run=dry_run
-        )
+            session, directory, actor_for(actor), evidence_dir=settings.evidence_folder, dry_run=dry_run,
+            merge=merge, trusted_key=trusted,
+        )  # fmt: skip
+    say = "would " if dry_run else ""
+    if report.mode == "restore":
+        console.print(
+            f"{'Dry run: ' if dry_run else ''}{'would restore' if dry_run else 'Restored'} the register as exported: "
+            f"{len(report.created)} record(s) and {report.events} history event(s), actors and times as they "
+            f"were ({report.provenance.reason}).",
+            markup=False, highlight=False, soft_wrap=True,
+        )  # fmt: skip
+        if report.accounts:
+            console.print(
+                f"{len(report.accounts)} sign-in account(s) {say}rebuilt from the history without passwords (an "
+                f"export never holds them): {', '.join(report.accounts)}. Until one has a password the register "
+                "takes commands as in personal mode; set one with 'aims user set-password NAME'.",
+                markup=False, highlight=False, soft_wrap=True,
+            )  # fmt: skip
+        return
     for label, ids in (("create", report.created), ("update", report.updated)):
         if ids and (dry_run or len(ids) <= 50):
             prefix = f"would {label}" if dry_run else f"{label}d"
             console.print(f"{prefix}: {', '.join(ids)}", markup=False, highlight=False, soft_wrap=True)
     console.print(("Dry run: " if dry_run else "Imported: ") + report.summary(), markup=False, highlight=False)
+    if report.created or report.updated:
+        kept = report.provenance.trusted
+        console.print(
+            f"Provenance {'kept' if kept else 'not kept'}: {report.provenance.reason}"
+            + ("" if kept else "; the records are recorded as imported by you, now")
+            + (f". Recorded as history event #{report.event_seq}." if report.event_seq else "."),
+            markup=False, highlight=False, soft_wrap=True,
+        )  # fmt: skip
 
 
 def csv_export(

@@ -17,11 +17,11 @@ from openaims.cli.records import (
     DatabaseOption,
     FormatOption,
     OutputFormat,
-    actor_for,
     print_json,
     register_session,
     render_value,
     settings_for,
+    signer_name,
 )
 from openaims.errors import AimsError, UsageError
 from openaims.register import RegisterDamagedError, integrity, keys
@@ -184,7 +184,7 @@ def checkpoint(
             raise UsageError(f"{path} exists; checkpoints are kept, not replaced (give --force to replace it)")
     key = keys.load_key(settings.key_path(), passphrase=settings.key_passphrase or None)
     with register_session(database_url, write=False) as (session, _settings):
-        document = signed.make_checkpoint(session, key, actor=actor_for(actor).name)
+        document = signed.make_checkpoint(session, key, actor=signer_name(actor))
     data = signed.dump(document)
     payload = document["payload"]
     if path is None:

@@ -119,6 +119,15 @@ def actor_for(name: str | None) -> Actor:
     return identity.actor
 
 
+def signer_name(name: str | None) -> str:
+    """Who signs with the organisation key: the acting account, else (not signed in) the local user."""
+    from openaims.register.actors import default_actor_name
+    from openaims.register.identity import NOT_SIGNED_IN
+
+    acting = actor_for(name).name
+    return default_actor_name() if acting == NOT_SIGNED_IN else acting
+
+
 @contextmanager
 def register_session(
     database_url: str | None, *, write: bool, scope: str = "write"

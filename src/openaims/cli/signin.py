@@ -152,6 +152,13 @@ def whoami(
             f"Acting as: {identity.actor.name} ({source}), with admin rights",
             "Add an account with 'aims user add' to make it a team register that requires sign-in.",
         ]
+        if identity.accounts:  # accounts rebuilt by a restore, none able to sign in yet
+            lines[1:] = [
+                f"Mode: personal until an account can sign in ({identity.accounts} account(s), none with a "
+                "password yet)",
+                f"Acting as: {identity.actor.name} ({source}), with admin rights",
+                "Set an admin's password with 'aims user set-password NAME' to make it a team register again.",
+            ]
     elif account is None:
         lines = [
             f"Register: {where}",

@@ -76,7 +76,7 @@ def dump(document: Mapping[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def read_checkpoint(path: Path, trusted: PublicKey) -> Checkpoint:
+def read_checkpoint(path: Path, trusted: PublicKey, *, source: str | None = None) -> Checkpoint:
     """Load and check a checkpoint file: UsageError if malformed, SignatureInvalidError if forged."""
     try:
         if path.stat().st_size > MAX_CHECKPOINT_BYTES:
@@ -88,7 +88,7 @@ def read_checkpoint(path: Path, trusted: PublicKey) -> Checkpoint:
         raise UsageError(f"{path} is not a checkpoint (not UTF-8 text)") from None
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return parse_checkpoint(text, trusted, source=str(path))
+    return parse_checkpoint(text, trusted, source=source or str(path))
 
 
 def parse_checkpoint(text: str, trusted: PublicKey, *, source: str) -> Checkpoint:

@@ -88,7 +88,13 @@ class Identity:
 
 
 def register_mode(session: Session) -> Mode:
-    return Mode.TEAM if AccountService(session).count() else Mode.PERSONAL
+    """Team mode once an account can sign in.
+
+    A register whose accounts cannot sign in (rebuilt from an export's history, which
+    holds no password) stays personal until someone sets a password: otherwise nobody
+    could ever act on it.
+    """
+    return Mode.TEAM if AccountService(session).usable_count() else Mode.PERSONAL
 
 
 def resolve(
@@ -105,13 +111,13 @@ def resolve(
     """
     accounts = AccountService(session)
     count = accounts.count()
-    if count == 0:
+    if accounts.usable_count() == 0:
         name = (asserted or "").strip()
         return Identity(
             mode=Mode.PERSONAL,
             actor=Actor(name=name or os_user, roles=frozenset({Role.ADMIN})),
             via="AIMS_ACTOR" if name else "os-user",
-            accounts=0,
+            accounts=count,
             scopes=frozenset({"read", "write", "scan:push"}),
         )
     if token:

@@ -1,8 +1,10 @@
-"""``aims export``: the whole register as readable YAML, one file per record.
+"""``aims export``: the whole register as readable YAML, one file per record, with its history.
 
-Sign-in accounts are not part of the register export (they hold password hashes);
-the history is not exported either: an import records each loaded record as an
-``import`` event by the importing actor, in the importing register's own chain.
+Beside the record files, ``history.jsonl`` holds every history event as the register
+holds it, and, when the organisation key is given, ``checkpoint.json`` signs the head of
+that history: an import into an empty register then restores the same chain, and one
+into another register knows whether the records' provenance can be trusted. Sign-in
+accounts are not exported (they hold password hashes); their events are in the history.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openaims.errors import NotFoundError, UsageError
+from openaims.errors import AimsError, NotFoundError, UsageError
+from openaims.register import checkpoints
 from openaims.register.exchange.format import (
     EVIDENCE_DIR,
     FORMAT,
@@ -25,6 +28,8 @@ from openaims.register.exchange.format import (
     dump_yaml,
     record_document,
 )
+from openaims.register.exchange.history_file import CHECKPOINT_FILE, HistorySummary, write_history
+from openaims.register.keys import OrganisationKey
 from openaims.register.services import registry
 from openaims.register.services.evidence import EvidenceDir, EvidenceService
 
@@ -39,6 +44,10 @@ class ExportReport:
     records: dict[str, int] = field(default_factory=dict)
     evidence_files: int = 0
     removed: int = 0
+    history: HistorySummary | None = None
+    #: Whether ``checkpoint.json`` signs the exported history, and why not when it does not.
+    signed: bool = False
+    unsigned_reason: str | None = None
 
     @property
     def total(self) -> int:
@@ -83,10 +92,32 @@ def _copy_evidence(source: Path, target: Path, sha256: str) -> None:
     os.replace(tmp, target)
 
 
+def _sign(session: Session, directory: Path, key: OrganisationKey, summary: HistorySummary, actor: str) -> None:
+    """Write ``checkpoint.json`` for the exported head, unless one from the same key already signs it."""
+    path = directory / CHECKPOINT_FILE
+    if path.is_file():
+        try:
+            earlier = checkpoints.read_checkpoint(path, key.public)
+        except AimsError:
+            earlier = None
+        if earlier is not None and (earlier.seq, earlier.hash) == (summary.head_seq, summary.head_hash):
+            return
+    document = checkpoints.make_checkpoint(session, key, actor=actor)
+    _write_if_changed(path, checkpoints.dump(document))
+
+
 def export_register(
-    session: Session, directory: Path, *, evidence_dir: EvidenceDir, actor: str = "export"
+    session: Session,
+    directory: Path,
+    *,
+    evidence_dir: EvidenceDir,
+    actor: str = "export",
+    key: OrganisationKey | None = None,
 ) -> ExportReport:
-    """Write every record to ``directory`` (files no longer in the register are removed)."""
+    """Write every record and the history to ``directory`` (files no longer in the register are removed).
+
+    With ``key``, the exported history is signed (``checkpoint.json``) when it verifies.
+    """
     _prepare(directory)
     counts: dict[str, int] = {}
     wanted: set[Path] = set()
@@ -120,13 +151,37 @@ def export_register(
         _copy_evidence(source, target, sha)
         wanted.add(target)
     removed = _remove_stale(directory, wanted)
+    summary = write_history(session, directory)
+    signed, unsigned = False, None
+    if key is None:
+        unsigned = "no organisation key"
+    elif summary.events == 0:
+        unsigned = "the history is empty"
+    else:
+        try:
+            _sign(session, directory, key, summary, actor)
+            signed = True
+        except checkpoints.CheckpointRefusedError as exc:
+            unsigned = exc.message
+    if not signed and (directory / CHECKPOINT_FILE).is_file():
+        (directory / CHECKPOINT_FILE).unlink()  # it signs an earlier head
+        removed += 1
     header: dict[str, Any] = {
         "format": FORMAT,
         "records": dict(sorted(counts.items())),
         "evidence_files": len(hashes),
+        "history": summary.as_header(),
     }
     _write_if_changed(directory / HEADER_FILE, dump_yaml(header))
-    return ExportReport(directory=directory, records=counts, evidence_files=len(hashes), removed=removed)
+    return ExportReport(
+        directory=directory,
+        records=counts,
+        evidence_files=len(hashes),
+        removed=removed,
+        history=summary,
+        signed=signed,
+        unsigned_reason=unsigned,
+    )
 
 
 def _remove_stale(directory: Path, wanted: set[Path]) -> int:

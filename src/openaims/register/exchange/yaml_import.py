@@ -1,17 +1,31 @@
-"""``aims import``: load an exported register (``openaims-register/v1``) through the services.
+"""``aims import``: load an exported register (``openaims-register/v1``).
 
-Records that do not exist are restored with their id, status, version and
-provenance (created/updated by and at); each becomes an ``import`` event by the
-importing actor. Records that exist and differ are updated through the service,
-with the file's ``version`` as the expected version, so status rules and
-optimistic concurrency apply; identical ones are left alone. Everything happens in
-the caller's transaction: the first problem aborts the whole import, and the
-error names the file (and the field, when one is at fault). ``dry_run`` does the
-same work and rolls it back.
+**Restore.** Into an empty register, an export whose history verifies (checked in a
+scratch register by the same checks as ``aims history verify``, against its signed
+checkpoint when it has one) is loaded as it is: every event with its actor and time,
+every record as its last event left it, sign-in accounts rebuilt from their events.
+The result verifies as the same chain, with the same number of events.
+
+**Import as new work.** Otherwise (no history, a history that does not verify, or
+``merge`` into a register with a history of its own) the records go through the
+services: records that do not exist are restored with their id, status and version,
+as ``import`` events by the importing actor; their ``created/updated by/at`` are kept
+only when the export's history verifies, else the importer and the import time are
+recorded. Statuses only managers may set need the importer to hold that role. Records
+that exist and differ are updated through the service with the file's ``version`` as
+the expected version, so status rules and optimistic concurrency apply; identical ones
+are left alone. The import itself is recorded as one more event (``REGISTER:import``)
+naming the export's history and whether its provenance was kept.
+
+A register with a history of its own is refused unless ``merge``. Everything happens
+in the caller's transaction: the first problem aborts the whole import, and the error
+names the file (and the field, when one is at fault). ``dry_run`` does the same work
+and rolls it back.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,10 +36,12 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from openaims.errors import AimsError, UsageError
-from openaims.register.actors import Actor
+from openaims.register import history
+from openaims.register.actors import Actor, as_actor
 from openaims.register.exchange.format import (
     EVIDENCE_DIR,
     FILE_ID_RE,
+    FORMAT,
     HEADER_FILE,
     LEADING,
     READABLE_FORMATS,
@@ -33,12 +49,17 @@ from openaims.register.exchange.format import (
     TRAILING,
     sort_key,
 )
+from openaims.register.exchange.history_file import CHECKPOINT_FILE, HISTORY_FILE
+from openaims.register.exchange.restore import Provenance, assess, load_verbatim, register_is_empty
+from openaims.register.keys import PublicKey
 from openaims.register.models.base import utcnow
 from openaims.register.services import RecordService, registry, restore_order
 from openaims.register.services.base import MAX_VERSION
 from openaims.register.services.evidence import EvidenceDir, EvidenceService
 from openaims.untrusted import InputError, Limits, read_bytes, read_yaml
 
+#: ``record_id`` of the event that records an import (not a record: no page, no row).
+IMPORT_EVENT_ID = "REGISTER:import"
 #: Largest record file read.
 MAX_RECORD_BYTES = 4 * 1024 * 1024
 #: Bounds on one record file: far above any record the register writes (a few levels of
@@ -55,15 +76,30 @@ class ImportProblem(AimsError):
         self.exit_code = exit_code
 
 
+class ImportRefusedError(AimsError):
+    """An import the register's own history forbids (exit 1)."""
+
+
 @dataclass
 class ImportReport:
-    """Ids that an import created, updated or found unchanged (``dry_run``: would have)."""
+    """Ids that an import created, updated or found unchanged (``dry_run``: would have).
+
+    ``mode`` is ``restore`` (loaded as exported, history included), ``import`` (new work
+    in an empty register) or ``merge`` (into a register with a history of its own).
+    """
 
     dry_run: bool
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     evidence_files: int = 0
+    mode: str = "import"
+    provenance: Provenance = field(default_factory=lambda: Provenance(False, "not assessed"))
+    #: Events loaded with a restore; accounts rebuilt from the history (without credentials).
+    events: int = 0
+    accounts: list[str] = field(default_factory=list)
+    #: The event that records a (non-restore) import, when anything changed.
+    event_seq: int | None = None
 
     def summary(self) -> str:
         verb = "would create" if self.dry_run else "created"
@@ -113,7 +149,7 @@ def read_export(directory: Path) -> dict[str, list[_Entry]]:
     types = registry()
     found: dict[str, list[_Entry]] = {}
     for folder in sorted(directory.iterdir()):
-        if folder.name == HEADER_FILE or folder.name.startswith("."):
+        if folder.name in (HEADER_FILE, HISTORY_FILE, CHECKPOINT_FILE) or folder.name.startswith("."):
             continue
         if not folder.is_dir() or folder.is_symlink():
             raise ImportProblem(f"{folder.name}: unexpected file; an export holds one folder per record type")
@@ -156,6 +192,34 @@ def _file_sha256(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
+def _same_record(entry: _Entry, current: Any) -> None:
+    """Refuse to update a record that only shares its id with the file's (another register's record)."""
+    created_at, created_by = entry.data.get("created_at"), entry.data.get("created_by")
+    when: dt.datetime | None = None
+    if isinstance(created_at, dt.datetime):
+        when = created_at
+    elif isinstance(created_at, str):
+        try:
+            when = dt.datetime.fromisoformat(created_at.replace("Z", "+00:00"))
+        except ValueError:
+            when = None
+    if when is not None and when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    other_time = when is not None and when != current.created_at
+    other_author = isinstance(created_by, str) and created_by != current.created_by
+    if other_time or other_author:
+        raise ImportProblem(
+            f"{entry.rel}: {entry.record_id} in this register is another record (created by {current.created_by} "
+            f"at {current.created_at:%Y-%m-%d %H:%M}) than the file's; it is left as it is and nothing is imported",
+            exit_code=1,
+        )
+
+
+def _without_provenance(data: dict[str, Any]) -> dict[str, Any]:
+    """A record file without who created and changed it and when (the importer and now are recorded)."""
+    return {k: v for k, v in data.items() if k not in ("created_at", "created_by", "updated_at", "updated_by")}
+
+
 def import_register(
     session: Session,
     directory: Path,
@@ -163,32 +227,60 @@ def import_register(
     *,
     evidence_dir: EvidenceDir,
     dry_run: bool = False,
+    merge: bool = False,
+    trusted_key: PublicKey | None = None,
     clock: Callable[[], Any] = utcnow,
 ) -> ImportReport:
-    """Load ``directory`` into the register in the caller's transaction (rolled back for ``dry_run``)."""
+    """Load ``directory`` into the register in the caller's transaction (rolled back for ``dry_run``).
+
+    ``trusted_key`` checks the export's signed checkpoint, when it has one.
+    """
     found = read_export(directory)
     report = ImportReport(dry_run=dry_run)
+    empty, own_events = register_is_empty(session)
+    if not empty and not merge:
+        held = f"its own history ({own_events} events)" if own_events else "records of its own"
+        raise ImportRefusedError(
+            f"this register already holds {held}; import into an empty register to restore the export with "
+            "its history, or give --merge to add its records as changes made by you (recorded as an import event)"
+        )
+    acting = as_actor(actor)
+    provenance = report.provenance = assess(directory, found, trusted_key=trusted_key)
+    store = EvidenceService(session, acting, clock=clock, evidence_dir=evidence_dir)
+    if empty and provenance.trusted:
+        report.mode = "restore"
+
+        def evidence(record_type: str, entry: Any) -> None:
+            if record_type == "evidence":
+                report.evidence_files += _evidence_content(store, directory, entry, dry_run=dry_run)
+
+        restored = load_verbatim(session, directory, found, on_record=evidence)
+        report.created, report.accounts, report.events = restored.records, restored.accounts, restored.events
+        if dry_run:
+            session.rollback()
+        return report
+    report.mode = "import" if empty else "merge"
     types = registry()
     created: list[tuple[type[RecordService[Any, Any]], _Entry]] = []
     updates: list[tuple[type[RecordService[Any, Any]], _Entry]] = []
-    store = EvidenceService(session, actor, clock=clock, evidence_dir=evidence_dir)
     for record_type in restore_order():
         cls = types[record_type]
         for entry in found.get(record_type, []):
-            service = _service(cls, session, actor, clock, evidence_dir)
+            service = _service(cls, session, acting, clock, evidence_dir)
             if service.exists(entry.record_id):
                 updates.append((cls, entry))
                 continue
             if record_type == "evidence":
                 report.evidence_files += _evidence_content(store, directory, entry, dry_run=dry_run)
+            data = entry.data if provenance.trusted else _without_provenance(entry.data)
             try:
-                service.restore(entry.data, check_references=False)
+                service.restore(data, check_references=False)
             except AimsError as exc:
                 raise _fail(entry.rel, exc) from None
             created.append((cls, entry))
             report.created.append(entry.record_id)
     for cls, entry in created:
-        service = _service(cls, session, actor, clock, evidence_dir)
+        service = _service(cls, session, acting, clock, evidence_dir)
         try:
             service.check_references_of(entry.record_id)
             record = service.get(entry.record_id)
@@ -197,8 +289,9 @@ def import_register(
         except AimsError as exc:
             raise _fail(entry.rel, exc) from None
     for cls, entry in updates:
-        service = _service(cls, session, actor, clock, evidence_dir)
+        service = _service(cls, session, acting, clock, evidence_dir)
         current = service.get(entry.record_id)
+        _same_record(entry, current)
         wanted = _normalised(cls, entry.data)
         if wanted == _normalised(cls, current.model_dump(mode="json")):
             report.unchanged.append(entry.record_id)
@@ -214,6 +307,29 @@ def import_register(
         except AimsError as exc:
             raise _fail(entry.rel, exc) from None
         report.updated.append(entry.record_id)
+    if report.created or report.updated:
+        event = history.append(
+            session,
+            record_id=IMPORT_EVENT_ID,
+            record_type="register",
+            action="import",
+            actor=acting.name,
+            before=None,
+            after={
+                "export": directory.name,
+                "format": FORMAT,
+                "mode": report.mode,
+                "provenance_kept": provenance.trusted,
+                "reason": provenance.reason,
+                "export_events": provenance.events,
+                "export_head": provenance.head_hash,
+                "created": len(report.created),
+                "updated": len(report.updated),
+                "unchanged": len(report.unchanged),
+            },
+            at=clock(),
+        )
+        report.event_seq = event.seq
     if dry_run:
         session.rollback()
     return report

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from openaims.errors import ConflictError, NotFoundError, PermissionDeniedError, UsageError
@@ -175,6 +175,25 @@ class AccountService:
     # ----------------------------------------------------------------- reads
     def count(self) -> int:
         return int(self.session.execute(select(func.count()).select_from(Account)).scalar_one())
+
+    def usable_count(self) -> int:
+        """Active accounts that can sign in: with a password, an OpenID Connect subject or a live token.
+
+        Accounts rebuilt from an export's history have none until someone sets a password.
+        """
+        now = self.clock()
+        live_token = (
+            select(ApiToken.id)
+            .where(
+                ApiToken.username == Account.username,
+                ApiToken.revoked_at.is_(None),
+                or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+            )
+            .exists()
+        )
+        usable = or_(Account.password_hash.is_not(None), Account.oidc_subject.is_not(None), live_token)
+        stmt = select(func.count()).select_from(Account).where(Account.active.is_(True), usable)
+        return int(self.session.execute(stmt).scalar_one())
 
     def needs_setup(self) -> bool:
         """True until the first account exists (the web app then offers first-run setup)."""
