@@ -151,7 +151,7 @@ def test_hostile_update_of_an_imported_record_is_refused(
 ) -> None:
     assert run(capsys, "import", str(_export(tmp_path / "first", RECORD)))[0] == 0
     changed = RECORD.replace("version: 1", edit).replace("name: Chat assistant", "name: Renamed")
-    code, _, err = run(capsys, "import", str(_export(tmp_path / name, changed)))
+    code, _, err = run(capsys, "import", str(_export(tmp_path / name, changed)), "--merge")
     _assert_refused(code, err, message)
     code, out, _ = run(capsys, "system", "show", "SYS-1", "--format", "json")
     assert '"name": "Chat assistant"' in out

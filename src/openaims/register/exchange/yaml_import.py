@@ -215,11 +215,6 @@ def _same_record(entry: _Entry, current: Any) -> None:
         )
 
 
-def _without_provenance(data: dict[str, Any]) -> dict[str, Any]:
-    """A record file without who created and changed it and when (the importer and now are recorded)."""
-    return {k: v for k, v in data.items() if k not in ("created_at", "created_by", "updated_at", "updated_by")}
-
-
 def import_register(
     session: Session,
     directory: Path,
@@ -272,9 +267,8 @@ def import_register(
                 continue
             if record_type == "evidence":
                 report.evidence_files += _evidence_content(store, directory, entry, dry_run=dry_run)
-            data = entry.data if provenance.trusted else _without_provenance(entry.data)
             try:
-                service.restore(data, check_references=False)
+                service.restore(entry.data, check_references=False, provenance=provenance.trusted)
             except AimsError as exc:
                 raise _fail(entry.rel, exc) from None
             created.append((cls, entry))
@@ -291,7 +285,8 @@ def import_register(
     for cls, entry in updates:
         service = _service(cls, session, acting, clock, evidence_dir)
         current = service.get(entry.record_id)
-        _same_record(entry, current)
+        if provenance.trusted:  # only then do the file's created_at/by say which record it is
+            _same_record(entry, current)
         wanted = _normalised(cls, entry.data)
         if wanted == _normalised(cls, current.model_dump(mode="json")):
             report.unchanged.append(entry.record_id)

@@ -572,14 +572,16 @@ class RecordService(Generic[F, O]):
         """Move a record to ``status`` (with optional field changes in the same step)."""
         return self.update(record_id, expected_version, {**(changes or {}), "status": status})
 
-    def restore(self, data: Mapping[str, Any], *, check_references: bool = True) -> O:
-        """Load a record exactly as exported (id, status, version, timestamps kept), as an ``import`` event.
+    def restore(self, data: Mapping[str, Any], *, check_references: bool = True, provenance: bool = True) -> O:
+        """Load a record as exported (id, status, version, timestamps kept), as an ``import`` event.
 
         The id counter is moved past the id. Rules on status are not re-applied (the record
         was valid where it was exported from). References must exist unless
         ``check_references`` is false; single references are foreign keys and are enforced
         anyway, so load record types in :func:`restore_order` and check list references
-        once everything is in (:meth:`check_references_of`).
+        once everything is in (:meth:`check_references_of`). With ``provenance=False`` who
+        created and changed the record and when are checked but not kept: the actor and now
+        are recorded instead (an import whose history does not vouch for them).
         """
         raw = dict(data)
         record_id = str(raw.get("id", ""))
@@ -588,6 +590,8 @@ class RecordService(Generic[F, O]):
         meta = {k: raw.pop(k) for k in list(raw) if k in META_COLUMNS or k == "record_type"}
         fields = self._validate(raw)
         meta.update(_restored_meta(self.record_type(), meta))
+        if not provenance:
+            meta = {k: v for k, v in meta.items() if k not in ("created_at", "created_by", "updated_at", "updated_by")}
         status = str(meta.get("status") or self.initial_status)
         if status not in self.statuses():
             raise RecordValidationError(self.record_type(), [FieldProblem("status", f"unknown status {status!r}")])
