@@ -65,12 +65,12 @@ def test_demo_export_import_export_from_the_command_line(
     assert run(capsys, "init")[0] == 0
     code, out, _ = run(capsys, "import", str(tmp_path / "out"), "--dry-run")
     assert code == 0
-    assert "Dry run: would create " in out
+    assert "Dry run: would restore the register as exported: " in out
     code, out, _ = run(capsys, "risk", "list", "--format", "json")
     assert '"total": 0' in out
     code, out, _ = run(capsys, "import", str(tmp_path / "out"))
     assert code == 0
-    assert "Imported: created " in out
+    assert out.startswith("Restored the register as exported: ")
     assert run(capsys, "export", str(tmp_path / "again"))[0] == 0
     assert files(tmp_path / "again") == files(tmp_path / "out")
     assert run(capsys, "history", "verify")[0] == 0
