@@ -7,11 +7,19 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from openaims.errors import UsageError
+from openaims.untrusted.display import printable
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+
+
+def plain(value: object, style: str = "") -> Text:
+    """Text from outside (a scanned file's name, a record field) for a table or a line:
+    control characters escaped visibly, rich markup shown as written."""
+    return Text(printable(str(value)), style=style)
 
 
 def write_file(path: Path, data: str | bytes) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from openaims.cli.console import console, err_console
+from openaims.cli.console import console, err_console, plain
 from openaims.cli.records import ActorOption, DatabaseOption, actor_for, register_session
 from openaims.discovery.interface import Finding, ScanOptions
 from openaims.errors import UsageError
@@ -62,7 +62,7 @@ def sync(
     report = ingest(
         path, result.findings, repository=repository, system_id=system_id, database_url=database_url, actor=actor
     )
-    console.print(report.summary(), markup=False, highlight=False)
+    console.print(plain(report.summary()))
     if report.pending_review:
         err_console.print(
             f"{len(report.pending_review)} component(s) wait for review: aims component list --status pending",

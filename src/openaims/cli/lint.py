@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import assert_never
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from openaims.cli.console import console, write_file
+from openaims.cli.console import console, plain, write_file
 from openaims.errors import UsageError
 from openaims.lint import LintFinding, Severity, run_lint
 from openaims.lint.engine import at_or_above
@@ -42,7 +41,7 @@ def _render_text(findings: list[LintFinding], failing: list[LintFinding], fail_a
     for f in findings:
         where = f"{f.path}:{f.line}" if f.line else f.path
         severity = f"[{_STYLE[f.severity]}]{f.severity.value}[/]"
-        table.add_row(severity, f.rule_id, escape(where), escape(f"{f.title}: {f.message}"))
+        table.add_row(severity, plain(f.rule_id), plain(where), plain(f"{f.title}: {f.message}"))
     console.print(table)
     by_severity = {s: sum(1 for f in findings if f.severity is s) for s in reversed(Severity)}
     summary = ", ".join(f"{n} {s.value}" for s, n in by_severity.items() if n)

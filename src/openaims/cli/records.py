@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from openaims.cli.console import console
+from openaims.cli.console import console, plain
 from openaims.errors import UsageError
 from openaims.register import open_register
 from openaims.register.actors import Actor, default_actor_name
@@ -205,7 +205,7 @@ def render_page(cls: type[RecordService[Any, Any]], page: Page[Any], fmt: Output
             for column in columns:
                 value = getattr(item, column)
                 row.append(f"{value:%Y-%m-%d %H:%M}" if column == "updated_at" else render_value(value))
-            table.add_row(*row)
+            table.add_row(*(plain(cell) for cell in row))
         console.print(table)
     else:
         typing.assert_never(fmt)
@@ -220,7 +220,7 @@ def render_record(record: RecordOut, fmt: OutputFormat, *, events: int | None = 
         table.add_column("field", style="bold")
         table.add_column("value", overflow="fold")
         for name, value in record:
-            table.add_row(name.replace("_", " "), render_value(value))
+            table.add_row(name.replace("_", " "), plain(render_value(value)))
         console.print(table)
         if events is not None:
             console.print(f"{events} history event(s): aims history show {record.id}", markup=False)

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from openaims.cli.console import console, err_console, scan_progress
+from openaims.cli.console import console, err_console, plain, scan_progress
 from openaims.discovery.interface import Finding, FindingKind, ScanOptions
 from openaims.errors import UsageError
 
@@ -95,11 +95,11 @@ def print_table(findings: list[Finding], stats: dict[str, object], out: Console)
         table.add_column("Where", overflow="fold")
         for finding in rows:
             table.add_row(
-                finding.name,
-                finding.provider or "",
-                finding.category or "",
-                _detail(finding),
-                _location(finding),
+                plain(finding.name),
+                plain(finding.provider or ""),
+                plain(finding.category or ""),
+                plain(_detail(finding)),
+                plain(_location(finding)),
             )
         out.print(table)
     _print_summary(findings, stats, out)
@@ -121,7 +121,7 @@ def _print_summary(findings: list[Finding], stats: dict[str, object], out: Conso
         by_provider.add_column("Provider")
         by_provider.add_column("Findings", justify="right")
         for provider, count in sorted(providers.items(), key=lambda item: (-item[1], item[0])):
-            by_provider.add_row(provider, str(count))
+            by_provider.add_row(plain(provider), str(count))
         out.print(by_provider)
     seen = stats.get("files_seen", 0)
     scanned = stats.get("files_scanned", 0)
@@ -141,7 +141,7 @@ def _print_summary(findings: list[Finding], stats: dict[str, object], out: Conso
         )
         for item in unparsed[:20]:
             if isinstance(item, dict):
-                out.print(f"  {item.get('path')}: {item.get('reason')}", markup=False, highlight=False)
+                out.print(plain(f"  {item.get('path')}: {item.get('reason')}"))
         if len(unparsed) > 20:
             out.print(f"  ... and {len(unparsed) - 20} more", markup=False, highlight=False)
     errors = int(str(stats.get("error_count", 0)))
@@ -256,7 +256,7 @@ def scan(
         from openaims.cli.inventory import ingest
 
         summary = ingest(path, result.findings).summary()
-        err_console.print(f"Register: {summary}", markup=False, highlight=False, soft_wrap=True)
+        err_console.print(plain(f"Register: {summary}"), soft_wrap=True)
 
     text: str
     if fmt is ScanFormat.TABLE:

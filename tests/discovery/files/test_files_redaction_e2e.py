@@ -132,6 +132,15 @@ def leaked(text: str) -> list[str]:
     return [name for name, key in KEYS.items() if key in text or key in flat]
 
 
+@pytest.fixture(autouse=True)
+def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables wide enough that no cell wraps: a key split over two lines would hide a leak."""
+    from openaims.cli.console import console, err_console
+
+    monkeypatch.setattr(console, "_width", 1000)
+    monkeypatch.setattr(err_console, "_width", 1000)
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"

@@ -10,10 +10,14 @@ from __future__ import annotations
 from openaims.policy.engine import ExceptionState, Status, Violation
 from openaims.policy.outputs.common import exception_line, verdict
 from openaims.policy.service import CheckReport
+from openaims.untrusted.display import printable
 
 
 def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's data: ``%``, CR and LF encoded, other control characters (a file
+    name's terminal escapes, which the log would render) escaped visibly."""
+    encoded = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(encoded)
 
 
 def escape_property(value: str) -> str:
@@ -55,6 +59,6 @@ def render(report: CheckReport) -> str:
     for use in report.evaluation.exceptions:
         if use.state is ExceptionState.EXPIRED:
             lines.append(_command("warning", exception_line(use), title="Expired policy exception"))
-    lines.extend(report.notes)
+    lines.extend(printable(note) for note in report.notes)
     lines.append(verdict(report))
     return "\n".join(lines) + "\n"

@@ -13,26 +13,28 @@ from openaims.policy.engine import Status, Violation
 from openaims.policy.outputs.common import enabled_rules, exception_line, location
 from openaims.policy.rules import AGENT_CONFIG_PREFIX
 from openaims.policy.service import CheckReport
+from openaims.untrusted.display import printable as _xml
 
 
 def _case(v: Violation) -> TestCase:
-    case = TestCase(name=f"{location(v.path, v.line)} {v.subject}", classname=v.rule.id)
+    # Every text goes through _xml: a file name's control characters are not allowed in XML.
+    case = TestCase(name=_xml(f"{location(v.path, v.line)} {v.subject}"), classname=_xml(v.rule.id))
     if v.status.fails:
-        failure = Failure(v.message, v.severity.value)
+        failure = Failure(_xml(v.message), v.severity.value)
         text = v.rule.help
         if v.status is Status.EXPIRED_EXCEPTION and v.exception is not None:
             text = (
                 f"The exception for it (owner {v.exception.owner}) expired on {v.exception.expires}. {text}"
             )
-        failure.text = text
+        failure.text = _xml(text)
         case.result = [failure]
     elif v.status is Status.WARNING:
-        case.system_out = f"warning ({v.severity.value}): {v.message}"
+        case.system_out = _xml(f"warning ({v.severity.value}): {v.message}")
     else:
         reason = v.status.value
         if v.status is Status.EXCEPTED and v.exception is not None:
             reason = f"excepted until {v.exception.expires} (owner {v.exception.owner}): {v.exception.reason}"
-        case.result = [Skipped(f"{reason}: {v.message}")]
+        case.result = [Skipped(_xml(f"{reason}: {v.message}"))]
     return case
 
 
@@ -50,7 +52,7 @@ def render(report: CheckReport) -> str:
         if rule_id not in suites:
             suites.append(rule_id)
     for rule_id in suites:
-        suite = TestSuite(rule_id)
+        suite = TestSuite(_xml(rule_id))
         violations = by_rule.get(rule_id, [])
         for v in violations:
             suite.add_testcase(_case(v))
@@ -61,9 +63,9 @@ def render(report: CheckReport) -> str:
         suite = TestSuite("policy.exceptions")
         for use in report.evaluation.exceptions:
             case = TestCase(
-                name=f"exception #{use.index + 1} {use.exception.match}", classname="policy.exceptions"
+                name=_xml(f"exception #{use.index + 1} {use.exception.match}"), classname="policy.exceptions"
             )
-            case.system_out = exception_line(use)
+            case.system_out = _xml(exception_line(use))
             suite.add_testcase(case)
         xml.add_testsuite(suite)
     xml.update_statistics()  # type: ignore[no-untyped-call]

@@ -11,6 +11,7 @@ from rich.text import Text
 from openaims.policy.engine import ExceptionState, Status
 from openaims.policy.outputs.common import location, mode_line, verdict
 from openaims.policy.service import CheckReport
+from openaims.untrusted.display import printable
 
 _STATUS_STYLE = {
     Status.FAILING: "bold red",
@@ -23,12 +24,12 @@ _STATUS_STYLE = {
 
 
 def print_report(report: CheckReport, console: Console) -> None:
-    console.print(Text.assemble(("Policy: ", "bold"), report.policy.description), soft_wrap=True)
+    console.print(Text.assemble(("Policy: ", "bold"), printable(report.policy.description)), soft_wrap=True)
     console.print(
-        Text.assemble(("Checked: ", "bold"), f"{report.root} ({mode_line(report)})"), soft_wrap=True
+        Text.assemble(("Checked: ", "bold"), printable(f"{report.root} ({mode_line(report)})")), soft_wrap=True
     )
     for note in report.notes:
-        console.print(Text(note, style="yellow"), soft_wrap=True)
+        console.print(Text(printable(note), style="yellow"), soft_wrap=True)
     violations = report.evaluation.violations
     if violations:
         table = Table(title="Policy violations", title_justify="left", show_lines=False, expand=False)
@@ -41,9 +42,9 @@ def print_report(report: CheckReport, console: Console) -> None:
             table.add_row(
                 Text(v.status.value, style=_STATUS_STYLE[v.status]),
                 v.severity.value,
-                v.rule.id,
-                location(v.path, v.line),
-                v.message,
+                Text(printable(v.rule.id)),
+                Text(printable(location(v.path, v.line))),
+                Text(printable(v.message)),
             )
         console.print(table)
     uses = report.evaluation.exceptions
@@ -64,15 +65,15 @@ def print_report(report: CheckReport, console: Console) -> None:
             }
             table.add_row(
                 str(use.index + 1),
-                use.exception.match,
-                use.exception.owner,
+                Text(printable(use.exception.match)),
+                Text(printable(use.exception.owner)),
                 use.exception.expires.isoformat(),
                 Text(use.state.value, style=style[use.state]),
                 str(use.matched),
-                use.exception.reason,
+                Text(printable(use.exception.reason)),
             )
         console.print(table)
-    console.print(Text(verdict(report), style="bold red" if report.failed else "bold green"), soft_wrap=True)
+    console.print(Text(printable(verdict(report)), style="bold red" if report.failed else "bold green"), soft_wrap=True)
 
 
 def render(report: CheckReport, *, width: int = 120) -> str:
