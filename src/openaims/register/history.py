@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openaims.errors import AimsError
+from openaims.register.actors import Actor, Permission, Role
 from openaims.register.models.internal import HistoryEvent, HistoryHead
 
 #: ``prev_hash`` of the first event.
@@ -170,9 +171,7 @@ def _lock_head(session: Session) -> HistoryHead:
     cached = session.info.get(_HEAD_KEY)
     if cached is not None and transaction is not None and cached[0] is transaction:
         return cached[1]  # type: ignore[no-any-return]
-    head = session.execute(
-        select(HistoryHead).where(HistoryHead.id == _HEAD_ID).with_for_update()
-    ).scalar_one_or_none()
+    head = session.execute(select(HistoryHead).where(HistoryHead.id == _HEAD_ID).with_for_update()).scalar_one_or_none()
     if head is None:
         head = HistoryHead(id=_HEAD_ID, seq=0, hash=GENESIS)
         session.add(head)
@@ -299,6 +298,18 @@ def events_for(session: Session, record_id: str) -> list[EventOut]:
     return [EventOut.from_row(r) for r in rows]
 
 
+#: Record types whose events describe access to the system (accounts, roles, API tokens): only
+#: admins, who manage access, and auditors, who review it, read them.
+ACCESS_RECORD_TYPES = frozenset({"account"})
+
+
+def hidden_record_types(actor: Actor) -> frozenset[str]:
+    """Record types whose events ``actor`` may not read in the audit log."""
+    if actor.may(Permission.MANAGE_ACCOUNTS) or Role.AUDITOR in actor.roles:
+        return frozenset()
+    return ACCESS_RECORD_TYPES
+
+
 def query(
     session: Session,
     *,
@@ -310,9 +321,13 @@ def query(
     newest_first: bool = True,
     limit: int = 100,
     offset: int = 0,
+    hidden_types: Collection[str] = (),
 ) -> EventPage:
-    """Filter the log (the audit-log viewer): by record, type, actor and time window."""
+    """Filter the log (the audit-log viewer): by record, type, actor and time window; events of
+    ``hidden_types`` are left out (see :func:`hidden_record_types`)."""
     stmt = select(HistoryEvent)
+    if hidden_types:
+        stmt = stmt.where(HistoryEvent.record_type.not_in(sorted(hidden_types)))
     if record_id:
         stmt = stmt.where(HistoryEvent.record_id == record_id)
     if record_type:
@@ -549,4 +564,3 @@ def verify(
         more_problems=max(0, len(problems) - MAX_PROBLEMS),
         first_hash=first_hash,
     )
-

@@ -17,7 +17,7 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from openaims.register.actors import Actor, Role
+from openaims.register.actors import Actor, Permission, Role
 from openaims.register.db import Database
 from openaims.register.services.accounts import AccountOut, AccountService
 from openaims.register.services.sessions import WebSessionService
@@ -113,7 +113,10 @@ def api_identity(request: Request, identity: Annotated[Identity | None, Depends(
 
 
 def page_identity(request: Request, identity: Annotated[Identity | None, Depends(optional_identity)]) -> Identity:
-    """Pages: signed-in people only; others go to the sign-in page and come back."""
+    """Pages: signed-in people only; others go to the sign-in page and come back (an API token
+    sending a form is refused: pages take a signed-in browser)."""
+    if identity is not None and identity.via == "token" and request.method not in SAFE_METHODS:
+        raise HTTPException(403, "pages take a signed-in browser, not an API token; use /api/v1")
     if identity is None or identity.via != "session":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise HTTPException(303, "sign in first", headers={"Location": f"/login?next={quote(target)}"})
@@ -124,6 +127,74 @@ ApiIdentity = Annotated[Identity, Depends(api_identity)]
 PageIdentity = Annotated[Identity, Depends(page_identity)]
 
 
-def require_write_scope(identity: Identity) -> None:
-    if "write" not in identity.scopes:
-        raise HTTPException(403, "this API token has no 'write' scope")
+@dataclass(frozen=True)
+class Access:
+    """What a route needs, checked before its input is read or validated: a permission of the
+    caller's roles (:data:`openaims.register.actors.ROLE_PERMISSIONS`) and, for an API token,
+    one of ``scopes``. Record-level rules (ownership, approvals) stay in the services.
+
+    Used as a route dependency (``dependencies=[Depends(Access(...))]``); the validation-error
+    handler runs the same check, so a caller who may not use a route never learns its field
+    rules from a 422.
+    """
+
+    permission: Permission
+    scopes: frozenset[str]
+    doing: str
+
+    def check(self, identity: Identity) -> None:
+        if not identity.actor.may(self.permission):
+            raise HTTPException(403, f"{identity.actor.describe()} may not {self.doing}")
+        if not identity.scopes & self.scopes:
+            wanted = " or ".join(f"'{s}'" for s in sorted(self.scopes))
+            raise HTTPException(403, f"this API token needs the {wanted} scope to {self.doing}")
+
+    def __call__(self, identity: ApiIdentity) -> Identity:
+        self.check(identity)
+        return identity
+
+
+READ_ACCOUNTS = Access(Permission.MANAGE_ACCOUNTS, frozenset({"read"}), "see accounts and tokens")
+MANAGE_ACCOUNTS = Access(Permission.MANAGE_ACCOUNTS, frozenset({"write"}), "manage accounts and tokens")
+WRITE_RECORDS = Access(Permission.WRITE, frozenset({"write"}), "change records")
+PUSH_SCANS = Access(Permission.PUSH_SCANS, frozenset({"write", "scan:push"}), "record scans")
+
+
+def route_access(request: Request) -> list[Access]:
+    """The access requirements declared on the route that matched ``request``."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    found: list[Access] = []
+    stack = list(getattr(dependant, "dependencies", []))
+    while stack:
+        dep = stack.pop()
+        if isinstance(dep.call, Access):
+            found.append(dep.call)
+        stack.extend(dep.dependencies)
+    return found
+
+
+def authorise_before_validation(request: Request) -> None:
+    """Run an API route's identity and access checks for a request whose input failed validation
+    before they ran (a body that is not JSON is refused before any dependency)."""
+    if not request.url.path.startswith("/api/") or route_is_public(request):
+        return
+    with database(request).session() as session:
+        identity = api_identity(request, optional_identity(request, session))
+        for access in route_access(request):
+            access.check(identity)
+
+
+def route_is_public(request: Request) -> bool:
+    """Routes anyone may call (health); everything else under /api needs an identity."""
+    return request.url.path == "/api/v1/health"
+
+
+def page_writer(identity: PageIdentity) -> Identity:
+    """Forms that change the register: roles that write only (checked before the form is read)."""
+    if not identity.actor.can_write:
+        raise HTTPException(403, "Your role can read the register but not change it.")
+    return identity
+
+
+PageWriter = Annotated[Identity, Depends(page_writer)]

@@ -15,11 +15,13 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import DataError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openaims.errors import AimsError, ConflictError, NotFoundError, PermissionDeniedError, UsageError
 from openaims.register.errors import RecordValidationError, RuleViolationError
 from openaims.register.services.accounts import AuthenticationError
+from openaims.web.deps import authorise_before_validation
 
 log = logging.getLogger("openaims.web")
 
@@ -82,6 +84,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # Authorisation before validation: field rules are only for callers who may use the route.
+        try:
+            await run_in_threadpool(authorise_before_validation, request)
+        except StarletteHTTPException as refused:
+            return await _http(request, refused)
         fields = [
             {"field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")), "message": e["msg"]}
             for e in exc.errors()

@@ -37,6 +37,24 @@ from openaims.register.models.base import META_COLUMNS, Record, utcnow
 from openaims.register.models.people import Person
 from openaims.untrusted import Limits, Problem, check_shape, text_problem
 
+
+def person_named(session: Session, name: str) -> Person | None:
+    """The one person ``name`` designates: by id, else username, else e-mail. None when nobody or,
+    for an e-mail two people share (registers from before e-mails were unique), when ambiguous."""
+    rows = (
+        session.execute(
+            select(Person).where(or_(Person.id == name, Person.username == name, Person.email == name)).limit(10)
+        )
+        .scalars()
+        .all()
+    )
+    for matches in ([r for r in rows if r.id == name], [r for r in rows if r.username == name]):
+        if matches:
+            return matches[0]  # ids and usernames are unique
+    by_email = [r for r in rows if r.email == name]
+    return by_email[0] if len(by_email) == 1 else None
+
+
 F = TypeVar("F", bound="RecordFields")
 O = TypeVar("O", bound="RecordOut")  # noqa: E741
 S = TypeVar("S", bound="RecordService[Any, Any]")
@@ -322,9 +340,7 @@ class RecordService(Generic[F, O]):
         """Every name of the person ``value`` designates (id, username, e-mail), or just ``value``."""
         if not value:
             return frozenset()
-        row = self.session.execute(
-            select(Person).where(or_(Person.id == value, Person.username == value, Person.email == value))
-        ).scalar_one_or_none()
+        row = person_named(self.session, value)
         names = {value}
         if row is not None:
             names |= {n for n in (row.id, row.username, row.email) if n}
@@ -348,6 +364,13 @@ class RecordService(Generic[F, O]):
             elif isinstance(value, list):
                 owners |= {v for v in value if isinstance(v, str)}
         return owners
+
+    def _refuse_readers(self, what: str) -> None:
+        """Roles that write nothing are refused before anything is read or validated, so a
+        refusal never reveals field rules, versions or whether a record exists."""
+        actor = self.actor
+        if not (actor.can_write or (self.scan_ingest and actor.may(Permission.PUSH_SCANS))):
+            raise PermissionDeniedError(f"{actor.describe()} may read records but not {what}")
 
     def _authorise(self, action: str, record_id: str | None, values: Mapping[str, Any], status: str) -> None:
         actor = self.actor
@@ -479,6 +502,7 @@ class RecordService(Generic[F, O]):
 
     def create(self, data: F | Mapping[str, Any], *, status: str | None = None) -> O:
         """Create a record in the initial status (or ``status``, subject to that status's rules)."""
+        self._refuse_readers(f"create a {self._label()}")
         raw = data.model_dump() if isinstance(data, BaseModel) else dict(data)
         if not self.actor.is_manager and self.actor.can_write:
             # A contributor's new record is theirs unless they name its owner.
@@ -516,6 +540,7 @@ class RecordService(Generic[F, O]):
 
     def update(self, record_id: str, expected_version: int, changes: Mapping[str, Any] | BaseModel) -> O:
         """Change fields and/or ``status``; refused when ``expected_version`` is stale."""
+        self._refuse_readers(f"change {record_id}")
         raw = changes.model_dump(exclude_unset=True) if isinstance(changes, BaseModel) else dict(changes)
         raw.pop("version", None)
         new_status = raw.pop("status", None)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from openaims.errors import ConflictError
 from openaims.register.models.people import Person, RaciEntry, Role
-from openaims.register.services.base import RecordFields, RecordOut, RecordService
+from openaims.register.services.base import RecordFields, RecordOut, RecordService, person_named
 from openaims.register.services.types import RecordId, Short, Text, Title, closed
 
 
@@ -43,12 +43,17 @@ class PersonService(RecordService[PersonFields, PersonOut]):
             ).scalar_one_or_none()
             if other is not None:
                 raise ConflictError(f"username {fields.username!r} is already used by {other}")
+        if fields.email:
+            # An e-mail names one person: owners and approvers are matched by it.
+            same = self.session.execute(
+                select(Person.id).where(func.lower(Person.email) == fields.email.lower(), Person.id != record_id)
+            ).first()
+            if same is not None:
+                raise ConflictError(f"e-mail {fields.email!r} is already used by {same[0]}")
 
     def find(self, name: str) -> PersonOut | None:
         """The person with this id, username or e-mail."""
-        row = self.session.execute(
-            select(Person).where((Person.id == name) | (Person.username == name) | (Person.email == name))
-        ).scalar_one_or_none()
+        row = person_named(self.session, name)
         return self.to_out(row) if row is not None else None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from openaims import __version__
@@ -14,7 +14,15 @@ from openaims.register.services import RecordService
 from openaims.register.services.accounts import AccountOut, AccountService, IssuedToken, TokenOut
 from openaims.reports.dashboard import Dashboard, build_dashboard
 from openaims.web import records
-from openaims.web.deps import ApiIdentity, DbSession, require_write_scope
+from openaims.web.deps import (
+    MANAGE_ACCOUNTS,
+    PUSH_SCANS,
+    READ_ACCOUNTS,
+    WRITE_RECORDS,
+    ApiIdentity,
+    DbSession,
+    Identity,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["register"])
 
@@ -66,6 +74,14 @@ def _service(record_type: str) -> type[RecordService[Any, Any]]:
     if cls is None:
         raise HTTPException(404, f"unknown record type {record_type!r}; GET /api/v1/types lists them")
     return cls
+
+
+def _reply(identity: Identity, record: dict[str, Any]) -> dict[str, Any]:
+    """What a write answers: the record, or for a token without the 'read' scope only its id,
+    and new version (a write-only token must not read records through writes)."""
+    if "read" in identity.scopes:
+        return record
+    return {"id": record["id"], "version": record["version"]}
 
 
 @router.get("/health", response_model=Health)
@@ -128,7 +144,7 @@ def list_records(
     )
 
 
-@router.post("/records/{record_type}", status_code=201)
+@router.post("/records/{record_type}", status_code=201, dependencies=[Depends(WRITE_RECORDS)])
 def create_record(
     record_type: TypeName,
     identity: ApiIdentity,
@@ -136,14 +152,12 @@ def create_record(
     response: Response,
     body: Annotated[dict[str, Any], Body(description="The record's fields; optional 'status'.")],
 ) -> dict[str, Any]:
-    require_write_scope(identity)
     cls = _service(record_type)
     data = dict(body)
     status = data.pop("status", None)
     created = cls(session, identity.actor).create(data, status=status if isinstance(status, str) else None)
     response.headers["Location"] = f"/api/v1/records/{record_type}/{created.id}"
-    result: dict[str, Any] = created.model_dump(mode="json")
-    return result
+    return _reply(identity, created.model_dump(mode="json"))
 
 
 @router.get("/records/{record_type}/{record_id}")
@@ -153,16 +167,13 @@ def get_record(record_type: TypeName, record_id: RecordId, identity: ApiIdentity
     return result
 
 
-@router.patch("/records/{record_type}/{record_id}")
+@router.patch("/records/{record_type}/{record_id}", dependencies=[Depends(WRITE_RECORDS)])
 def update_record(
     record_type: TypeName, record_id: RecordId, update: Update, identity: ApiIdentity, session: DbSession
 ) -> dict[str, Any]:
-    require_write_scope(identity)
     cls = _service(record_type)
-    result: dict[str, Any] = (
-        cls(session, identity.actor).update(record_id, update.version, update.changes).model_dump(mode="json")
-    )
-    return result
+    updated = cls(session, identity.actor).update(record_id, update.version, update.changes)
+    return _reply(identity, updated.model_dump(mode="json"))
 
 
 @router.get("/records/{record_type}/{record_id}/history", response_model=list[history.EventOut])
@@ -194,6 +205,7 @@ def history_log(
         until=until,
         limit=limit,
         offset=offset,
+        hidden_types=history.hidden_record_types(identity.actor),
     )
 
 
@@ -211,16 +223,17 @@ class NewToken(BaseModel):
     expires_at: dt.datetime | None = None
 
 
-@router.get("/accounts", response_model=list[AccountOut], tags=["accounts"])
+@router.get("/accounts", response_model=list[AccountOut], tags=["accounts"], dependencies=[Depends(READ_ACCOUNTS)])
 def list_accounts(identity: ApiIdentity, session: DbSession) -> list[AccountOut]:
     service = AccountService(session, identity.actor)
     service.require_admin()
     return service.accounts()
 
 
-@router.post("/accounts", response_model=AccountOut, status_code=201, tags=["accounts"])
+@router.post(
+    "/accounts", response_model=AccountOut, status_code=201, tags=["accounts"], dependencies=[Depends(MANAGE_ACCOUNTS)]
+)
 def create_account(body: NewAccount, identity: ApiIdentity, session: DbSession) -> AccountOut:
-    require_write_scope(identity)
     return AccountService(session, identity.actor).create(
         body.username, body.password, roles=body.roles, display_name=body.display_name
     )
@@ -231,34 +244,41 @@ class Unlocked(BaseModel):
     cleared: int
 
 
-@router.post("/accounts/{username}/unlock", response_model=Unlocked, tags=["accounts"])
+@router.post(
+    "/accounts/{username}/unlock", response_model=Unlocked, tags=["accounts"], dependencies=[Depends(MANAGE_ACCOUNTS)]
+)
 def unlock_account(
     username: Annotated[str, Path(max_length=100)], identity: ApiIdentity, session: DbSession
 ) -> Unlocked:
     """Clear the sign-in lockouts of ``username`` from every address (admins)."""
-    require_write_scope(identity)
     return Unlocked(username=username, cleared=AccountService(session, identity.actor).unlock(username))
 
 
-@router.get("/tokens", response_model=list[TokenOut], tags=["accounts"])
+@router.get("/tokens", response_model=list[TokenOut], tags=["accounts"], dependencies=[Depends(READ_ACCOUNTS)])
 def list_tokens(identity: ApiIdentity, session: DbSession) -> list[TokenOut]:
     service = AccountService(session, identity.actor)
     service.require_admin()
     return service.tokens()
 
 
-@router.post("/accounts/{username}/tokens", response_model=IssuedToken, status_code=201, tags=["accounts"])
+@router.post(
+    "/accounts/{username}/tokens",
+    response_model=IssuedToken,
+    status_code=201,
+    tags=["accounts"],
+    dependencies=[Depends(MANAGE_ACCOUNTS)],
+)
 def issue_token(username: str, body: NewToken, identity: ApiIdentity, session: DbSession) -> IssuedToken:
     """A new API token for ``username``; its secret is in this response only."""
-    require_write_scope(identity)
     return AccountService(session, identity.actor).issue_token(
         username, body.name, body.scopes, expires_at=body.expires_at
     )
 
 
-@router.delete("/tokens/{token_id}", response_model=TokenOut, tags=["accounts"])
+@router.delete(
+    "/tokens/{token_id}", response_model=TokenOut, tags=["accounts"], dependencies=[Depends(MANAGE_ACCOUNTS)]
+)
 def revoke_token(token_id: str, identity: ApiIdentity, session: DbSession) -> TokenOut:
-    require_write_scope(identity)
     return AccountService(session, identity.actor).revoke_token(token_id)
 
 
@@ -282,11 +302,12 @@ class ScanPushResult(BaseModel):
     summary: str
 
 
-@router.post("/scans", response_model=ScanPushResult, status_code=201, tags=["inventory"])
+@router.post(
+    "/scans", response_model=ScanPushResult, status_code=201, tags=["inventory"], dependencies=[Depends(PUSH_SCANS)]
+)
 def push_scan(body: ScanPush, identity: ApiIdentity, session: DbSession) -> ScanPushResult:
-    """Record a CI job's scan against its repository (token scope ``scan:push`` or ``write``)."""
-    if not identity.scopes & {"scan:push", "write"}:
-        raise HTTPException(403, "this API token has neither the 'scan:push' nor the 'write' scope")
+    """Record a CI job's scan against its repository: roles that push scans (admin, AIMS manager,
+    CI service account), with token scope ``scan:push`` or ``write``."""
     from openaims.discovery.report import findings_from_report
     from openaims.register.ingest import sync_scan
 

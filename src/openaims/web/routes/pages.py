@@ -19,7 +19,7 @@ from openaims.register.services import RecordService, service_for_id
 from openaims.register.services.evidence import EvidenceService
 from openaims.reports.dashboard import build_dashboard, build_heat_map
 from openaims.web import records
-from openaims.web.deps import DbSession, Identity, PageIdentity
+from openaims.web.deps import DbSession, Identity, PageIdentity, PageWriter
 from openaims.web.security import csrf_token, csrf_valid
 
 router = APIRouter(include_in_schema=False)
@@ -191,7 +191,7 @@ def new_page(request: Request, record_type: str, identity: PageIdentity) -> Resp
 
 
 @router.post("/records/{record_type}")
-async def create(request: Request, record_type: str, identity: PageIdentity, session: DbSession) -> Response:
+async def create(request: Request, record_type: str, identity: PageWriter, session: DbSession) -> Response:
     cls = _service(record_type)
     form = await _form(request)
     data = records.parse_form(cls, form, partial=False)
@@ -284,7 +284,7 @@ def edit_page(request: Request, record_id: str, identity: PageIdentity, session:
 
 
 @router.post("/r/{record_id}")
-async def update(request: Request, record_id: str, identity: PageIdentity, session: DbSession) -> Response:
+async def update(request: Request, record_id: str, identity: PageWriter, session: DbSession) -> Response:
     cls = service_for_id(record_id)
     form = await _form(request)
     service = cls(session, identity.actor)
@@ -303,7 +303,7 @@ async def update(request: Request, record_id: str, identity: PageIdentity, sessi
 
 
 @router.post("/r/{record_id}/status")
-async def change_status(request: Request, record_id: str, identity: PageIdentity, session: DbSession) -> Response:
+async def change_status(request: Request, record_id: str, identity: PageWriter, session: DbSession) -> Response:
     cls = service_for_id(record_id)
     form = await _form(request)
     service = cls(session, identity.actor)
@@ -344,6 +344,7 @@ def history_page(
         until=parse(until, end=True),
         limit=50,
         offset=(page - 1) * 50,
+        hidden_types=history.hidden_record_types(identity.actor),
     )
     params = {"record": record, "actor": actor, "since": since, "until": until}
     query = urlencode({k: v for k, v in params.items() if v})
