@@ -11,6 +11,7 @@ appear, within a bounded time.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -218,6 +219,35 @@ def test_repository_configuration_never_runs(case: Case, tmp_path: Path, capsys:
     assert '"anthropic"' in out
 
 
+def test_submodule_configuration_never_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A submodule's own configuration (its fsmonitor) does not run either: git is told
+    to ignore submodules, so it never starts in one."""
+    marker = tmp_path / "ran"
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    plain_git(inner, "init", "-q", "-b", "main")
+    (inner / "a.txt").write_text("a\n")
+    plain_git(inner, "add", "-A")
+    plain_git(inner, "commit", "-q", "-m", "inner")
+    root = tmp_path / "outer"
+    root.mkdir()
+    plain_git(root, "init", "-q", "-b", "main")
+    (root / "requirements.txt").write_text("openai==1.0\n")
+    plain_git(root, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(inner), "inner")
+    plain_git(root, "add", "-A")
+    plain_git(root, "commit", "-q", "-m", "outer")
+    (root / "inner" / "a.txt").write_text("changed\n")
+    (root / "requirements.txt").write_text("openai==1.0\nanthropic==0.40\n")
+    plain_git(root / "inner", "config", "core.fsmonitor", f"{touch(marker)}; echo")
+    plain_git(root, "status", check=False)
+    assert marker.exists(), "control: plain git status did not run the submodule's fsmonitor"
+    marker.unlink()
+    for label, template in COMMANDS.items():
+        code, _, err = run_cli([part.format(root=root) for part in template], capsys)
+        assert code in (0, 1), f"{label}: {err}"
+        assert not marker.exists(), f"{label} ran the submodule's fsmonitor"
+
+
 def test_done_when_fsmonitor_and_clean_filter_under_ten_seconds(tmp_path: Path) -> None:
     """The acceptance case, through the installed command: a slow fsmonitor and a clean
     filter that write markers; scan --since and check --diff-base finish in under 10 s."""
@@ -292,3 +322,22 @@ def test_user_safe_directory_is_carried_over(tmp_path: Path, monkeypatch: pytest
 )
 def test_named_overrides(names: list[str], expected: list[tuple[str, str]]) -> None:
     assert safegit.named_overrides(names) == expected
+
+
+#: Modules allowed to start processes, and why.
+PROCESS_STARTERS = {
+    "src/openaims/discovery/safegit.py": "git on a scanned tree, with the repository's executing configuration off",
+}
+_STARTS_PROCESS = re.compile(r"\bimport subprocess\b|\bfrom subprocess\b|\bos\.(?:system|popen|spawn\w*|exec\w*)\(")
+
+
+def test_only_safegit_starts_processes() -> None:
+    """Every git call on a scanned tree goes through safegit: no other module of the
+    package starts a process (a new one that must, is added above with its reason)."""
+    root = Path(__file__).resolve().parents[3]
+    starters = sorted(
+        path.relative_to(root).as_posix()
+        for path in (root / "src" / "openaims").rglob("*.py")
+        if _STARTS_PROCESS.search(path.read_text(encoding="utf-8"))
+    )
+    assert starters == sorted(PROCESS_STARTERS)
