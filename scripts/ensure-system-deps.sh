@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Install the system packages the test suite uses, with apt, when they are missing:
 # PostgreSQL (the suite starts its own throw-away server unless
-# AIMS_TEST_DATABASE_URL names one), Debian's Chromium (browser tests) and git.
+# AIMS_TEST_DATABASE_URL names one), its client tools (pg_dump and pg_restore for
+# aims backup/restore), Debian's Chromium (browser tests) and git.
 set -euo pipefail
 need=()
 if [[ -z "${AIMS_TEST_DATABASE_URL:-}" ]] && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   need+=(postgresql)
+fi
+if ! command -v pg_dump >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/pg_dump" >/dev/null; then
+  need+=(postgresql-client)
 fi
 if ! command -v chromium >/dev/null 2>&1; then
   need+=(chromium)

@@ -120,6 +120,12 @@ class Settings(BaseSettings):
         "who holds only the public key. Default: the public half of `AIMS_KEY_FILE`.",
         json_schema_extra=REGISTER,
     )
+    pg_bin_dir: Path | None = Field(
+        default=None,
+        description="Folder of the PostgreSQL client tools `aims backup` and `aims restore` run (`pg_dump`, "
+        "`pg_restore`). Default: the ones on `PATH`, else the newest under `/usr/lib/postgresql`.",
+        json_schema_extra=REGISTER,
+    )
     organisation: str = Field(
         default="Our organisation",
         description="Organisation name printed on reports (SoA, readiness).",

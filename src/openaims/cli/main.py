@@ -41,6 +41,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "users",
     "signin",
     "keys",
+    "backup",
 )
 
 #: Top-level command name -> the module that defines it. ``main`` loads only the
@@ -70,6 +71,8 @@ COMMAND_OWNERS: dict[str, str] = {
     "logout": "signin",
     "whoami": "signin",
     "keys": "keys",
+    "backup": "backup",
+    "restore": "backup",
 }
 
 #: Variables that are no longer read, with what replaced them (``aims`` warns when one is set).

@@ -31,6 +31,12 @@ def head_revision() -> str:
     return head
 
 
+def known_revisions() -> frozenset[str]:
+    """Every schema revision this version knows (a register at another one was made by a newer version)."""
+    script = ScriptDirectory(str(HERE))
+    return frozenset(rev.revision for rev in script.walk_revisions())
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
