@@ -16,7 +16,7 @@ compile() {
     --no-header --quiet "$@"
 }
 compile --extra hyperscan -o requirements/runtime.lock
-compile --extra hyperscan --extra postgres --extra dev -o requirements/dev.lock
+compile --extra hyperscan --extra postgres --extra workers --extra dev -o requirements/dev.lock
 # Test-only model libraries: exact versions as constraints, without hashes (pip takes the CPU
 # build of torch that lies on disk, whose hash no index knows).
 "$TOOLS/bin/uv" pip compile pyproject.toml --universal --python-version 3.11 --no-header --quiet \

@@ -51,6 +51,7 @@ SCAN = _group("aims scan and aims inventory sync")
 CHECK = _group("aims check, aims baseline and aims lint")
 REPORTS = _group("Reports, classification and listings")
 DATA = _group("Import, export and demo data")
+ORG = _group("Organisation scans and workers")
 TUNING = _group("Tuning and troubleshooting")
 
 ListFormat = Literal["table", "json"]
@@ -274,6 +275,61 @@ class Settings(BaseSettings):
         default="high", description="Lowest severity that makes `aims lint` exit 1.", json_schema_extra=CHECK
     )
 
+    # ------------------------------------------------------------------ organisation scans and workers
+    broker_url: str | None = Field(
+        default=None,
+        description="Celery broker of the scan workers, e.g. `redis://redis:6379/0`. When set, `aims org scan` "
+        "queues one job per repository for `aims worker` processes; unset (the default) it scans in-process.",
+        json_schema_extra=ORG,
+    )
+    result_backend: str | None = Field(
+        default=None,
+        description="Celery result backend of the scan workers. Default: the broker (`AIMS_BROKER_URL`).",
+        json_schema_extra=ORG,
+    )
+    visibility_timeout: int = Field(
+        default=3600,
+        ge=10,
+        le=7 * 24 * 3600,
+        description="Seconds after which a job a worker took but never acknowledged (the worker died) goes "
+        "back to the queue (10-604800); longer than the slowest repository scan.",
+        json_schema_extra=ORG,
+    )
+    job_retries: int = Field(
+        default=3,
+        ge=0,
+        le=20,
+        description="How often a job that failed for a passing reason (the register or the git server "
+        "unreachable) is tried again, with exponential back-off (0-20).",
+        json_schema_extra=ORG,
+    )
+    org_workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="Scan processes of an in-process `aims org scan` (1-256). Default: one per CPU.",
+        json_schema_extra=ORG,
+    )
+    org_cache_dir: Path | None = Field(
+        default=None,
+        description="Folder of the shallow clones organisation scans fetch. Default: `org-cache/` beside an "
+        "SQLite register, else `openaims/org-cache` under the user's cache folder.",
+        json_schema_extra=ORG,
+    )
+    org_cache_mb: int = Field(
+        default=10240,
+        ge=10,
+        description="Most disk the clone cache may use, in MB; the least recently scanned clones are removed "
+        "beyond it (a clone being scanned never is).",
+        json_schema_extra=ORG,
+    )
+    server_url: str | None = Field(
+        default=None,
+        description="OpenAIMS server that `aims check --push` sends check results to, e.g. "
+        "`https://aims.example.com` (with `AIMS_TOKEN`, a `ci` account's token).",
+        json_schema_extra=CHECK,
+    )
+
     # ------------------------------------------------------------------ reports and listings
     list_format: ListFormat = Field(
         default="table",
@@ -424,6 +480,20 @@ class Settings(BaseSettings):
             "AIMS_EVIDENCE_DIR is required with a PostgreSQL register: set it to a folder every "
             "aims process can read and write"
         )
+
+    def org_cache_folder(self) -> Path:
+        """Where organisation scans keep their clones: ``AIMS_ORG_CACHE_DIR``, else beside an SQLite
+        register, else under the user's cache folder (``XDG_CACHE_HOME`` or ``~/.cache``)."""
+        if self.org_cache_dir is not None:
+            return self.org_cache_dir
+        if self.is_sqlite:
+            path = _sqlite_file(self.database_url)
+            if path is not None:
+                return path.parent / "org-cache"
+        import os
+
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(base) / "openaims" / "org-cache"
 
     def key_path(self) -> Path:
         """The organisation key file: ``AIMS_KEY_FILE``, else in the configuration folder (``AIMS_CONFIG_DIR``)."""

@@ -42,6 +42,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "signin",
     "keys",
     "backup",
+    "org",
+    "worker",
 )
 
 #: Top-level command name -> the module that defines it. ``main`` loads only the
@@ -73,6 +75,8 @@ COMMAND_OWNERS: dict[str, str] = {
     "keys": "keys",
     "backup": "backup",
     "restore": "backup",
+    "org": "org",
+    "worker": "worker",
 }
 
 #: Variables that are no longer read, with what replaced them (``aims`` warns when one is set).

@@ -293,3 +293,32 @@ def run(root: Path | str, *args: str, input_bytes: bytes | None = None) -> GitRe
     if command[0] in _DIFF_COMMANDS:
         command[1:1] = ["--no-ext-diff", "--no-textconv"]
     return _spawn([_executable(), "--no-pager", *command], root, environment(root), input_bytes)
+
+
+#: Transports a fetch of a repository to scan may use: never ``ext::`` (runs a command) nor ssh.
+FETCH_PROTOCOLS: Final = ("https", "http", "git", "file")
+
+
+def run_remote(
+    root: Path | str,
+    *args: str,
+    config: Iterable[tuple[str, str]] = (),
+    protocols: Sequence[str] = FETCH_PROTOCOLS,
+) -> GitResult:
+    """Run a git command that reaches a remote (``fetch``, ``ls-remote``) in ``root``.
+
+    The same protections as :func:`run`, with only ``protocols`` allowed as transports;
+    ``config`` adds command-line settings (an authorisation header), passed in the
+    environment of the git process only, so no command line or log shows them.
+    """
+    root = Path(root)
+    if not args:
+        raise ValueError("no git subcommand")
+    unknown = set(protocols) - set(FETCH_PROTOCOLS)
+    if unknown:
+        raise ValueError(f"transports not allowed for fetching: {sorted(unknown)}")
+    env = environment(root)
+    env["GIT_ALLOW_PROTOCOL"] = ":".join(protocols)
+    allowed = [(f"protocol.{name}.allow", "always") for name in protocols]
+    env = _with_overrides(env, [*allowed, *config])
+    return _spawn([_executable(), "--no-pager", *args], root, env, None)

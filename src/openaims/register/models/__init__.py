@@ -19,7 +19,9 @@ from openaims.register.models.incidents import Incident
 from openaims.register.models.internal import HistoryEvent, HistoryHead, IdCounter
 from openaims.register.models.nonconformities import CorrectiveAction, Nonconformity
 from openaims.register.models.objectives import Measurement, Objective
+from openaims.register.models.org import CheckResult, OrgJob, OrgRepository, OrgRun, OrgSource, PolicyViolation
 from openaims.register.models.people import Person, RaciEntry, Role
+from openaims.register.models.policy_exceptions import PolicyExceptionRecord
 from openaims.register.models.readiness import ReadinessRun
 from openaims.register.models.reviews import ManagementReview
 from openaims.register.models.risks import Risk, RiskMethod, Treatment
@@ -64,6 +66,7 @@ RECORD_MODELS: tuple[type[Record], ...] = (
     Finding,
     ManagementReview,
     Evidence,
+    PolicyExceptionRecord,
 )
 
 __all__ = [
@@ -75,6 +78,7 @@ __all__ = [
     "AuditProgramme",
     "Base",
     "Change",
+    "CheckResult",
     "Communication",
     "CompetenceRequirement",
     "Component",
@@ -95,7 +99,13 @@ __all__ = [
     "Measurement",
     "Nonconformity",
     "Objective",
+    "OrgJob",
+    "OrgRepository",
+    "OrgRun",
+    "OrgSource",
     "Person",
+    "PolicyExceptionRecord",
+    "PolicyViolation",
     "RaciEntry",
     "ReadinessRun",
     "Record",

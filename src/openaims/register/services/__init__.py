@@ -39,6 +39,7 @@ from openaims.register.services.incidents import IncidentService
 from openaims.register.services.nonconformities import CorrectiveActionService, NonconformityService
 from openaims.register.services.objectives import MeasurementService, ObjectiveService
 from openaims.register.services.people import PersonService, RaciService, RoleService
+from openaims.register.services.policy_exceptions import PolicyExceptionService
 from openaims.register.services.reviews import ManagementReviewService
 from openaims.register.services.risks import RiskMethodService, RiskService, TreatmentService
 from openaims.register.services.scope import ScopeService
@@ -70,6 +71,7 @@ __all__ = [
     "ObjectiveService",
     "Page",
     "PersonService",
+    "PolicyExceptionService",
     "RaciService",
     "RecordFields",
     "RecordOut",

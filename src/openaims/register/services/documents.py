@@ -16,7 +16,9 @@ from openaims.register.models.documents import Document, DocumentVersion
 from openaims.register.services.base import RecordFields, RecordOut, RecordService, require, today
 from openaims.register.services.types import RecordId, Short, Text, Title, closed
 
-DocumentKind = Literal["policy", "procedure", "process", "plan", "method", "record", "template", "other"]
+DocumentKind = Literal[
+    "policy", "policy-as-code", "procedure", "process", "plan", "method", "record", "template", "other"
+]
 
 
 class DocumentFields(RecordFields):
