@@ -15,8 +15,9 @@ compile() {
   "$TOOLS/bin/uv" pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
     --no-header --quiet "$@"
 }
-compile --extra hyperscan -o requirements/runtime.lock
+# The development lock first; the runtime lock takes the same versions of what they share.
 compile --extra hyperscan --extra postgres --extra workers --extra dev -o requirements/dev.lock
+compile --extra hyperscan --constraint requirements/dev.lock -o requirements/runtime.lock
 # Test-only model libraries: exact versions as constraints, without hashes (pip takes the CPU
 # build of torch that lies on disk, whose hash no index knows).
 "$TOOLS/bin/uv" pip compile pyproject.toml --universal --python-version 3.11 --no-header --quiet \

@@ -26,7 +26,7 @@ if "AIMS_CONFIG_DIR" not in os.environ:
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-pytest_plugins = ["tests.support.postgres", "tests.support.no_skips"]
+pytest_plugins = ["tests.support.postgres", "tests.support.redis", "tests.support.no_skips"]
 
 from openaims.register.db import Database  # noqa: E402
 from openaims.register.testing import reset_database, upgraded_template  # noqa: E402

@@ -173,6 +173,10 @@ CASES: list[Case] = [
                          "inputs": dict.fromkeys(REQUIRED_INPUTS, "discussed")}, "closed"),
     Case("evidence", lambda s: {"title": "Test report", "kind": "link", "url": "https://example.org/report"},
          {"description": "Q1"}, "withdrawn"),
+    Case("policy_exception",
+         lambda s: {"match": "pypi:torch", "owner": "ml-platform", "reason": "Training pilot",
+                    "expires": dt.date.today() + dt.timedelta(days=60), "repositories": ["acme/ml-*"]},
+         {"reason": "Training pilot, reviewed"}, "revoked"),
 ]
 
 CASES_BY_TYPE = {c.record_type: c for c in CASES}

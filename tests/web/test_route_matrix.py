@@ -76,6 +76,11 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("POST", "/r/{record_id}"): WRITERS,
     ("POST", "/r/{record_id}/status"): WRITERS,
     ("GET", "/history"): EVERYONE,
+    ("GET", "/org"): EVERYONE,
+    ("GET", "/org/sources/{source_id}"): EVERYONE,
+    ("GET", "/api/v1/org/sources"): EVERYONE,
+    ("GET", "/api/v1/org/policy"): EVERYONE,
+    ("POST", "/api/v1/checks"): SCAN_PUSHERS,
 }
 SAFE = {"GET", "HEAD", "OPTIONS"}
 

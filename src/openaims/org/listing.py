@@ -27,7 +27,7 @@ MAX_PAGES: Final = 2000
 PAGE_LIMITS: Final = Limits(max_bytes=32 * 1024 * 1024, max_depth=64, max_elements=5_000_000)
 TIMEOUT_S: Final = 30.0
 
-Getter = Callable[[str, dict[str, str]], Any]
+Getter = Callable[[str, dict[str, str] | None], Any]
 
 
 def list_source(
@@ -108,7 +108,7 @@ def _client_get(token_header: dict[str, str], secret: str | None) -> Getter:
 
     client = httpx.Client(timeout=TIMEOUT_S, follow_redirects=False, headers=token_header)
 
-    def get(url: str, params: dict[str, str]) -> Any:
+    def get(url: str, params: dict[str, str] | None) -> Any:
         try:
             return client.get(url, params=params)
         except httpx.HTTPError as exc:
@@ -173,7 +173,7 @@ def _github(owner: str, api: str, token: str | None) -> Iterator[Listed]:
         if not following or pages >= MAX_PAGES:
             return
         url = str(following)
-        response = get(url, {})
+        response = get(url, None)  # the next page's URL holds its query
 
 
 def _gitlab(group: str, api: str, token: str | None) -> Iterator[Listed]:

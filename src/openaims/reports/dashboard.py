@@ -67,6 +67,57 @@ class Trend(BaseModel):
     components_first_seen: list[int]
 
 
+class RuleCompliance(BaseModel):
+    rule: str
+    failing: int
+    warnings: int
+    excepted: int
+    repositories: int
+
+
+class RepositoryCompliance(BaseModel):
+    repository: str
+    failing: int
+    warnings: int
+    excepted: int
+    last_check: dt.datetime | None
+    commit: str | None
+    origin: str | None
+
+
+class ExceptionExpiry(BaseModel):
+    id: str
+    match: str
+    rule: str | None
+    repositories: list[str]
+    owner: str | None
+    status: str
+    expires: dt.date | None
+    days_left: int | None
+    covers: int
+
+
+class Compliance(BaseModel):
+    """Policy compliance across the repositories whose checks reached the register."""
+
+    repositories_checked: int
+    repositories_compliant: int
+    compliance_pct: float | None
+    failing_violations: int
+    violations_by_rule: list[RuleCompliance]
+    repositories: list[RepositoryCompliance]
+    exceptions: list[ExceptionExpiry]
+    remediated: int
+    remediation_days_median: float | None
+    remediation_days_mean: float | None
+    open_oldest_days: float | None
+    policy_version: str | None
+    failing_by_origin: dict[str, int]
+    expiring_within_days: int
+    #: Failing violations per rule, for the chart.
+    failing_by_rule: list[Count]
+
+
 class Dashboard(BaseModel):
     generated_at: dt.datetime
     systems_total: int
@@ -87,6 +138,7 @@ class Dashboard(BaseModel):
     open_nonconformities: int
     history_events: int
     trend: Trend
+    compliance: Compliance | None = None
 
 
 def _ordered(counter: dict[str, int], *, order: list[str] | None = None, top: int = 12) -> list[Count]:
@@ -263,14 +315,43 @@ def build_dashboard(
         with _CACHE_LOCK:
             cached = _CACHE.get(key)
         if cached is not None:
-            return cached.model_copy(update={"generated_at": now})
+            return cached.model_copy(update={"generated_at": now, "compliance": build_compliance(session, now)})
     result = _compute(session, now, weeks)
     if clock is None and head is not None:
         with _CACHE_LOCK:
             _CACHE[key] = result
             while len(_CACHE) > _CACHE_SIZE:
                 _CACHE.pop(next(iter(_CACHE)))
-    return result
+    # Check results arrive without history events: compliance is read fresh each time.
+    return result.model_copy(update={"compliance": build_compliance(session, now)})
+
+
+def build_compliance(session: Session, now: dt.datetime | None = None) -> Compliance | None:
+    """Violations by rule and repository, exceptions and their expiry, time to remediate
+    (None when no check result has reached the register)."""
+    from openaims.register.compliance import EXPIRING_DAYS, compliance
+
+    moment = now or dt.datetime.now(dt.UTC)
+    found = compliance(session, now=moment)
+    if not found.repositories and not found.exceptions:
+        return None
+    return Compliance(
+        repositories_checked=found.checked,
+        repositories_compliant=found.compliant,
+        compliance_pct=found.compliance_pct,
+        failing_violations=sum(r.failing for r in found.repositories),
+        violations_by_rule=[RuleCompliance.model_validate(r, from_attributes=True) for r in found.rules],
+        repositories=[RepositoryCompliance.model_validate(r, from_attributes=True) for r in found.repositories],
+        exceptions=[ExceptionExpiry.model_validate(e, from_attributes=True) for e in found.exceptions],
+        remediated=found.remediated,
+        remediation_days_median=found.remediation_days_median,
+        remediation_days_mean=found.remediation_days_mean,
+        open_oldest_days=found.open_oldest_days,
+        policy_version=found.policy_version,
+        failing_by_origin=found.by_origin,
+        expiring_within_days=EXPIRING_DAYS,
+        failing_by_rule=[Count(label=r.rule, count=r.failing) for r in found.rules if r.failing][:12],
+    )
 
 
 _CACHE: dict[tuple[object, ...], Dashboard] = {}

@@ -16,7 +16,7 @@ from openaims.register.db import Database
 from openaims.settings import Environment, load_settings
 from openaims.web import errors, filters
 from openaims.web.config import WebSettings
-from openaims.web.routes import api, auth, pages
+from openaims.web.routes import api, auth, org, pages
 from openaims.web.security import RateLimiter, SecurityHeaders
 
 HERE = Path(__file__).resolve().parent
@@ -60,5 +60,6 @@ def create_app(db: Database | None = None, *, web_settings: WebSettings | None =
     errors.install(app)
     app.include_router(auth.router)
     app.include_router(api.router)
+    app.include_router(org.router)
     app.include_router(pages.router)
     return app

@@ -28,7 +28,7 @@ from openaims.register.models.base import utcnow
 from openaims.register.models.org import OrgRepository, OrgSource
 
 #: An environment variable name (the only thing about a token the register keeps).
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,99}$")
 
 
 class SourceKind(enum.StrEnum):
@@ -149,10 +149,10 @@ def add_source(
     location = location.strip()
     if not location:
         raise UsageError("a source needs a location: the organisation, user, group, directory or list name")
-    if token_env is not None and not _ENV_NAME.match(token_env):
+    if token_env is not None and (not _ENV_NAME.match(token_env) or sanitise.text(token_env) != token_env):
         raise UsageError(
-            f"--token-env takes the NAME of an environment variable that holds the token (such as GITHUB_TOKEN), "
-            f"not the token itself; {sanitise.text(token_env)[:4]}... is not a variable name"
+            "--token-env takes the NAME of an environment variable that holds the token, in capitals (such as "
+            "GITHUB_TOKEN), not the token itself; the value given was not stored"
         )
     if api_url is not None and not re.match(r"^https?://[^\s]+$", api_url):
         raise UsageError(f"--api-url must be an http(s) URL, not {sanitise.text(api_url)!r}")
