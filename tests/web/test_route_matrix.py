@@ -143,6 +143,7 @@ def world(hub: Hub) -> Fixture:
         "username": "vic",
         "token_id": spare.token.id,
         "suffix": "html",
+        "source_id": "1",
     }
     return Fixture(hub, params)
 
