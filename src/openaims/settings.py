@@ -323,6 +323,12 @@ class Settings(BaseSettings):
         "beyond it (a clone being scanned never is).",
         json_schema_extra=ORG,
     )
+    org_policy: Path | None = Field(
+        default=None,
+        description="Organisation policy file `aims check` also judges the tree by (its rules cannot be removed by "
+        "the tree's own `aims-policy.yaml`). Default with `--push`: the policy in force on the server.",
+        json_schema_extra=CHECK,
+    )
     server_url: str | None = Field(
         default=None,
         description="OpenAIMS server that `aims check --push` sends check results to, e.g. "

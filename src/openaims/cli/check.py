@@ -98,10 +98,53 @@ def check(
         help="Manifests or lock files that cannot be read fully (a <!DOCTYPE>, too deep, bad syntax) "
         "are reported as warnings instead of failing the check.",
     ),
+    push: str | None = typer.Option(
+        None,
+        "--push",
+        metavar="URL",
+        envvar="AIMS_SERVER_URL",
+        help="Send the result to this OpenAIMS server (token in AIMS_TOKEN, a 'ci' account's) and judge the "
+        "tree by the organisation policy in force there too.",
+    ),
+    org_policy: Path | None = typer.Option(
+        None,
+        "--org-policy",
+        envvar="AIMS_ORG_POLICY",
+        help="Organisation policy file to judge the tree by as well (default with --push: the server's).",
+    ),
+    repository: str | None = typer.Option(
+        None,
+        "--repository",
+        envvar="AIMS_REPOSITORY",
+        help="Repository name the result is recorded under (default: GITHUB_REPOSITORY, CI_PROJECT_PATH, "
+        "else the folder name).",
+    ),
 ) -> None:
     """Check AI use against the policy. Exit 0: nothing fails; 1: a violation fails; 2: usage error."""
+    from openaims.policy.schema import load_policy
     from openaims.policy.service import CheckRequest, run_check
 
+    token = ""
+    organisation = None
+    organisation_source: str | None = None
+    policy_version: str | None = None
+    if push:
+        from openaims.settings import load_settings
+
+        secret = load_settings().token
+        token = secret.get_secret_value().strip() if secret is not None else ""
+        if not token:
+            raise UsageError(
+                "--push needs AIMS_TOKEN: the API token of a 'ci' account (aims user token NAME -s scan:push)"
+            )
+    if org_policy is not None:
+        organisation, organisation_source = load_policy(org_policy), str(org_policy)
+    elif push:
+        from openaims.org.client import organisation_policy
+
+        served = organisation_policy(push, token)
+        if served is not None:
+            organisation, organisation_source, policy_version = served.policy, served.version, served.version
     with scan_progress() as progress:
         report = run_check(
             CheckRequest(
@@ -112,9 +155,23 @@ def check(
                 baseline_file=baseline,
                 progress=progress,
                 allow_unparsed=allow_unparsed,
+                organisation=organisation,
+                organisation_source=organisation_source,
             )
         )
     emit(report, fmt, output)
+    if push:
+        from openaims.org import client
+
+        name = repository or client.repository_name(report.root)
+        body = client.payload(report, repository=name, commit=client.commit_of(report.root),
+                              policy_version=policy_version)  # fmt: skip
+        answer = client.push(push, token, body)
+        err_console.print(
+            f"Pushed the check result of {name} to {push} (result {answer.get('id', '?')}: "
+            f"{answer.get('new', 0)} new, {answer.get('remediated', 0)} remediated violations)",
+            markup=False, highlight=False, soft_wrap=True,
+        )  # fmt: skip
     raise typer.Exit(report.exit_code)
 
 

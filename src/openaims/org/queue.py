@@ -67,12 +67,15 @@ def make_app(settings: Settings) -> Any:
 
     @app.task(name=TASK, bind=True, max_retries=settings.job_retries, acks_late=True)  # type: ignore[untyped-decorator,misc]
     def scan_repository(task: Any, job_id: str) -> dict[str, Any]:
+        import os
+
         from openaims.org.checkout import wait_s
         from openaims.org.job import run_job
         from openaims.settings import load_settings
 
         final = task.request.retries >= task.max_retries
-        outcome = run_job(job_id, load_settings(), final=final)
+        worker = f"{task.request.hostname or 'worker'}:{os.getpid()}"
+        outcome = run_job(job_id, load_settings(), worker=worker, final=final)
         if outcome.state == "retry":
             raise task.retry(countdown=wait_s(task.request.retries + 1))
         return dataclasses.asdict(outcome)

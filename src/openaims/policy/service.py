@@ -17,9 +17,10 @@ from pathlib import Path
 from openaims.errors import UsageError
 from openaims.policy import baseline as baselines
 from openaims.policy import diff as diffs
-from openaims.policy.engine import Evaluation, detect, evaluate
+from openaims.policy.engine import Evaluation, detect
 from openaims.policy.exceptions import Clock, utc_today
-from openaims.policy.schema import LoadedPolicy, resolve_policy
+from openaims.policy.layered import LayeredEvaluation, evaluate_layered
+from openaims.policy.schema import LoadedPolicy, Policy, resolve_policy
 from openaims.policy.sources import TreeFindings, scan_tree
 
 #: Finds what is in a tree: ``(root, paths or None, with_lint) -> TreeFindings``.
@@ -52,6 +53,10 @@ class CheckRequest:
     progress: Progress | None = None
     #: Manifests that cannot be read fully are reported as warnings instead of failing the check.
     allow_unparsed: bool = False
+    #: The organisation policy the tree is also judged by (its rules cannot be removed by the tree's own).
+    organisation: Policy | None = None
+    #: Where the organisation policy came from (``DOCV-3`` from the server, or a file), for the report.
+    organisation_source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,11 @@ class CheckReport:
     notes: tuple[str, ...] = field(default_factory=tuple)
     #: Where the checked root sits in its git repository (``services/api/``), for SARIF locations.
     repo_prefix: str = ""
+    #: Whose rule each violation breaks, when an organisation policy took part.
+    layered: LayeredEvaluation | None = None
+    organisation_source: str | None = None
+    #: How many findings the checked tree had.
+    findings: int = 0
 
     @property
     def failed(self) -> bool:
@@ -98,7 +108,14 @@ def run_check(request: CheckRequest) -> CheckReport:
     today = request.clock()
     with_lint = policy.agent_config is not None
     notes: list[str] = []
-    if loaded.source is None:
+    organisation = request.organisation
+    if organisation is not None:
+        with_lint = with_lint or organisation.agent_config is not None
+        notes.append(
+            f"Also judged by the organisation policy ({request.organisation_source or 'given'}); "
+            "exceptions in this repository's policy do not excuse its rules."
+        )
+    elif loaded.source is None:
         notes.append(
             f"No policy file at {root / 'aims-policy.yaml'}: using the built-in default policy "
             "(hard-coded AI keys and unsafe model files block). Run 'aims policy init' to write one."
@@ -128,15 +145,18 @@ def run_check(request: CheckRequest) -> CheckReport:
             present = diffs.materialise(root, scope.commit, changed, base_root)
             before = quiet(base_root, present, with_lint) if present else empty
         existing = {v.fingerprint for v in detect(before.findings, policy, before.lint)}
+        if organisation is not None:
+            existing |= {v.fingerprint for v in detect(before.findings, organisation, before.lint)}
 
     if with_lint and not head.lint_available:
         notes.append(
             "agent_config is set but the agent-configuration linter is not installed; no lint rules ran"
         )
 
-    evaluation = evaluate(
+    layered = evaluate_layered(
         head.findings,
-        policy,
+        organisation=organisation,
+        repository=policy if (organisation is None or loaded.source is not None) else None,
         today=today,
         lint_findings=head.lint,
         existing=existing,
@@ -144,6 +164,7 @@ def run_check(request: CheckRequest) -> CheckReport:
         unparsed=head.unparsed,
         allow_unparsed=request.allow_unparsed,
     )
+    evaluation = layered.evaluation
     if head.unparsed and request.allow_unparsed:
         count = len({u.path for u in head.unparsed})
         notes.append(f"{count} manifest(s) could not be read fully; --allow-unparsed reports them without failing")
@@ -161,6 +182,9 @@ def run_check(request: CheckRequest) -> CheckReport:
         baseline_file=request.baseline_file,
         notes=tuple(notes),
         repo_prefix=diffs.repo_prefix(root),
+        layered=layered if organisation is not None else None,
+        organisation_source=request.organisation_source,
+        findings=len(head.findings),
     )
 
 

@@ -108,7 +108,10 @@ def api_identity(request: Request, identity: Annotated[Identity | None, Depends(
     ):
         raise HTTPException(403, "missing or wrong CSRF token (send the X-CSRF-Token header)")
     if "read" not in identity.scopes and request.method in SAFE_METHODS:
-        raise HTTPException(403, "this API token has no 'read' scope")
+        # A read the route grants to other scopes too (CI tokens reading the organisation policy).
+        declared = route_access(request)
+        if not (declared and all(identity.scopes & access.scopes for access in declared)):
+            raise HTTPException(403, "this API token has no 'read' scope")
     return identity
 
 
