@@ -327,6 +327,7 @@ def test_named_overrides(names: list[str], expected: list[tuple[str, str]]) -> N
 #: Modules allowed to start processes, and why.
 PROCESS_STARTERS = {
     "src/openaims/discovery/safegit.py": "git on a scanned tree, with the repository's executing configuration off",
+    "src/openaims/register/backup.py": "pg_dump/pg_restore on the register's own database, never on a scanned tree",
 }
 _STARTS_PROCESS = re.compile(r"\bimport subprocess\b|\bfrom subprocess\b|\bos\.(?:system|popen|spawn\w*|exec\w*)\(")
 
