@@ -45,7 +45,7 @@ def test_runtime_lock_pins_every_runtime_dependency_with_hashes() -> None:
 def test_dev_lock_pins_everything_make_test_installs() -> None:
     project = _project()
     locked = _locked("dev.lock")
-    _check(locked, project["runtime"] + project["dev"] + project["postgres"] + project["hyperscan"])
+    _check(locked, project["runtime"] + project["dev"] + project["postgres"] + project["workers"] + project["hyperscan"])
     runtime = _locked("runtime.lock")
     shared = set(runtime) & set(locked)
     assert {n: runtime[n] for n in shared} == {n: locked[n] for n in shared}, "the two locks disagree: run make lock"
@@ -58,3 +58,14 @@ def test_model_libraries_are_pinned() -> None:
         name = canonicalize_name(req.name)
         assert name in pins, f"{req.name} is not pinned in requirements/model-libs.txt: run make lock"
         assert req.specifier.contains(pins[name], prereleases=True)
+
+
+def test_server_lock_pins_what_the_team_image_installs() -> None:
+    project = _project()
+    locked = _locked("server.lock")
+    _check(locked, project["runtime"] + project["postgres"] + project["workers"] + project["hyperscan"])
+    for tool in ("pytest", "mypy", "ruff", "playwright"):
+        assert tool not in locked, f"{tool} is a test tool; the server image must not install it"
+    dev = _locked("dev.lock")
+    shared = set(dev) & set(locked)
+    assert {n: locked[n] for n in shared} == {n: dev[n] for n in shared}, "the locks disagree: run make lock"

@@ -122,3 +122,23 @@ def test_two_workers_one_killed_mid_run_lose_nothing_and_duplicate_nothing(
         for process in workers.values():
             stop(process)
         db.dispose()
+
+
+def test_worker_health_check_answers_while_it_runs(team: dict[str, str], tmp_path: Path) -> None:
+    def ping() -> int:
+        return subprocess.run(
+            [sys.executable, "-m", "openaims", "worker", "--ping", "--hostname", "probe@%h"],
+            env=team, capture_output=True, timeout=60,
+        ).returncode  # fmt: skip
+
+    assert ping() == 1
+    worker = start_worker(team, "probe", tmp_path / "probe.log")
+    try:
+        deadline = time.monotonic() + 120
+        while ping() != 0:
+            assert worker.poll() is None, (tmp_path / "probe.log").read_text()
+            assert time.monotonic() < deadline
+            time.sleep(1)
+    finally:
+        stop(worker)
+    assert ping() == 1

@@ -18,6 +18,9 @@ def worker(
     database_url: str | None = typer.Option(
         None, "--database-url", envvar="AIMS_DATABASE_URL", help="Register database (PostgreSQL for a team)."
     ),
+    ping: bool = typer.Option(
+        False, "--ping", help="Exit 0 when the worker --hostname (default celery@HOST) answers; for health checks."
+    ),
 ) -> None:
     """Run organisation scan jobs from the broker (AIMS_BROKER_URL) until stopped; run one per machine."""
     from openaims.cli.records import settings_for
@@ -28,6 +31,15 @@ def worker(
     if loglevel.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise UsageError(f"--loglevel must be DEBUG, INFO, WARNING or ERROR, not {loglevel!r}")
     settings = settings_for(database_url)
+    if ping:
+        import socket
+
+        from openaims.org.queue import ping as ping_worker
+
+        name = (hostname or "celery@%h").replace("%h", socket.gethostname())
+        answered = ping_worker(settings, name)
+        err_console.print(f"aims worker: {name} {'answers' if answered else 'does not answer'}", markup=False)
+        raise typer.Exit(0 if answered else 1)
     if database_url:
         os.environ["AIMS_DATABASE_URL"] = database_url  # the job processes read their settings again
     open_register(settings).dispose()  # the register exists and is at the newest schema

@@ -105,3 +105,13 @@ def run_worker(settings: Settings, *, concurrency: int, loglevel: str = "INFO", 
     if hostname:
         argv.append(f"--hostname={hostname}")
     app.worker_main(argv)
+
+
+def ping(settings: Settings, hostname: str, *, timeout_s: float = 5.0) -> bool:
+    """Whether the worker ``hostname`` answers on the broker (a container's health check)."""
+    app = make_app(settings)
+    try:
+        answers = app.control.ping(destination=[hostname], timeout=timeout_s)
+    except Exception:  # the broker did not answer
+        return False
+    return any(hostname in answer for answer in answers or [])
