@@ -1,8 +1,9 @@
 """Readiness figures for the dashboard and the readiness page, cheap to ask for repeatedly.
 
 A report is computed once per register state: it is cached under the database, the
-day, the framework view and the sequence number of the newest history event, so any
-change to any record (which always writes history) makes the next request recompute.
+day, the framework view and the newest history event (its sequence number and chain
+hash), so any change to any record (which always writes history) makes the next request
+recompute, also when a database of the same address was dropped and made again.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from openaims.register.models import HistoryHead
 
 CLAUSE_GROUPS: tuple[str, ...] = ("4", "5", "6", "7", "8", "9", "10")
 _CACHE_SIZE = 16
-_cache: OrderedDict[tuple[str, int, dt.date, str], Report] = OrderedDict()
+_cache: OrderedDict[tuple[str, int, str, dt.date, str], Report] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -36,15 +37,15 @@ class ReadinessCount:
     total: int
 
 
-def _head(session: Session) -> int:
-    seq = session.scalars(select(HistoryHead.seq)).first()
-    return int(seq or 0)
+def _head(session: Session) -> tuple[int, str]:
+    row = session.execute(select(HistoryHead.seq, HistoryHead.hash)).first()
+    return (int(row.seq), str(row.hash)) if row is not None else (0, "")
 
 
 def current_report(session: Session, actor: Actor, *, view: View = "iso42001", today: dt.date | None = None) -> Report:
     """The readiness report of the register as it is now, from the cache when nothing changed."""
     day = today or dt.datetime.now(dt.UTC).date()
-    key = (str(session.get_bind().engine.url), _head(session), day, view)
+    key = (str(session.get_bind().engine.url), *_head(session), day, view)
     with _lock:
         cached = _cache.get(key)
         if cached is not None:
