@@ -14,10 +14,11 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from openaims.errors import UsageError
+from openaims.discovery.interface import FindingKind
+from openaims.errors import AimsError, UsageError
 from openaims.policy import baseline as baselines
 from openaims.policy import diff as diffs
-from openaims.policy.engine import Evaluation, detect
+from openaims.policy.engine import Evaluation, Status, Violation, detect
 from openaims.policy.exceptions import Clock, utc_today
 from openaims.policy.layered import LayeredEvaluation, evaluate_layered
 from openaims.policy.schema import LoadedPolicy, Policy, resolve_policy
@@ -188,9 +189,55 @@ def run_check(request: CheckRequest) -> CheckReport:
     )
 
 
-def create_baseline(request: CheckRequest) -> tuple[baselines.Baseline, CheckReport]:
-    """A baseline accepting every violation a whole-tree check finds today (excepted ones aside)."""
+class BaselineRefusedError(AimsError):
+    """A baseline would accept a hard-coded key: a rule refusal (exit 1)."""
+
+    def __init__(self, message: str, keys: tuple[Violation, ...]) -> None:
+        super().__init__(message)
+        #: The violations that are keys, for the caller to list.
+        self.keys = keys
+
+
+def hardcoded_keys(violations: tuple[Violation, ...]) -> tuple[Violation, ...]:
+    """The violations a baseline would accept that are about a hard-coded key (the secret rule,
+    or a provider rule a key broke)."""
+    return tuple(
+        v
+        for v in violations
+        if v.status is not Status.EXCEPTED
+        and (v.rule.id == "secret.hardcoded" or (v.finding is not None and v.finding.kind is FindingKind.SECRET))
+    )
+
+
+def key_locations(violations: tuple[Violation, ...]) -> list[str]:
+    """``path:line redacted-key`` for each distinct key among ``violations``, as people read them."""
+    seen: dict[tuple[str, int | None, str], str] = {}
+    for v in violations:
+        finding = v.finding
+        shown = (finding.redacted if finding is not None else None) or "(redacted)"
+        where = f"{v.path}:{v.line}" if v.line else v.path
+        seen.setdefault((v.path, v.line, shown), f"{where} {shown}")
+    return list(seen.values())
+
+
+def create_baseline(request: CheckRequest, *, allow_secrets: bool = False) -> tuple[baselines.Baseline, CheckReport]:
+    """A baseline accepting every violation a whole-tree check finds today (excepted ones aside).
+
+    A hard-coded key is never accepted silently: it is exposed in the history and must be
+    revoked, so unless ``allow_secrets`` the baseline is refused, naming each key (redacted).
+    """
     report = run_check(replace(request, diff_base=None, baseline_file=None))
+    keys = hardcoded_keys(report.evaluation.violations)
+    if keys and not allow_secrets:
+        located = key_locations(keys)
+        count = len(located)
+        raise BaselineRefusedError(
+            f"refusing to baseline {count} hard-coded key{'s' if count != 1 else ''} "
+            f"({'; '.join(located)}): revoke {'them' if count != 1 else 'it'} at the provider and remove "
+            f"{'them' if count != 1 else 'it'} from the code, or pass --allow-secrets to accept "
+            f"{'them' if count != 1 else 'it'} anyway",
+            keys,
+        )
     return baselines.from_violations(report.evaluation.violations), report
 
 
