@@ -8,22 +8,11 @@ from pathlib import Path
 
 import typer
 
-import openaims
 from openaims.cli.console import console, err_console
 from openaims.cli.records import DatabaseOption, settings_for
 from openaims.errors import UsageError
 from openaims.register import open_register
 from openaims.register.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, ORGANISATION, load_demo
-
-SAMPLE = Path("examples") / "sample-monorepo"
-
-
-def _sample_repository() -> Path | None:
-    """``examples/sample-monorepo`` in the current directory or in the source checkout."""
-    for base in (Path.cwd(), Path(openaims.__file__).resolve().parents[2]):
-        if (base / SAMPLE).is_dir():
-            return base / SAMPLE
-    return None
 
 
 def demo_data(
@@ -41,7 +30,8 @@ def demo_data(
         None,
         "--scan",
         envvar="AIMS_DEMO_SCAN",
-        help="Repository to scan into the inventory (default: examples/sample-monorepo when present).",
+        help="Repository to scan into the inventory (default: the sample repository shipped with aims, "
+        "examples/sample-monorepo in the source tree).",
     ),
     today: str | None = typer.Option(
         None, "--today", envvar="AIMS_DEMO_TODAY", help="Date the sample data is relative to (default: today, UTC)."
@@ -56,9 +46,8 @@ def demo_data(
         day = dt.date.fromisoformat(today) if today else dt.datetime.now(dt.UTC).date()
     except ValueError:
         raise UsageError(f"--today {today!r} is not a date; use YYYY-MM-DD") from None
-    repository = scan if scan is not None else _sample_repository()
-    if repository is not None and not repository.is_dir():
-        raise UsageError(f"--scan {repository} is not a directory")
+    if scan is not None and not scan.is_dir():
+        raise UsageError(f"--scan {scan} is not a directory")
     settings = settings_for(database_url)
     db = open_register(settings)
     try:
@@ -66,9 +55,13 @@ def demo_data(
             from openaims.register.testing import reset_database
 
             reset_database(db.url)
-        findings = None
-        if repository is not None:
-            findings = Scanner(ScanOptions(root=repository)).scan().findings
+        if scan is not None:
+            findings = Scanner(ScanOptions(root=scan)).scan().findings
+        else:
+            from openaims.register.demo_sample import sample_repository
+
+            with sample_repository() as repository:
+                findings = Scanner(ScanOptions(root=repository)).scan().findings
         started = time.perf_counter()
         with db.session() as session:
             report = load_demo(
