@@ -19,23 +19,63 @@ policy_app = typer.Typer(help="Write and validate AI policy files.", no_args_is_
 def init(
     file: Path = typer.Argument(Path(DEFAULT_POLICY_FILE), help="Where to write the policy."),
     force: bool = typer.Option(False, "--force", envvar="AIMS_FORCE", help="Overwrite an existing file."),
+    from_scan: Path | None = typer.Option(
+        None,
+        "--from-scan",
+        metavar="PATH",
+        help="Scan the tree at PATH and approve every AI provider, model, package, MCP server and CI "
+        "action it uses, so the policy passes today's tree and anything new fails. Hard-coded keys, "
+        "unsafe model files and agent-config findings are never approved: they are listed.",
+    ),
 ) -> None:
-    """Write a commented starter policy (aims-policy.yaml)."""
-    from openaims.policy.service import starter_policy
-
+    """Write a commented starter policy (aims-policy.yaml), or one that approves what a tree uses."""
     if file.is_dir():
         file = file / DEFAULT_POLICY_FILE
     if file.exists() and not force:
         raise UsageError(f"{file} already exists; pass --force to overwrite it")
+    if from_scan is None:
+        from openaims.policy.service import starter_policy
+
+        _write(file, starter_policy())
+        console.print(
+            f"Wrote {file}. Edit it, then run 'aims policy validate {file}' and 'aims check'.",
+            markup=False,
+            soft_wrap=True,
+        )
+        return
+    _init_from_scan(file, from_scan)
+
+
+def _write(file: Path, text: str) -> None:
     try:
-        file.write_text(starter_policy(), encoding="utf-8")
+        file.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {file}: {exc.strerror}") from None
-    console.print(
-        f"Wrote {file}. Edit it, then run 'aims policy validate {file}' and 'aims check'.",
-        markup=False,
-        soft_wrap=True,
-    )
+
+
+def _init_from_scan(file: Path, root: Path) -> None:
+    from openaims.policy.exceptions import utc_today
+    from openaims.policy.from_scan import CATEGORIES, policy_from_scan
+
+    made = policy_from_scan(root, today=utc_today())
+    _write(file, made.text)
+    approved = sum(len(entries) for entries in made.approved.values())
+    console.print(f"Approved {approved} entries in use in {root} ({made.files_scanned} files scanned):", markup=False)
+    for name, *_ in CATEGORIES:
+        entries = made.approved[name]
+        shown = ", ".join(entries) if entries else "none found (the list stays a denylist)"
+        console.print(f"  {name}: {shown}", markup=False, highlight=False)
+    if made.still_failing:
+        count = len(made.still_failing)
+        err_console.print(
+            f"Not approved, and failing 'aims check' until fixed ({count}):", markup=False, highlight=False
+        )
+        for violation in made.still_failing:
+            where = f"{violation.path}:{violation.line}" if violation.line else violation.path
+            err_console.print(f"  {violation.rule_id}  {where}  {violation.message}", markup=False, highlight=False)
+    own = (root / DEFAULT_POLICY_FILE).resolve() == file.resolve()
+    check = f"aims check {root}" + ("" if own else f" --policy {file}")
+    console.print(f"Wrote {file}. Review the lists, then run '{check}'.", markup=False, soft_wrap=True)
 
 
 @policy_app.command("validate")
