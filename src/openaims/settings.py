@@ -168,8 +168,8 @@ class Settings(BaseSettings):
     )
     oidc_issuer: str | None = Field(
         default=None,
-        description="OpenID Connect issuer URL; sign-in with OIDC is on when the issuer, client id and "
-        "client secret are set.",
+        description="OpenID Connect issuer URL (as the ID tokens name it); sign-in with OIDC is on when the "
+        "issuer, client id and client secret are set. Accounts are matched on the issuer and subject.",
         json_schema_extra=WEB,
     )
     oidc_client_id: str | None = Field(
@@ -180,8 +180,8 @@ class Settings(BaseSettings):
     )
     oidc_default_role: Literal["none", "viewer", "auditor", "contributor", "aims_manager"] = Field(
         default="none",
-        description="Role given to a person who signs in with OIDC for the first time and has no account; "
-        "`none` (default) lets in only accounts an admin created.",
+        description="Role of the account created when an OIDC identity (issuer and subject) that no account "
+        "holds signs in; `none` (default) refuses it until an admin links it (`aims user link-oidc`).",
         json_schema_extra=WEB,
     )
 

@@ -251,3 +251,70 @@ def test_scan_ingest_is_for_managers_and_ci_accounts(database: Database) -> None
     for role in (Role.CONTRIBUTOR, Role.AUDITOR, Role.VIEWER):
         with database.session() as s, pytest.raises(PermissionDeniedError, match="role 'ci'"):
             sync_scan(s, Actor("someone", frozenset({role})), "org/other", found)
+
+
+def _identity(db_url: str, username: str) -> tuple[str | None, str | None]:
+    from openaims.register.models.accounts import Account
+
+    db = Database(db_url)
+    try:
+        with db.read() as s:
+            account = s.get(Account, username)
+            assert account is not None
+            return account.oidc_issuer, account.oidc_subject
+    finally:
+        db.dispose()
+
+
+def test_an_admin_links_and_unlinks_an_openid_connect_identity(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, env: Path, db_url: str
+) -> None:
+    team(capsys, monkeypatch)
+    monkeypatch.setenv("AIMS_OIDC_ISSUER", "https://idp.example.org/")
+
+    login(capsys, monkeypatch, "carol")
+    code, _out, err = run(capsys, "user", "link-oidc", "carol", "--subject", "248289761001")
+    assert code == 1
+    assert "only an admin" in err
+    assert _identity(db_url, "carol") == (None, None)
+
+    login(capsys, monkeypatch, "root")
+    code, out, err = run(capsys, "user", "link-oidc", "carol", "--subject", "248289761001")
+    assert code == 0, err
+    assert "signs in as 248289761001 of https://idp.example.org" in out
+    assert _identity(db_url, "carol") == ("https://idp.example.org", "248289761001")
+
+    code, _out, err = run(capsys, "user", "link-oidc", "ci-bot", "--subject", "248289761001")
+    assert code == 1
+    assert "linked to account 'carol'" in err
+
+    code, _out, err = run(capsys, "user", "link-oidc", "carol")
+    assert code == 2
+    assert "--subject" in err
+
+    code, _out, err = run(capsys, "user", "link-oidc", "carol", "--unlink")
+    assert code == 0, err
+    assert _identity(db_url, "carol") == (None, None)
+
+
+def test_history_verify_reports_an_identity_linked_outside_openaims(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, env: Path, db_url: str
+) -> None:
+    from sqlalchemy import update
+
+    from openaims.register.models.accounts import Account
+
+    team(capsys, monkeypatch)
+    db = Database(db_url)
+    try:
+        with db.session() as s:
+            s.execute(update(Account).where(Account.username == "root").values(
+                oidc_issuer="https://attacker.example", oidc_subject="me"))  # fmt: skip
+    finally:
+        db.dispose()
+    login(capsys, monkeypatch, "root")
+
+    code, out, err = run(capsys, "history", "verify")
+
+    assert code == 1, out + err
+    assert "oidc_subject is 'me', recorded None" in out + err

@@ -188,5 +188,40 @@ def revoke(token_id: str = typer.Argument(..., help="Token id (TOK-...).")) -> N
     console.print(f"Token {token_id} revoked.", markup=False)
 
 
+@user_app.command("link-oidc")
+def link_oidc(
+    username: str = typer.Argument(..., help="Account to link."),
+    subject: str | None = typer.Option(
+        None, "--subject", metavar="TEXT",
+        help="The person's subject ('sub') at the identity provider, as the refused sign-in page shows it.",
+    ),
+    issuer: str | None = typer.Option(
+        None, "--issuer", metavar="URL", help="Issuer URL of the identity provider. Default: AIMS_OIDC_ISSUER."
+    ),
+    unlink: bool = typer.Option(False, "--unlink", help="Remove the account's OpenID Connect identity instead."),
+) -> None:
+    """Link an account to an OpenID Connect identity.
+
+    The identity is the issuer and subject; sign-ins with it at the provider reach the account.
+    """
+    from openaims.cli.records import register_session
+    from openaims.register.services.accounts import AccountService
+
+    with register_session(None, write=True) as (session, settings):
+        service = AccountService(session, _actor())
+        if unlink:
+            service.unlink_oidc(username)
+            message = f"Account {username} no longer signs in with OpenID Connect."
+        else:
+            if not subject:
+                raise UsageError("give the subject with --subject (or --unlink to remove the link)")
+            chosen = issuer or settings.oidc_issuer
+            if not chosen:
+                raise UsageError("give the issuer with --issuer or set AIMS_OIDC_ISSUER")
+            account = service.link_oidc(username, subject, issuer=chosen)
+            message = f"Account {username} signs in as {account.oidc_subject} of {account.oidc_issuer}."
+    console.print(message, markup=False, soft_wrap=True)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(user_app, name="user")

@@ -438,7 +438,7 @@ def _check_accounts(session: Session, collector: _Collector, tables: set[str], f
     accounts = tokens = 0
     if "accounts" in tables:
         table: Table = Account.__table__  # type: ignore[assignment]
-        columns = ("username", "display_name", "roles", "person_id", "active")
+        columns = ("username", "display_name", "roles", "person_id", "active", "oidc_issuer", "oidc_subject")
         for values in session.execute(select(*(table.c[c] for c in columns)).order_by(table.c.username)):
             accounts += 1
             current = dict(zip(columns, values, strict=True))

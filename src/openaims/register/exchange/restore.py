@@ -121,6 +121,8 @@ def _account(snapshot: Mapping[str, Any], created: str) -> dict[str, Any]:
         "roles": roles,
         "person_id": snapshot.get("person_id"),
         "active": bool(snapshot.get("active", True)),
+        "oidc_issuer": snapshot.get("oidc_issuer"),
+        "oidc_subject": snapshot.get("oidc_subject"),
         "failed_logins": 0,
         "created_at": history.parse_at(created),
     }

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openaims.register.models.base import Base, JSONType, UTCDateTime
 
 
 class Account(Base):
-    """A local sign-in with a role set; optionally tied to a person record."""
+    """A local sign-in with a role set; optionally tied to a person record.
+
+    An OpenID Connect identity is the pair (issuer, subject): a subject is unique only
+    within its issuer, so the same ``sub`` from another issuer is another person.
+    """
 
     __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_accounts_oidc_identity"),)
 
     username: Mapped[str] = mapped_column(String(100), primary_key=True)
     display_name: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -26,7 +31,8 @@ class Account(Base):
     roles: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list)
     person_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
-    oidc_subject: Mapped[str | None] = mapped_column(String(300), nullable=True, unique=True)
+    oidc_issuer: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    oidc_subject: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

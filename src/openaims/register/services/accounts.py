@@ -17,7 +17,8 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -63,6 +64,18 @@ class AuthenticationError(PermissionDeniedError):
     """Sign-in refused; the message never says whether the user exists."""
 
 
+class OidcIdentityUnknown(AuthenticationError):
+    """An OpenID Connect identity that no account holds, and no role to provision one with."""
+
+    def __init__(self, issuer: str, subject: str) -> None:
+        self.issuer = issuer
+        self.subject = subject
+        super().__init__(
+            f"no account is linked to the OpenID Connect identity {subject!r} of {issuer}; "
+            f"an admin links it with 'aims user link-oidc USERNAME --subject {subject}'"
+        )
+
+
 class SignInRefused(AuthenticationError):
     """A refused password sign-in; the failure it recorded is committed, not rolled back."""
 
@@ -77,6 +90,8 @@ class AccountOut(BaseModel):
     roles: list[str]
     person_id: str | None
     active: bool
+    oidc_issuer: str | None = None
+    oidc_subject: str | None = None
     created_at: dt.datetime
     last_login_at: dt.datetime | None
 
@@ -125,7 +140,34 @@ def _public(account: Account) -> dict[str, object]:
         "roles": sorted(account.roles),
         "person_id": account.person_id,
         "active": account.active,
+        "oidc_issuer": account.oidc_issuer,
+        "oidc_subject": account.oidc_subject,
     }
+
+
+def _issuer(url: str) -> str:
+    """An issuer as compared: the URL without a trailing slash (``https://idp/`` is ``https://idp``)."""
+    return url.strip().rstrip("/")
+
+
+def _username_from(claims: Mapping[str, Any], taken: Callable[[str], bool]) -> str:
+    """A new account's username from the provider's claims: its preferred username or e-mail,
+    reduced to the characters usernames allow, with a number added while it is taken.
+    The claims only name the account; they never decide which account a sign-in reaches."""
+    wanted = ""
+    for claim in ("preferred_username", "email", "name"):
+        value = claims.get(claim)
+        if isinstance(value, str) and value.strip():
+            wanted = value.strip()
+            break
+    base = re.sub(r"[^A-Za-z0-9._@-]+", "-", wanted).strip("-._@")[:90]
+    if len(base) < 2:
+        base = "oidc-" + hashlib.sha256(str(claims.get("sub", "")).encode("utf-8")).hexdigest()[:10]
+    candidate, number = base, 1
+    while taken(candidate):
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
 
 
 class AccountService:
@@ -331,6 +373,85 @@ class AccountService:
         if username is None and address is None:
             raise UsageError("name a username or an address (--address) to unlock")
         return SignInGuard(self.session, clock=self.clock).clear(username=username, address=address)
+
+    # ----------------------------------------------------------------- OpenID Connect
+    def oidc_account(self, issuer: str, subject: str) -> Account | None:
+        return self.session.execute(
+            select(Account).where(Account.oidc_issuer == _issuer(issuer), Account.oidc_subject == subject)
+        ).scalar_one_or_none()
+
+    def oidc_sign_in(
+        self, issuer: str, subject: str, claims: Mapping[str, Any], *, default_role: str | None
+    ) -> AccountOut:
+        """The account an OpenID Connect sign-in reaches: the one linked to (issuer, subject).
+
+        The provider's names and e-mail addresses can change and can be chosen by the person,
+        so they never select an account. An identity no account holds gets a new account with
+        ``default_role`` (its username from the claims, made unique), or is refused when
+        ``default_role`` is None.
+        """
+        if not issuer.strip() or not subject:
+            raise AuthenticationError("the identity provider sent no issuer or subject")
+        if len(subject) > 300 or len(_issuer(issuer)) > 500:
+            raise AuthenticationError("the identity provider sent an issuer or subject too long to record")
+        account = self.oidc_account(issuer, subject)
+        if account is None:
+            if default_role is None:
+                raise OidcIdentityUnknown(_issuer(issuer), subject)
+            if default_role not in {r.value for r in Role}:
+                raise UsageError(f"unknown role {default_role!r} for new OpenID Connect accounts")
+            username = _username_from(claims, lambda name: self.session.get(Account, name) is not None)
+            name = claims.get("name")
+            account = Account(
+                username=username,
+                display_name=(name.strip()[:200] if isinstance(name, str) and name.strip() else username),
+                password_hash=None,
+                roles=[default_role],
+                person_id=None,
+                active=True,
+                oidc_issuer=_issuer(issuer),
+                oidc_subject=subject,
+                created_at=self.clock(),
+            )
+            self.session.add(account)
+            self.session.flush()
+            self._event(username, "create", None, _public(account))
+        elif not account.active:
+            raise AuthenticationError("this account is deactivated; ask an admin")
+        account.last_login_at = self.clock()
+        self.session.flush()
+        return AccountOut.model_validate(account)
+
+    def link_oidc(self, username: str, subject: str, *, issuer: str) -> AccountOut:
+        """Tie an account to an OpenID Connect identity (admins); its next OIDC sign-in reaches it."""
+        self._require_admin()
+        account = self._get(username)
+        subject = subject.strip()
+        if not subject or len(subject) > 300:
+            raise UsageError("give the subject ('sub') the identity provider names the person with (1-300 characters)")
+        if not issuer.strip() or len(_issuer(issuer)) > 500:
+            raise UsageError("give the issuer URL of the identity provider (--issuer or AIMS_OIDC_ISSUER)")
+        holder = self.oidc_account(issuer, subject)
+        if holder is not None and holder.username != username:
+            raise ConflictError(
+                f"the identity {subject!r} of {_issuer(issuer)} is linked to account {holder.username!r}"
+            )
+        before = _public(account)
+        account.oidc_issuer, account.oidc_subject = _issuer(issuer), subject
+        self.session.flush()
+        self._event(username, "update", before, _public(account))
+        return AccountOut.model_validate(account)
+
+    def unlink_oidc(self, username: str) -> AccountOut:
+        """Remove an account's OpenID Connect identity (admins); it signs in with a password or token only."""
+        self._require_admin()
+        account = self._get(username)
+        before = _public(account)
+        account.oidc_issuer = account.oidc_subject = None
+        self.session.flush()
+        WebSessionService(self.session).end_all(username)
+        self._event(username, "update", before, _public(account))
+        return AccountOut.model_validate(account)
 
     def active_account(self, username: str) -> AccountOut | None:
         """The account behind a session, or None if it was removed or deactivated since."""

@@ -158,12 +158,37 @@ async def oidc_start(request: Request) -> Response:
 
 @router.get("/auth/oidc", name="oidc_callback")
 async def oidc_callback(request: Request, session: DbSession) -> Response:
+    """The provider's redirect back: the account is the one linked to the ID token's issuer and subject.
+
+    The state must be one this browser started and the ID token must carry its nonce, be signed
+    by the provider's keys and name the configured issuer; anything else is refused.
+    """
+    from authlib.common.errors import AuthlibBaseError
+    from httpx import HTTPError
+    from joserfc.errors import JoseError
+
+    settings = request.app.state.web_settings
     client = _oauth(request)
-    token = await client.authorize_access_token(request)
-    claims = token.get("userinfo") or {}
-    username = str(claims.get("preferred_username") or claims.get("email") or claims.get("sub") or "")
-    account = AccountService(session).active_account(username)
-    if account is None:
-        raise HTTPException(403, f"no active account for {username!r}; ask an admin to run 'aims user add {username}'")
+    oidc = settings.oidc_enabled
+    try:
+        token = await client.authorize_access_token(request)
+    except (AuthlibBaseError, JoseError, HTTPError, ValueError):
+        return _render(request, "login.html", {"next": "/", "error": _OIDC_FAILED, "oidc": oidc}, 400)
+    claims = token.get("userinfo")  # set only from a verified ID token with this browser's nonce
+    issuer = str(claims.get("iss") or "") if claims else ""
+    subject = str(claims.get("sub") or "") if claims else ""
+    if not claims or not subject or issuer.rstrip("/") != str(settings.oidc_issuer).strip().rstrip("/"):
+        return _render(request, "login.html", {"next": "/", "error": _OIDC_FAILED, "oidc": oidc}, 400)
+    role = None if settings.oidc_default_role == "none" else settings.oidc_default_role
+    try:
+        account = AccountService(session).oidc_sign_in(issuer, subject, dict(claims), default_role=role)
+    except AuthenticationError as exc:
+        return _render(request, "login.html", {"next": "/", "error": exc.message, "oidc": oidc}, 403)
     _sign_in(request, session, account.username)
     return RedirectResponse("/", status_code=303)
+
+
+_OIDC_FAILED = (
+    "Sign-in with your organisation could not be completed: it expired, did not start in this browser, "
+    "or the identity provider's answer did not check out. Try again."
+)
