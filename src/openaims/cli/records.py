@@ -25,6 +25,8 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from openaims.cli.console import console, plain
+from openaims.cli.layout import Column
+from openaims.cli.layout import print_table as print_fitted
 from openaims.errors import UsageError
 from openaims.register import open_register
 from openaims.register.actors import Actor, default_actor_name
@@ -191,22 +193,34 @@ def _list_columns(cls: type[RecordService[Any, Any]]) -> list[str]:
     return [*columns, "version", "updated_at", "updated_by"]
 
 
+#: How each listed column gives way on a narrow terminal (the label shrinks, the rest are dropped).
+_LIST_LAYOUT: dict[str, Column] = {
+    "id": Column("id"),
+    "status": Column("status", drop=5),
+    "owner": Column("owner", min_width=8, drop=3),
+    "version": Column("version", justify="right", drop=4),
+    "updated_at": Column("updated at", drop=2),
+    "updated_by": Column("updated by", min_width=8, drop=1),
+}
+
+
 def render_page(cls: type[RecordService[Any, Any]], page: Page[Any], fmt: OutputFormat) -> None:
     if fmt is OutputFormat.JSON:
         print_json(page.model_dump(mode="json"))
     elif fmt is OutputFormat.TABLE:
         columns = _list_columns(cls)
         shown = f"{page.offset + 1}-{page.offset + len(page.items)}" if page.items else "0"
-        table = Table(title=f"{cls.cli_name()} records ({shown} of {page.total})", title_justify="left")
-        for column in columns:
-            table.add_column(column.replace("_", " "), overflow="fold")
-        for item in page.items:
-            row = []
-            for column in columns:
-                value = getattr(item, column)
-                row.append(f"{value:%Y-%m-%d %H:%M}" if column == "updated_at" else render_value(value))
-            table.add_row(*(plain(cell) for cell in row))
-        console.print(table)
+        layout = [_LIST_LAYOUT.get(c) or Column(c.replace("_", " "), min_width=30) for c in columns]
+        rows = [
+            [
+                f"{getattr(item, column):%Y-%m-%d %H:%M}"
+                if column == "updated_at"
+                else render_value(getattr(item, column))
+                for column in columns
+            ]
+            for item in page.items
+        ]
+        print_fitted(console, layout, rows, title=f"{cls.cli_name()} records ({shown} of {page.total})")
     else:
         typing.assert_never(fmt)
 

@@ -12,9 +12,11 @@ from typing import assert_never
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from openaims.cli.console import console, err_console, plain, scan_progress
+from openaims.cli.layout import Column
+from openaims.cli.layout import print_table as print_fitted
 from openaims.discovery.interface import Finding, FindingKind, ScanOptions
 from openaims.errors import UsageError
 
@@ -78,75 +80,144 @@ def _detail(finding: Finding) -> str:
     return finding.version or ""
 
 
-def print_table(findings: list[Finding], stats: dict[str, object], out: Console) -> None:
-    """Findings grouped by kind, then a summary by kind and by provider."""
-    by_kind: dict[FindingKind, list[Finding]] = {}
-    for finding in findings:
-        by_kind.setdefault(finding.kind, []).append(finding)
-    for kind, title in _KIND_TITLES.items():
-        rows = by_kind.get(kind)
-        if not rows:
-            continue
-        table = Table(title=f"{title} ({len(rows)})", title_justify="left", expand=False)
-        table.add_column("Name", overflow="fold")
-        table.add_column("Provider")
-        table.add_column("Category")
-        table.add_column("Version / detail", overflow="fold")
-        table.add_column("Where", overflow="fold")
-        for finding in rows:
-            table.add_row(
-                plain(finding.name),
-                plain(finding.provider or ""),
-                plain(finding.category or ""),
-                plain(_detail(finding)),
-                plain(_location(finding)),
-            )
-        out.print(table)
-    _print_summary(findings, stats, out)
+#: Above this many findings the table output is a summary unless ``--details`` is given.
+SUMMARY_ABOVE = 40
+
+_FINDING_COLUMNS = (
+    Column("Name", min_width=16),
+    Column("Provider", drop=3),
+    Column("Category", drop=1),
+    Column("Version / detail", min_width=10, drop=2),
+    Column("Where", cut="left", under=True, style="dim"),
+)
 
 
-def _print_summary(findings: list[Finding], stats: dict[str, object], out: Console) -> None:
+def print_table(findings: list[Finding], stats: dict[str, object], out: Console, *, details: bool = False) -> None:
+    """Findings grouped by kind and a summary; only the summary when there are more than
+    :data:`SUMMARY_ABOVE` findings and ``details`` is not asked for."""
+    if details or len(findings) <= SUMMARY_ABOVE:
+        by_kind: dict[FindingKind, list[Finding]] = {}
+        for finding in findings:
+            by_kind.setdefault(finding.kind, []).append(finding)
+        for kind, title in _KIND_TITLES.items():
+            rows = by_kind.get(kind)
+            if not rows:
+                continue
+            lines = [(f.name, f.provider or "", f.category or "", _detail(f), _location(f)) for f in rows]
+            print_fitted(out, _FINDING_COLUMNS, lines, title=f"{title} ({len(rows)})")
+            out.print()
+        _print_summary(findings, stats, out, brief=False)
+        return
+    _print_summary(findings, stats, out, brief=True)
+
+
+#: Rows of the "needs attention" list and of the provider table in a brief summary.
+_BRIEF_ROWS = 5
+_BRIEF_PROVIDERS = 8
+
+
+_ATTENTION_COLUMNS = (
+    Column("Kind", min_width=24),
+    Column("Name", min_width=12),
+    Column("Detail", min_width=14, drop=1),
+    Column("Where", min_width=32, cut="left"),
+)
+
+
+def _top(counter: Counter[str], n: int) -> str:
+    ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+    text = ", ".join(f"{name} {count}" for name, count in ranked[:n])
+    return text + (f", +{len(ranked) - n} more" if len(ranked) > n else "")
+
+
+def _needs_attention(finding: Finding) -> bool:
+    if finding.kind is FindingKind.SECRET:
+        return True
+    return finding.kind is FindingKind.MODEL_FILE and (finding.unsafe is True or bool(finding.details.get("unscanned")))
+
+
+def _print_summary(findings: list[Finding], stats: dict[str, object], out: Console, *, brief: bool) -> None:
     kinds = Counter(f.kind for f in findings)
+    providers_by_kind: dict[FindingKind, Counter[str]] = {}
+    for finding in findings:
+        providers_by_kind.setdefault(finding.kind, Counter())[finding.provider or "(none)"] += 1
+    rows: list[tuple[str, str, str]] = [
+        (title, str(kinds[kind]), _top(providers_by_kind[kind], 3))
+        for kind, title in _KIND_TITLES.items()
+        if kinds.get(kind)
+    ]
+    rows.append(("Total", str(len(findings)), ""))
+    print_fitted(
+        out,
+        (Column("Kind"), Column("Findings", justify="right"), Column("Top providers", min_width=14, drop=1)),
+        rows,
+        title="Summary",
+    )
     providers = Counter(f.provider or "(none)" for f in findings)
-    summary = Table(title="Summary", title_justify="left", show_header=True)
-    summary.add_column("Kind")
-    summary.add_column("Findings", justify="right")
-    for kind, title in _KIND_TITLES.items():
-        if kinds.get(kind):
-            summary.add_row(title, str(kinds[kind]))
-    summary.add_row("[b]Total[/b]", f"[b]{len(findings)}[/b]")
-    out.print(summary)
     if findings:
-        by_provider = Table(title="By provider", title_justify="left")
-        by_provider.add_column("Provider")
-        by_provider.add_column("Findings", justify="right")
-        for provider, count in sorted(providers.items(), key=lambda item: (-item[1], item[0])):
-            by_provider.add_row(plain(provider), str(count))
-        out.print(by_provider)
+        ranked = sorted(providers.items(), key=lambda item: (-item[1], item[0]))
+        shown = ranked[:_BRIEF_PROVIDERS] if brief else ranked
+        out.print()
+        print_fitted(
+            out,
+            (Column("Provider", min_width=12), Column("Findings", justify="right")),
+            [(name, str(count)) for name, count in shown],
+            title="By provider",
+        )
+        if len(ranked) > len(shown):
+            out.print(f"  ... and {len(ranked) - len(shown)} more providers", markup=False, highlight=False)
+    if brief:
+        attention = [f for f in findings if _needs_attention(f)]
+        if attention:
+            out.print()
+            print_fitted(
+                out,
+                _ATTENTION_COLUMNS,
+                [(_KIND_TITLES[f.kind], f.name, _detail(f), _location(f)) for f in attention[:_BRIEF_ROWS]],
+                title=f"Needs attention ({len(attention)})",
+            )
+            if len(attention) > _BRIEF_ROWS:
+                out.print(f"  ... and {len(attention) - _BRIEF_ROWS} more", markup=False, highlight=False)
+    out.print()
     seen = stats.get("files_seen", 0)
     scanned = stats.get("files_scanned", 0)
     size = _human_size(int(str(stats.get("bytes_scanned", 0))))
     duration = stats.get("duration_s", 0)
-    out.print(
-        f"{seen} files seen, {scanned} read ({size}) in {duration}s.",
-        markup=False,
-        highlight=False,
-    )
+    _say(out, f"{seen} files seen, {scanned} read ({size}) in {duration}s.")
     unparsed = stats.get("unparsed") or []
     if isinstance(unparsed, list) and unparsed:
         paths = sorted({str(item.get("path", "")) for item in unparsed if isinstance(item, dict)})
-        out.print(
-            f"[yellow]{len(paths)} manifest(s) could not be read fully; what they declare may be missing "
-            "(see the JSON report's stats.unparsed):[/]"
+        _say(
+            out,
+            f"{len(paths)} manifest(s) could not be read fully; what they declare may be missing "
+            "(see the JSON report's stats.unparsed):",
+            style="yellow",
         )
-        for item in unparsed[:20]:
-            if isinstance(item, dict):
-                out.print(plain(f"  {item.get('path')}: {item.get('reason')}"))
-        if len(unparsed) > 20:
-            out.print(f"  ... and {len(unparsed) - 20} more", markup=False, highlight=False)
+        limit = _BRIEF_ROWS if brief else 20
+        print_fitted(
+            out,
+            (Column("Manifest", min_width=24, cut="left"), Column("Reason", min_width=16)),
+            [(item.get("path"), item.get("reason")) for item in unparsed[:limit] if isinstance(item, dict)],
+            indent=2,
+            header=False,
+        )
+        if len(unparsed) > limit:
+            out.print(f"  ... and {len(unparsed) - limit} more", markup=False, highlight=False)
     errors = int(str(stats.get("error_count", 0)))
     if errors:
-        out.print(f"[yellow]{errors} detector error(s); the scan went on (see the JSON report's stats.errors).[/]")
+        _say(out, f"{errors} detector error(s); the scan went on (see the JSON report's stats.errors).", style="yellow")
+    if brief:
+        _say(
+            out,
+            f"A summary of {len(findings)} findings: --details (or AIMS_SCAN_DETAILS=1) lists every one; "
+            "--format json writes them all.",
+            style="dim",
+        )
+
+
+def _say(out: Console, text: str, style: str = "") -> None:
+    """A sentence wrapped at spaces to the console's width."""
+    out.print(Text(text, style=style), highlight=False)
 
 
 def _human_size(size: int) -> str:
@@ -167,9 +238,9 @@ def _write(path: Path, text: str) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
 
 
-def _table_text(findings: list[Finding], stats: dict[str, object]) -> str:
+def _table_text(findings: list[Finding], stats: dict[str, object], details: bool) -> str:
     buffer = io.StringIO()
-    print_table(findings, stats, Console(file=buffer, width=160, no_color=True, highlight=False))
+    print_table(findings, stats, Console(file=buffer, width=160, no_color=True, highlight=False), details=details)
     return buffer.getvalue()
 
 
@@ -223,6 +294,13 @@ def scan(
         envvar="AIMS_NO_PROGRESS",
         help="No progress bar (it only shows on a terminal).",
     ),
+    details: bool = typer.Option(
+        False,
+        "--details",
+        envvar="AIMS_SCAN_DETAILS",
+        help=f"List every finding in the table; without it a scan with more than {SUMMARY_ABOVE} findings "
+        "prints a summary.",
+    ),
     to_register: bool = typer.Option(
         False,
         "--register",
@@ -252,18 +330,18 @@ def scan(
     report = result.to_report()
     stats = report["stats"]
     root_name = sanitise.text(path.resolve().name or "root")
+    synced: str | None = None
     if to_register:
         from openaims.cli.inventory import ingest
 
-        summary = ingest(path, result.findings).summary()
-        err_console.print(plain(f"Register: {summary}"), soft_wrap=True)
+        synced = ingest(path, result.findings).summary()
 
-    text: str
+    text: str | None = None
     if fmt is ScanFormat.TABLE:
         if output is None:
-            print_table(result.findings, stats, console)
-            return
-        text = _table_text(result.findings, stats)
+            print_table(result.findings, stats, console, details=details)
+        else:
+            text = _table_text(result.findings, stats, details)
     elif fmt is ScanFormat.JSON:
         text = render_json(report)
     elif fmt is ScanFormat.CYCLONEDX or fmt is ScanFormat.CYCLONEDX_XML:
@@ -282,19 +360,19 @@ def scan(
     else:
         assert_never(fmt)
 
-    if not text.endswith("\n"):
-        text += "\n"
+    if text is not None:
+        if not text.endswith("\n"):
+            text += "\n"
+        if output is not None:
+            _write(output, text)
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+    # What the command changed comes last, where it is seen after the report.
     if output is not None:
-        _write(output, text)
-        err_console.print(
-            f"Wrote {len(result.findings)} findings ({fmt.value}) to {output}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-        return
-    sys.stdout.write(text)
-    sys.stdout.flush()
+        err_console.print(plain(f"Wrote {len(result.findings)} findings ({fmt.value}) to {output}"), soft_wrap=True)
+    if synced is not None:
+        err_console.print(plain(f"Register: {synced}"), soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
