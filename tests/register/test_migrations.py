@@ -60,3 +60,8 @@ def test_upgrade_is_idempotent(empty_url: str) -> None:
         assert migrations.current_revision(engine) == migrations.head_revision()
     finally:
         engine.dispose()
+
+
+def test_the_newest_revision_file_is_alembics_head() -> None:
+    """Opening a register compares its revision with the newest numbered file's, without Alembic."""
+    assert migrations.latest_revision() == migrations.head_revision()

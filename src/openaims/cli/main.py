@@ -6,15 +6,20 @@ Each command group lives in its own module under ``openaims.cli`` and exposes
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
+import inspect
+import json
 import os
 import sys
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 import typer
-from typer import rich_utils
 from typer._click import exceptions as click  # Typer's own Click: its errors
+from typer.core import TyperCommand, TyperGroup
 
 from openaims import __version__
 from openaims.cli.console import err_console
@@ -46,39 +51,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "worker",
 )
 
-#: Top-level command name -> the module that defines it. ``main`` loads only the
-#: invoked command's module, so a pre-commit hook running ``aims check`` does not pay
-#: for the register, the web app and every other command. Names not listed here
-#: (the record commands such as ``aims risk``) load everything.
-COMMAND_OWNERS: dict[str, str] = {
-    "init": "init",
-    "scan": "scan",
-    "check": "check",
-    "policy": "policy",
-    "baseline": "baseline",
-    "lint": "lint",
-    "inventory": "inventory",
-    "history": "history",
-    "export": "exchange",
-    "import": "exchange",
-    "csv": "exchange",
-    "demo-data": "demo",
-    "readiness": "readiness",
-    "soa": "soa",
-    "classify": "classify",
-    "frameworks": "frameworks",
-    "serve": "serve",
-    "user": "users",
-    "login": "signin",
-    "logout": "signin",
-    "whoami": "signin",
-    "keys": "keys",
-    "backup": "backup",
-    "restore": "backup",
-    "org": "org",
-    "worker": "worker",
-}
-
 #: Variables that are no longer read, with what replaced them (``aims`` warns when one is set).
 RETIRED: dict[str, str] = {
     "AIMS_FORMAT": (
@@ -88,7 +60,95 @@ RETIRED: dict[str, str] = {
     "AIMS_OUTPUT": "use AIMS_SCAN_OUTPUT",
 }
 
+#: Every top-level command: its name, the module that defines it, and what ``aims --help``
+#: shows for it. Written by ``scripts/gen_command_index.py``; a test keeps it current.
+INDEX_FILE = Path(__file__).with_name("commands.json")
+
+
+@functools.cache
+def command_index() -> dict[str, dict[str, Any]]:
+    entries: list[dict[str, Any]] = json.loads(INDEX_FILE.read_text(encoding="utf-8"))
+    return {entry["name"]: entry for entry in entries}
+
+
+def _scratch() -> typer.Typer:
+    """An application that stays a group however few commands a module registers."""
+    scratch = typer.Typer()
+    scratch.callback()(lambda: None)
+    return scratch
+
+
+def _register(module_name: str, app: typer.Typer, command: str | None = None) -> None:
+    """Register a command module's commands on ``app`` (with ``only``, the one command, when it can)."""
+    register = importlib.import_module(f"openaims.cli.{module_name}").register
+    if command is not None and "only" in inspect.signature(register).parameters:
+        register(app, only=command)
+    else:
+        register(app)
+
+
+@functools.cache
+def _real_command(name: str) -> Any:
+    """The Click command of top-level command ``name``, loading only the module that defines it."""
+    _register(command_index()[name]["module"], scratch := _scratch(), name)
+    return typer.main.get_command(scratch).commands[name]  # type: ignore[attr-defined]
+
+
+class LazyRoot(TyperGroup):
+    """The ``aims`` group: lists every command from the index, loads a module only to run its command.
+
+    ``aims --help`` shows the indexed help texts, so it imports no command module; ``aims risk
+    list`` imports the record commands and nothing else (no web app, exporters or scanner).
+    """
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        real = super().list_commands(ctx)
+        return [*command_index(), *(name for name in real if name not in command_index())]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        real = super().get_command(ctx, cmd_name)
+        entry = command_index().get(cmd_name)
+        if real is not None or entry is None:
+            return real
+        return TyperCommand(  # what the help lists; resolve_command swaps in the real command
+            cmd_name, help=entry["help"], short_help=entry["short_help"], hidden=entry["hidden"],
+            deprecated=entry["deprecated"], rich_help_panel=entry["panel"],
+        )  # fmt: skip
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name = args[0] if args else None
+        if name and name not in self.commands and name in command_index():
+            self.add_command(_real_command(name), name)
+        return super().resolve_command(ctx, args)
+
+
+def _plain(value: Any) -> Any:
+    """A Typer default placeholder as the value it stands for."""
+    return value if value is None or isinstance(value, str) else getattr(value, "value", None)
+
+
+def build_index() -> list[dict[str, Any]]:
+    """The index of every command module's top-level commands, in ``aims --help`` order."""
+    found: dict[str, dict[str, Any]] = {}
+    for module_name in COMMAND_MODULES:
+        _register(module_name, scratch := _scratch())
+        group = typer.main.get_command(scratch)
+        for name, command in group.commands.items():  # type: ignore[attr-defined]
+            found[name] = {
+                "name": name,
+                "module": module_name,
+                "help": command.help,
+                "short_help": command.short_help,
+                "hidden": bool(command.hidden),
+                "deprecated": bool(command.deprecated),
+                "panel": _plain(getattr(command, "rich_help_panel", None)),
+            }
+    full = typer.main.get_command(load_commands())
+    return [found[name] for name in full.list_commands(None)]  # type: ignore[arg-type,attr-defined]
+
+
 _root = typer.Typer(
+    cls=LazyRoot,
     name="aims",
     help="OpenAIMS: discover AI in code, enforce AI policy, run and prove an ISO/IEC 42001 AI management system.",
     no_args_is_help=True,
@@ -119,10 +179,9 @@ def load_commands(modules: Iterable[str] | None = None) -> typer.Typer:
     for name in COMMAND_MODULES if modules is None else modules:
         if name in _loaded:
             continue
-        module_name = f"openaims.cli.{name}"
-        if importlib.util.find_spec(module_name) is None:
+        if importlib.util.find_spec(f"openaims.cli.{name}") is None:
             continue
-        importlib.import_module(module_name).register(_root)
+        _register(name, _root)
         _loaded.add(name)
     return _root
 
@@ -135,11 +194,12 @@ def __getattr__(name: str) -> typer.Typer:
 
 
 def _modules_for(args: list[str]) -> list[str] | None:
+    """Command modules to load before running: none for an indexed command (the root loads it
+    when it runs), every module for a name the index does not know yet."""
     command = next((a for a in args if not a.startswith("-")), None)
-    if command is None:
-        return [] if any(a == "--version" for a in args) else None
-    owner = COMMAND_OWNERS.get(command)
-    return [owner] if owner else None
+    if command is None or command in command_index():
+        return []
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -150,6 +210,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         result = application(args=args, prog_name="aims", standalone_mode=False)
     except click.NoArgsIsHelpError as exc:
+        from typer import rich_utils
+
         rich_utils.rich_format_error(exc)  # the help text, as with standalone Typer
         sys.exit(exc.exit_code)
     except click.ClickException as exc:  # bad options and arguments: one line, like AimsError

@@ -504,8 +504,11 @@ def _ordered() -> list[type[RecordService[Any, Any]]]:
     return sorted(registry().values(), key=lambda c: position.get(c.record_type(), len(position)))
 
 
-def register(app: typer.Typer) -> None:
+def register(app: typer.Typer, only: str | None = None) -> None:
+    """Add a command group per record type (with ``only``, just that record type's group)."""
     for cls in _ordered():
+        if only is not None and cls.cli_name() != only:
+            continue
         group = _group(cls)
         if issubclass(cls, EvidenceService):
             _evidence_extras(group)

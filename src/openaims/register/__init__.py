@@ -85,7 +85,7 @@ def open_register(settings: Settings | None = None, *, migrate: bool = True) -> 
         if current is None:
             db.dispose()
             raise UsageError("the database has no register yet; run 'aims init' first")
-        if migrate and current != migrations.head_revision():
+        if migrate and current != migrations.latest_revision():
             migrations.upgrade(db.engine)
     return db
 

@@ -6,25 +6,42 @@ nobody needs an ``alembic.ini``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 HERE = Path(__file__).resolve().parent
+#: Revision files are numbered in chain order (``0007_oidc_identity.py``) and name their revision.
+_REVISION_FILE = re.compile(r"^\d{4}_[a-z0-9_]+\.py$")
+_REVISION = re.compile(r'^revision: str = "([^"]+)"$', re.M)
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(HERE))
     config.attributes["engine"] = engine
     return config
 
 
+def latest_revision() -> str:
+    """The newest revision, from the file names alone: opening a register needs no Alembic
+    unless it migrates (a test checks that this is Alembic's head)."""
+    newest = max(p for p in (HERE / "versions").iterdir() if _REVISION_FILE.match(p.name))
+    found = _REVISION.search(newest.read_text(encoding="utf-8"))
+    assert found is not None, newest.name
+    return found.group(1)
+
+
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory(str(HERE))
     head = script.get_current_head()
     assert head is not None
@@ -33,18 +50,33 @@ def head_revision() -> str:
 
 def known_revisions() -> frozenset[str]:
     """Every schema revision this version knows (a register at another one was made by a newer version)."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory(str(HERE))
     return frozenset(rev.revision for rev in script.walk_revisions())
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The register's schema revision (None before the first migration), read without Alembic."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        rows = [str(r) for r in connection.execute(text("SELECT version_num FROM alembic_version")).scalars()]
+    if len(rows) > 1:  # several heads: let Alembic say what it makes of them
+        from alembic.runtime.migration import MigrationContext
+
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    return rows[0] if rows else None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(engine), revision)

@@ -1,0 +1,157 @@
+"""Register commands import only what they need, so they start quickly.
+
+``aims --help`` lists every command from the command index without importing a command
+module; a register command imports its own module and the register, never the web app,
+the exporters, the scanner or the migration tool. Timings are measured by
+``benchmarks/startup.py``, not asserted here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Modules no register command needs: the web app, exporters, the scanner, the linter,
+#: readiness and frameworks, the migration tool (only when a register migrates), Markdown
+#: help rendering.
+HEAVY = (
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "jinja2",
+    "authlib",
+    "httpx",
+    "reportlab",
+    "openpyxl",
+    "cyclonedx",
+    "spdx_python_model",
+    "jsonschema",
+    "alembic",
+    "mako",
+    "celery",
+    "hyperscan",
+    "yaml",
+    "pygments",
+    "rich.markdown",
+    "typer.rich_utils",
+    "openaims.web",
+    "openaims.discovery",
+    "openaims.policy",
+    "openaims.lint",
+    "openaims.bom",
+    "openaims.reports",
+    "openaims.readiness",
+    "openaims.frameworks",
+    "openaims.register.exchange",
+    "openaims.register.integrity",
+)
+
+_PROBE = """
+import json, sys
+from openaims.cli.main import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+
+
+def _run(args: list[str], env: dict[str, str], *, prelude: str = "") -> tuple[str, int, set[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", prelude + _PROBE, *args], env=env, capture_output=True, text=True, check=False
+    )
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    return done.stdout, int(report["code"] or 0), set(report["modules"])
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    folder = tmp_path_factory.mktemp("startup")
+    values = {
+        **os.environ,
+        "AIMS_DATABASE_URL": f"sqlite:///{folder / 'aims.db'}",
+        "AIMS_EVIDENCE_DIR": str(folder / "evidence"),
+        "AIMS_CONFIG_DIR": str(folder / "config"),
+        "AIMS_ACTOR": "mia",
+        "COLUMNS": "100",
+    }
+    values.pop("AIMS_TOKEN", None)
+    for step in (["init"], ["risk", "add", "--title", "Prompt injection", "--owner", "mia"]):
+        _out, code, _modules = _run(step, values)
+        assert code == 0, step
+    return values
+
+
+def _loaded(modules: set[str], name: str) -> bool:
+    return name in modules or any(m.startswith(name + ".") for m in modules)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--version"],
+        ["--help"],
+        ["risk", "list"],
+        ["risk", "show", "RISK-1"],
+        ["system", "list", "--format", "json"],
+        ["whoami"],
+        ["user", "list"],
+        ["risk", "--help"],
+    ],
+    ids=" ".join,
+)
+def test_a_register_command_imports_nothing_it_does_not_need(env: dict[str, str], args: list[str]) -> None:
+    _out, code, modules = _run(args, env)
+
+    assert code == 0
+    needless = [name for name in HEAVY if _loaded(modules, name)]
+    if "--help" in args:  # help is rendered with rich's Markdown support
+        needless = [n for n in needless if n not in ("typer.rich_utils", "rich.markdown", "pygments")]
+    assert needless == []
+
+
+def test_help_lists_every_command_without_importing_command_modules(env: dict[str, str]) -> None:
+    lazy, code, modules = _run(["--help"], env)
+    full, full_code, _ = _run(["--help"], env, prelude="from openaims.cli.main import load_commands\nload_commands()\n")
+
+    assert code == full_code == 0
+    assert lazy == full
+    assert {m for m in modules if m.startswith("openaims.cli.")} <= {"openaims.cli.main", "openaims.cli.console"}
+    assert not _loaded(modules, "sqlalchemy")
+
+
+def test_the_command_index_is_current() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_command_index.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_command_missing_from_the_index_still_runs(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openaims.cli import main as cli_main
+
+    index = {name: entry for name, entry in cli_main.command_index().items() if name != "whoami"}
+    monkeypatch.setattr(cli_main, "command_index", lambda: index)
+    for name in ("AIMS_DATABASE_URL", "AIMS_EVIDENCE_DIR", "AIMS_CONFIG_DIR", "AIMS_ACTOR"):
+        monkeypatch.setenv(name, env[name])
+
+    with pytest.raises(SystemExit) as exit_:
+        cli_main.main(["whoami"])
+
+    assert exit_.value.code == 0
+    assert "Mode: personal" in capsys.readouterr().out
