@@ -155,3 +155,23 @@ def test_a_command_missing_from_the_index_still_runs(
 
     assert exit_.value.code == 0
     assert "Mode: personal" in capsys.readouterr().out
+
+
+def test_every_record_service_module_is_listed_for_the_registry() -> None:
+    """registry() imports the listed modules; a record service in a module missing from the
+    list would be missing from every command, page and export."""
+    import importlib
+    import pkgutil
+
+    from openaims.register import services
+    from openaims.register.services.base import RecordService
+
+    defining = set()
+    for info in pkgutil.iter_modules(services.__path__):
+        module = importlib.import_module(f"openaims.register.services.{info.name}")
+        if any(
+            isinstance(v, type) and issubclass(v, RecordService) and "model" in v.__dict__ and v.__module__ == module.__name__
+            for v in vars(module).values()
+        ):
+            defining.add(info.name)
+    assert defining == set(services.RECORD_SERVICE_MODULES)

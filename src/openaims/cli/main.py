@@ -142,7 +142,13 @@ def build_index() -> list[dict[str, Any]]:
                 "hidden": bool(command.hidden),
                 "deprecated": bool(command.deprecated),
                 "panel": _plain(getattr(command, "rich_help_panel", None)),
+                "service_module": None,
             }
+    from openaims.register.services import registry
+
+    for service in registry().values():  # a record command imports only its own service module
+        if service.cli_name() in found:
+            found[service.cli_name()]["service_module"] = service.__module__.rsplit(".", 1)[-1]
     full = typer.main.get_command(load_commands())
     return [found[name] for name in full.list_commands(None)]  # type: ignore[arg-type,attr-defined]
 

@@ -9,6 +9,7 @@ parse, call one service method, and render a table or JSON.
 from __future__ import annotations
 
 import enum
+import importlib
 import inspect
 import json
 import types
@@ -504,9 +505,24 @@ def _ordered() -> list[type[RecordService[Any, Any]]]:
     return sorted(registry().values(), key=lambda c: position.get(c.record_type(), len(position)))
 
 
+def _service_named(cli_name: str) -> type[RecordService[Any, Any]] | None:
+    """One record type's service, importing only its module (the command index names it)."""
+    from openaims.cli.main import command_index
+
+    module = command_index().get(cli_name, {}).get("service_module")
+    if not module:
+        return None
+    for value in vars(importlib.import_module(f"openaims.register.services.{module}")).values():
+        if isinstance(value, type) and issubclass(value, RecordService) and "model" in value.__dict__:  # noqa: SIM102
+            if value.cli_name() == cli_name:
+                return value
+    return None
+
+
 def register(app: typer.Typer, only: str | None = None) -> None:
     """Add a command group per record type (with ``only``, just that record type's group)."""
-    for cls in _ordered():
+    found = _service_named(only) if only is not None else None
+    for cls in [found] if found is not None else _ordered():
         if only is not None and cls.cli_name() != only:
             continue
         group = _group(cls)

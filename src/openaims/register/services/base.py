@@ -725,13 +725,30 @@ def _restored_meta(record_type: str, meta: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+_LOADED: set[str] = set()
+
+
+def _load_services() -> None:
+    """Import every record service module once: each service registers itself when defined."""
+    if not _LOADED:
+        import importlib
+
+        from openaims.register.services import RECORD_SERVICE_MODULES
+
+        for module in RECORD_SERVICE_MODULES:
+            importlib.import_module(f"openaims.register.services.{module}")
+        _LOADED.add("all")
+
+
 def registry() -> Mapping[str, type[RecordService[Any, Any]]]:
     """Every record service by record type (``risk`` -> RiskService)."""
+    _load_services()
     return _REGISTRY
 
 
 def restore_order() -> list[str]:
     """Record types ordered so that every single (foreign-key) reference points backwards."""
+    _load_services()
     prefixes = {cls.prefix(): rt for rt, cls in _REGISTRY.items()}
     needs: dict[str, set[str]] = {}
     for record_type, cls in _REGISTRY.items():
@@ -753,6 +770,7 @@ def restore_order() -> list[str]:
 
 
 def service_for_prefix(prefix: str) -> type[RecordService[Any, Any]] | None:
+    _load_services()
     for cls in _REGISTRY.values():
         if cls.prefix() == prefix:
             return cls
