@@ -175,3 +175,31 @@ def test_every_record_service_module_is_listed_for_the_registry() -> None:
         ):
             defining.add(info.name)
     assert defining == set(services.RECORD_SERVICE_MODULES)
+
+
+def test_a_write_with_one_record_family_imported_still_orders_its_rows(tmp_path: Path) -> None:
+    """Model modules load on use; a flush loads the rest first, since an incident refers to nonconformities."""
+    settings = f"""Settings(database_url="sqlite:///{tmp_path / 'aims.db'}", evidence_dir="{tmp_path / 'evidence'}")"""
+    created = subprocess.run(
+        [sys.executable, "-c", f"from openaims.register import init_register\nfrom openaims.settings import Settings\n"
+         f"init_register({settings})"], capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    script = f"""
+import sys
+from openaims.register import open_register
+from openaims.register.actors import Actor, Role
+from openaims.register.services.incidents import IncidentService
+from openaims.settings import Settings
+
+db = open_register({settings})
+assert "openaims.register.models.nonconformities" not in sys.modules
+with db.session() as session:
+    incident = IncidentService(session, Actor(name="mia", roles=frozenset({{Role.ADMIN}}))).create(
+        {{"title": "Chatbot quoted a wrong interest rate", "owner": "mia"}}
+    )
+print(incident.id)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "INC-1"

@@ -33,7 +33,6 @@ from openaims.register import open_register
 from openaims.register.actors import Actor, default_actor_name
 from openaims.register.identity import Identity, Mode
 from openaims.register.identity import resolve as resolve_identity
-from openaims.register.models import RECORD_MODELS
 from openaims.register.services import Page, RecordOut, RecordService, registry
 from openaims.register.services.base import FIELD_LIMITS
 from openaims.register.services.documents import DocumentService, DocumentVersionService
@@ -501,6 +500,8 @@ def _document_extras(group: typer.Typer) -> None:
 
 def _ordered() -> list[type[RecordService[Any, Any]]]:
     """Record types in the order of the standard (context first, improvement last)."""
+    from openaims.register.models import RECORD_MODELS
+
     position = {model.record_type: n for n, model in enumerate(RECORD_MODELS)}
     return sorted(registry().values(), key=lambda c: position.get(c.record_type(), len(position)))
 

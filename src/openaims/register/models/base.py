@@ -21,9 +21,10 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    event,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -61,6 +62,15 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+@event.listens_for(Session, "before_flush")
+def _every_model_before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    """A flush orders rows by foreign keys, which needs every referenced table mapped: model
+    modules are imported on use (:mod:`openaims.register.models`), so load them all first."""
+    from openaims.register.models import load_all
+
+    load_all()
 
 
 def utcnow() -> dt.datetime:
