@@ -49,8 +49,10 @@ HEAVY = (
     "openaims.reports",
     "openaims.readiness",
     "openaims.frameworks",
+    "cryptography",
     "openaims.register.exchange",
     "openaims.register.integrity",
+    "openaims.register.checkpoints",
 )
 
 _PROBE = """
@@ -106,6 +108,8 @@ def _loaded(modules: set[str], name: str) -> bool:
         ["system", "list", "--format", "json"],
         ["whoami"],
         ["user", "list"],
+        ["history", "log"],
+        ["history", "show", "RISK-1"],
         ["risk", "--help"],
     ],
     ids=" ".join,

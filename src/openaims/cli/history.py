@@ -8,7 +8,6 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from openaims.cli.console import check_output, console, err_console, write_file
@@ -24,9 +23,12 @@ from openaims.cli.records import (
     signer_name,
 )
 from openaims.errors import AimsError, UsageError
-from openaims.register import RegisterDamagedError, integrity, keys
-from openaims.register import checkpoints as signed
+from openaims.register import RegisterDamagedError
 from openaims.register import history as chain
+
+if typing.TYPE_CHECKING:  # the verifiers and the key are imported by the commands that use them
+    from openaims.register import checkpoints as signed
+    from openaims.register import integrity
 
 history_app = typer.Typer(help="The tamper-evident history of every register change.", no_args_is_help=True)
 
@@ -61,6 +63,8 @@ def _open_damaged(exc: RegisterDamagedError) -> typing.NoReturn:
 
 
 def _render_report(report: integrity.IntegrityReport) -> None:
+    from openaims.register import integrity
+
     chain_report = report.chain
     if report.ok and chain_report is not None:
         span = f", {chain_report.first_at} to {chain_report.last_at}" if chain_report.events else ""
@@ -116,6 +120,11 @@ def verify(
     Checks the hash chain, each record's row against its last event, accounts and API
     tokens against theirs, the database file itself, and any signed checkpoints.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from openaims.register import checkpoints as signed
+    from openaims.register import integrity, keys
+
     settings = settings_for(database_url)
     checkpoints: list[signed.Checkpoint] = []
     if checkpoint:
@@ -176,6 +185,9 @@ def checkpoint(
     actor: str | None = ActorOption,
 ) -> None:
     """Sign the head of the history with the organisation key; keep the file outside the database."""
+    from openaims.register import checkpoints as signed
+    from openaims.register import keys
+
     settings = settings_for(database_url)
     path = None if output == "-" else Path(output)
     if path is not None:
