@@ -121,6 +121,22 @@ def test_an_unreadable_event_payload_is_exit_1_not_an_internal_error(
     assert "internal error" not in err
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # PostgreSQL text columns cannot hold binary data
+def test_a_binary_event_payload_is_exit_1_not_an_internal_error(
+    capsys: pytest.CaptureFixture[str], cli_env: str
+) -> None:
+    _records(capsys)
+    _sql(cli_env, "UPDATE history_events SET after = X'00FF10' WHERE seq = 2")
+    code, _out, err = run(capsys, "history", "verify")
+    assert code == 1, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("aims: error: history chain broken at event #2 (RISK-1 create at ")
+    assert "binary data, not UTF-8 text" in err
+    code, _, err = run(capsys, "history", "show", "RISK-1")
+    assert code in (0, 1)
+    assert "internal error" not in err
+
+
 def test_missing_history_tables_are_exit_1(capsys: pytest.CaptureFixture[str], cli_env: str) -> None:
     _records(capsys)
     for table in ("history_head", "history_events"):

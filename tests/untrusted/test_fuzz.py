@@ -1,4 +1,4 @@
-"""Fuzz targets, one per reader: mutated real documents and random bytes either read or
+"""Fuzz targets, one per reader (and the pickle analysis): mutated real documents and random bytes either read or
 are refused with one InputError line, never another exception, a crash or a hang.
 
 The number of examples per target is ``AIMS_FUZZ_EXAMPLES`` (default 120, a few seconds
@@ -8,9 +8,11 @@ pytest tests/untrusted/test_fuzz.py``.
 
 from __future__ import annotations
 
+import collections
 import io
 import json
 import os
+import pickle
 import zipfile
 from collections.abc import Callable
 from typing import Any
@@ -22,12 +24,14 @@ from tests.untrusted.hostile import billion_laughs_yaml
 
 from openaims.discovery import yamlsafe
 from openaims.discovery.manifests._util import load_json, load_toml, parse_xml
+from openaims.discovery.pickle_scan import scan_pickle
 from openaims.untrusted import (
     InputError,
     Limits,
     open_zip,
     read_csv,
     read_json,
+    read_jsonc,
     read_member,
     read_notebook,
     read_toml,
@@ -55,6 +59,11 @@ SEEDS: dict[str, list[bytes]] = {
         json.dumps({"name": "x", "dependencies": {"openai": "^1.0"}, "list": [1, 2.5, None, True]}, indent=2).encode(),
         b'{"a": {"b": {"c": [1, [2, [3, {"d": "\\u00e9"}]]]}}}',
     ],
+    "jsonc": [
+        b'{\n  // editor settings\n  "mcpServers": {\n    "files": {"command": "npx", "args": ["-y", "srv"],},\n'
+        b'    /* block */ "env": {"A": "1"},\n  },\n}\n',
+        b"{mcpServers: {x: {command: 'uvx', args: ['a', 0x1F, +1.5e3, .5], url: \"https://h/\"},}}",
+    ],
     "toml": [
         b'[project]\nname = "x"\ndependencies = ["openai>=1", "anthropic"]\n[tool.poetry.dependencies]\n'
         b'python = "^3.11"\nx = {version = "1", extras = ["a"]}\n[[package]]\nname = "y"\n',
@@ -81,6 +90,8 @@ TOKENS: dict[str, list[bytes]] = {
     "yaml": [b"[", b"]", b"{", b"}", b": ", b"- ", b"&a ", b"*a", b"<<: ", b"!!", b"? ", b"---\n", b"'", b'"', b"\n  ",
              b"\t", b"#", b"|", b">", b"%YAML 1.1\n", b"\\u", b"\x00", b"\xff"],
     "json": [b"[", b"]", b"{", b"}", b":", b",", b'"', b"\\u", b"\\ud800", b"NaN", b"1e999", b"-", b"\x00", b"\xc3"],
+    "jsonc": [b"//", b"/*", b"*/", b"\n", b",", b"[", b"]", b"{", b"}", b":", b'"', b"'", b"0x", b"NaN",
+              b"Infinity", b"+", b".", b"\\u", b"\xff"],
     "toml": [b"[", b"]", b"[[", b"{", b"}", b"=", b'"', b"'''", b'"""', b"\n", b".", b"\\u", b"1979-05-27T", b"\xff"],
     "xml": [b"<", b">", b"</", b"/>", b"<!DOCTYPE x [", b"<!ENTITY e 'x'>", b"&e;", b"&#0;", b"<![CDATA[", b"]]>",
             b'="', b"<?", b"\xff"],
@@ -129,6 +140,7 @@ def _zip(data: bytes) -> Any:
 READERS: dict[str, Callable[[bytes], Any]] = {
     "yaml": lambda data: read_yaml(data, "f.yaml", limits=LIMITS),
     "json": lambda data: read_json(data, "f.json", limits=LIMITS),
+    "jsonc": lambda data: read_jsonc(data, "f.jsonc", limits=LIMITS),
     "toml": lambda data: read_toml(data, "f.toml", limits=LIMITS),
     "xml": lambda data: read_xml(data, "f.xml", limits=LIMITS),
     "csv": lambda data: read_csv(data, "f.csv", limits=LIMITS),
@@ -180,3 +192,24 @@ def test_fuzz_manifest_loaders_never_raise(case: tuple[str, bytes]) -> None:
     fmt, data = case
     text = data.decode("utf-8", "replace")
     {"json": load_json, "toml": load_toml, "xml": parse_xml}[fmt](text)
+
+
+PICKLE_SEEDS = [
+    pickle.dumps({"weights": [1.0, 2.5], "name": "model", "shape": (2, 3)}, protocol=protocol)
+    for protocol in (0, 2, 4, 5)
+] + [pickle.dumps(collections.OrderedDict(a=1), protocol=2)]
+
+
+@FUZZ
+@given(
+    st.sampled_from(PICKLE_SEEDS),
+    st.lists(st.tuples(st.integers(0, 200), st.binary(min_size=0, max_size=6), st.integers(0, 4)), max_size=6),
+)
+def test_fuzz_pickle_analysis_never_raises(seed: bytes, edits: list[tuple[int, bytes, int]]) -> None:
+    """Mutated real pickles (opcodes inserted, bytes deleted) are judged, never unpickled, never raise."""
+    data = bytearray(seed)
+    for at, insert, delete in edits:
+        at = min(at, len(data))
+        data[at : at + delete] = insert
+    report = scan_pickle(bytes(data), max_opcodes=10_000)
+    assert report.complete or report.error

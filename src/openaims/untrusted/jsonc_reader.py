@@ -56,22 +56,41 @@ def _json5(text: str, source: str, limits: Limits, fallback: InputError) -> Any:
         raise InputError(source, f"nested deeper than {limits.max_depth} levels", problem=problem)
     if problem is Problem.TOO_MANY:
         raise InputError(source, f"holds more than {limits.max_elements} values", problem=problem)
-    if _has_non_finite(value):
-        raise InputError(source, "not valid JSON: NaN and Infinity are not JSON numbers")
+    reason = _number_problem(value)
+    if reason is not None:
+        raise InputError(source, f"not valid JSON: {reason}")
     return value
 
 
-def _has_non_finite(value: Any) -> bool:
+#: Python refuses to print whole numbers longer than this (a hexadecimal JSON5 literal is not
+#: stopped when read, but printing or storing it would fail later).
+_MAX_DIGITS = 4300
+
+
+def _too_long(number: int) -> bool:
+    if number.bit_length() < 14_000:  # under 4,215 decimal digits
+        return False
+    try:
+        str(number)
+    except ValueError:
+        return True
+    return False
+
+
+def _number_problem(value: Any) -> str | None:
+    """Why a number in ``value`` is refused (not finite, or too long to print), or None."""
     stack = [value]
     while stack:
         current = stack.pop()
         if isinstance(current, float) and not math.isfinite(current):
-            return True
+            return "NaN and Infinity are not JSON numbers"
+        if isinstance(current, int) and _too_long(current):
+            return f"a whole number with more than {_MAX_DIGITS} digits"
         if isinstance(current, dict):
             stack.extend(current.values())
         elif isinstance(current, list):
             stack.extend(current)
-    return False
+    return None
 
 
 _STRING_OR_COMMENT = re.compile(r'["/]')
