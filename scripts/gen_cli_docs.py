@@ -13,7 +13,6 @@ from typing import Any
 
 os.environ["TYPER_USE_RICH"] = "0"  # plain help text, stable across terminals
 
-import typer.main
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,9 +32,9 @@ def _walk(command: Any, path: list[str]) -> list[tuple[list[str], Any]]:
 
 
 def render() -> str:
-    from openaims.cli.main import app
+    from openaims.cli.main import app, command
 
-    root = typer.main.get_command(app)
+    root = command(app)
     runner = CliRunner()
     parts = [
         "# Command reference\n",

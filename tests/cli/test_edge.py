@@ -15,6 +15,17 @@ from openaims.errors import AimsError, UsageError
 AIMS = [sys.executable, "-m", "openaims"]
 
 
+def _raising(error: Exception) -> typer.Typer:
+    """An application whose only command raises ``error``."""
+    app = typer.Typer()
+
+    @app.command()
+    def run() -> None:
+        raise error
+
+    return app
+
+
 def test_version_prints_package_version() -> None:
     from openaims import __version__
 
@@ -35,10 +46,7 @@ def test_unknown_command_is_a_usage_error() -> None:
 def test_service_errors_become_one_line_and_exit_code(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], error: AimsError, code: int
 ) -> None:
-    def boom(*args: object, **kwargs: object) -> None:
-        raise error
-
-    monkeypatch.setattr(cli_main, "app", boom)
+    monkeypatch.setattr(cli_main, "app", _raising(error))
     with pytest.raises(SystemExit) as exc:
         cli_main.main([])
     assert exc.value.code == code
@@ -49,11 +57,8 @@ def test_service_errors_become_one_line_and_exit_code(
 def test_unexpected_error_has_no_traceback(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def boom(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("disk on fire")
-
     monkeypatch.delenv("AIMS_DEBUG", raising=False)
-    monkeypatch.setattr(cli_main, "app", boom)
+    monkeypatch.setattr(cli_main, "app", _raising(RuntimeError("disk on fire")))
     with pytest.raises(SystemExit) as exc:
         cli_main.main([])
     assert exc.value.code == 70

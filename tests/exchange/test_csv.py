@@ -104,9 +104,9 @@ def test_rows_create_and_update_with_version_check_and_dry_run(database: Databas
     ("text", "message"),
     [
         ("id,title,colour\n,A,red\n", r"line 1: colour: not a field of risk"),
-        ("id,title,inherent_likelihood\n,A,very\n", r"line 2: invalid risk: inherent_likelihood: Input should be"),
+        ("id,title,inherent_likelihood\n,A,very\n", r"line 2: invalid risk: Inherent likelihood must be a whole number \(got 'very'\)"),
         ("id,title\nRISK-77,A\n", r"line 2 \(RISK-77\): id: RISK-77 does not exist"),
-        ("id,title,system_ids\n,A,SYS-404\n", r"line 2: invalid risk: system_ids: SYS-404 does not exist"),
+        ("id,title,system_ids\n,A,SYS-404\n", r"line 2: invalid risk: System IDs: SYS-404 does not exist"),
         ("", r"the CSV file is empty"),
     ],
 )

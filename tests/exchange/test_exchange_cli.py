@@ -86,7 +86,7 @@ def test_demo_export_import_export_from_the_command_line(
     sheet.write_text("id,title,inherent_impact\n,New risk,enormous\n", encoding="utf-8")
     code, _, err = run(capsys, "csv", "import", "risk", str(sheet))
     assert code == 2
-    assert "line 2: invalid risk: inherent_impact" in err
+    assert "line 2: invalid risk: Inherent impact must be a whole number (got 'enormous')" in err
     code, _, err = run(capsys, "csv", "import", "spaceship", str(sheet))
     assert (code, "'spaceship' is not a record type" in err) == (2, True)
     code, _, err = run(capsys, "import", str(tmp_path))

@@ -120,14 +120,14 @@ def test_dry_run_into_an_empty_register_reports_creates_and_leaves_it_empty(
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda d: d.pop("name"), r"system/SYS-1.yaml: invalid system: name: Field required"),
-        (lambda d: d.update(risk_tier="extreme"), r"system/SYS-1.yaml: invalid system: risk_tier: Input should be"),
-        (lambda d: d.update(colour="red"), r"system/SYS-1.yaml: invalid system: colour: is not a field"),
-        (lambda d: d.update(dataset_ids=["DATA-99"]), r"system/SYS-1.yaml: invalid system: dataset_ids: DATA-99 does"),
+        (lambda d: d.pop("name"), r"system/SYS-1.yaml: invalid system: Name is required"),
+        (lambda d: d.update(risk_tier="extreme"), r"system/SYS-1.yaml: invalid system: Risk tier must be one of: unclassified, minimal"),
+        (lambda d: d.update(colour="red"), r"system/SYS-1.yaml: invalid system: Colour is not a field"),
+        (lambda d: d.update(dataset_ids=["DATA-99"]), r"system/SYS-1.yaml: invalid system: Dataset IDs: DATA-99 does"),
         (lambda d: d.update(id="SYS-2"), r"system/SYS-1.yaml: id: 'SYS-2' does not match the file name"),
         (
             lambda d: d.update(status="active", purpose=None),
-            r"system/SYS-1.yaml: SYS-1 cannot be 'active' without purp",
+            r"system/SYS-1.yaml: SYS-1 cannot be 'active' without Purp",
         ),
     ],
 )

@@ -50,9 +50,9 @@ def test_filters_search_sort_and_pages(database: Database) -> None:
 def test_bad_list_arguments_are_input_errors(database: Database) -> None:
     with database.read() as s:
         risks = RiskService(s, "viewer")
-        with pytest.raises(RecordValidationError, match="colour: is not a field"):
+        with pytest.raises(RecordValidationError, match="Colour is not a field"):
             risks.list(filters={"colour": "red"})
-        with pytest.raises(RecordValidationError, match="limit: must be 1 to 1000"):
+        with pytest.raises(RecordValidationError, match="Limit must be 1 to 1000"):
             risks.list(limit=0)
 
 

@@ -88,7 +88,7 @@ def test_record_commands(capsys: pytest.CaptureFixture[str], cli_env: str) -> No
 
     code, _, err = run(capsys, "risk", "add", "--title", "x", "--inherent-likelihood", "eleven")
     assert code == 2
-    assert err.startswith("aims: error: invalid risk: inherent_likelihood: ")
+    assert err == "aims: error: invalid risk: Inherent likelihood must be a whole number (got 'eleven')\n"
 
     code, _, err = run(capsys, "risk", "show", "RISK-99")
     assert (code, err.strip()) == (2, "aims: error: no risk 'RISK-99'; list them with 'aims risk list'")
@@ -161,7 +161,7 @@ def test_document_versions_and_history_log(capsys: pytest.CaptureFixture[str], c
     assert (code, out.strip()) == (0, "Updated DOCV-1 (in_review, version 2)")
     code, _, err = run(capsys, "document-version", "update", "DOCV-1", "--version", "2", "--status", "approved")
     assert code == 1
-    assert "DOCV-1 cannot be 'approved' without approver, next_review" in err
+    assert "DOCV-1 cannot be 'approved' without Approver, Next review" in err
     code, out, _ = run(capsys, "document-version", "update", "DOCV-1", "--version", "2", "--status", "approved",
                        "--approver", "ceo", "--next-review", "2099-01-31")  # fmt: skip
     assert code == 0

@@ -73,5 +73,5 @@ def test_restore_in_foreign_key_order_with_list_references_checked_afterwards(da
             {"id": "DATA-1", "name": "Loans", "system_ids": ["SYS-1", "SYS-2"]}, check_references=False
         )
         SystemService(s, "importer").check_references_of("SYS-1")
-        with pytest.raises(RecordValidationError, match="system_ids: SYS-2 does not exist"):
+        with pytest.raises(RecordValidationError, match="System IDs: SYS-2 does not exist"):
             DatasetService(s, "importer").check_references_of("DATA-1")

@@ -18,15 +18,15 @@ for _ in range(40):
     DEEP = {"a": DEEP}
 
 CASES: list[tuple[str, dict[str, Any], str]] = [
-    ("nul-in-text", {"name": "Chat\x00bot"}, "name: contains a NUL character"),
-    ("surrogate-in-text", {"name": "Chat \ud800 bot"}, "name: contains half of a surrogate pair"),
-    ("nul-in-a-list", {"name": "Chat", "repositories": ["a\x00b"]}, "repositories: contains a NUL character"),
-    ("nul-in-a-key", {"name": "Chat", "eu_ai_act": {"a\x00": 1}}, "eu_ai_act: contains a NUL character"),
-    ("deep-structured-field", {"name": "Chat", "eu_ai_act": DEEP}, "eu_ai_act: nested deeper than 32 levels"),
+    ("nul-in-text", {"name": "Chat\x00bot"}, "Name contains a NUL character"),
+    ("surrogate-in-text", {"name": "Chat \ud800 bot"}, "Name contains half of a surrogate pair"),
+    ("nul-in-a-list", {"name": "Chat", "repositories": ["a\x00b"]}, "Repositories contains a NUL character"),
+    ("nul-in-a-key", {"name": "Chat", "eu_ai_act": {"a\x00": 1}}, "EU AI Act contains a NUL character"),
+    ("deep-structured-field", {"name": "Chat", "eu_ai_act": DEEP}, "EU AI Act nested deeper than 32 levels"),
     (
         "huge-structured-field",
         {"name": "Chat", "eu_ai_act": {"answers": list(range(100_001))}},
-        "eu_ai_act: holds more than 100000 values",
+        "EU AI Act holds more than 100000 values",
     ),
 ]
 
@@ -45,7 +45,7 @@ def test_unstorable_values_are_refused_by_field(database: Database, name: str, d
 def test_unstorable_values_are_refused_on_update(database: Database) -> None:
     with database.session() as s:
         system = svc(s, SystemService).create({"name": "Chat"})
-    with database.session() as s, pytest.raises(RecordValidationError, match="name: contains a NUL character"):
+    with database.session() as s, pytest.raises(RecordValidationError, match="Name contains a NUL character"):
         svc(s, SystemService).update(system.id, system.version, {"name": "x\x00"})
     with database.session() as s:
         assert svc(s, SystemService).get(system.id).name == "Chat"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from openaims.register.errors import field_label
 from openaims.register.services import SystemService
-from openaims.web.records import field_label, new_title, widgets
+from openaims.web.records import new_title, widgets
 
 
 @pytest.mark.parametrize(

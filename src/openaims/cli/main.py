@@ -192,6 +192,13 @@ def load_commands(modules: Iterable[str] | None = None) -> typer.Typer:
     return _root
 
 
+def command(application: typer.Typer) -> typer.core.TyperGroup:
+    """The command of ``application`` as ``aims`` runs it: with plain ``--help`` (see ``openaims.cli.help``)."""
+    from openaims.cli.help import plain_help
+
+    return plain_help(typer.main.get_command(application))  # type: ignore[no-any-return]
+
+
 def __getattr__(name: str) -> typer.Typer:
     """``openaims.cli.main.app`` is the application with every command."""
     if name == "app":
@@ -214,7 +221,7 @@ def main(argv: list[str] | None = None) -> None:
     _retired_variables()
     application = globals().get("app") or load_commands(_modules_for(args))
     try:
-        result = application(args=args, prog_name="aims", standalone_mode=False)
+        result = command(application)(args=args, prog_name="aims", standalone_mode=False)
     except click.NoArgsIsHelpError as exc:
         from typer import rich_utils
 

@@ -8,6 +8,7 @@ parse, call one service method, and render a table or JSON.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import importlib
 import inspect
@@ -39,6 +40,7 @@ from openaims.register.services.documents import DocumentService, DocumentVersio
 from openaims.register.services.evidence import EvidenceService
 from openaims.settings import Settings, load_settings
 from openaims.untrusted import InputError, read_json
+from openaims.untrusted.wording import PATTERNS
 
 PANEL = "Register records"
 
@@ -267,18 +269,115 @@ def _kind(annotation: Any) -> str:
     return "scalar"
 
 
+def _constraints(annotation: Any) -> tuple[Any, list[Any]]:
+    """``X | None`` and ``Annotated[X, ...]`` -> (X, the constraints found on the way)."""
+    found: list[Any] = []
+    while True:
+        if get_origin(annotation) is typing.Annotated:
+            base, *extra = get_args(annotation)
+            for item in extra:
+                found.extend(getattr(item, "metadata", None) or [item])
+            annotation = base
+            continue
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+            annotation = args[0]
+            continue
+        return annotation, found
+
+
+def _bounds(constraints: list[Any]) -> tuple[Any, Any]:
+    low = next((c.ge for c in constraints if getattr(c, "ge", None) is not None), None)
+    high = next((c.le for c in constraints if getattr(c, "le", None) is not None), None)
+    return low, high
+
+
+def _text_rule(constraints: list[Any]) -> str:
+    longest = next((c.max_length for c in constraints if getattr(c, "max_length", None)), None)
+    shortest = next((c.min_length for c in constraints if getattr(c, "min_length", None)), None)
+    if shortest and longest:
+        return f"Text, {shortest} to {longest} characters."
+    return f"Text, up to {longest} characters." if longest and longest <= 1000 else "Text."
+
+
+def _id_rule(prefix: str | None, constraints: list[Any], plural: bool) -> str | None:
+    pattern = next((c.pattern for c in constraints if getattr(c, "pattern", None)), None)
+    if pattern is None:
+        return None
+    described = PATTERNS.get(str(pattern))
+    if prefix and prefix != "*":
+        described = f"the id of a record such as {prefix}-1"
+    if described is None:
+        return None
+    return f"{'Each value is' if plural else 'The value is'} {described}."
+
+
+def describe_field(cls: type[RecordService[Any, Any]], name: str, info: Any) -> tuple[str, str]:
+    """(metavar, help) of the option that sets field ``name``: what it takes, in plain words."""
+    base, constraints = _constraints(info.annotation)
+    constraints = [*info.metadata, *constraints]
+    prefix = cls.references.get(name)
+    required = " Required." if info.is_required() else ""
+    origin = get_origin(base)
+    if origin is list:
+        (item,) = get_args(base) or (str,)
+        item, item_constraints = _constraints(item)
+        choices = _choices(item)
+        if choices:
+            return _choice_metavar(choices), f"One of: {', '.join(choices)}. Repeat for several values.{required}"
+        if item in (str, int, float):
+            rule = _id_rule(prefix or ("*" if name == "links" else None), item_constraints, True)
+            if name == "links":
+                rule = "Each value is the id of any record, e.g. RISK-1."
+            return "ID" if rule else "TEXT", f"{rule or 'Text.'} Repeat for several values.{required}".strip()
+        return "JSON", f"A JSON list.{required}"
+    if origin is dict or (isinstance(base, type) and issubclass(base, BaseModel)):
+        return "JSON", f"A JSON object, e.g. '{{\"key\": \"value\"}}'.{required}"
+    choices = _choices(base)
+    if choices:
+        return _choice_metavar(choices), f"One of: {', '.join(choices)}.{required}"
+    if base is bool:
+        return "BOOLEAN", f"true or false.{required}"
+    if base is int or base is float:
+        low, high = _bounds(constraints)
+        word = "A whole number" if base is int else "A number"
+        span = f" from {low} to {high}" if low is not None and high is not None else ""
+        span = span or (f" of at least {low}" if low is not None else "")
+        return ("INTEGER" if base is int else "NUMBER"), f"{word}{span}.{required}"
+    if base is dt.date:
+        return "DATE", f"A date, YYYY-MM-DD.{required}"
+    if base is dt.datetime:
+        return "DATETIME", f"A date and time, YYYY-MM-DDTHH:MM.{required}"
+    rule = _id_rule(prefix, constraints, False)
+    if rule:
+        return "ID", f"{rule}{required}"
+    return "TEXT", f"{_text_rule(constraints)}{required}"
+
+
+def _choice_metavar(choices: list[str]) -> str:
+    """``[a|b|c]``, or ``CHOICE`` when the list would not fit beside the option at 80 columns."""
+    listed = "[" + "|".join(choices) + "]"
+    return listed if len(listed) <= 32 else "CHOICE"
+
+
+def _choices(annotation: Any) -> list[str]:
+    if get_origin(annotation) is typing.Literal:
+        return [str(a) for a in get_args(annotation)]
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return [str(m.value) for m in annotation]
+    return []
+
+
 def _field_params(cls: type[RecordService[Any, Any]]) -> list[tuple[str, str, inspect.Parameter]]:
     params = []
     for name, info in cls.fields.model_fields.items():
         kind = _kind(info.annotation)
         flag = "--" + name.replace("_", "-")
-        help_text = {
-            "list": "Repeat for several values.",
-            "json": "JSON value.",
-            "scalar": "",
-        }[kind]
+        metavar, help_text = describe_field(cls, name, info)
+        if info.description:
+            help_text = f"{info.description.rstrip('.')}. {help_text}"
         annotation: Any = list[str] | None if kind == "list" else str | None
-        option = typer.Option(None, flag, help=help_text or None, show_default=False)
+        option = typer.Option(None, flag, help=help_text, metavar=metavar, show_default=False)
         param = inspect.Parameter(f"f_{name}", inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation)
         params.append((name, kind, param))
     return params
@@ -390,7 +489,8 @@ def _group(cls: type[RecordService[Any, Any]]) -> typer.Typer:
             record = service.create(data, status=kwargs["status"])
         _report_write("Created", record, kwargs["fmt"])
 
-    add_status = _opt("status", str | None, None, "--status", help=f"Initial status (default {cls.initial_status}).")
+    first = f"Initial status, one of: {statuses} (default {cls.initial_status})."
+    add_status = _opt("status", str | None, None, "--status", help=first)
     add_cmd.__doc__ = f"Add a {label} record. Statuses: {statuses}."
     group.command("add")(_with_signature(add_cmd, [*(p for _, _, p in fields), add_status, *_common()]))
 

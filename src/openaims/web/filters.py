@@ -6,13 +6,14 @@ from typing import Any
 
 from jinja2 import Environment
 
+from openaims.register.errors import field_label
 from openaims.web import charts, records
 
 
 def install(env: Environment) -> None:
     env.filters["display"] = records.display
     env.filters["label"] = records.label
-    env.filters["field_label"] = records.field_label
+    env.filters["field_label"] = field_label
     env.filters["plural"] = records.plural
     env.globals["nav"] = records.nav
     env.globals["bar_chart"] = charts.bar_chart

@@ -13,6 +13,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic.fields import FieldInfo
 
+from openaims.register.errors import field_label
 from openaims.register.services import RecordService, registry
 from openaims.register.services.base import FIELD_LIMITS
 from openaims.untrusted import InputError, read_json
@@ -148,17 +149,6 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
             annotation = args[0]
             continue
         return annotation, optional
-
-
-def field_label(name: str) -> str:
-    """``dataset_ids`` -> ``Dataset IDs``, ``eu_ai_act`` -> ``EU AI Act``."""
-    acronyms = {"id": "ID", "ids": "IDs", "eu": "EU", "ai": "AI", "url": "URL", "kpi": "KPI", "raci": "RACI"}
-    words = [acronyms.get(w, w) for w in name.split("_")]
-    if words and words[0].islower():
-        words[0] = words[0].capitalize()
-    if words[:2] == ["EU", "AI"] and words[-1] == "act":
-        words[-1] = "Act"
-    return " ".join(words)
 
 
 def widget_for(name: str, info: FieldInfo) -> Widget:

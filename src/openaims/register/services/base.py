@@ -32,10 +32,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from openaims.errors import ConflictError, NotFoundError, PermissionDeniedError
 from openaims.register import history, ids
 from openaims.register.actors import Actor, Permission, as_actor
-from openaims.register.errors import FieldProblem, RecordValidationError, RuleViolationError
+from openaims.register.errors import FieldProblem, RecordValidationError, RuleViolationError, field_label
 from openaims.register.models.base import META_COLUMNS, Record, utcnow
 from openaims.register.models.people import Person
 from openaims.untrusted import Limits, Problem, check_shape, text_problem
+from openaims.untrusted.wording import plain_problem
 
 
 def person_named(session: Session, name: str) -> Person | None:
@@ -100,7 +101,7 @@ def _problems(exc: ValidationError) -> list[FieldProblem]:
     out = []
     for error in exc.errors():
         loc = ".".join(str(p) for p in error["loc"] if p != "__root__")
-        message = error["msg"].removeprefix("Value error, ")
+        message = plain_problem(error)
         if error["type"] == "extra_forbidden":
             message = "is not a field of this record"
         out.append(FieldProblem(loc, message))
@@ -446,9 +447,8 @@ class RecordService(Generic[F, O]):
     def _check_required(self, record_id: str, status: str, values: Mapping[str, Any]) -> None:
         missing = [f for f in self.required.get(status, ()) if _blank(values.get(f))]
         if missing:
-            raise RuleViolationError(
-                f"{record_id} cannot be {status!r} without {', '.join(missing)}; set them in the same update"
-            )
+            names = ", ".join(field_label(f) for f in missing)
+            raise RuleViolationError(f"{record_id} cannot be {status!r} without {names}; set them in the same update")
 
     def _check_transition(self, record_id: str, old: str, new: str) -> None:
         if new == old:
@@ -456,7 +456,7 @@ class RecordService(Generic[F, O]):
         if new not in self.statuses():
             raise RecordValidationError(
                 self.record_type(),
-                [FieldProblem("status", f"unknown status {new!r}; use one of {', '.join(self.statuses())}")],
+                [FieldProblem("status", f"must be one of: {', '.join(self.statuses())} (got {new!r})")],
             )
         allowed = self.transitions.get(old, frozenset())
         if new not in allowed:
@@ -619,7 +619,8 @@ class RecordService(Generic[F, O]):
             meta = {k: v for k, v in meta.items() if k not in ("created_at", "created_by", "updated_at", "updated_by")}
         status = str(meta.get("status") or self.initial_status)
         if status not in self.statuses():
-            raise RecordValidationError(self.record_type(), [FieldProblem("status", f"unknown status {status!r}")])
+            problem = FieldProblem("status", f"must be one of: {', '.join(self.statuses())} (got {status!r})")
+            raise RecordValidationError(self.record_type(), [problem])
         self._authorise("import", record_id, fields.model_dump(), status)
         history.lock(self.session)
         if self.exists(record_id):
@@ -711,7 +712,7 @@ def _restored_meta(record_type: str, meta: Mapping[str, Any]) -> dict[str, Any]:
         problems = []
         for error in exc.errors():
             name = str(error["loc"][0]) if error["loc"] else ""
-            message = str(error["msg"]).removeprefix("Value error, ")
+            message = plain_problem(error)
             if name == "version":
                 message = f"must be a whole number from 1 to {MAX_VERSION}"
             elif name in ("created_at", "updated_at"):

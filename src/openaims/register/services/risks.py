@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import model_validator
 
 from openaims.errors import PermissionDeniedError
+from openaims.register.errors import FieldProblem, RecordValidationError
 from openaims.register.models.risks import Risk, RiskMethod, Treatment
 from openaims.register.services.base import RecordFields, RecordOut, RecordService, require, today
 from openaims.register.services.types import ControlId, Level, RecordId, Short, Text, Title, closed
@@ -170,15 +171,14 @@ class RiskService(RecordService[RiskFields, RiskOut]):
             for stage in ("inherent", "residual"):
                 likelihood = getattr(fields, f"{stage}_likelihood")
                 impact = getattr(fields, f"{stage}_impact")
-                require(
-                    likelihood is None or likelihood <= len(method.likelihood_levels),
-                    f"{record_id}: {stage}_likelihood must be 1 to "
-                    f"{len(method.likelihood_levels)} under {method.id}",
-                )
-                require(
-                    impact is None or impact <= len(method.impact_levels),
-                    f"{record_id}: {stage}_impact must be 1 to {len(method.impact_levels)} under {method.id}",
-                )
+                scale = {"likelihood": (likelihood, method.likelihood_levels), "impact": (impact, method.impact_levels)}
+                for axis, (level, levels) in scale.items():
+                    if level is not None and level > len(levels):
+                        problem = FieldProblem(
+                            f"{stage}_{axis}",
+                            f"must be 1 to {len(levels)} on the {axis} scale of {method.id} (got {level})",
+                        )
+                        raise RecordValidationError(self.record_type(), [problem])
                 if likelihood and impact:
                     update[f"{stage}_rating"] = method.rate(likelihood, impact)
         return fields.model_copy(update=update)
