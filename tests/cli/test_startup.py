@@ -130,7 +130,7 @@ def test_help_lists_every_command_without_importing_command_modules(env: dict[st
 
     assert code == full_code == 0
     assert lazy == full
-    assert {m for m in modules if m.startswith("openaims.cli.")} <= {"openaims.cli.main", "openaims.cli.console"}
+    assert {m for m in modules if m.startswith("openaims.cli.")} <= {"openaims.cli.main", "openaims.cli.console", "openaims.cli.help"}
     assert not _loaded(modules, "sqlalchemy")
 
 

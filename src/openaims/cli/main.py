@@ -90,8 +90,10 @@ def _register(module_name: str, app: typer.Typer, command: str | None = None) ->
 @functools.cache
 def _real_command(name: str) -> Any:
     """The Click command of top-level command ``name``, loading only the module that defines it."""
+    from openaims.cli.help import plain_help
+
     _register(command_index()[name]["module"], scratch := _scratch(), name)
-    return typer.main.get_command(scratch).commands[name]  # type: ignore[attr-defined]
+    return plain_help(typer.main.get_command(scratch).commands[name])  # type: ignore[attr-defined]
 
 
 class LazyRoot(TyperGroup):
@@ -223,9 +225,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         result = command(application)(args=args, prog_name="aims", standalone_mode=False)
     except click.NoArgsIsHelpError as exc:
-        from typer import rich_utils
-
-        rich_utils.rich_format_error(exc)  # the help text, as with standalone Typer
+        exc.show()  # the help text, as with standalone Typer
         sys.exit(exc.exit_code)
     except click.ClickException as exc:  # bad options and arguments: one line, like AimsError
         err_console.print(f"aims: error: {_one_line(exc)}", markup=False, highlight=False, soft_wrap=True)
