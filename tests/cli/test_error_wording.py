@@ -95,7 +95,7 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> list[Outcome]:
 
 @pytest.mark.parametrize("index", range(len(CASES)), ids=[" ".join(c[0][:3]) for c in CASES])
 def test_refusals_are_one_plain_line_with_the_policy_exit_code(outcomes: list[Outcome], index: int) -> None:
-    args, code, message = CASES[index]
+    _args, code, message = CASES[index]
     out = outcomes[index]
     assert (out.returncode, out.stderr) == (code, f"aims: error: {message}\n")
     assert not any(phrase in out.stderr for phrase in VALIDATOR_PHRASES)
