@@ -112,6 +112,23 @@ def test_classify_questions_lists_stable_ids(capsys: pytest.CaptureFixture[str],
 
 
 @pytest.mark.usefixtures("no_env")
+def test_classify_questions_table_says_when_each_is_asked_in_words(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openaims.cli.console import console
+
+    monkeypatch.setattr(console, "_width", 80)
+    code, out, _ = run(capsys, "classify", "--questions")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "annex_iii.exceptions (any of 5 choices)" in flat
+    assert "Asked when annex_iii.points has an answer and annex_iii.profiling is no" in flat
+    assert "Asked when role.provider is no and subject is system or system_and_gpai_model" in flat
+    assert '{"' not in out  # no raw JSON conditions
+    assert max(len(line.rstrip()) for line in out.splitlines()) <= 80
+
+
+@pytest.mark.usefixtures("no_env")
 def test_classify_without_storing_prints_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = write(tmp_path, answers(**{"transparency.deep_fake": True, "role.deployer": True}))
     code, out, _ = run(capsys, "classify", "--no-store", "--answers", path, "--format", "json", "--date", "2026-11-23")

@@ -12,10 +12,12 @@ from typing import Any, assert_never
 import typer
 import yaml
 from rich.markup import escape
+from rich.padding import Padding
 from rich.prompt import Prompt
 from rich.table import Table
+from rich.text import Text
 
-from openaims.cli.console import console
+from openaims.cli.console import console, plain
 from openaims.cli.records import ActorOption, DatabaseOption, actor_for, register_session
 from openaims.errors import AimsError, UsageError
 from openaims.frameworks.euaiact.classifier import Classification, classify
@@ -53,14 +55,17 @@ def _render_questions(qn: Questionnaire, fmt: ClassifyFormat) -> None:
     elif fmt is ClassifyFormat.YAML:
         typer.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110), nl=False)
     elif fmt is ClassifyFormat.TABLE:
-        table = Table(title=f"EU AI Act classification questions (version {qn.version})")
-        for col in ("Id", "Type", "Question", "Asked when"):
-            table.add_column(col, overflow="fold")
+        console.print(Text(f"EU AI Act classification questions (version {qn.version})", style="bold"))
         for q in qn.questions:
-            kind = q.type if not q.choices else f"{q.type} ({len(q.choices)} choices)"
-            when = json.dumps(q.when.model_dump(by_alias=True, exclude_none=True)) if q.when else "always"
-            table.add_row(q.id, kind, escape(q.text), escape(when))
-        console.print(table)
+            kind = {"bool": "yes/no", "number": "a number"}.get(q.type, q.type)
+            if q.choices:
+                kind = f"{'one' if q.type == 'choice' else 'any'} of {len(q.choices)} choices"
+            console.print()
+            console.print(Text.assemble((q.id, "bold"), f"  ({kind})"))
+            console.print(Padding(plain(q.text), (0, 0, 0, 2), expand=False))
+            if q.when:
+                console.print(Padding(Text(f"Asked when {q.when.describe()}", style="dim"), (0, 0, 0, 2), expand=False))
+        console.print()
         console.print("Choice ids: aims classify --questions --format yaml", style="dim")
     else:
         assert_never(fmt)

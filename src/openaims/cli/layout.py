@@ -41,6 +41,9 @@ class Column:
     under: bool = False
     justify: Literal["left", "right"] = "left"
     style: str = ""
+    #: Under the row, the text is wrapped at spaces over as many lines as it needs
+    #: (instead of shortened to one line).
+    wrap: bool = False
 
 
 def shorten(text: str, width: int, cut: Literal["right", "left"] = "right") -> str:
@@ -64,6 +67,30 @@ def shorten(text: str, width: int, cut: Literal["right", "left"] = "right") -> s
     if cut == "right":
         return "".join(kept) + ELLIPSIS
     return ELLIPSIS + "".join(reversed(kept))
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return value.plain if isinstance(value, Text) else str(value)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """``text`` over lines of at most ``width`` cells, broken at spaces; a word longer than a
+    line is shortened rather than split."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if cell_len(candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = shorten(word, width)
+    if current:
+        lines.append(current)
+    return lines
 
 
 def _pad(text: str, width: int, justify: str) -> str:
@@ -118,7 +145,8 @@ def fit_table(
     header: bool = True,
 ) -> list[Text]:
     """The lines of a table of ``rows`` laid out for ``width`` cells (see the module)."""
-    cells = [[printable("" if value is None else str(value)) for value in row] for row in rows]
+    cells = [[printable(_text(value)) for value in row] for row in rows]
+    styles = [[str(value.style) if isinstance(value, Text) else "" for value in row] for row in rows]
     natural = [
         max([cell_len(column.header) if header else 1, *(cell_len(row[i]) for row in cells)])
         for i, column in enumerate(columns)
@@ -141,7 +169,7 @@ def fit_table(
                            style="bold")  # fmt: skip
         heading.rstrip()
         lines.append(heading)
-    for row in cells:
+    for row, row_styles in zip(cells, styles, strict=True):
         line = Text(pad)
         for n, (index, size) in enumerate(zip(shown, widths, strict=True)):
             if n:
@@ -149,14 +177,16 @@ def fit_table(
             column = columns[index]
             value = shorten(row[index], size, column.cut)
             last = n == len(shown) - 1
-            line.append(value if last and column.justify == "left" else _pad(value, size, column.justify),
-                        style=column.style)  # fmt: skip
+            cell = value if last and column.justify == "left" else _pad(value, size, column.justify)
+            line.append(cell, style=row_styles[index] or column.style)
         line.rstrip()
         lines.append(line)
         for index in under:
             if row[index]:
                 room = width - indent - 4
-                lines.append(Text(pad + "    " + shorten(row[index], room, columns[index].cut), style="dim"))
+                column = columns[index]
+                parts = _wrap(row[index], room) if column.wrap else [shorten(row[index], room, column.cut)]
+                lines.extend(Text(pad + "    " + part, style=column.style or "dim") for part in parts)
     for line in lines:  # columns that cannot give way (an id longer than the terminal) are cut
         if cell_len(line.plain) > width:
             line.truncate(width, overflow="ellipsis")

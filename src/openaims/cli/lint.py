@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import assert_never
 
 import typer
-from rich.table import Table
+from rich.text import Text
 
-from openaims.cli.console import console, plain, write_file
+from openaims.cli.console import console, write_file
+from openaims.cli.layout import Column
+from openaims.cli.layout import print_table as print_fitted
 from openaims.errors import UsageError
 from openaims.lint import LintFinding, Severity, run_lint
 from openaims.lint.engine import at_or_above
@@ -29,20 +31,23 @@ class LintFormat(enum.StrEnum):
     JSON = "json"
 
 
+_COLUMNS = (
+    Column("Severity"),
+    Column("Rule"),
+    Column("Location", min_width=24, cut="left"),
+    Column("Issue", under=True, wrap=True, style="none"),
+)
+
+
 def _render_text(findings: list[LintFinding], failing: list[LintFinding], fail_at: Severity) -> None:
     if not findings:
         console.print("No agent-configuration issues found.")
         return
-    table = Table(title="Agent configuration issues", show_lines=False)
-    table.add_column("Severity")
-    table.add_column("Rule")
-    table.add_column("Location", overflow="fold")
-    table.add_column("Issue", overflow="fold")
+    rows = []
     for f in findings:
         where = f"{f.path}:{f.line}" if f.line else f.path
-        severity = f"[{_STYLE[f.severity]}]{f.severity.value}[/]"
-        table.add_row(severity, plain(f.rule_id), plain(where), plain(f"{f.title}: {f.message}"))
-    console.print(table)
+        rows.append((Text(f.severity.value, style=_STYLE[f.severity]), f.rule_id, where, f"{f.title}: {f.message}"))
+    print_fitted(console, _COLUMNS, rows, title="Agent configuration issues")
     by_severity = {s: sum(1 for f in findings if f.severity is s) for s in reversed(Severity)}
     summary = ", ".join(f"{n} {s.value}" for s, n in by_severity.items() if n)
     console.print(f"{len(findings)} issues ({summary}); {len(failing)} at or above {fail_at.value}.")

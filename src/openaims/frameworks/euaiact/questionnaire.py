@@ -83,6 +83,30 @@ class Condition(_Strict):
         for sub in (self.all or []) + (self.any or []) + ([self.not_] if self.not_ else []):
             yield from sub.questions()
 
+    def describe(self) -> str:
+        """The condition in words: ``role.provider is no and subject is system or system_and_gpai_model``."""
+        if self.all is not None:
+            return " and ".join(c._part() for c in self.all)
+        if self.any is not None:
+            return " or ".join(c._part() for c in self.any)
+        if self.not_ is not None:
+            return f"not ({self.not_.describe()})"
+        if self.equals is not None:
+            value = {True: "yes", False: "no"}.get(self.equals, self.equals) if isinstance(self.equals, bool) else (
+                self.equals
+            )
+            return f"{self.question} is {value}"
+        if self.in_ is not None:
+            return f"{self.question} is {' or '.join(self.in_)}"
+        if self.contains is not None:
+            return f"{self.question} includes {self.contains}"
+        return f"{self.question} has an answer"
+
+    def _part(self) -> str:
+        """:meth:`describe` inside an all/any: combinations in parentheses."""
+        text = self.describe()
+        return f"({text})" if self.all is not None or self.any is not None else text
+
     def holds(self, answers: Mapping[str, Any]) -> bool:
         """Whether the condition holds; a test on an answer that is "don't know" does not hold,
         so follow-up questions wait until the answer is known."""
