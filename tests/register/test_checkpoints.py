@@ -179,6 +179,24 @@ def test_forged_or_foreign_checkpoints_are_refused(
             checkpoints.read_checkpoint(garbage, key.public)
 
 
+def test_a_checkpoint_with_a_duplicate_or_deep_field_is_refused_naming_the_line(
+    database: Database, key: keys.OrganisationKey, tmp_path: Path
+) -> None:
+    """A second "seq" beside the signed one would be read as the last one written; it is refused."""
+    _events(database)
+    path = _checkpoint(database, key, tmp_path / "cp.json")
+    lines = path.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith('"seq"'))
+    doubled = tmp_path / "doubled.json"
+    doubled.write_text("\n".join([*lines[:at], lines[at].rstrip(",") + ",", *lines[at:]]) + "\n")
+    with pytest.raises(UsageError, match=rf"^{doubled}:{at + 2}: duplicate key 'seq' \(first at line {at + 1}\)$"):
+        checkpoints.read_checkpoint(doubled, key.public)
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"format": ' + "[" * 5000 + "]" * 5000 + "}")
+    with pytest.raises(UsageError, match="nested deeper than 16 levels"):
+        checkpoints.read_checkpoint(deep, key.public)
+
+
 def test_no_checkpoint_is_signed_over_a_broken_or_empty_history(
     database: Database, key: keys.OrganisationKey
 ) -> None:

@@ -22,10 +22,12 @@ from sqlalchemy.orm import Session
 from openaims.errors import AimsError, UsageError
 from openaims.register import history
 from openaims.register.keys import OrganisationKey, PublicKey, open_document, sign_document
+from openaims.untrusted import InputError, Limits, Problem, read_json
 
 KIND = "openaims-history-checkpoint/v1"
 #: Largest checkpoint file read.
 MAX_CHECKPOINT_BYTES = 64 * 1024
+CHECKPOINT_LIMITS = Limits(max_bytes=MAX_CHECKPOINT_BYTES, max_depth=16, max_elements=1000)
 
 
 class CheckpointRefusedError(AimsError):
@@ -93,9 +95,11 @@ def read_checkpoint(path: Path, trusted: PublicKey, *, source: str | None = None
 
 def parse_checkpoint(text: str, trusted: PublicKey, *, source: str) -> Checkpoint:
     try:
-        envelope = json.loads(text, parse_constant=_refuse)
-    except (ValueError, RecursionError):
-        raise UsageError(f"{source} is not a checkpoint (not JSON)") from None
+        envelope = read_json(text, source, limits=CHECKPOINT_LIMITS)
+    except InputError as exc:
+        if exc.problem is Problem.SYNTAX:
+            raise UsageError(f"{source} is not a checkpoint (not JSON)") from None
+        raise  # one line naming the file, the line and what is wrong (a duplicate key, nesting)
     payload = open_document(envelope, trusted, name=source)
     seq, digest, first = payload.get("seq"), payload.get("hash"), payload.get("first_hash")
     if payload.get("kind") != KIND or not isinstance(seq, int) or seq < 1 or not isinstance(digest, str):
@@ -109,10 +113,6 @@ def parse_checkpoint(text: str, trusted: PublicKey, *, source: str) -> Checkpoin
         key_id=trusted.key_id,
         source=source,
     )
-
-
-def _refuse(name: str) -> Any:
-    raise ValueError(name)
 
 
 def check(
