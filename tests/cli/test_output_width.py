@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
-from openaims.cli.layout import ELLIPSIS, Column, fit_table, shorten
+from openaims.layout import ELLIPSIS, Column, fit_table, shorten
 
 AIMS = [sys.executable, "-m", "openaims"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
+from openaims.layout import Column, print_table
 from openaims.policy.engine import ExceptionState, Status
 from openaims.policy.outputs.common import location, mode_line, verdict
 from openaims.policy.service import CheckReport
@@ -23,6 +23,31 @@ _STATUS_STYLE = {
 }
 
 
+_EXCEPTION_STYLE = {
+    ExceptionState.APPLIED: "cyan",
+    ExceptionState.EXPIRED: "bold red",
+    ExceptionState.UNUSED: "dim",
+}
+
+#: Narrow terminals: locations shortened from the left, messages wrapped under their row.
+_VIOLATION_COLUMNS = (
+    Column("Status"),
+    Column("Severity", drop=1),
+    Column("Rule"),
+    Column("Location", min_width=24, cut="left"),
+    Column("Message", under=True, wrap=True, style="none"),
+)
+_EXCEPTION_COLUMNS = (
+    Column("#", justify="right"),
+    Column("Match", min_width=16),
+    Column("Owner", min_width=10, drop=2),
+    Column("Expires"),
+    Column("State"),
+    Column("Covers", justify="right", drop=1),
+    Column("Reason", under=True, wrap=True, style="none"),
+)
+
+
 def print_report(report: CheckReport, console: Console) -> None:
     console.print(Text.assemble(("Policy: ", "bold"), printable(report.policy.description)), soft_wrap=True)
     console.print(
@@ -32,47 +57,20 @@ def print_report(report: CheckReport, console: Console) -> None:
         console.print(Text(printable(note), style="yellow"), soft_wrap=True)
     violations = report.evaluation.violations
     if violations:
-        table = Table(title="Policy violations", title_justify="left", show_lines=False, expand=False)
-        table.add_column("Status", no_wrap=True)
-        table.add_column("Severity", no_wrap=True)
-        table.add_column("Rule", no_wrap=True)
-        table.add_column("Location", overflow="fold")
-        table.add_column("Message", overflow="fold")
-        for v in violations:
-            table.add_row(
-                Text(v.status.value, style=_STATUS_STYLE[v.status]),
-                v.severity.value,
-                Text(printable(v.rule.id)),
-                Text(printable(location(v.path, v.line))),
-                Text(printable(v.message)),
-            )
-        console.print(table)
+        rows = [
+            (Text(v.status.value, style=_STATUS_STYLE[v.status]), v.severity.value, v.rule.id,
+             location(v.path, v.line), v.message)
+            for v in violations
+        ]  # fmt: skip
+        print_table(console, _VIOLATION_COLUMNS, rows, title="Policy violations")
     uses = report.evaluation.exceptions
     if uses:
-        table = Table(title="Policy exceptions", title_justify="left")
-        table.add_column("#", justify="right")
-        table.add_column("Match", overflow="fold")
-        table.add_column("Owner", overflow="fold")
-        table.add_column("Expires", no_wrap=True)
-        table.add_column("State", no_wrap=True)
-        table.add_column("Covers", justify="right")
-        table.add_column("Reason", overflow="fold")
-        for use in uses:
-            style = {
-                ExceptionState.APPLIED: "cyan",
-                ExceptionState.EXPIRED: "bold red",
-                ExceptionState.UNUSED: "dim",
-            }
-            table.add_row(
-                str(use.index + 1),
-                Text(printable(use.exception.match)),
-                Text(printable(use.exception.owner)),
-                use.exception.expires.isoformat(),
-                Text(use.state.value, style=style[use.state]),
-                str(use.matched),
-                Text(printable(use.exception.reason)),
-            )
-        console.print(table)
+        exception_rows = [
+            (str(use.index + 1), use.exception.match, use.exception.owner, use.exception.expires.isoformat(),
+             Text(use.state.value, style=_EXCEPTION_STYLE[use.state]), str(use.matched), use.exception.reason)
+            for use in uses
+        ]  # fmt: skip
+        print_table(console, _EXCEPTION_COLUMNS, exception_rows, title="Policy exceptions")
     console.print(Text(printable(verdict(report)), style="bold red" if report.failed else "bold green"), soft_wrap=True)
 
 
