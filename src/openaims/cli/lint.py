@@ -11,9 +11,9 @@ import typer
 from rich.text import Text
 
 from openaims.cli.console import console, write_file
+from openaims.errors import UsageError
 from openaims.layout import Column
 from openaims.layout import print_table as print_fitted
-from openaims.errors import UsageError
 from openaims.lint import LintFinding, Severity, run_lint
 from openaims.lint.engine import at_or_above
 

@@ -27,9 +27,9 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from openaims.cli.console import console, plain
+from openaims.errors import UsageError
 from openaims.layout import Column
 from openaims.layout import print_table as print_fitted
-from openaims.errors import UsageError
 from openaims.register import open_register
 from openaims.register.actors import Actor, default_actor_name
 from openaims.register.identity import Identity, Mode

@@ -15,10 +15,10 @@ from rich.console import Console
 from rich.text import Text
 
 from openaims.cli.console import console, err_console, plain, scan_progress
-from openaims.layout import Column
-from openaims.layout import print_table as print_fitted
 from openaims.discovery.interface import Finding, FindingKind, ScanOptions
 from openaims.errors import UsageError
+from openaims.layout import Column
+from openaims.layout import print_table as print_fitted
 
 
 class ScanFormat(enum.StrEnum):
