@@ -155,3 +155,15 @@ def test_hostile_update_of_an_imported_record_is_refused(
     _assert_refused(code, err, message)
     code, out, _ = run(capsys, "system", "show", "SYS-1", "--format", "json")
     assert '"name": "Chat assistant"' in out
+
+
+def test_a_hostile_export_is_refused_before_the_register_is_opened(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The alias bomb is refused by reading the files alone: no register, sign-in or key is needed
+    for that, so the refusal costs no more than reading them."""
+    monkeypatch.setenv("AIMS_DATABASE_URL", f"sqlite:///{tmp_path / 'no-such-folder' / 'aims.db'}")
+    monkeypatch.delenv("AIMS_DEBUG", raising=False)
+    code, _, err = run(capsys, "import", str(_export(tmp_path / "bomb", _bomb_field())))
+    _assert_refused(code, err, "expands to more than 200000 values")
+    assert not (tmp_path / "no-such-folder").exists()

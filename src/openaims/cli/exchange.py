@@ -18,7 +18,7 @@ from openaims.cli.records import (
     signer_name,
 )
 from openaims.errors import UsageError
-from openaims.register.exchange import export_csv, export_register, import_csv, import_register
+from openaims.register.exchange import export_csv, export_register, import_csv, import_register, read_export
 
 if TYPE_CHECKING:
     from openaims.register.keys import OrganisationKey, PublicKey
@@ -99,11 +99,12 @@ def import_(
     Into an empty register, an export whose history verifies is restored as it was: same events, actors
     and times. Otherwise its records are imported as changes made by you.
     """
+    found = read_export(directory)  # a damaged or hostile export is refused before the register is opened
     trusted = _trusted_key(public_key, settings_for(database_url))
     with register_session(database_url, write=True) as (session, settings):
         report = import_register(
             session, directory, actor_for(actor), evidence_dir=settings.evidence_folder, dry_run=dry_run,
-            merge=merge, trusted_key=trusted,
+            merge=merge, trusted_key=trusted, found=found,
         )  # fmt: skip
     say = "would " if dry_run else ""
     if report.mode == "restore":

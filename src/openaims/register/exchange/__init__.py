@@ -9,7 +9,7 @@ from __future__ import annotations
 from openaims.register.exchange.csv_io import CsvReport, export_csv, import_csv
 from openaims.register.exchange.format import FORMAT, HEADER_FILE
 from openaims.register.exchange.yaml_export import ExportReport, export_register
-from openaims.register.exchange.yaml_import import ImportReport, import_register
+from openaims.register.exchange.yaml_import import ImportReport, import_register, read_export
 
 __all__ = [
     "FORMAT",
@@ -21,4 +21,5 @@ __all__ = [
     "export_register",
     "import_csv",
     "import_register",
+    "read_export",
 ]

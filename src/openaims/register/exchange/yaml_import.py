@@ -120,6 +120,10 @@ class _Entry:
         return str(self.data["id"])
 
 
+class _UnreadableFileError(ImportProblem):
+    """A file the bounded reader refuses (size, nesting, alias expansion, duplicate keys, syntax)."""
+
+
 def _fail(entry_rel: str, exc: AimsError) -> ImportProblem:
     return ImportProblem(f"{entry_rel}: {exc.message}", exc.exit_code)
 
@@ -130,7 +134,7 @@ def _load_yaml(path: Path, rel: str) -> Any:
     try:
         return read_yaml(read_bytes(path, RECORD_LIMITS, rel, follow_symlinks=False), rel, limits=RECORD_LIMITS)
     except InputError as exc:
-        raise ImportProblem(exc.message) from None
+        raise _UnreadableFileError(exc.message) from None
 
 
 def read_export(directory: Path) -> dict[str, list[_Entry]]:
@@ -146,34 +150,53 @@ def read_export(directory: Path) -> dict[str, list[_Entry]]:
         raise ImportProblem(
             f"{HEADER_FILE}: format {fmt!r} is not one this version reads ({', '.join(READABLE_FORMATS)})"
         )
-    types = registry()
     found: dict[str, list[_Entry]] = {}
     for folder in sorted(directory.iterdir()):
         if folder.name in (HEADER_FILE, HISTORY_FILE, CHECKPOINT_FILE) or folder.name.startswith("."):
             continue
         if not folder.is_dir() or folder.is_symlink():
             raise ImportProblem(f"{folder.name}: unexpected file; an export holds one folder per record type")
-        if folder.name not in types:
-            known = ", ".join(sorted(types))
-            raise ImportProblem(f"{folder.name}/: {folder.name!r} is not a record type; use one of {known}")
-        entries = found.setdefault(folder.name, [])
-        for path in sorted(folder.iterdir()):
-            rel = f"{folder.name}/{path.name}"
-            if path.name.startswith(".") or (folder.name == EVIDENCE_DIR and SHA256_RE.match(path.name)):
-                continue
-            if path.suffix != ".yaml" or not path.is_file():
-                raise ImportProblem(f"{rel}: unexpected file; record files are <ID>.yaml")
-            data = _load_yaml(path, rel)
-            if not isinstance(data, dict):
-                raise ImportProblem(f"{rel}: must be a mapping of field names to values")
-            record_id = data.get("id")
-            if not isinstance(record_id, str) or not FILE_ID_RE.match(record_id):
-                raise ImportProblem(f"{rel}: id: missing or not a record id")
-            if path.stem != record_id:
-                raise ImportProblem(f"{rel}: id: {record_id!r} does not match the file name")
-            entries.append(_Entry(path=path, rel=rel, data=data))
-        entries.sort(key=lambda e: sort_key(e.record_id))
+        try:
+            entries = _read_folder(folder)
+        except _UnreadableFileError:
+            raise
+        except ImportProblem:
+            _known_type(folder.name)  # a folder that is no record type is named as such, not by its files
+            raise
+        found[folder.name] = entries
+    # The record types are known once every service is loaded: after the files are read, so that
+    # a hostile file is refused without that cost.
+    for name in found:
+        _known_type(name)
     return found
+
+
+def _known_type(name: str) -> None:
+    types = registry()
+    if name not in types:
+        raise ImportProblem(f"{name}/: {name!r} is not a record type; use one of {', '.join(sorted(types))}")
+
+
+def _read_folder(folder: Path) -> list[_Entry]:
+    """The record files of one record type's folder, in id order."""
+    entries: list[_Entry] = []
+    for path in sorted(folder.iterdir()):
+        rel = f"{folder.name}/{path.name}"
+        if path.name.startswith(".") or (folder.name == EVIDENCE_DIR and SHA256_RE.match(path.name)):
+            continue
+        if path.suffix != ".yaml" or not path.is_file():
+            raise ImportProblem(f"{rel}: unexpected file; record files are <ID>.yaml")
+        data = _load_yaml(path, rel)
+        if not isinstance(data, dict):
+            raise ImportProblem(f"{rel}: must be a mapping of field names to values")
+        record_id = data.get("id")
+        if not isinstance(record_id, str) or not FILE_ID_RE.match(record_id):
+            raise ImportProblem(f"{rel}: id: missing or not a record id")
+        if path.stem != record_id:
+            raise ImportProblem(f"{rel}: id: {record_id!r} does not match the file name")
+        entries.append(_Entry(path=path, rel=rel, data=data))
+    entries.sort(key=lambda e: sort_key(e.record_id))
+    return entries
 
 
 def _normalised(cls: type[RecordService[Any, Any]], data: dict[str, Any]) -> dict[str, Any]:
@@ -225,12 +248,15 @@ def import_register(
     merge: bool = False,
     trusted_key: PublicKey | None = None,
     clock: Callable[[], Any] = utcnow,
+    found: dict[str, list[_Entry]] | None = None,
 ) -> ImportReport:
     """Load ``directory`` into the register in the caller's transaction (rolled back for ``dry_run``).
 
-    ``trusted_key`` checks the export's signed checkpoint, when it has one.
+    ``trusted_key`` checks the export's signed checkpoint, when it has one. ``found`` is what
+    :func:`read_export` read from ``directory``, for a caller that read it before opening the register.
     """
-    found = read_export(directory)
+    if found is None:
+        found = read_export(directory)
     report = ImportReport(dry_run=dry_run)
     empty, own_events = register_is_empty(session)
     if not empty and not merge:
