@@ -978,8 +978,8 @@ def scan_pickle(
                 head = src.peek(2)
                 if not head:
                     break
-                led_by_proto = len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= HIGHEST_PROTOCOL
-                if not led_by_proto and head[:1] not in _OPENING_OPCODES:
+                led_by_proto = len(head) == 2 and head[0] == 0x80 and head[1] <= HIGHEST_PROTOCOL
+                if not led_by_proto and not can_open_pickle(head):
                     break  # bytes after the last pickle that are not a pickle (raw tensor data)
             else:
                 led_by_proto = True
@@ -1024,6 +1024,16 @@ def _forget_trailing(machine: _Machine, seen: tuple[dict[str, None], dict[str, N
     machine.reasons = reasons | {
         r: None for r in machine.reasons if r not in reasons and any(f"imports {g}," in r for g in kept)
     }
+
+
+def can_open_pickle(head: bytes) -> bool:
+    """Whether ``head`` starts with an opcode a pickle may begin with: an opening
+    opcode (protocols 0 and 1 need no PROTO), PROTO of any protocol up to the highest,
+    or FRAME (which the unpickler accepts whatever the protocol)."""
+    first = head[:1]
+    if first == b"\x80":
+        return len(head) < 2 or head[1] <= HIGHEST_PROTOCOL
+    return first == b"\x95" or first in _OPENING_OPCODES
 
 
 def looks_like_pickle(head: bytes) -> bool:

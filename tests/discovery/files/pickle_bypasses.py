@@ -133,6 +133,7 @@ MODELSCAN: list[tuple[str, str]] = [
     *[(module, name) for module in ("__builtin__", "builtins") for name in ("exec", "open", "breakpoint")],
     ("__builtin__", "__import__"),
     ("builtins", "__import__"),
+    ("builtins", "eval.__call__"),  # a dotted name reaching a method of a builtin
     ("runpy", "_run_code"),
     ("os", "system"),
     ("nt", "system"),

@@ -81,6 +81,30 @@ def after_benign_content(module: str, name: str) -> bytes:
     return b"\x80\x02" + benign + global_reduce_p2(module, name)[2:]
 
 
+def protocol_0_memoised(module: str, name: str) -> bytes:
+    # no PROTO, text strings memoised and fetched back, bytes after STOP (modelscan's
+    # malicious14, picklescan's malicious11 and malicious-invalid-bytes)
+    strings = b"V" + module.encode() + b"\np2\n0V" + name.encode() + b"\np3\n0Vtorch\np0\n0VLongStorage\np1\n0"
+    return strings + b"g2\ng3\n\x93(Vid\ntR.\n\n\t\t"
+
+
+def protocol_0_quoted(module: str, name: str) -> bytes:
+    # no PROTO, quoted strings and STACK_GLOBAL (picklescan's malicious23)
+    return _line_str(module) + _line_str(name) + b"\x93" + _line_str("id") + b"\x85R."
+
+
+def second_pickle_framed(module: str, name: str) -> bytes:
+    # a harmless pickle, then one that opens with FRAME and no PROTO: an unpickler
+    # reading on (as the legacy PyTorch format does) runs it
+    body = b"c" + f"{module}\n{name}\n".encode() + b"(" + _line_str("id") + b"tR."
+    return pickle.dumps([1, 2], protocol=2) + b"\x95" + struct.pack("<Q", len(body)) + body
+
+
+def second_pickle_protocol_1(module: str, name: str) -> bytes:
+    # a harmless pickle, then one led by PROTO 1 (legal, though no pickler writes it)
+    return pickle.dumps([1, 2], protocol=2) + b"\x80\x01" + global_reduce_p2(module, name)[2:]
+
+
 BUILDERS: dict[str, Callable[[str, str], bytes]] = {
     "GLOBAL+REDUCE p0": global_reduce_p0,
     "GLOBAL+REDUCE p2": global_reduce_p2,
@@ -91,6 +115,10 @@ BUILDERS: dict[str, Callable[[str, str], bytes]] = {
     "NEWOBJ": newobj_p2,
     "referenced only": referenced_only,
     "after benign content": after_benign_content,
+    "protocol 0 memoised": protocol_0_memoised,
+    "protocol 0 quoted": protocol_0_quoted,
+    "second pickle framed": second_pickle_framed,
+    "second pickle protocol 1": second_pickle_protocol_1,
 }
 
 
@@ -114,6 +142,19 @@ def test_every_bypass_global_is_unsafe_every_way(way: str, module: str, name: st
     assert report.unsafe, (way, qualified)
     assert qualified in report.dangerous + report.unknown
     assert any(qualified in reason for reason in report.reasons)
+
+
+@pytest.mark.parametrize("way", list(BUILDERS))
+def test_every_way_is_unsafe_as_a_file_under_each_pickle_extension(way: str) -> None:
+    missed = []
+    for module, name in ALL:
+        qualified = normalise(module, name)
+        for path in ("model.pkl", "model.pt", "pytorch_model.bin", "model.ckpt", "model.joblib"):
+            findings = run(DETECTOR, path, BUILDERS[way](module, name))
+            reasons = findings[0].details.get("unsafe_reasons", []) if findings else []
+            if not findings or findings[0].unsafe is not True or not any(qualified in r for r in reasons):
+                missed.append((path, qualified))
+    assert missed == []
 
 
 def _torch_zip_with(data_pkl: bytes) -> bytes:

@@ -43,7 +43,14 @@ from typing import IO, Any, cast
 from openaims.discovery import catalog
 from openaims.discovery import model_formats as fmt
 from openaims.discovery.interface import Detector, FileView, Finding, FindingKind
-from openaims.discovery.pickle_scan import Budget, LimitReached, PickleReport, looks_like_pickle, scan_pickle
+from openaims.discovery.pickle_scan import (
+    Budget,
+    LimitReached,
+    PickleReport,
+    can_open_pickle,
+    looks_like_pickle,
+    scan_pickle,
+)
 from openaims.untrusted import SCAN_LIMITS, InputError, read_json
 
 #: Bounds of the analysis of one file. Beyond any of them the file is reported
@@ -86,9 +93,6 @@ _READ_ERRORS = (
     struct.error,
     KeyError,
 )
-
-#: First bytes of a protocol 0/1 pickle, for files with a pickle extension.
-_OLD_PICKLE_STARTS = frozenset(b"(}]cNKJI")
 
 _PROVIDERS = {
     "pytorch": "pytorch",
@@ -268,9 +272,9 @@ class ModelFileDetector(Detector):
             return _Result("tflite")
         if expected == "pickle" and _compression(head) is not None:
             return self._compressed_pickle(file, head, budget)
-        if looks_like_pickle(head) or (
-            expected in {"pickle", "pytorch"} and head[:1] and head[0] in _OLD_PICKLE_STARTS
-        ):
+        # under a pickle extension, any opcode a pickle may begin with: protocol 0
+        # and 1 pickles need no PROTO, and an unpickler takes PROTO 0 or 1 or FRAME
+        if looks_like_pickle(head) or (expected in {"pickle", "pytorch"} and can_open_pickle(head)):
             with file.open_binary() as stream:
                 report = scan_pickle(stream, budget=budget)
             # protocol 0/1 data must be a whole pickle, or (under a pickle
