@@ -198,3 +198,32 @@ def test_fitted_tables_never_exceed_the_width(rows: list[tuple[str, str, str, st
     lines = fit_table(columns, rows, width, title="Findings")
     assert all(cell_len(line.plain) <= width for line in lines), [line.plain for line in lines]
     assert all("\n" not in line.plain for line in lines)
+
+
+# ----------------------------------------------------------------- register tables
+@pytest.fixture(scope="module")
+def demo_register(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    where = tmp_path_factory.mktemp("demo")
+    assert _aims(["init"], where).returncode == 0
+    loaded = _aims(["demo-data"], where)
+    assert loaded.returncode == 0, loaded.stderr
+    return where
+
+
+REGISTER_TABLES = [
+    ["risk", "list"],
+    ["system", "list"],
+    ["history", "show", "RISK-1"],
+    ["history", "log", "--limit", "20"],
+    ["soa", "versions"],
+    ["readiness"],
+    ["user", "list"],
+]
+
+
+@pytest.mark.parametrize("args", REGISTER_TABLES, ids=" ".join)
+def test_register_tables_fit_80_columns(demo_register: Path, args: list[str]) -> None:
+    out = _aims(args, demo_register)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip()
+    assert _width_problems(out.stdout) == []

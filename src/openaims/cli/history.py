@@ -23,6 +23,7 @@ from openaims.cli.records import (
     signer_name,
 )
 from openaims.errors import AimsError, UsageError
+from openaims.layout import Column, print_table
 from openaims.register import RegisterDamagedError
 from openaims.register import history as chain
 
@@ -56,6 +57,23 @@ PublicKeyOption = typer.Option(
     help="Public key that signed the checkpoints (default: the organisation key, AIMS_KEY_FILE).",
 )
 _SHOWN_FINDINGS = 20
+
+#: History tables on a narrow terminal: what changed goes under its row.
+_SHOW_COLUMNS = (
+    Column("#", justify="right"),
+    Column("when (UTC)"),
+    Column("actor", min_width=10),
+    Column("action", min_width=16),
+    Column("changes", under=True, wrap=True),
+)
+_LOG_COLUMNS = (
+    Column("#", justify="right"),
+    Column("when (UTC)"),
+    Column("actor", min_width=10),
+    Column("record", min_width=12),
+    Column("action", min_width=12),
+    Column("changed", under=True, wrap=True),
+)
 
 
 def _open_damaged(exc: RegisterDamagedError) -> typing.NoReturn:
@@ -230,19 +248,15 @@ def show(
     if fmt is OutputFormat.JSON:
         print_json([_event_json(e) for e in events])
     elif fmt is OutputFormat.TABLE:
-        table = Table(title=f"History of {record_id}", title_justify="left")
-        for column in ("#", "when (UTC)", "actor", "action", "changes"):
-            table.add_column(column, overflow="fold")
+        rows = []
         for event in events:
             changes = event.changes()
             if event.action == "create":
                 summary = f"created ({len(event.after or {})} fields)"
             else:
-                summary = "\n".join(
-                    f"{k}: {render_value(b)} -> {render_value(a)}" for k, (b, a) in changes.items()
-                )
-            table.add_row(str(event.seq), f"{event.at:%Y-%m-%d %H:%M:%S}", event.actor, event.action, summary)
-        console.print(table)
+                summary = "; ".join(f"{k}: {render_value(b)} -> {render_value(a)}" for k, (b, a) in changes.items())
+            rows.append((str(event.seq), f"{event.at:%Y-%m-%d %H:%M:%S}", event.actor, event.action, summary))
+        print_table(console, _SHOW_COLUMNS, rows, title=f"History of {record_id}")
     else:
         typing.assert_never(fmt)
 
@@ -274,14 +288,12 @@ def log(
         print_json({"items": [_event_json(e) for e in page.items], "total": page.total,
                     "limit": page.limit, "offset": page.offset})  # fmt: skip
     elif fmt is OutputFormat.TABLE:
-        table = Table(title=f"History ({len(page.items)} of {page.total})", title_justify="left")
-        for column in ("#", "when (UTC)", "actor", "record", "action", "changed"):
-            table.add_column(column, overflow="fold")
-        for event in page.items:
-            changed = ", ".join(event.changes()) if event.action != "create" else ""
-            table.add_row(str(event.seq), f"{event.at:%Y-%m-%d %H:%M:%S}", event.actor, event.record_id,
-                          event.action, changed)  # fmt: skip
-        console.print(table)
+        rows = [
+            (str(e.seq), f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.record_id, e.action,
+             ", ".join(e.changes()) if e.action != "create" else "")
+            for e in page.items
+        ]  # fmt: skip
+        print_table(console, _LOG_COLUMNS, rows, title=f"History ({len(page.items)} of {page.total})")
     else:
         typing.assert_never(fmt)
 

@@ -11,11 +11,12 @@ from typing import Any, assert_never
 import typer
 from jinja2 import Environment
 from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
 from openaims.cli.console import check_output, console, err_console, write_file
 from openaims.cli.records import ActorOption, DatabaseOption, actor_for, current_identity, register_session
 from openaims.errors import UsageError
+from openaims.layout import Column, print_table
 from openaims.readiness.engine import View, readiness
 from openaims.readiness.model import SCORE_BASIS, Report, Status
 from openaims.readiness.runs import StoredRun, last_run
@@ -79,26 +80,30 @@ def _previous(path: Path | None) -> dict[str, Any] | None:
     return data
 
 
+_ITEM_COLUMNS = (
+    Column("Item", min_width=30),
+    Column("Status"),
+    Column("Reasons", under=True, wrap=True, style="none"),
+    Column("Records", under=True, wrap=True),
+)
+
+
 def _table(report: Report) -> None:
-    table = Table(title=f"Readiness ({report.view}) as of {report.as_of.isoformat()}")
-    for col in ("Item", "Status", "Reasons", "Records"):
-        table.add_column(col, overflow="fold")
-    for item in report.items:
-        style = _STYLE[item.status]
-        table.add_row(
-            f"{item.id} {escape(item.title)}",
-            f"[{style}]{item.status.value}[/]",
-            escape("; ".join(item.reasons)),
-            escape(", ".join(item.links[:8]) + (" ..." if len(item.links) > 8 else "")),
+    rows = [
+        (
+            f"{item.id} {item.title}",
+            Text(item.status.value, style=_STYLE[item.status]),
+            "; ".join(item.reasons),
+            ("Records: " + ", ".join(item.links[:8]) + (" ..." if len(item.links) > 8 else "")) if item.links else "",
         )
-    console.print(table)
-    summary = Table(title="By group")
-    summary.add_column("Group")
-    for s in Status:
-        summary.add_column(s.value.replace("_", " "), justify="right")
-    for group, counts in report.groups().items():
-        summary.add_row(group, *(str(counts[s.value]) for s in Status))
-    console.print(summary)
+        for item in report.items
+    ]
+    print_table(console, _ITEM_COLUMNS, rows, title=f"Readiness ({report.view}) as of {report.as_of.isoformat()}")
+    console.print()
+    statuses = [s.value.replace("_", " ") for s in Status]
+    summary = [(group, *(str(counts[s.value]) for s in Status)) for group, counts in report.groups().items()]
+    columns = (Column("Group", min_width=16), *(Column(name, justify="right") for name in statuses))
+    print_table(console, columns, summary, title="By group")
     for change in report.changes:
         console.print(f"Changed: {change['id']} {change['from']} -> {change['to']}")
     totals = report.totals()

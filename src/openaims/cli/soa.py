@@ -12,6 +12,7 @@ from rich.table import Table
 
 from openaims.cli.console import check_output, console, write_file
 from openaims.errors import UsageError
+from openaims.layout import Column, print_table
 
 soa_app = typer.Typer(help="The Statement of Applicability as a controlled document.", no_args_is_help=True)
 
@@ -64,15 +65,21 @@ def versions(
     if output_format is ListFormat.JSON:
         typer.echo(json.dumps([v.model_dump(mode="json", exclude={"rows"}) for v in items], indent=2))
     elif output_format is ListFormat.TABLE:
-        table = Table(title="Statement of Applicability versions")
-        for column in ("Version", "Id", "Status", "Approved by", "On", "Controls", "Summary"):
-            table.add_column(column)
-        for v in items:
-            table.add_row(
-                str(v.number), v.id, v.status, v.approver or "", str(v.approved_on or ""), str(len(v.rows)),
-                v.change_summary or "",
-            )  # fmt: skip
-        console.print(table)
+        columns = (
+            Column("Version", justify="right"),
+            Column("Id"),
+            Column("Status"),
+            Column("Approved by", min_width=10, drop=1),
+            Column("On"),
+            Column("Controls", justify="right", drop=2),
+            Column("Summary", under=True, wrap=True),
+        )
+        rows = [
+            (str(v.number), v.id, v.status, v.approver or "", str(v.approved_on or ""), str(len(v.rows)),
+             v.change_summary or "")
+            for v in items
+        ]  # fmt: skip
+        print_table(console, columns, rows, title="Statement of Applicability versions")
     else:
         assert_never(output_format)
 

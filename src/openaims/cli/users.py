@@ -86,13 +86,21 @@ def list_accounts(
     if output_format is ListFormat.JSON:
         typer.echo(json.dumps([a.model_dump(mode="json") for a in accounts], indent=2))
     elif output_format is ListFormat.TABLE:
-        table = Table(title="Accounts")
-        for column in ("Username", "Name", "Roles", "Active", "Last sign-in"):
-            table.add_column(column)
-        for a in accounts:
-            last = a.last_login_at.strftime("%Y-%m-%d %H:%M") if a.last_login_at else "never"
-            table.add_row(a.username, a.display_name, ", ".join(a.roles), "yes" if a.active else "no", last)
-        console.print(table)
+        from openaims.layout import Column, print_table
+
+        columns = (
+            Column("Username", min_width=12),
+            Column("Name", min_width=12, drop=2),
+            Column("Roles", min_width=12),
+            Column("Active"),
+            Column("Last sign-in", drop=1),
+        )
+        rows = [
+            (a.username, a.display_name, ", ".join(a.roles), "yes" if a.active else "no",
+             a.last_login_at.strftime("%Y-%m-%d %H:%M") if a.last_login_at else "never")
+            for a in accounts
+        ]  # fmt: skip
+        print_table(console, columns, rows, title="Accounts")
     else:
         assert_never(output_format)
 
