@@ -24,6 +24,7 @@ from openaims.untrusted import (
     parse_yaml,
     read_csv,
     read_json,
+    read_jsonc,
     read_member,
     read_notebook,
     read_toml,
@@ -160,6 +161,22 @@ def test_json_bounds_are_exact(data: Any) -> None:
         with pytest.raises(InputError) as caught:
             read_json(text, limits=Limits(max_elements=count - 1))
         assert caught.value.problem is Problem.TOO_MANY
+
+
+@SETTINGS
+@given(DATA, st.booleans())
+def test_jsonc_reads_commented_json_as_the_json_it_holds(data: Any, block: bool) -> None:
+    """Comments after every line (as editors' settings files have them) change nothing, and
+    the bounds are those of JSON."""
+    lines = json.dumps(data, indent=1, ensure_ascii=False).splitlines()
+    comment = " /* note */" if block else " // note, with \"quotes\" and , commas"
+    text = "// settings\n" + "\n".join(line + comment for line in lines) + "\n"
+    assert read_jsonc(text) == data
+    depth = _depth(data)
+    if depth > 1:
+        with pytest.raises(InputError) as caught:
+            read_jsonc(text, limits=Limits(max_depth=depth - 1))
+        assert caught.value.problem is Problem.TOO_DEEP
 
 
 @SETTINGS
