@@ -39,6 +39,12 @@ def render() -> str:
     parts = [
         "# Command reference\n",
         "Generated from `aims --help` by `scripts/gen_cli_docs.py`; do not edit by hand.\n",
+        "Every command exits 0 when it did what was asked, 1 when a rule refuses it (policy violations, "
+        "a status change the record's rules forbid, a stale `--version`, a permission), 2 for bad input "
+        "(an unknown option, a value of the wrong form, a file that cannot be read), 70 for an internal "
+        "error and 130 when interrupted. A refusal is one line on stderr, `aims: error: ...`, naming the "
+        "field as forms label it and what is allowed, e.g. `invalid risk: Inherent likelihood must be a "
+        "whole number (got 'abc')`.\n",
     ]
     for path, _command in _walk(root, ["aims"]):
         result = runner.invoke(

@@ -142,7 +142,7 @@ def test_policy_validate_prints_every_problem(tmp_path: Path, capsys: pytest.Cap
     target.write_text("version: 1\nsecrets: maybe\nextra: 1\n")
     code, _, err = aims(capsys, "policy", "validate", str(target))
     assert code == 2
-    assert f"{target}:2: secrets: must be one of 'block', 'warn' or 'off'" in err
+    assert f"{target}:2: secrets: must be one of: block, warn, off (got 'maybe')" in err
     assert f"{target}:3: extra: unknown key" in err
 
 

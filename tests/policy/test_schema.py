@@ -123,7 +123,7 @@ INVALID = [
     (
         "version: 1\nproviders:\n  mode: whitelist\n  approved: [openai]\n",
         3,
-        "providers.mode: must be one of 'allowlist' or 'denylist'",
+        "providers.mode: must be one of: allowlist, denylist (got 'whitelist')",
     ),
     (
         "version: 1\nproviders:\n  approved: [openai]\n  aproved: [x]\n",
@@ -140,7 +140,7 @@ INVALID = [
         3,
         "mcp_servers.prohibited[0]: unknown prefix 'url'",
     ),
-    ("version: 1\nsecrets: maybe\n", 2, "secrets: must be one of 'block', 'warn' or 'off'"),
+    ("version: 1\nsecrets: maybe\n", 2, "secrets: must be one of: block, warn, off (got 'maybe')"),
     ("version: 1\nfail_on: []\n", 2, "fail_on: fail_on needs at least one severity"),
     ("version: 1\nfail_on: [high, severe]\n", 2, "fail_on[1]: must be one of"),
     (
@@ -151,7 +151,7 @@ INVALID = [
     (
         "version: 1\nexceptions:\n  - match: pypi:torch\n    owner: a@example.com\n    reason: r\n    expires: 2027-13-01\n",
         6,
-        "exceptions[0].expires: Input should be a valid date",
+        "exceptions[0].expires: must be a date as YYYY-MM-DD (got '2027-13-01')",
     ),
     (
         "version: 1\nexceptions:\n  - match: pypi:torch\n    reason: r\n    expires: 2027-01-01\n",

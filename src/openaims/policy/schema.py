@@ -37,6 +37,7 @@ from openaims.discovery.globs import GlobError, compile_glob
 from openaims.errors import UsageError
 from openaims.policy import subjects
 from openaims.untrusted import InputError, Limits, parse_yaml, read_bytes, text_of
+from openaims.untrusted.wording import plain_problem
 
 #: Version of the policy file format this release reads and writes.
 POLICY_VERSION: Final = 1
@@ -568,17 +569,12 @@ def _problem(root: yaml.MappingNode, error: Any) -> PolicyProblem:
     loc: tuple[int | str, ...] = tuple(error.get("loc", ()))
     kind = error.get("type", "")
     node = _node_at(root, loc, want_key=kind == "extra_forbidden")
-    message = str(error.get("msg", "invalid value"))
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
     if kind == "extra_forbidden":
         message = "unknown key" + _suggest(root, loc)
     elif kind == "missing":
         message = "required key is missing"
-    elif kind == "enum":
-        expected = (error.get("ctx") or {}).get("expected")
-        if expected:
-            message = f"must be one of {expected}"
+    else:
+        message = plain_problem(error)
     return PolicyProblem(_line(node), _location(loc), message)
 
 
