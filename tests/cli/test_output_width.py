@@ -227,3 +227,11 @@ def test_register_tables_fit_80_columns(demo_register: Path, args: list[str]) ->
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip()
     assert _width_problems(out.stdout) == []
+
+
+def test_a_table_written_to_a_file_lists_every_finding(mid_sized: Path, tmp_path: Path, report: dict[str, Any]) -> None:
+    target = tmp_path / "scan.txt"
+    out = _aims(["scan", str(mid_sized), "--no-progress", "-o", str(target)], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.startswith("Wrote ")
+    assert len(target.read_text(encoding="utf-8").splitlines()) > len(report["findings"])

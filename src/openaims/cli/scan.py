@@ -298,8 +298,8 @@ def scan(
         False,
         "--details",
         envvar="AIMS_SCAN_DETAILS",
-        help=f"List every finding in the table; without it a scan with more than {SUMMARY_ABOVE} findings "
-        "prints a summary.",
+        help=f"List every finding on the terminal; without it a table of more than {SUMMARY_ABOVE} findings is "
+        "a one-screen summary (a table written with -o always lists every finding).",
     ),
     to_register: bool = typer.Option(
         False,
@@ -341,7 +341,7 @@ def scan(
         if output is None:
             print_table(result.findings, stats, console, details=details)
         else:
-            text = _table_text(result.findings, stats, details)
+            text = _table_text(result.findings, stats, True)  # a file has no screen to fit: every finding
     elif fmt is ScanFormat.JSON:
         text = render_json(report)
     elif fmt is ScanFormat.CYCLONEDX or fmt is ScanFormat.CYCLONEDX_XML:
