@@ -148,14 +148,15 @@ def test_big_keras_config_is_unscanned(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_encrypted_member_is_unscanned() -> None:
-    data = bytearray(_zip([("archive/data.pkl", mk.torch_like_pickle())]))
-    # set the "encrypted" flag in the local header and the central directory entry
+    # data that is really encrypted (no pickle in it), marked so in the local
+    # header and the central directory entry
+    data = bytearray(_zip([("archive/data.pkl", bytes(range(7, 256)))]))
     data[6] |= 1
     central = data.rfind(b"PK\x01\x02")
     data[central + 8] |= 1
     (finding,) = run(DETECTOR, "model.pt", bytes(data))
     assert finding.unsafe is None
-    assert finding.details["unscanned"] == "archive/data.pkl: encrypted member"
+    assert finding.details["unscanned"] == "archive/data.pkl: marked encrypted; its data is not a readable pickle"
 
 
 # --------------------------------------------------------------------------- headers

@@ -250,3 +250,94 @@ def test_zip_member_with_an_unknown_global_names_the_member() -> None:
     assert finding.details["unsafe_reasons"] == [
         "archive/extra.pkl: imports mypkg.hooks.on_load, which is not on the allowlist of safe globals"
     ]
+
+
+# --------------------------------------------------------------------------- archive tricks
+
+
+def _zip(members: dict[str, bytes], compression: int = zipfile.ZIP_STORED) -> bytearray:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return bytearray(buf.getvalue())
+
+
+def _headers(data: bytearray) -> tuple[int, int]:
+    """Offsets of the first local header and the first central directory header."""
+    return data.index(b"PK\x03\x04"), data.index(b"PK\x01\x02")
+
+
+def flag_bits(bits: int) -> Callable[[bytearray], None]:
+    def patch(data: bytearray) -> None:
+        local, central = _headers(data)
+        data[local + 6] |= bits
+        data[central + 8] |= bits
+
+    return patch
+
+
+def bad_crc(data: bytearray) -> None:
+    local, central = _headers(data)
+    for at in (local + 14, central + 16):
+        data[at] ^= 0xFF
+
+
+def local_name_differs(data: bytearray) -> None:
+    # the local header's name is changed after the directory's (same length)
+    local, _central = _headers(data)
+    data[local + 30 + 4] ^= 0x01
+
+
+TRICKS: dict[str, tuple[str, Callable[[bytearray], None]]] = {
+    "marked encrypted": ("archive/data.pkl", flag_bits(0x01)),
+    "marked patched data": ("archive/data.pkl", flag_bits(0x20)),
+    "marked strongly encrypted": ("archive/data.pkl", flag_bits(0x40)),
+    "bad CRC": ("archive/data.pkl", bad_crc),
+    "local name differs": ("archive/data.pkl", local_name_differs),
+    "pickle not named data.pkl": ("model/config.pkl", lambda data: None),
+    "pickle in a member not named .pkl": ("data.txt", lambda data: None),
+}
+
+
+@pytest.mark.parametrize("trick", list(TRICKS))
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED], ids=["stored", "deflated"])
+def test_archive_tricks_do_not_hide_a_bypass_global(trick: str, compression: int) -> None:
+    member, patch = TRICKS[trick]
+    missed = []
+    for module, name in ALL:
+        qualified = normalise(module, name)
+        archive = _zip({member: stack_global_p4(module, name)}, compression)
+        patch(archive)
+        for path in ("model.pt", "model.zip", "model.pkl"):
+            findings = run(DETECTOR, path, bytes(archive))
+            reasons = findings[0].details.get("unsafe_reasons", []) if findings else []
+            if not findings or findings[0].unsafe is not True or not any(qualified in r for r in reasons):
+                missed.append((path, qualified, reasons))
+    assert missed == []
+
+
+def test_a_member_a_zip_reader_refuses_is_named_as_an_evasion() -> None:
+    archive = _zip({"archive/data.pkl": mk.torch_like_pickle()})
+    bad_crc(archive)
+    (finding,) = run(DETECTOR, "model.pt", bytes(archive))
+    assert finding.unsafe is True
+    assert finding.details["unsafe_reasons"] == [
+        "archive/data.pkl: a zip reader refuses this member (Bad CRC-32 for file 'archive/data.pkl'), "
+        "but a loader that ignores that reads a pickle from it (a scanner evasion)"
+    ]
+
+
+def test_plain_archives_are_not_model_files() -> None:
+    documents = _zip({"README.md": b"# notes\n", "data/table.csv": b"a,b\n1,2\n"}, zipfile.ZIP_DEFLATED)
+    assert run(DETECTOR, "docs.zip", bytes(documents)) == []
+    encrypted = _zip({"notes.txt": bytes(range(256))})
+    flag_bits(0x01)(encrypted)
+    assert run(DETECTOR, "private.zip", bytes(encrypted)) == []
+
+
+def test_an_archive_of_benign_pickles_under_any_member_name_is_safe() -> None:
+    benign = pickle.dumps({"weights": [1.0, 2.0], "classes": ["a", "b"]}, protocol=4)
+    archive = _zip({"model/config.pkl": benign, "state.bin": benign, "README.txt": b"weights\n"})
+    (finding,) = run(DETECTOR, "bundle.zip", bytes(archive))
+    assert (finding.unsafe, finding.format, finding.details["analysed"]) == (False, "pickle", ["model/config.pkl", "state.bin"])

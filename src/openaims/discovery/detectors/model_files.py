@@ -178,7 +178,7 @@ class ModelFileDetector(Detector):
 
     def wants(self, path: str, name: str) -> bool:
         ext = _extension(name)
-        if ext in _extensions():
+        if ext in _extensions() or ext == ".zip":
             return True
         if ext or name.startswith("."):
             return False
@@ -310,6 +310,8 @@ class ModelFileDetector(Detector):
             directory = _zip_directory(stream, file.size)
             if directory is not None:
                 entries, size = directory
+                if ext == ".zip" and (entries > MAX_ZIP_ENTRIES or size > MAX_ZIP_DIRECTORY_BYTES):
+                    return None  # a plain archive too large to look into is not taken for a model
                 if entries > MAX_ZIP_ENTRIES or size > MAX_ZIP_DIRECTORY_BYTES:
                     why = f"archive lists {entries} entries in a {size >> 10} KiB directory (over {MAX_ZIP_ENTRIES})"
                     return _Result(expected, {"archive_members": entries}, unscanned=[why])
@@ -332,7 +334,7 @@ class ModelFileDetector(Detector):
                             f"archive holds {len(pickles)} pickles; only the first {MAX_ZIP_PICKLES} were analysed"
                         )
                     for info in pickles[:MAX_ZIP_PICKLES]:
-                        self._member_pickle(archive, info, result, budget)
+                        self._member_pickle(archive, stream, info, result, budget)
                     return result
                 if "config.json" in names and (
                     "model.weights.h5" in names or "metadata.json" in names or ext == ".keras"
@@ -363,17 +365,80 @@ class ModelFileDetector(Detector):
                             result.reports.extend(inner.reports)
                             result.unscanned.extend(inner.unscanned)
                     return result
+                if expected in {"pickle", "pytorch"}:
+                    return self._pickle_archive(archive, stream, infos, structural, budget, plain=ext == ".zip")
         return None
 
+    def _pickle_archive(
+        self,
+        archive: zipfile.ZipFile,
+        stream: IO[bytes],
+        infos: list[zipfile.ZipInfo],
+        structural: list[str],
+        budget: _FileBudget,
+        *,
+        plain: bool,
+    ) -> _Result | None:
+        """An archive that is not PyTorch's but holds pickles, by name or by content
+        (a loader may read any member): each analysed; None when it holds none.
+        ``plain``: a ``.zip``, not taken for a model file unless a pickle is found in it."""
+        result = _Result("pickle", {"archive_members": len(infos)}, reasons=list(structural))
+        found = 0
+        for info in infos:
+            if info.filename.endswith("/") or budget.expired():
+                continue
+            named = info.filename.endswith((".pkl", ".pickle"))
+            if not named and not self._starts_like_pickle(archive, stream, info, budget):
+                continue
+            found += 1
+            if found > MAX_ZIP_PICKLES:
+                result.unscanned.append(
+                    f"archive holds more than {MAX_ZIP_PICKLES} pickles; only the first were analysed"
+                )
+                break
+            before = len(result.reports)
+            self._member_pickle(archive, stream, info, result, budget)
+            if not named and len(result.reports) > before:
+                _member, report = result.reports[-1]
+                if not report.valid and not report.dangerous:
+                    result.reports.pop()  # data that merely started like a pickle
+                    found -= 1
+        if budget.expired() and not (plain and not found):
+            result.unscanned.append("time budget of the file spent before every member was examined")
+        return result if result.reports or result.unscanned else None
+
+    @staticmethod
+    def _starts_like_pickle(
+        archive: zipfile.ZipFile, stream: IO[bytes], info: zipfile.ZipInfo, budget: _FileBudget
+    ) -> bool:
+        try:
+            with archive.open(info) as member:
+                head = _Metered(member, budget).read(12)
+        except LimitReached:
+            raise
+        except (*_READ_ERRORS, NotImplementedError):
+            try:
+                head = _raw_member(stream, info, budget, limit=12)
+            except _RawError:
+                return False
+        return looks_like_pickle(head)
+
     def _member_pickle(
-        self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, result: _Result, budget: _FileBudget
+        self,
+        archive: zipfile.ZipFile,
+        stream: IO[bytes],
+        info: zipfile.ZipInfo,
+        result: _Result,
+        budget: _FileBudget,
     ) -> None:
-        """Analyse one pickle member of an archive, within the file's budget."""
+        """Analyse one pickle member of an archive, within the file's budget.
+
+        A member a zip reader refuses (marked encrypted or patched, a bad CRC, a
+        local name that differs from the directory's) is read from its local header
+        as a loader that ignores those marks would; what it holds is analysed, and
+        the archive is unsafe for being built so."""
         if budget.expired():
             result.unscanned.append(f"{info.filename}: time budget of the file spent")
-            return
-        if info.flag_bits & 0x1:
-            result.unscanned.append(f"{info.filename}: encrypted member")
             return
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > RATIO_FLOOR_BYTES and ratio > MAX_MEMBER_RATIO:
@@ -382,14 +447,37 @@ class ModelFileDetector(Detector):
                 f"({ratio:.0f} times, over {MAX_MEMBER_RATIO})"
             )
             return
+        refused: str | None = _refused_mark(info)
+        if refused is None:
+            try:
+                with archive.open(info) as member:
+                    metered = _Strict(_Metered(member, budget, stored=info.compress_type == zipfile.ZIP_STORED))
+                    result.reports.append((info.filename, scan_pickle(cast("IO[bytes]", metered), budget=budget)))
+                    return
+            except LimitReached as exc:
+                result.unscanned.append(f"{info.filename}: {exc}")
+                return
+            except _Refused as exc:
+                refused = exc.why
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
+                refused = str(exc) or type(exc).__name__
+            except _READ_ERRORS as exc:
+                result.unscanned.append(f"{info.filename}: could not read the member: {type(exc).__name__}")
+                return
         try:
-            with archive.open(info) as member:
-                stream = _Metered(member, budget, stored=info.compress_type == zipfile.ZIP_STORED)
-                result.reports.append((info.filename, scan_pickle(cast("IO[bytes]", stream), budget=budget)))
-        except LimitReached as exc:
-            result.unscanned.append(f"{info.filename}: {exc}")
-        except _READ_ERRORS as exc:
-            result.unscanned.append(f"{info.filename}: could not read the member: {type(exc).__name__}")
+            raw = _raw_member(stream, info, budget)
+        except _RawError as exc:
+            result.unscanned.append(f"{info.filename}: {refused}; {exc}")
+            return
+        report = scan_pickle(raw, budget=budget)
+        if report.valid or report.unsafe:
+            result.reasons.append(
+                f"{info.filename}: a zip reader refuses this member ({refused}), but a loader that ignores "
+                "that reads a pickle from it (a scanner evasion)"
+            )
+            result.reports.append((info.filename, report))
+        else:
+            result.unscanned.append(f"{info.filename}: {refused}; its data is not a readable pickle")
 
     def _keras_zip(self, archive: zipfile.ZipFile, budget: _FileBudget) -> _Result:
         result = _Result("keras")
@@ -533,6 +621,85 @@ class _Metered(io.RawIOBase):
         if not self._stored:
             self._budget.inflate(len(data))
         return data
+
+
+#: Largest compressed member read past a zip reader's refusal.
+MAX_RAW_MEMBER_BYTES = 64 * 1024 * 1024
+
+
+class _RawError(Exception):
+    """A member that cannot be read from its local header either."""
+
+
+class _Refused(Exception):
+    """A zip reader's refusal of a member while it was being read (a bad CRC)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+class _Strict(io.RawIOBase):
+    """A member stream whose refusals (a bad CRC at the end) are not read errors
+    of the pickle but a reason to read the member from its local header."""
+
+    def __init__(self, stream: IO[bytes] | io.RawIOBase) -> None:
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return self._stream.seekable()
+
+    def tell(self) -> int:
+        return self._stream.tell()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._stream.seek(offset, whence)
+
+    def read(self, size: int | None = -1) -> bytes:
+        try:
+            return self._stream.read(size if size is not None else -1) or b""
+        except zipfile.BadZipFile as exc:
+            raise _Refused(str(exc)) from None
+
+
+def _refused_mark(info: zipfile.ZipInfo) -> str | None:
+    """Why a zip reader refuses a member before reading it (its flag bits)."""
+    if info.flag_bits & 0x1:
+        return "marked encrypted"
+    if info.flag_bits & 0x20:
+        return "marked as compressed patched data"
+    if info.flag_bits & 0x40:
+        return "marked as strongly encrypted"
+    return None
+
+
+def _raw_member(stream: IO[bytes], info: zipfile.ZipInfo, budget: _FileBudget, limit: int | None = None) -> bytes:
+    """A member's data read from its local header, ignoring its flag bits, its CRC
+    and the directory's name for it (stored or deflated only)."""
+    stream.seek(info.header_offset)
+    header = stream.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise _RawError("no local header where the directory says")
+    method, name_len, extra_len = struct.unpack("<8xH16xHH", header)
+    if info.compress_size > MAX_RAW_MEMBER_BYTES:
+        raise _RawError(f"{info.compress_size} bytes compressed is over the {_size(MAX_RAW_MEMBER_BYTES)} read")
+    stream.seek(info.header_offset + 30 + name_len + extra_len)
+    data = stream.read(info.compress_size)
+    if method == zipfile.ZIP_STORED:
+        return data[:limit] if limit is not None else data
+    if method != zipfile.ZIP_DEFLATED:
+        raise _RawError(f"compression method {method} is not read")
+    inflater = zlib.decompressobj(-15)
+    cap = limit if limit is not None else MAX_INFLATED_BYTES
+    try:
+        out = inflater.decompress(data, cap)
+    except zlib.error as exc:
+        raise _RawError(f"data does not inflate: {exc}") from None
+    budget.inflate(len(out))
+    return out
 
 
 def _zip_directory(stream: IO[bytes], size: int) -> tuple[int, int] | None:
