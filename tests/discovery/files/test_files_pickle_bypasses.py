@@ -341,3 +341,15 @@ def test_an_archive_of_benign_pickles_under_any_member_name_is_safe() -> None:
     archive = _zip({"model/config.pkl": benign, "state.bin": benign, "README.txt": b"weights\n"})
     (finding,) = run(DETECTOR, "bundle.zip", bytes(archive))
     assert (finding.unsafe, finding.format, finding.details["analysed"]) == (False, "pickle", ["model/config.pkl", "state.bin"])
+
+
+def test_a_refused_member_is_inflated_only_up_to_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    from openaims.discovery.detectors import model_files
+
+    monkeypatch.setattr(model_files, "MAX_RAW_MEMBER_BYTES", 4096)
+    big = pickle.dumps({"weights": [0.0] * 10_000}, protocol=4)
+    archive = _zip({"archive/data.pkl": big}, zipfile.ZIP_DEFLATED)
+    flag_bits(0x01)(archive)
+    (finding,) = run(DETECTOR, "model.pt", bytes(archive))
+    assert finding.unsafe is None
+    assert finding.details["unscanned"] == "archive/data.pkl: marked encrypted; inflates to more than 4 KiB"

@@ -623,7 +623,7 @@ class _Metered(io.RawIOBase):
         return data
 
 
-#: Largest compressed member read past a zip reader's refusal.
+#: Largest member read past a zip reader's refusal (compressed, and once inflated).
 MAX_RAW_MEMBER_BYTES = 64 * 1024 * 1024
 
 
@@ -693,12 +693,14 @@ def _raw_member(stream: IO[bytes], info: zipfile.ZipInfo, budget: _FileBudget, l
     if method != zipfile.ZIP_DEFLATED:
         raise _RawError(f"compression method {method} is not read")
     inflater = zlib.decompressobj(-15)
-    cap = limit if limit is not None else MAX_INFLATED_BYTES
+    cap = limit if limit is not None else MAX_RAW_MEMBER_BYTES
     try:
         out = inflater.decompress(data, cap)
     except zlib.error as exc:
         raise _RawError(f"data does not inflate: {exc}") from None
     budget.inflate(len(out))
+    if limit is None and inflater.unconsumed_tail:
+        raise _RawError(f"inflates to more than {_size(MAX_RAW_MEMBER_BYTES)}")
     return out
 
 
