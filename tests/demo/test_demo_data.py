@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from openaims.discovery.interface import Finding, ScanOptions
 from openaims.discovery.scanner import Scanner
@@ -15,6 +16,7 @@ from openaims.register.db import Database
 from openaims.register.demo import REPOSITORY, load_demo
 from openaims.register.exchange import export_register
 from openaims.register.integrity import verify_register
+from openaims.register.models.internal import HistoryEvent
 from openaims.register.services import (
     ComponentService,
     DocumentVersionService,
@@ -118,3 +120,26 @@ def test_scale_adds_units_with_a_verifiable_chain(database: Database, tmp_path: 
         SystemService(s, "maria").update("SYS-4", system.version, {"description": "Edited"})
     with database.read() as s:
         assert history.verify(s).ok
+
+
+def test_sample_approvals_are_made_by_the_people_the_story_names(database: Database, tmp_path: Path) -> None:
+    load(database, tmp_path, None)
+    with database.read() as s:
+        rows = s.execute(select(HistoryEvent).where(HistoryEvent.action == "approve")).scalars()
+        made = sorted(
+            {(e.record_type, e.actor, history.parse_at(e.at).date() - TODAY) for e in rows}, key=lambda t: (t[2], t[0])
+        )
+    days = dt.timedelta
+    assert made == [
+        ("scope", "elena", days(-170)),
+        ("document_version", "elena", days(-160)),
+        ("document_version", "elena", days(-158)),
+        ("risk", "maria", days(-150)),
+        ("risk", "maria", days(-140)),
+        ("treatment", "maria", days(-140)),
+        ("impact_assessment", "lena", days(-115)),
+        ("soa_version", "maria", days(-99)),
+        ("change", "maria", days(-78)),
+        ("corrective_action", "maria", days(-20)),
+        ("management_review", "elena", days(-15)),
+    ]

@@ -67,14 +67,33 @@ def days(n: int) -> dt.date:
     return TODAY + dt.timedelta(days=n)
 
 
+def as_of(session: Session, cls: type[Any], on: dt.date, actor: str = "dana") -> Any:
+    """``cls`` acting as ``actor`` on day ``on`` (approvals are dated by when they are made)."""
+    moment = dt.datetime.combine(on, dt.time(9), tzinfo=dt.UTC)
+    return cls(session, Actor(actor), clock=lambda: moment)
+
+
+def approve(session: Session, cls: type[Any], record: Any, on: dt.date, actor: str = "dana", **changes: Any) -> Any:
+    """``actor`` approves ``record`` on day ``on``."""
+    return as_of(session, cls, on, actor).approve_record(record.id, record.version, changes)
+
+
+def approved_version(session: Session, doc_id: str, content: str, on: dt.date | None = None, **changes: Any) -> Any:
+    """A version of ``doc_id`` written by alice and approved by dana on ``on`` (yesterday)."""
+    day = on or days(-1)
+    versions = as_of(session, DocumentVersionService, day, "alice")
+    version = versions.create({"document_id": doc_id, "content": content, "author": "alice", **changes})
+    version = versions.transition(version.id, version.version, "in_review")
+    return approve(session, DocumentVersionService, version, day, next_review=days(300))
+
+
 def approved_document(session: Session, kind: str, title: str, *, next_review: dt.date | None = None) -> str:
     """An owned document with one approved version, approved by someone other than its author."""
     doc = DocumentService(session, ADMIN).create({"title": title, "kind": kind, "owner": "alice"})
-    DocumentVersionService(session, ADMIN).create(
-        {"document_id": doc.id, "content": f"{title} text", "author": "alice", "approver": "dana",
-         "approved_on": days(-60), "next_review": next_review or days(300)},
-        status="approved",
-    )  # fmt: skip
+    versions = as_of(session, DocumentVersionService, days(-61), "alice")
+    version = versions.create({"document_id": doc.id, "content": f"{title} text", "author": "alice"})
+    version = versions.transition(version.id, version.version, "in_review")
+    approve(session, DocumentVersionService, version, days(-60), next_review=next_review or days(300))
     return doc.id
 
 
@@ -127,11 +146,11 @@ def ready_register(session: Session, evidence_dir: Path) -> dict[str, Any]:
         today=TODAY,
     )  # fmt: skip
     store_classification(SystemService(session, ADMIN), system.id, outcome)
-    ids["scope"] = ScopeService(session, ADMIN).create(
-        {"title": "AIMS scope", "statement": "All lending AI", "approver": "dana", "approved_on": days(-90),
+    scope = ScopeService(session, ADMIN).create(
+        {"title": "AIMS scope", "statement": "All lending AI",
          "included_system_ids": [system.id], "units": ["Lending"], "system_roles": {system.id: ["provider"]}},
-        status="approved",
-    ).id  # fmt: skip
+    )  # fmt: skip
+    ids["scope"] = approve(session, ScopeService, scope, days(-90)).id
     ids["documents"] = [approved_document(session, kind, title) for kind, title in DOCUMENTS]
     method = RiskMethodService(session, ADMIN).default()
     risks = RiskService(session, ADMIN)
@@ -142,29 +161,30 @@ def ready_register(session: Session, evidence_dir: Path) -> dict[str, Any]:
     )  # fmt: skip
     ids["risk"] = risk.id
     treatment = TreatmentService(session, ADMIN).create(
-        {"risk_id": risk.id, "description": "Bias testing before release", "approver": "dana",
-         "approved_on": days(-50), "owner": "carol", "control_ids": ["A.6.2.4"]},
+        {"risk_id": risk.id, "description": "Bias testing before release", "owner": "carol",
+         "control_ids": ["A.6.2.4"]},
         status="implemented",
     )  # fmt: skip
-    ids["treatment"] = treatment.id
+    ids["treatment"] = approve(session, TreatmentService, treatment, days(-50)).id
     risk = risks.update(risk.id, risk.version, {"status": "treated", "residual_likelihood": 2, "residual_impact": 2})
     risks.update(risk.id, risk.version, {"status": "accepted"})
-    ChangeService(session, ADMIN).create(
-        {"title": "Retrain model", "kind": "lifecycle", "system_id": system.id, "to_stage": "operation", "reason": "Drift",
-         "impact_analysis": "Low", "approver": "dana", "approved_on": days(-25), "implemented_on": days(-20)},
-        status="implemented",
-    )  # fmt: skip
-    ChangeService(session, ADMIN).create(
-        {"title": "New risk method", "kind": "aims", "reason": "Audit", "impact_analysis": "None",
-         "approver": "dana", "approved_on": days(-45), "implemented_on": days(-40)},
-        status="implemented",
-    )  # fmt: skip
-    ids["impact"] = ImpactAssessmentService(session, ADMIN).create(
+    for data, approved_on, implemented_on in (
+        ({"title": "Retrain model", "kind": "lifecycle", "system_id": system.id, "to_stage": "operation",
+          "reason": "Drift", "impact_analysis": "Low"}, days(-25), days(-20)),
+        ({"title": "New risk method", "kind": "aims", "reason": "Audit", "impact_analysis": "None"},
+         days(-45), days(-40)),
+    ):  # fmt: skip
+        change = approve(session, ChangeService, ChangeService(session, ADMIN).create(data), approved_on)
+        ChangeService(session, ADMIN).transition(change.id, change.version, "implemented",
+                                                 {"implemented_on": implemented_on})  # fmt: skip
+    assessment = ImpactAssessmentService(session, ADMIN).create(
         {"system_id": system.id, "title": "Credit scorer impact", "affected_groups": ["applicants"],
          "areas": {a: {"severity": 3, "likelihood": 2} for a in ("fairness", "privacy", "safety", "human_rights", "environment", "society")},
-         "assessor": "carol", "reviewer": "alice", "assessed_on": days(-10), "next_review": days(355)},
-        status="approved",
-    ).id  # fmt: skip
+         "assessor": "carol", "reviewer": "alice", "assessed_on": days(-10)},
+    )  # fmt: skip
+    assessment = ImpactAssessmentService(session, ADMIN).transition(assessment.id, assessment.version, "in_review")
+    ids["impact"] = approve(session, ImpactAssessmentService, assessment, days(-10), "alice",
+                            next_review=days(355)).id  # fmt: skip
     store = EvidenceService(session, ADMIN, evidence_dir=evidence_dir)
     evidence = store.create(
         {"title": "Validation report", "kind": "link", "url": "https://example.com/validation",
@@ -215,11 +235,12 @@ def ready_register(session: Session, evidence_dir: Path) -> dict[str, Any]:
     ).id  # fmt: skip
     ncs = NonconformityService(session, ADMIN)
     nc = ncs.create({"title": "RACI out of date", "owner": "alice", "due_date": days(30)})
-    CorrectiveActionService(session, ADMIN).create(
+    action = CorrectiveActionService(session, ADMIN).create(
         {"nonconformity_id": nc.id, "description": "Update RACI", "owner": "alice", "completed_on": days(-3),
-         "verified_by": "carol", "verified_on": days(-2), "verification_notes": "Checked", "effective": True},
-        status="verified",
+         "verified_by": "carol", "verification_notes": "Checked", "effective": True},
+        status="done",
     )  # fmt: skip
+    approve(session, CorrectiveActionService, action, days(-2), "carol")
     current = nc
     for status, changes in (("analysing", {}), ("action_planned", {"root_cause": "No owner"}),
                             ("verifying", {}), ("closed", {})):  # fmt: skip
@@ -227,11 +248,11 @@ def ready_register(session: Session, evidence_dir: Path) -> dict[str, Any]:
     ids["nc"] = nc.id
     suppliers = SupplierService(session, ADMIN)
     supplier = suppliers.create({"name": "Model host"})
-    SupplierAssessmentService(session, ADMIN).create(
+    assessment = SupplierAssessmentService(session, ADMIN).create(
         {"supplier_id": supplier.id, "assessed_on": days(-60), "assessor": "carol", "outcome": "acceptable",
          "next_review": days(300)},
-        status="completed",
     )  # fmt: skip
+    SupplierAssessmentService(session, ADMIN).transition(assessment.id, assessment.version, "completed")
     suppliers.update(supplier.id, supplier.version, {"status": "approved"})
     ids["supplier"] = supplier.id
     return ids

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
-from tests.readiness.kit import ADMIN, TODAY, ready_register
+from tests.readiness.kit import ADMIN, TODAY, approve, ready_register
 
 from openaims.frameworks.loader import ISO42001_LEAF_CLAUSES, load_catalogue
 from openaims.readiness.engine import evaluate
@@ -125,12 +125,12 @@ def test_6_1_4_and_a_5_impact_assessment_older_than_a_material_change(
 ) -> None:
     database, ids = ready
     with database.session() as session:
-        ChangeService(session, ADMIN).create(
+        change = ChangeService(session, ADMIN).create(
             {"title": "New features", "kind": "lifecycle", "system_id": ids["system"], "to_stage": "operation",
-             "reason": "Product", "impact_analysis": "Medium", "approver": "dana", "approved_on": TODAY,
-             "implemented_on": TODAY},
-            status="implemented",
+             "reason": "Product", "impact_analysis": "Medium"},
         )  # fmt: skip
+        change = approve(session, ChangeService, change, TODAY)
+        ChangeService(session, ADMIN).transition(change.id, change.version, "implemented")
     after = statuses(database)
     # 6.1.4 still has its process document; A.5.3 still has its SoA row; 8.4 has nothing else
     assert (after["6.1.4"], after["8.4"], after["A.5.3"]) == (Status.PARTIAL, Status.MISSING, Status.PARTIAL)

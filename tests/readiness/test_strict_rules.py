@@ -8,13 +8,18 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+from sqlalchemy import update
 from sqlalchemy.orm import Session
-from tests.readiness.kit import ADMIN, TODAY, approved_document, days
+from tests.readiness.kit import ADMIN, TODAY, approve, approved_document, approved_version, days
 
 from openaims.readiness.engine import evaluate
 from openaims.readiness.model import SCORE_BASIS, ItemResult, Report, Status
 from openaims.readiness.snapshot import load_snapshot
+from openaims.register.actors import Actor
 from openaims.register.db import Database
+from openaims.register.errors import RuleViolationError
+from openaims.register.models.documents import DocumentVersion
 from openaims.register.services import (
     CommunicationService,
     ComponentService,
@@ -110,11 +115,10 @@ def test_4_3_scope_needs_boundaries_and_the_role_for_each_system(ready: Ready) -
     database, ids = ready
     met(database, "4.3")
     with database.session() as session:
-        ScopeService(session, ADMIN).create(
-            {"title": "AIMS scope v2", "statement": "All lending AI", "approver": "dana", "approved_on": TODAY,
-             "included_system_ids": [ids["system"]]},
-            status="approved",
-        )  # fmt: skip
+        scope = ScopeService(session, ADMIN).create(
+            {"title": "AIMS scope v2", "statement": "All lending AI", "included_system_ids": [ids["system"]]}
+        )
+        approve(session, ScopeService, scope, TODAY)
     found = item(database, "4.3")
     assert found.status is Status.PARTIAL
     assert found.reasons[0] == (
@@ -143,11 +147,11 @@ def test_6_1_3_residual_risk_must_be_accepted_once_treated(ready: Ready) -> None
         method = RiskMethodService(session, ADMIN).default()
         risk = risks.create({"title": "Model theft", "system_ids": [ids["system"]], "method_id": method.id,
                              "inherent_likelihood": 4, "inherent_impact": 4}, status="assessed")  # fmt: skip
-        TreatmentService(session, ADMIN).create(
-            {"risk_id": risk.id, "description": "Encrypt weights", "approver": "dana", "approved_on": days(-5),
-             "owner": "carol", "control_ids": ["A.6.2.4"]},
+        treatment = TreatmentService(session, ADMIN).create(
+            {"risk_id": risk.id, "description": "Encrypt weights", "owner": "carol", "control_ids": ["A.6.2.4"]},
             status="implemented",
-        )  # fmt: skip
+        )
+        approve(session, TreatmentService, treatment, days(-5))
         risk = risks.update(
             risk.id, risk.version, {"status": "treated", "residual_likelihood": 2, "residual_impact": 3}
         )
@@ -195,11 +199,14 @@ def test_7_5_2_a_document_approved_by_its_own_author(ready: Ready) -> None:
     met(database, "7.5.2")
     with database.session() as session:
         doc = DocumentService(session, ADMIN).create({"title": "Model release checklist", "kind": "procedure"})
-        DocumentVersionService(session, ADMIN).create(
-            {"document_id": doc.id, "content": "Steps", "author": "alice", "approver": "alice",
-             "approved_on": days(-1), "next_review": days(300)},
-            status="approved",
-        )  # fmt: skip
+        versions = DocumentVersionService(session, Actor("alice"))
+        version = versions.create({"document_id": doc.id, "content": "Steps"})
+        version = versions.transition(version.id, version.version, "in_review")
+        with pytest.raises(RuleViolationError, match=r"separation of duties \(author is not approver\)"):
+            versions.approve_record(version.id, version.version, {"next_review": days(300)})
+        version = approved_version(session, doc.id, "Steps")
+        # A register from before separation of duties was enforced: its author approved it.
+        session.execute(update(DocumentVersion).where(DocumentVersion.id == version.id).values(approver="alice"))
     found = item(database, "7.5.2")
     assert found.status is Status.PARTIAL
     assert found.reasons == [
@@ -212,11 +219,7 @@ def test_7_5_3_revisions_say_what_changed(ready: Ready) -> None:
     met(database, "7.5.3")
     with database.session() as session:
         doc_id = approved_document(session, "procedure", "Model release checklist")
-        DocumentVersionService(session, ADMIN).create(
-            {"document_id": doc_id, "content": "Steps v2", "author": "alice", "approver": "dana",
-             "approved_on": days(-1), "next_review": days(300)},
-            status="approved",
-        )  # fmt: skip
+        approved_version(session, doc_id, "Steps v2")
     found = item(database, "7.5.3")
     assert found.status is Status.PARTIAL
     assert (
@@ -240,9 +243,10 @@ def test_a_4_2_resources_not_a_default_life_cycle_stage(ready: Ready) -> None:
         scopes = ScopeService(session, ADMIN)
         old = scopes.current()
         assert old is not None
-        scopes.create({**old.model_dump(include={"title", "statement", "units"}), "approver": "dana",
-                       "included_system_ids": [ids["system"], new.id],
-                       "system_roles": {ids["system"]: ["provider"], new.id: ["deployer"]}}, status="approved")  # fmt: skip
+        scope = scopes.create({**old.model_dump(include={"title", "statement", "units"}),
+                               "included_system_ids": [ids["system"], new.id],
+                               "system_roles": {ids["system"]: ["provider"], new.id: ["deployer"]}})  # fmt: skip
+        approve(session, ScopeService, scope, TODAY)
     found = item(database, "A.4.2")
     assert found.status is Status.PARTIAL
     assert found.reasons[1] == (
@@ -352,11 +356,7 @@ def test_eu_view_art_18_and_20_are_not_met_from_iso_clauses_alone(ready: Ready) 
             ("Quality management system", "Art. 17(1)(a)-(m) elements."),
         ):
             doc = DocumentService(session, ADMIN).create({"title": title, "kind": "procedure", "owner": "alice"})
-            DocumentVersionService(session, ADMIN).create(
-                {"document_id": doc.id, "content": text, "author": "alice", "approver": "dana",
-                 "approved_on": days(-1), "next_review": days(300)},
-                status="approved",
-            )  # fmt: skip
+            approved_version(session, doc.id, text)
     view = eu(database)
     assert (view.item("Art.17").status, view.item("Art.18").status, view.item("Art.20").status) == (
         Status.MET, Status.MET, Status.MET,

@@ -7,6 +7,7 @@ import pytest
 from openaims.errors import PermissionDeniedError
 from openaims.register.actors import Actor, Role
 from openaims.register.db import Database
+from openaims.register.errors import RuleViolationError
 from openaims.register.services import (
     DocumentService,
     DocumentVersionService,
@@ -59,18 +60,19 @@ def test_only_managers_approve(database: Database) -> None:
         doc = DocumentService(s, ALICE).create({"title": "AI policy"})
         version = DocumentVersionService(s, ALICE).create({"document_id": doc.id, "content": "Text"})
         version = DocumentVersionService(s, ALICE).transition(version.id, version.version, "in_review")
-    approval = {"approver": "maria", "next_review": "2099-01-01"}
+    approval = {"next_review": "2099-01-01"}
     with database.session() as s, pytest.raises(PermissionDeniedError, match="only an admin or AIMS manager"):
         DocumentVersionService(s, ALICE).transition(version.id, version.version, "approved", approval)
     with database.session() as s:
         approved = DocumentVersionService(s, MANAGER).transition(version.id, version.version, "approved", approval)
-    assert approved.status == "approved"
+    assert (approved.status, approved.approver) == ("approved", MANAGER.name)
     with database.session() as s:
         risk = RiskService(s, ALICE).create({"title": "Risk"})
-    with database.session() as s, pytest.raises(PermissionDeniedError, match="record an approval"):
-        TreatmentService(s, ALICE).create(
-            {"risk_id": risk.id, "option": "accept", "rationale": "cheap", "approver": "alice", "owner": "alice"}
+        accept = TreatmentService(s, ALICE).create(
+            {"risk_id": risk.id, "option": "accept", "rationale": "cheap", "owner": "alice"}
         )
+    with database.session() as s, pytest.raises(RuleViolationError, match="risk acceptance needs the manager role"):
+        TreatmentService(s, ALICE).approve_record(accept.id, accept.version)
 
 
 def test_contributors_cannot_maintain_people(database: Database) -> None:

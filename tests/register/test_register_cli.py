@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -161,10 +162,17 @@ def test_document_versions_and_history_log(capsys: pytest.CaptureFixture[str], c
     assert (code, out.strip()) == (0, "Updated DOCV-1 (in_review, version 2)")
     code, _, err = run(capsys, "document-version", "update", "DOCV-1", "--version", "2", "--status", "approved")
     assert code == 1
-    assert "DOCV-1 cannot be 'approved' without Approver, Next review" in err
-    code, out, _ = run(capsys, "document-version", "update", "DOCV-1", "--version", "2", "--status", "approved",
-                       "--approver", "ceo", "--next-review", "2099-01-31")  # fmt: skip
-    assert code == 0
+    assert "DOCV-1: separation of duties (author is not approver): the author does not approve it" in err
+    code, _, err = run(capsys, "document-version", "approve", "DOCV-1", "--version", "2", "--approver", "ceo")
+    assert (code, "No such option: --approver" in err) == (2, True)
+    code, _, err = run(capsys, "document-version", "approve", "DOCV-1", "--version", "2", "--actor", "ceo")
+    assert (code, "DOCV-1 cannot be 'approved' without Next review" in err) == (1, True)
+    code, out, _ = run(capsys, "document-version", "approve", "DOCV-1", "--version", "2", "--actor", "ceo",
+                       "--next-review", "2099-01-31")  # fmt: skip
+    today = dt.datetime.now(dt.UTC).date()
+    assert (code, out.strip()) == (0, f"DOCV-1 approved by ceo on {today} (version 3)")
+    code, out, _ = run(capsys, "document-version", "show", "DOCV-1")
+    assert f"approved by ceo on {today}" in out
     new_text = tmp_path / "v2.md"
     new_text.write_text("v2 text")
     code, out, _ = run(capsys, "document", "new-version", "DOC-1", "--content-file", str(new_text), "--format", "json")
@@ -175,7 +183,7 @@ def test_document_versions_and_history_log(capsys: pytest.CaptureFixture[str], c
     code, out, _ = run(capsys, "history", "log", "--type", "document_version", "--format", "json")
     log = json.loads(out)
     assert [(e["record_id"], e["action"]) for e in log["items"]] == [
-        ("DOCV-2", "create"), ("DOCV-1", "status:approved"), ("DOCV-1", "status:in_review"), ("DOCV-1", "create"),
+        ("DOCV-2", "create"), ("DOCV-1", "approve"), ("DOCV-1", "status:in_review"), ("DOCV-1", "create"),
     ]  # fmt: skip
 
 

@@ -61,13 +61,14 @@ def test_risk_above_appetite_is_accepted_only_with_an_approved_acceptance(databa
     with database.session() as s, pytest.raises(RuleViolationError, match="above the appetite 'medium'"):
         RiskService(s, "alice").transition(risk.id, risk.version, "accepted")
     with database.session() as s, pytest.raises(RuleViolationError, match="needs a rationale"):
-        TreatmentService(s, "alice").create({"risk_id": risk.id, "option": "accept", "approver": "ceo"})
+        TreatmentService(s, "alice").create({"risk_id": risk.id, "option": "accept"})
     with database.session() as s:
         accept = TreatmentService(s, "alice").create(
-            {"risk_id": risk.id, "option": "accept", "rationale": "Compensating review", "approver": "ceo"}
+            {"risk_id": risk.id, "option": "accept", "rationale": "Compensating review"}
         )
+        accept = TreatmentService(s, "ceo").approve_record(accept.id, accept.version)
         accepted = RiskService(s, "alice").transition(risk.id, risk.version, "accepted")
-    assert accept.approved_on is not None
+    assert (accept.approver, accept.approved_on) == ("ceo", dt.datetime.now(dt.UTC).date())
     assert accepted.status == "accepted"
 
 
@@ -109,7 +110,7 @@ def test_nonconformity_closes_only_with_a_verified_corrective_action(database: D
     with database.session() as s, pytest.raises(RuleViolationError, match="not yet verified: CA-1"):
         NonconformityService(s, "alice").transition(nc.id, nc.version, "closed")
     # The owner cannot verify their own action; an action must be found effective.
-    with database.session() as s, pytest.raises(RuleViolationError, match="someone other than the owner"):
+    with database.session() as s, pytest.raises(RuleViolationError, match=r"separation of duties \(owner is not verifier\)"):
         CorrectiveActionService(s, "alice").transition(
             ca.id, ca.version, "verified", {"effective": True, "verification_notes": "ok"}
         )
@@ -149,8 +150,8 @@ def test_approved_document_version_is_immutable_and_changes_make_a_new_version(d
         versions = DocumentVersionService(s, "alice")
         v1 = versions.create({"document_id": doc.id, "content": "We use AI responsibly."})
         v1 = versions.transition(v1.id, v1.version, "in_review")
-        v1 = versions.transition(
-            v1.id, v1.version, "approved", {"approver": "ceo", "next_review": dt.date.today() + dt.timedelta(days=90)}
+        v1 = DocumentVersionService(s, "ceo").transition(
+            v1.id, v1.version, "approved", {"next_review": dt.date.today() + dt.timedelta(days=90)}
         )
     assert (v1.number, v1.author, v1.approved_on is not None) == (1, "alice", True)
     with database.session() as s, pytest.raises(RuleViolationError, match="is approved and can no longer change"):
@@ -161,10 +162,9 @@ def test_approved_document_version_is_immutable_and_changes_make_a_new_version(d
         assert (v2.number, v2.content, v2.status) == (2, "We use AI responsibly.", "draft")
         v2 = versions.update(v2.id, v2.version, {"content": "We use AI responsibly, incl. GPAI."})
         v2 = versions.transition(v2.id, v2.version, "in_review")
-        v2 = versions.transition(
-            v2.id, v2.version, "approved",
-            {"approver": "ceo", "next_review": dt.date.today() + dt.timedelta(days=365), "approved_on": None},
-        )  # fmt: skip
+        v2 = DocumentVersionService(s, "ceo").transition(
+            v2.id, v2.version, "approved", {"next_review": dt.date.today() + dt.timedelta(days=365)}
+        )
         current = DocumentService(s, "bob").current_version(doc.id)
         old = versions.get(v1.id)
     assert current is not None
@@ -184,7 +184,7 @@ def test_impact_assessment_needs_every_area_and_an_independent_reviewer(database
         ImpactAssessmentService(s, "alice").transition(ia.id, ia.version, "in_review")
     with database.session() as s:
         ia = ImpactAssessmentService(s, "alice").transition(ia.id, ia.version, "in_review", {"areas": all_areas()})
-    with database.session() as s, pytest.raises(RuleViolationError, match="someone other than the assessor"):
+    with database.session() as s, pytest.raises(RuleViolationError, match=r"separation of duties \(assessor is not reviewer\)"):
         ImpactAssessmentService(s, "alice").transition(
             ia.id, ia.version, "approved", {"reviewer": "alice", "next_review": TODAY}
         )
@@ -244,7 +244,7 @@ def test_implemented_lifecycle_change_moves_the_system(database: Database) -> No
         change = changes.create({"title": "Go live", "kind": "lifecycle", "system_id": system.id,
                                  "to_stage": "deployment", "reason": "Validated", "impact_analysis": "AIIA-1"})
         assert change.from_stage == "verification"
-        change = changes.transition(change.id, change.version, "approved", {"approver": "ceo"})
+        change = ChangeService(s, "ceo").transition(change.id, change.version, "approved")
         changes.transition(change.id, change.version, "implemented")
         moved = SystemService(s, "alice").get(system.id)
         events = SystemService(s, "alice").history(system.id)

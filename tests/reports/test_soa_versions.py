@@ -13,7 +13,7 @@ import pytest
 from openaims.errors import ConflictError, PermissionDeniedError
 from openaims.register.actors import Actor, Role
 from openaims.register.db import Database
-from openaims.register.errors import RuleViolationError
+from openaims.register.errors import RecordValidationError, RuleViolationError
 from openaims.register.services import SoaService, SoaVersionService
 from openaims.reports import soa as soa_report
 
@@ -66,6 +66,8 @@ def test_only_managers_approve_and_versions_cannot_be_hand_made(database: Databa
         with pytest.raises(PermissionDeniedError):
             SoaVersionService(s, CONTRIBUTOR).approve()
         with pytest.raises(RuleViolationError, match="aims soa approve"):
+            SoaVersionService(s, MANAGER).create({"number": 9, "title": "forged", "rows": [{"control_id": "A.2.2"}]})
+        with pytest.raises(RecordValidationError, match="approver: is recorded from the approval itself"):
             SoaVersionService(s, MANAGER).create(
                 {"number": 9, "title": "forged", "approver": "maria", "rows": [{"control_id": "A.2.2"}]}
             )

@@ -132,7 +132,7 @@ def _accounts_and_records(db: Database) -> dict[str, str]:
         document = DocumentService(session, chief).create({"title": "AI acceptable use standard", "owner": "maria"})
         version = DocumentVersionService(session, chief).create(
             {"document_id": document.id, "content": "Only approved AI providers may process customer data.",
-             "author": "chief", "approver": "maria", "next_review": dt.date.today() + dt.timedelta(days=365)},
+             "author": "chief", "next_review": dt.date.today() + dt.timedelta(days=365)},
             status="in_review",
         )  # fmt: skip
     return {"version": version.id}

@@ -3,7 +3,6 @@ selector, the dashboard summary by clause group, the Stage 1 exports, and sign-i
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 import shutil
@@ -15,6 +14,7 @@ from tests.web.conftest import ADMIN, Hub, client
 
 from openaims.frameworks.loader import ISO42001_LEAF_CLAUSES, load_catalogue
 from openaims.readiness import summary_for_dashboard
+from openaims.register.actors import Actor, Role
 from openaims.register.services import ContextIssueService, InterestedPartyService, ScopeService
 
 CONTROLS = [c.id for c in load_catalogue().framework("iso42001").of_kind("control")]
@@ -47,11 +47,10 @@ def test_statuses_and_links_follow_the_records(hub: Hub) -> None:
             {"name": "Customers", "requirements": [{"requirement": "Reach a person on request"}]}
         )
         scope = ScopeService(session, ADMIN).create(
-            {"title": "AIMS scope", "statement": "Support AI", "approver": "mia",
-             "approved_on": dt.date(2026, 1, 5), "included_system_ids": [hub.records["system"]],
+            {"title": "AIMS scope", "statement": "Support AI", "included_system_ids": [hub.records["system"]],
              "units": ["Support"], "system_roles": {hub.records["system"]: ["deployer"]}},
-            status="approved",
         )  # fmt: skip
+        scope = ScopeService(session, Actor("mia", frozenset({Role.AIMS_MANAGER}))).approve_record(scope.id, 1)
     page = c.get("/readiness").text
     assert rows(page)["4.3"] == "met"
     assert f'<a href="/r/{scope.id}">{scope.id}</a>' in page

@@ -75,6 +75,7 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/r/{record_id}/edit"): EVERYONE,
     ("POST", "/r/{record_id}"): WRITERS,
     ("POST", "/r/{record_id}/status"): WRITERS,
+    ("POST", "/r/{record_id}/approve"): WRITERS,
     ("GET", "/history"): EVERYONE,
     ("GET", "/org"): EVERYONE,
     ("GET", "/org/sources/{source_id}"): EVERYONE,

@@ -371,6 +371,8 @@ def _choices(annotation: Any) -> list[str]:
 def _field_params(cls: type[RecordService[Any, Any]]) -> list[tuple[str, str, inspect.Parameter]]:
     params = []
     for name, info in cls.fields.model_fields.items():
+        if name in cls.register_fields():
+            continue  # who approved and when come from the approval itself
         kind = _kind(info.annotation)
         flag = "--" + name.replace("_", "-")
         metavar, help_text = describe_field(cls, name, info)
@@ -467,9 +469,13 @@ def _group(cls: type[RecordService[Any, Any]]) -> typer.Typer:
             service = make_service(cls, session, actor_for(kwargs["actor"]), settings)
             record = service.get(kwargs["record_id"].strip())
             events = len(service.history(record.id))
+            approvals = service.approvals(record.id)
             store = EvidenceService(session, service.actor, evidence_dir=settings.evidence_folder)
             evidence = store.for_record(record.id)
         render_record(record, kwargs["fmt"], events=events)
+        if kwargs["fmt"] is OutputFormat.TABLE:
+            for approval in approvals:
+                console.print(approval.describe(), markup=False)
         if kwargs["fmt"] is OutputFormat.TABLE:
             for item in evidence:
                 what = item.filename if item.kind == "file" else item.url
@@ -522,7 +528,43 @@ def _group(cls: type[RecordService[Any, Any]]) -> typer.Typer:
     ]  # fmt: skip
     update_cmd.__doc__ = f"Change a {label} record and/or its status. Statuses: {statuses}."
     group.command("update")(_with_signature(update_cmd, [*update_params, *_common()]))
+    if cls.approval is not None:
+        _approve_command(cls, group, record_arg, fields)
     return group
+
+
+def _approve_command(
+    cls: type[RecordService[Any, Any]],
+    group: typer.Typer,
+    record_arg: inspect.Parameter,
+    fields: list[tuple[str, str, inspect.Parameter]],
+) -> None:
+    point = cls.approval
+    assert point is not None
+    label = cls.record_type().replace("_", " ")
+
+    def approve_cmd(**kwargs: Any) -> None:
+        data = _collect(fields, kwargs)
+        with register_session(kwargs["database_url"], write=True) as (session, settings):
+            service = make_service(cls, session, actor_for(kwargs["actor"]), settings)
+            record = service.approve_record(kwargs["record_id"].strip(), kwargs["expected_version"], data)
+            approval = service.approvals(record.id)[-1]
+        if kwargs["fmt"] is OutputFormat.TABLE:
+            console.print(f"{record.id} {approval.describe()} (version {record.version})", markup=False)
+        else:
+            print_json(record.model_dump(mode="json"))
+
+    params = [
+        record_arg,
+        *(p for _, _, p in fields),
+        _opt("expected_version", int, ..., "--version",
+             help="The version you are approving (see 'show'); a stale version is refused."),
+    ]  # fmt: skip
+    approve_cmd.__doc__ = (
+        f"{point.verb.capitalize()} a {label} as the signed-in person, now: the approval is a history event "
+        "(separation of duties applies; field options change the record in the same step)."
+    )
+    group.command(point.verb)(_with_signature(approve_cmd, [*params, *_common()]))
 
 
 def _report_write(verb: str, record: RecordOut, fmt: OutputFormat) -> None:

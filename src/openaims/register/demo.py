@@ -94,6 +94,10 @@ ADMIN = Actor("admin", frozenset({Role.ADMIN}))
 MARIA = Actor("maria", frozenset({Role.AIMS_MANAGER}), aliases=frozenset({"Maria Lopez"}))
 RAJ = Actor("raj", frozenset({Role.CONTRIBUTOR}))
 TOM = Actor("tom", frozenset({Role.AIMS_MANAGER}))
+#: The chief executive approves the scope and the policies; the data protection officer reviews impact assessments.
+ELENA = Actor("elena", frozenset({Role.AIMS_MANAGER}))
+LENA = Actor("lena", frozenset({Role.CONTRIBUTOR}))
+SAM = Actor("sam", frozenset({Role.CONTRIBUTOR}))
 
 
 class DemoClock:
@@ -159,6 +163,13 @@ class _Loader:
 
     def change(self, cls: type[RecordService[Any, Any]], record: Any, actor: Actor = MARIA, **changes: Any) -> Any:
         return self.svc(cls, actor).update(record.id, record.version, changes)
+
+    def approve(
+        self, cls: type[RecordService[Any, Any]], record: Any, actor: Actor, day: int, **changes: Any
+    ) -> Any:
+        """``actor`` approves ``record`` on day ``day`` of the story, through the service (an approval event)."""
+        self.clock.day(day)
+        return self.svc(cls, actor).approve_record(record.id, record.version, changes)
 
 
 #: ISO/IEC 42001 Annex A controls (id, short title), as in ``openaims/frameworks/iso42001.yaml``
@@ -642,7 +653,7 @@ def _context(ld: _Loader, systems: dict[str, str]) -> None:
             "owner": "maria",
         },
     )
-    ld.move(ScopeService, scope, "approved", approver="elena", approved_on=ld.d(-170))
+    ld.approve(ScopeService, scope, ELENA, -170)
 
 
 def _policy(ld: _Loader) -> None:
@@ -671,7 +682,7 @@ def _policy(ld: _Loader) -> None:
         },
     )
     v1 = ld.move(DocumentVersionService, v1, "in_review")
-    ld.move(DocumentVersionService, v1, "approved", approver="elena", approved_on=ld.d(-160), next_review=ld.d(205))
+    ld.approve(DocumentVersionService, v1, ELENA, -160, next_review=ld.d(205))
     ld.clock.day(-10)
     draft = DocumentVersionService(ld.session, MARIA, clock=ld.clock).new_version(
         policy.id,
@@ -693,9 +704,7 @@ def _policy(ld: _Loader) -> None:
         {"document_id": method_doc.id, "author": "maria", "content": "Risks are rated with the 5x5 method METHOD-1..."},
     )
     version = ld.move(DocumentVersionService, version, "in_review")
-    ld.move(
-        DocumentVersionService, version, "approved", approver="elena", approved_on=ld.d(-158), next_review=ld.d(207)
-    )
+    ld.approve(DocumentVersionService, version, ELENA, -158, next_review=ld.d(207))
 
 
 # --------------------------------------------------------------------- risks
@@ -816,8 +825,10 @@ def _risks(ld: _Loader, systems: dict[str, str]) -> list[str]:
         if spec["due"] is not None:
             data["due_date"] = ld.d(spec["due"])
         if spec["option"] == "accept":
-            data.update(rationale=spec["treatment"], approver="maria", approved_on=ld.d(-140))
+            data.update(rationale=spec["treatment"])
         treatment = ld.create(TreatmentService, data)
+        if spec["option"] == "accept":
+            treatment = ld.approve(TreatmentService, treatment, MARIA, -140)
         treatments.append(treatment.id)
         path = {
             "planned": [],
@@ -862,12 +873,13 @@ def _impact(ld: _Loader, systems: dict[str, str]) -> None:
                 "Fairness testing each quarter, analyst review of every refusal, adverse-action explanations."
             ),
             "assessor": "raj",
+            "reviewer": "lena",
             "next_review": ld.d(245),
             "reassessment_triggers": ["new model version", "new data source", "regulatory change"],
         },
     )
     scoring = ld.move(ImpactAssessmentService, scoring, "in_review")
-    ld.move(ImpactAssessmentService, scoring, "approved", reviewer="lena", assessed_on=ld.d(-115))
+    ld.approve(ImpactAssessmentService, scoring, LENA, -115, assessed_on=ld.d(-115))
     ld.create(
         ImpactAssessmentService,
         {
@@ -1026,8 +1038,9 @@ def _operations(ld: _Loader, systems: dict[str, str]) -> None:
             "planned_on": ld.d(-75),
             "owner": "sam",
         },
+        SAM,
     )
-    change = ld.move(ChangeService, change, "approved", approver="maria", approved_on=ld.d(-78))
+    change = ld.approve(ChangeService, change, MARIA, -78)
     ld.move(ChangeService, change, "implemented", implemented_on=ld.d(-75))
     ld.create(
         ChangeService,
@@ -1101,14 +1114,12 @@ def _operations(ld: _Loader, systems: dict[str, str]) -> None:
     action = ld.move(CorrectiveActionService, action, "in_progress")
     ld.clock.day(-42)
     action = ld.move(CorrectiveActionService, action, "done", completed_on=ld.d(-42))
-    ld.clock.day(-20)
-    ld.move(
+    ld.approve(
         CorrectiveActionService,
         action,
-        "verified",
+        MARIA,
+        -20,
         effective=True,
-        verified_by="maria",
-        verified_on=ld.d(-20),
         verification_notes="Two fee changes since; index rebuilt within minutes both times.",
     )
     nc = ld.move(NonconformityService, nc, "verifying")
@@ -1197,10 +1208,11 @@ def _operations(ld: _Loader, systems: dict[str, str]) -> None:
         attendees=["elena", "maria", "tom", "sam", "raj"],
         inputs=inputs,
     )
-    ld.move(
+    ld.approve(
         ManagementReviewService,
         review,
-        "closed",
+        ELENA,
+        -15,
         decisions=["Fund automated fairness testing", "Extend the AIMS scope to the complaints triage assistant"],
         actions=[
             {

@@ -103,8 +103,7 @@ def approve(session: Session, actor: Actor, version_id: str | None = None) -> Do
     return service.update(
         version.id,
         version.version,
-        {"status": "approved", "approver": actor.name, "approved_on": today(),
-         "next_review": today() + dt.timedelta(days=REVIEW_MONTHS * 365 // 12)},
+        {"status": "approved", "next_review": today() + dt.timedelta(days=REVIEW_MONTHS * 365 // 12)},
     )  # fmt: skip
 
 

@@ -213,7 +213,8 @@ def widget_for(name: str, info: FieldInfo) -> Widget:
 
 def widgets(service: type[RecordService[Any, Any]]) -> list[Widget]:
     """Form widgets in declaration order; the generic ``links`` field comes last."""
-    out = [widget_for(name, info) for name, info in service.fields.model_fields.items() if name not in READ_ONLY]
+    hidden = READ_ONLY | service.register_fields()
+    out = [widget_for(name, info) for name, info in service.fields.model_fields.items() if name not in hidden]
     return sorted(out, key=lambda w: w.name == "links")
 
 

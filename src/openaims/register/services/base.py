@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from openaims.errors import ConflictError, NotFoundError, PermissionDeniedError
-from openaims.register import history, ids
+from openaims.register import approvals, history, ids
 from openaims.register.actors import Actor, Permission, as_actor
 from openaims.register.errors import FieldProblem, RecordValidationError, RuleViolationError, field_label
 from openaims.register.models.base import META_COLUMNS, Record, utcnow
@@ -144,6 +144,10 @@ class RecordService(Generic[F, O]):
     #: Fields a service may change without a history event (telemetry such as a scan's
     #: ``last_seen``); ``aims history verify`` does not compare them with the last event.
     unrecorded_fields: ClassVar[frozenset[str]] = frozenset()
+    #: Statuses that end a workflow: never the status a record is created in.
+    final_statuses: ClassVar[frozenset[str]] = frozenset({"closed"})
+    #: How the record is approved (see :mod:`openaims.register.approvals`), if it is.
+    approval: ClassVar[approvals.ApprovalPoint | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -156,6 +160,8 @@ class RecordService(Generic[F, O]):
         self.clock = clock
         #: Set by scan ingest: an actor allowed to push scans may record what a scan found.
         self.scan_ingest = False
+        #: Set by :meth:`approve` for approvals that are not a status change.
+        self._approving = False
 
     # ----------------------------------------------------------------- naming
     @classmethod
@@ -176,6 +182,16 @@ class RecordService(Generic[F, O]):
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
         return tuple(cls.fields.model_fields)
+
+    @classmethod
+    def register_fields(cls) -> frozenset[str]:
+        """Fields the register sets when someone approves; no input names them."""
+        return cls.approval.register_fields() if cls.approval is not None else frozenset()
+
+    @classmethod
+    def input_field_names(cls) -> tuple[str, ...]:
+        """The fields a user may give (forms, options, API bodies)."""
+        return tuple(n for n in cls.field_names() if n not in cls.register_fields())
 
     @classmethod
     def json_fields(cls) -> frozenset[str]:
@@ -500,8 +516,40 @@ class RecordService(Generic[F, O]):
                 f"{record_id} conflicts with an existing record ({str(exc.orig).splitlines()[0]})"
             ) from None
 
+    def _path(self, target: str) -> builtins.list[str] | None:
+        """The fewest transitions from the initial status to ``target`` (empty when it is the initial one)."""
+        paths: dict[str, builtins.list[str]] = {self.initial_status: []}
+        queue = [self.initial_status]
+        while queue:
+            current = queue.pop(0)
+            if current == target:
+                return paths[current]
+            for nxt in sorted(self.transitions.get(current, frozenset())):
+                if nxt not in paths:
+                    paths[nxt] = [*paths[current], nxt]
+                    queue.append(nxt)
+        return None
+
+    def _never_at_creation(self) -> frozenset[str]:
+        approval = {self.approval.status} if self.approval is not None and self.approval.status else set()
+        return (self.frozen_statuses | self.final_statuses | approval) - {self.initial_status}
+
     def create(self, data: F | Mapping[str, Any], *, status: str | None = None) -> O:
-        """Create a record in the initial status (or ``status``, subject to that status's rules)."""
+        """Create a record in the initial status, or in ``status`` under that status's rules.
+
+        A status that is reached only through the workflow (one that ends it, an approval, or
+        one past them) is refused: an approval is made later, by whoever approves.
+        """
+        target = status or self.initial_status
+        if target != self.initial_status:
+            if target not in self.statuses():
+                self._check_transition("the new record", self.initial_status, target)
+            path = self._path(target)
+            if path is None or set(path) & self._never_at_creation():
+                raise RuleViolationError(self._created_in(target))
+        return self._create(data, target)
+
+    def _create(self, data: F | Mapping[str, Any], status: str) -> O:
         self._refuse_readers(f"create a {self._label()}")
         raw = data.model_dump() if isinstance(data, BaseModel) else dict(data)
         if not self.actor.is_manager and self.actor.can_write:
@@ -509,14 +557,15 @@ class RecordService(Generic[F, O]):
             for name in self.owner_fields[:1]:
                 if name not in self.references and _blank(raw.get(name)):
                     raw[name] = self.actor.name
-        status = status or self.initial_status
-        if status not in self.statuses():
-            self._check_transition("the new record", self.initial_status, status)
+        self._refuse_typed([n for n in self.register_fields() if not _blank(raw.get(n))])
         fields = self._validate(raw)
         self._authorise("create", None, fields.model_dump(), status)
         history.lock(self.session)
         record_id = self.allocate_id(fields)
         fields = self.prepare(record_id, None, fields, status)
+        approving = self._is_approval(None, status, approving=False)
+        if approving:
+            fields = self._approve(record_id, None, fields)
         values = self._values(fields)
         self._check_references(values)
         self._check_required(record_id, status, values)
@@ -534,13 +583,14 @@ class RecordService(Generic[F, O]):
         self.session.add(row)
         self._flush(record_id)
         after = self.to_out(row)
-        self._event("create", record_id, None, after, now)
+        self._event(approvals.APPROVE if approving else "create", record_id, None, after, now)
         self.after_write(None, after)
         return after
 
     def update(self, record_id: str, expected_version: int, changes: Mapping[str, Any] | BaseModel) -> O:
         """Change fields and/or ``status``; refused when ``expected_version`` is stale."""
         self._refuse_readers(f"change {record_id}")
+        approve_as_is, self._approving = self._approving, False
         raw = changes.model_dump(exclude_unset=True) if isinstance(changes, BaseModel) else dict(changes)
         raw.pop("version", None)
         new_status = raw.pop("status", None)
@@ -563,7 +613,12 @@ class RecordService(Generic[F, O]):
                 self.record_type(), [FieldProblem(k, "is set by the register, not by users") for k in unknown]
             )
         fields = self._validate({**current, **raw})
+        self._refuse_typed([n for n in self.register_fields() if n in raw and getattr(fields, n) != getattr(before, n)])
         fields = self.prepare(record_id, before, fields, status)
+        approving = self._is_approval(before, status, approving=approve_as_is)
+        if approving:
+            self._authorise("change", record_id, current, status)
+            fields = self._approve(record_id, before, fields)
         values = self._values(fields)
         changed = {k: v for k, v in values.items() if v != getattr(row, k)}
         if not changed and status == before.status:
@@ -587,6 +642,8 @@ class RecordService(Generic[F, O]):
         self._flush(record_id)
         after = self.to_out(row)
         action = "update" if status == before.status else f"status:{status}"
+        if approving:
+            action = approvals.APPROVE
         self._event(action, record_id, before, after, now)
         self.after_write(before, after)
         return after
@@ -596,6 +653,110 @@ class RecordService(Generic[F, O]):
     ) -> O:
         """Move a record to ``status`` (with optional field changes in the same step)."""
         return self.update(record_id, expected_version, {**(changes or {}), "status": status})
+
+    # ------------------------------------------------------------ approvals
+    def approve_record(
+        self, record_id: str, expected_version: int, changes: Mapping[str, Any] | None = None
+    ) -> O:
+        """Approve (or verify, accept, close) ``record_id`` as the acting identity, now.
+
+        The approval is the record's ``approve`` history event; the fields that show who and
+        when are set from it. Refused, naming the rule, when the actor may not approve it.
+        """
+        point = self.approval
+        if point is None:
+            raise RuleViolationError(f"{self._label()} records are not approved; change them with an update")
+        row = self._row(record_id)
+        if point.status is not None:
+            if row.status == point.status:
+                raise ConflictError(f"{record_id} is already {point.act}")
+            return self.update(record_id, expected_version, {**(changes or {}), "status": point.status})
+        if point.by_field and getattr(row, point.by_field):
+            raise ConflictError(
+                f"{record_id} is already {point.act} by {getattr(row, point.by_field)}"
+                + (f" on {getattr(row, point.on_field)}" if point.on_field else "")
+            )
+        self._approving = True
+        try:
+            return self.update(record_id, expected_version, dict(changes or {}))
+        finally:
+            self._approving = False
+
+    def approvals(self, record_id: str) -> builtins.list[approvals.Approval]:
+        """Every approval of ``record_id``, oldest first, from its history."""
+        if self.approval is None:
+            return []
+        return approvals.approvals_of(self.session, self.approval, record_id)
+
+    def _created_in(self, status: str) -> str:
+        text = (
+            f"a {self._label()} cannot be created as {status!r}: create it as {self.initial_status!r}, then "
+            f"move it on with updates ('aims {self.cli_name()} update ID --status {status} --version N')"
+        )
+        point = self.approval
+        if point is not None and point.status == status:
+            text += f" or 'aims {self.cli_name()} approve ID': that move is {point.act} by whoever makes it"
+        return text
+
+    def _refuse_typed(self, names: builtins.list[str]) -> None:
+        point = self.approval
+        if not names or point is None:
+            return
+        how = f"'aims {self.cli_name()} approve ID'"
+        problems = [
+            FieldProblem(n, f"is recorded from the approval itself (whoever runs {how}, when they run it); "
+                         "it cannot be typed")
+            for n in sorted(names)
+        ]  # fmt: skip
+        raise RecordValidationError(self.record_type(), problems)
+
+    def _is_approval(self, before: O | None, status: str, *, approving: bool) -> bool:
+        point = self.approval
+        if point is None:
+            return False
+        if point.status is None:
+            return approving
+        return status == point.status and (before is None or before.status != status)
+
+    def _approve(self, record_id: str, before: O | None, fields: F) -> F:
+        """Check that the actor may make this approval; fill who and when from the actor and now."""
+        point = self.approval
+        assert point is not None
+        verb = point.verb
+        mine = self._actor_identities()
+        if point.applies and not getattr(self, point.applies)(fields):
+            raise RuleViolationError(f"{record_id} needs no approval as it stands")
+        asked = getattr(fields, point.request_field, None) if point.request_field else None
+        if isinstance(asked, str) and asked and not self.identities(asked) & mine:
+            raise RuleViolationError(
+                f"{record_id}: {point.request_field} asks {asked} to {verb} it, so only {asked}, signed in as "
+                f"themselves, can {verb} it ({self.actor.name} cannot); or change {point.request_field} first"
+            )
+        for duty in point.duties:
+            for name in duty.fields:
+                if name == "created_by":
+                    value: Any = before.created_by if before is not None else self.actor.name
+                else:
+                    value = getattr(fields, name, None)
+                if isinstance(value, str) and value and self.identities(value) & mine:
+                    raise RuleViolationError(
+                        f"{record_id}: separation of duties ({duty.rule}): the {duty.role} does not {verb} it; "
+                        f"{self.actor.name} is its {duty.role}, so someone else must {verb} it"
+                    )
+        for rule in point.roles:
+            if rule.when and not getattr(self, rule.when)(record_id, fields):
+                continue
+            if not self.actor.is_manager:
+                raise RuleViolationError(
+                    f"{record_id}: {rule.rule}: {rule.reason}, so only an admin or AIMS manager can {verb} it; "
+                    f"{self.actor.name} is {self.actor.role_label}"
+                )
+        update: dict[str, Any] = {}
+        if point.by_field:
+            update[point.by_field] = self.actor.name
+        if point.on_field:
+            update[point.on_field] = self.clock().date()
+        return fields.model_copy(update=update) if update else fields
 
     def restore(self, data: Mapping[str, Any], *, check_references: bool = True, provenance: bool = True) -> O:
         """Load a record as exported (id, status, version, timestamps kept), as an ``import`` event.

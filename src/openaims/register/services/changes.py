@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from openaims.register.approvals import ApprovalPoint, Duty
 from openaims.register.models.changes import Change
 from openaims.register.services.base import RecordFields, RecordOut, RecordService, require, today
 from openaims.register.services.systems import LifecycleStage, SystemService
@@ -55,6 +56,10 @@ class ChangeService(RecordService[ChangeFields, ChangeOut]):
     references = {"system_id": "SYS"}
     manager_statuses = frozenset({"approved", "rejected"})
     frozen_statuses = frozenset({"implemented", "cancelled"})
+    approval = ApprovalPoint(
+        "approved", "approved", by_field="approver", on_field="approved_on",
+        duties=(Duty("requester is not approver", "requester", ("requested_by", "created_by")),),
+    )  # fmt: skip
 
     def prepare(
         self, record_id: str, before: ChangeOut | None, fields: ChangeFields, status: str
@@ -62,10 +67,6 @@ class ChangeService(RecordService[ChangeFields, ChangeOut]):
         update: dict[str, Any] = {}
         if before is None and fields.requested_by is None:
             update["requested_by"] = self.actor.name
-        if status == "approved" and fields.approved_on is None:
-            update["approved_on"] = today()
-        if status == "approved" and fields.approver is None:
-            update["approver"] = self.actor.name
         if status == "implemented" and fields.implemented_on is None:
             update["implemented_on"] = today()
         if fields.kind == "lifecycle" and fields.system_id and fields.from_stage is None:

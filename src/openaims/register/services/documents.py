@@ -12,8 +12,9 @@ from typing import Any, Literal
 
 from sqlalchemy import func, select
 
+from openaims.register.approvals import ApprovalPoint, Duty
 from openaims.register.models.documents import Document, DocumentVersion
-from openaims.register.services.base import RecordFields, RecordOut, RecordService, require, today
+from openaims.register.services.base import RecordFields, RecordOut, RecordService, require
 from openaims.register.services.types import RecordId, Short, Text, Title, closed
 
 DocumentKind = Literal[
@@ -90,6 +91,10 @@ class DocumentVersionService(RecordService[DocumentVersionFields, DocumentVersio
     frozen_statuses = frozenset({"approved", "obsolete"})
     search_fields = ("content", "change_summary")
     label_field = "document_id"
+    approval = ApprovalPoint(
+        "approved", "approved", by_field="approver", on_field="approved_on",
+        duties=(Duty("author is not approver", "author", ("author", "created_by")),),
+    )  # fmt: skip
 
     def prepare(
         self, record_id: str, before: DocumentVersionOut | None, fields: DocumentVersionFields, status: str
@@ -106,8 +111,6 @@ class DocumentVersionService(RecordService[DocumentVersionFields, DocumentVersio
                 update["author"] = self.actor.name
         elif fields.number != before.number or fields.document_id != before.document_id:
             update["number"], update["document_id"] = before.number, before.document_id
-        if status == "approved" and fields.approved_on is None:
-            update["approved_on"] = today()
         return fields.model_copy(update=update) if update else fields
 
     def check(

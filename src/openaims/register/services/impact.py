@@ -12,6 +12,7 @@ import enum
 
 from pydantic import BaseModel, ConfigDict
 
+from openaims.register.approvals import ApprovalPoint, Duty
 from openaims.register.models.impact import ImpactAssessment
 from openaims.register.services.base import RecordFields, RecordOut, RecordService, require, today
 from openaims.register.services.types import Level, RecordId, Short, Text, Title, closed
@@ -72,6 +73,10 @@ class ImpactAssessmentService(RecordService[ImpactAssessmentFields, ImpactAssess
     owner_fields = ("assessor", "reviewer")
     frozen_statuses = frozenset({"approved", "superseded"})
     search_fields = ("title", "mitigations")
+    approval = ApprovalPoint(
+        "approved", "approved", by_field="reviewer", request_field="reviewer",
+        duties=(Duty("assessor is not reviewer", "assessor", ("assessor",)),),
+    )  # fmt: skip
 
     def prepare(
         self, record_id: str, before: ImpactAssessmentOut | None, fields: ImpactAssessmentFields, status: str

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from openaims.register.approvals import ApprovalPoint, Duty
 from openaims.register.models.nonconformities import CorrectiveAction, Nonconformity
 from openaims.register.services.base import RecordFields, RecordOut, RecordService, require, today
 from openaims.register.services.types import RecordId, RequiredText, Short, Text, Title, closed
@@ -120,6 +121,10 @@ class CorrectiveActionService(RecordService[CorrectiveActionFields, CorrectiveAc
     frozen_statuses = frozenset({"verified", "cancelled"})
     search_fields = ("description",)
     label_field = "description"
+    approval = ApprovalPoint(
+        "verified", "verified", by_field="verified_by", on_field="verified_on", request_field="verified_by",
+        duties=(Duty("owner is not verifier", "owner", ("owner",)),),
+    )  # fmt: skip
 
     def prepare(
         self, record_id: str, before: CorrectiveActionOut | None, fields: CorrectiveActionFields, status: str
@@ -127,11 +132,6 @@ class CorrectiveActionService(RecordService[CorrectiveActionFields, CorrectiveAc
         update: dict[str, Any] = {}
         if status == "done" and fields.completed_on is None:
             update["completed_on"] = today()
-        if status == "verified":
-            if fields.verified_by is None:
-                update["verified_by"] = self.actor.name
-            if fields.verified_on is None:
-                update["verified_on"] = today()
         return fields.model_copy(update=update) if update else fields
 
     def check(

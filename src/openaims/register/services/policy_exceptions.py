@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import StringConstraints, field_validator
 
-from openaims.errors import PermissionDeniedError
+from openaims.register.approvals import ApprovalPoint, Duty
 from openaims.register.models.policy_exceptions import PolicyExceptionRecord
 from openaims.register.services.base import RecordFields, RecordOut, RecordService, require, today
 from openaims.register.services.types import RequiredText, Short, closed
@@ -70,16 +70,16 @@ class PolicyExceptionService(RecordService[PolicyExceptionFields, PolicyExceptio
     frozen_statuses = frozenset({"approved"})
     search_fields = ("match", "reason", "owner")
     label_field = "match"
+    approval = ApprovalPoint(
+        "approved", "approved", by_field="approver", on_field="approved_on",
+        duties=(Duty("requester is not approver", "requester", ("created_by",)),),
+    )  # fmt: skip
 
     def prepare(
         self, record_id: str, before: PolicyExceptionOut | None, fields: PolicyExceptionFields, status: str
     ) -> PolicyExceptionFields:
         update: dict[str, Any] = {}
-        approving = status == "approved" and (before is None or before.status != "approved")
-        if approving:
-            update["approver"] = self.actor.name
-            update["approved_on"] = today()
-        elif status != "approved" and (fields.approver or fields.approved_on):
+        if status != "approved" and (fields.approver or fields.approved_on):
             update["approver"], update["approved_on"] = None, None
         return fields.model_copy(update=update) if update else fields
 
@@ -88,13 +88,6 @@ class PolicyExceptionService(RecordService[PolicyExceptionFields, PolicyExceptio
     ) -> None:
         if fields.expires is not None and (before is None or fields.expires != before.expires):
             require(fields.expires >= today(), f"{record_id}: expires {fields.expires} is in the past")
-        if status == "approved" and (before is None or before.status != "approved"):
-            requester = before.created_by if before is not None else self.actor.name
-            if requester in self.actor.identities:
-                raise PermissionDeniedError(
-                    f"{record_id}: separation of duties: whoever requests a policy exception does not approve it; "
-                    f"{self.actor.name} requested it, so another admin or AIMS manager approves it"
-                )
 
     def in_force(self, on: dt.date | None = None) -> list[PolicyExceptionOut]:
         """Approved exceptions that have not expired on ``on`` (today)."""

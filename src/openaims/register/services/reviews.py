@@ -10,6 +10,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict
 
+from openaims.register.approvals import ApprovalPoint
 from openaims.register.models.reviews import ManagementReview
 from openaims.register.services.base import RecordFields, RecordOut, RecordService, require
 from openaims.register.services.types import RequiredText, Short, Text, Title, closed
@@ -66,6 +67,7 @@ class ManagementReviewService(RecordService[ManagementReviewFields, ManagementRe
     )
     required = {"held": ("held_on", "chair", "attendees", "inputs"), "closed": ("held_on", "decisions")}
     frozen_statuses = frozenset({"closed"})
+    approval = ApprovalPoint("closed", "closed")
 
     def check(
         self, record_id: str, before: ManagementReviewOut | None, fields: ManagementReviewFields, status: str

@@ -13,10 +13,10 @@ from typing import Any, Literal
 
 from pydantic import model_validator
 
-from openaims.errors import PermissionDeniedError
+from openaims.register.approvals import ApprovalPoint, RoleRule
 from openaims.register.errors import FieldProblem, RecordValidationError
 from openaims.register.models.risks import Risk, RiskMethod, Treatment
-from openaims.register.services.base import RecordFields, RecordOut, RecordService, require, today
+from openaims.register.services.base import RecordFields, RecordOut, RecordService, require
 from openaims.register.services.types import ControlId, Level, RecordId, Short, Text, Title, closed
 
 #: A 5 x 5 method used when an organisation has not defined its own.
@@ -97,7 +97,8 @@ class RiskMethodService(RecordService[RiskMethodFields, RiskMethodOut]):
             "there is no approved risk method yet; an admin or AIMS manager must approve one "
             "('aims risk-method add', then update it to approved) before risks are rated",
         )
-        return self.create(DEFAULT_METHOD, status="approved")
+        # The built-in method is adopted approved, by the manager whose rating needs it.
+        return self._create(DEFAULT_METHOD, "approved")
 
 
 class RiskFields(RecordFields):
@@ -157,6 +158,18 @@ class RiskService(RecordService[RiskFields, RiskOut]):
     }
     references = {"system_ids": "SYS", "method_id": "METHOD"}
     search_fields = ("title", "description", "category")
+    approval = ApprovalPoint(
+        "accepted", "accepted",
+        roles=(RoleRule("risk acceptance above appetite needs the manager role",
+                        "its rating is above the risk appetite", when="above_appetite_for"),),
+    )  # fmt: skip
+
+    def above_appetite_for(self, record_id: str, fields: RiskFields) -> bool:
+        """Whether the risk's current rating (residual, else inherent) exceeds its method's appetite."""
+        rating = fields.residual_rating or fields.inherent_rating
+        if not fields.method_id or not rating:
+            return False
+        return not self.method(fields.method_id).within_appetite(rating)
 
     def method(self, method_id: str) -> RiskMethodOut:
         return self.service(RiskMethodService).get(method_id)
@@ -202,7 +215,8 @@ class RiskService(RecordService[RiskFields, RiskOut]):
             require(
                 method.within_appetite(rating) or bool(accepted),
                 f"{record_id} is rated {rating!r}, above the appetite {method.appetite!r} of {method.id}; "
-                "it can be accepted only with an approved 'accept' treatment",
+                "it can be accepted only with an 'accept' treatment approved by an admin or AIMS manager "
+                "('aims treatment approve TREAT-N')",
             )
 
     def above_appetite(self) -> list[RiskOut]:
@@ -253,12 +267,23 @@ class TreatmentService(RecordService[TreatmentFields, TreatmentOut]):
     references = {"risk_id": "RISK"}
     search_fields = ("description", "rationale")
     label_field = "risk_id"
+    approval = ApprovalPoint(
+        "approved", None, by_field="approver", on_field="approved_on",
+        roles=(RoleRule("risk acceptance needs the manager role", "accepting a risk is a management decision",
+                        when="is_acceptance"),),
+    )  # fmt: skip
+
+    def is_acceptance(self, record_id: str, fields: TreatmentFields) -> bool:
+        """An 'accept' treatment is the decision to accept the risk."""
+        return fields.option == "accept"
 
     def prepare(
         self, record_id: str, before: TreatmentOut | None, fields: TreatmentFields, status: str
     ) -> TreatmentFields:
-        if fields.approver and fields.approved_on is None:
-            return fields.model_copy(update={"approved_on": today()})
+        decided = ("risk_id", "option", "rationale", "description")
+        if before is not None and before.approver and any(getattr(fields, f) != getattr(before, f) for f in decided):
+            # What was approved changed: the acceptance is to be approved again.
+            return fields.model_copy(update={"approver": None, "approved_on": None})
         return fields
 
     def check(
@@ -266,17 +291,9 @@ class TreatmentService(RecordService[TreatmentFields, TreatmentOut]):
     ) -> None:
         if fields.option == "accept":
             require(bool(fields.rationale), f"{record_id}: accepting a risk needs a rationale")
-            require(
-                bool(fields.approver), f"{record_id}: accepting a risk needs an approver (risk acceptance)"
-            )
         if fields.option == "mitigate" and status in ("implemented", "verified"):
             require(
                 bool(fields.control_ids),
                 f"{record_id}: a mitigation needs the Annex A controls it implements",
             )
-        if (
-            fields.approver
-            and (before is None or before.approver != fields.approver)
-            and not self.actor.is_manager
-        ):
-            raise PermissionDeniedError(f"{record_id}: only an admin or AIMS manager may record an approval")
+

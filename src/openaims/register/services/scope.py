@@ -6,8 +6,9 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict
 
+from openaims.register.approvals import ApprovalPoint
 from openaims.register.models.scope import Scope
-from openaims.register.services.base import RecordFields, RecordOut, RecordService, require, today
+from openaims.register.services.base import RecordFields, RecordOut, RecordService, require
 from openaims.register.services.types import OrgRole, RecordId, RequiredText, Short, Text, Title, closed
 
 
@@ -51,13 +52,7 @@ class ScopeService(RecordService[ScopeFields, ScopeOut]):
     references = {"included_system_ids": "SYS"}
     manager_statuses = frozenset({"approved"})
     frozen_statuses = frozenset({"approved", "superseded"})
-
-    def prepare(
-        self, record_id: str, before: ScopeOut | None, fields: ScopeFields, status: str
-    ) -> ScopeFields:
-        if status == "approved" and fields.approved_on is None:
-            return fields.model_copy(update={"approved_on": today()})
-        return fields
+    approval = ApprovalPoint("approved", "approved", by_field="approver", on_field="approved_on")
 
     def check(self, record_id: str, before: ScopeOut | None, fields: ScopeFields, status: str) -> None:
         excluded = [e.system_id for e in fields.excluded_systems]

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from openaims.errors import ConflictError, NotFoundError, PermissionDeniedError
+from openaims.register.approvals import ApprovalPoint
 from openaims.register.models.soa_versions import SoaVersion
 from openaims.register.services.base import RecordFields, RecordOut, RecordService, require
 from openaims.register.services.soa import SoaService
@@ -62,9 +63,11 @@ class SoaVersionService(RecordService[SoaVersionFields, SoaVersionOut]):
     transitions = {"approved": frozenset({"superseded"}), "superseded": frozenset()}
     manager_statuses = frozenset({"approved"})
     frozen_statuses = frozenset({"approved", "superseded"})
-    owner_fields = ("approver",)
+    owner_fields = ()
     search_fields = ("title", "change_summary")
     label_field = "title"
+    #: Making a version is the approval: the approver and date come from that event.
+    approval = ApprovalPoint("approved", "approved", by_field="approver", on_field="approved_on")
 
     _freezing = False
 
@@ -106,8 +109,6 @@ class SoaVersionService(RecordService[SoaVersionFields, SoaVersionOut]):
                     "number": number,
                     "title": title or f"Statement of Applicability, version {number}",
                     "change_summary": change_summary,
-                    "approver": self.actor.name,
-                    "approved_on": self.clock().date(),
                     "rows": rows,
                 },
                 status="approved",

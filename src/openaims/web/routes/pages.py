@@ -240,13 +240,19 @@ def record_page(request: Request, record_id: str, identity: PageIdentity, sessio
     data = record.model_dump()
     fields = [(name, data.get(name)) for name in cls.field_names() if name != "links"]
     nexts = sorted(cls.transitions.get(record.status, frozenset()))
+    point = cls.approval
+    approve_as_is = (
+        point is not None and point.status is None and not getattr(record, point.by_field or "", None)
+        and (not point.applies or getattr(service, point.applies)(record))
+    )  # fmt: skip
+    confirm = cls.manager_statuses | ({point.status} if point is not None and point.status else set())
     return render(
         request,
         identity,
         "record.html",
         {"title": f"{record.id}", "record": record, "cls": cls, "record_type": cls.record_type(), "fields": fields,
          "events": list(reversed(events)), "evidence": evidence, "related": related, "nexts": nexts,
-         "manager_statuses": cls.manager_statuses},
+         "manager_statuses": confirm, "approvals": service.approvals(record_id), "approve_as_is": approve_as_is},
     )  # fmt: skip
 
 
@@ -308,10 +314,28 @@ async def change_status(request: Request, record_id: str, identity: PageWriter, 
     form = await _form(request)
     service = cls(session, identity.actor)
     target = str(form.get("status", ""))
-    if target in cls.manager_statuses and form.get("confirm") != "yes":
+    point = cls.approval
+    if (target in cls.manager_statuses or (point is not None and target == point.status)) and form.get(
+        "confirm"
+    ) != "yes":
         raise HTTPException(422, f"Moving {record_id} to {target!r} is an approval: tick the confirmation box first.")
     version = int(str(form.get("version", "0")) or 0)
     service.update(record_id, version, {"status": target})
+    return RedirectResponse(f"/r/{record_id}", status_code=303)
+
+
+@router.post("/r/{record_id}/approve")
+async def approve(request: Request, record_id: str, identity: PageWriter, session: DbSession) -> Response:
+    """Approve a record as it stands (an 'accept' treatment) as the signed-in person."""
+    cls = service_for_id(record_id)
+    form = await _form(request)
+    if form.get("confirm") != "yes":
+        raise HTTPException(422, f"Approving {record_id} is signed by you: tick the confirmation box first.")
+    try:
+        version = int(str(form.get("version", "0")) or 0)
+    except ValueError:
+        version = 0
+    cls(session, identity.actor).approve_record(record_id, version)
     return RedirectResponse(f"/r/{record_id}", status_code=303)
 
 
