@@ -98,9 +98,10 @@ class Approval:
     seq: int
 
     def describe(self) -> str:
-        day = (self.on or self.at.date()).isoformat()
-        text = f"{self.act} by {self.by} on {day}"
-        return text if self.signed else f"{text} ({UNSIGNED_NOTE})"
+        if self.signed:
+            return f"{self.act} by {self.by} on {(self.on or self.at.date()).isoformat()}"
+        text = self.act + (f" by {self.by}" if self.by else "") + (f" on {self.on.isoformat()}" if self.on else "")
+        return f"{text} ({UNSIGNED_NOTE})"
 
 
 def _date(value: Any) -> dt.date | None:
@@ -118,8 +119,8 @@ def from_event(point: ApprovalPoint, event: history.EventOut) -> Approval:
     by = event.actor
     on: dt.date | None = event.at.date()
     if not signed:
-        by = str(after.get(point.by_field or "", "") or after.get(point.request_field or "", "") or "unknown")
-        on = _date(after.get(point.on_field or "")) or None
+        by = str(after.get(point.by_field or "", "") or "")
+        on = _date(after.get(point.on_field or "")) if point.on_field else None
     return Approval(event.record_id, point.act, by, event.at, on, signed, event.seq)
 
 
@@ -128,3 +129,49 @@ def approvals_of(session: Session, point: ApprovalPoint, record_id: str) -> list
     return [
         from_event(point, e) for e in history.events_for(session, record_id) if e.action in (APPROVE, UNSIGNED)
     ]
+
+
+#: Who records the unsigned approvals of a register upgraded to signed approvals.
+UPGRADE_ACTOR = "register upgrade"
+
+
+def _typed_in(point: ApprovalPoint, row: Any) -> bool:
+    """Whether ``row`` was approved before approvals were events."""
+    if point.request_field:  # a named reviewer or verifier is only a request until the approval
+        return row.status in (point.status, "superseded")
+    if point.by_field:
+        return bool(getattr(row, point.by_field, None))
+    return row.status == point.status
+
+
+def record_unsigned_approvals(session: Session, *, at: dt.datetime | None = None) -> list[str]:
+    """Give every record approved without an approval event an ``approve-unsigned`` event; the ids."""
+    from sqlalchemy import inspect as sa_inspect
+    from sqlalchemy import select
+
+    from openaims.register.services.base import registry
+
+    tables = set(sa_inspect(session.get_bind()).get_table_names())
+    if "history_events" not in tables:
+        return []
+    moment = at or dt.datetime.now(dt.UTC)
+    done: list[str] = []
+    for record_type, cls in sorted(registry().items()):
+        point = cls.approval
+        if point is None or cls.model.__tablename__ not in tables:
+            continue
+        for row in session.execute(select(cls.model).order_by(cls.model.id)).scalars():
+            if not _typed_in(point, row):
+                continue
+            events = history.events_for(session, row.id)
+            if any(e.action in (APPROVE, UNSIGNED) for e in events):
+                continue
+            state = events[-1].after if events and events[-1].after is not None else None
+            if state is None:
+                state = cls(session, UPGRADE_ACTOR).to_out(row).model_dump(mode="json")
+            history.append(
+                session, record_id=row.id, record_type=record_type, action=UNSIGNED, actor=UPGRADE_ACTOR,
+                before=state, after=state, at=moment,
+            )  # fmt: skip
+            done.append(row.id)
+    return done
