@@ -138,10 +138,10 @@ UPGRADE_ACTOR = "register upgrade"
 def _typed_in(point: ApprovalPoint, row: Any) -> bool:
     """Whether ``row`` was approved before approvals were events."""
     if point.request_field:  # a named reviewer or verifier is only a request until the approval
-        return row.status in (point.status, "superseded")
+        return bool(row.status in (point.status, "superseded"))
     if point.by_field:
         return bool(getattr(row, point.by_field, None))
-    return row.status == point.status
+    return bool(row.status == point.status)
 
 
 def record_unsigned_approvals(session: Session, *, at: dt.datetime | None = None) -> list[str]:
