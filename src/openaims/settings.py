@@ -216,6 +216,20 @@ class Settings(BaseSettings):
     jobs: int | None = Field(
         default=None, ge=1, description="Scan worker processes. Default: one per CPU.", json_schema_extra=SCAN
     )
+    timeout: float | None = Field(
+        default=None,
+        gt=0,
+        description="Wall-clock seconds `aims scan` and `aims check` may spend scanning; past it the scan stops "
+        "and lists the files it did not scan (`aims check` then fails). Default: no budget.",
+        json_schema_extra=SCAN,
+    )
+    file_timeout: float = Field(
+        default=5.0,
+        ge=0,
+        description="Wall-clock seconds the scan may spend on one file; a file it cuts short is reported "
+        "unscanned with the reason (`aims check` fails on it). `0`: no budget.",
+        json_schema_extra=SCAN,
+    )
     cyclonedx_version: Literal["1.6", "1.7"] = Field(
         default="1.6", description="CycloneDX version of the ML-BOM.", json_schema_extra=SCAN
     )

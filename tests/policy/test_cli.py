@@ -19,7 +19,7 @@ POLICY = "version: 1\npackages:\n  prohibited: ['pypi:ollama']\n"
 @pytest.fixture(autouse=True)
 def _toy_scanner(monkeypatch: pytest.MonkeyPatch) -> None:
     def scan_tree(
-        root: Path, paths: list[str] | None = None, *, with_lint: bool = False, progress: object = None
+        root: Path, paths: list[str] | None = None, *, with_lint: bool = False, **_budgets: object
     ) -> TreeFindings:
         return toy_source(root, paths, with_lint)
 

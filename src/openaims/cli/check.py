@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from openaims.cli.console import console, err_console, scan_progress
+from openaims.cli.scan import FILE_TIMEOUT_OPTION, TIMEOUT_OPTION, check_budgets
 from openaims.errors import UsageError
 from openaims.policy.outputs import OutputFormat, render
 
@@ -98,6 +99,8 @@ def check(
         help="Manifests or lock files that cannot be read fully (a <!DOCTYPE>, too deep, bad syntax) "
         "are reported as warnings instead of failing the check.",
     ),
+    timeout: float | None = TIMEOUT_OPTION,
+    file_timeout: float = FILE_TIMEOUT_OPTION,
     push: str | None = typer.Option(
         None,
         "--push",
@@ -124,6 +127,7 @@ def check(
     from openaims.policy.schema import load_policy
     from openaims.policy.service import CheckRequest, run_check
 
+    check_budgets(timeout, file_timeout)
     token = ""
     organisation = None
     organisation_source: str | None = None
@@ -155,6 +159,8 @@ def check(
                 baseline_file=baseline,
                 progress=progress,
                 allow_unparsed=allow_unparsed,
+                timeout=timeout,
+                file_timeout=file_timeout or None,
                 organisation=organisation,
                 organisation_source=organisation_source,
             )

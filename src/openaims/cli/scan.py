@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from openaims.cli.console import console, err_console, plain, scan_progress
-from openaims.discovery.interface import Finding, FindingKind, ScanOptions
+from openaims.discovery.interface import DEFAULT_FILE_TIMEOUT, Finding, FindingKind, ScanOptions
 from openaims.errors import UsageError
 from openaims.layout import Column
 from openaims.layout import print_table as print_fitted
@@ -50,6 +50,30 @@ _KIND_TITLES: dict[FindingKind, str] = {
     FindingKind.MODEL_FILE: "Model files",
     FindingKind.AI_WORKFLOW: "AI in CI",
 }
+
+
+TIMEOUT_OPTION: float | None = typer.Option(
+    None,
+    "--timeout",
+    metavar="SECONDS",
+    envvar="AIMS_TIMEOUT",
+    help="Wall-clock budget of the whole scan; past it the scan stops and lists the files it did not scan.",
+)
+FILE_TIMEOUT_OPTION: float = typer.Option(
+    DEFAULT_FILE_TIMEOUT,
+    "--file-timeout",
+    metavar="SECONDS",
+    envvar="AIMS_FILE_TIMEOUT",
+    help="Wall-clock budget of one file; a file cut short is reported unscanned with the reason (0: none).",
+)
+
+
+def check_budgets(timeout: float | None, file_timeout: float) -> None:
+    """Refuse time budgets that are not numbers of seconds (before any work)."""
+    if timeout is not None and not 0 < timeout < float("inf"):
+        raise UsageError(f"--timeout must be a positive number of seconds (got {timeout:g})")
+    if not 0 <= file_timeout < float("inf"):
+        raise UsageError(f"--file-timeout must be 0 (no budget) or a positive number of seconds (got {file_timeout:g})")
 
 
 def parse_size(text: str) -> int:
@@ -203,6 +227,23 @@ def _print_summary(findings: list[Finding], stats: dict[str, object], out: Conso
         )
         if len(unparsed) > limit:
             out.print(f"  ... and {len(unparsed) - limit} more", markup=False, highlight=False)
+    _print_cut_short(stats, out)
+    patterns = stats.get("skipped_patterns") or []
+    if isinstance(patterns, list) and patterns:
+        _say(
+            out,
+            f"{len(patterns)} ignore-file line(s) over a bound were not used (see the JSON report's "
+            "stats.skipped_patterns):",
+            style="yellow",
+        )
+        print_fitted(
+            out,
+            (Column("Line", min_width=24, cut="left"), Column("Reason", min_width=16)),
+            [(f"{item.get('path')}:{item.get('line')}", item.get("reason")) for item in patterns[:20]
+             if isinstance(item, dict)],
+            indent=2,
+            header=False,
+        )  # fmt: skip
     errors = int(str(stats.get("error_count", 0)))
     if errors:
         _say(out, f"{errors} detector error(s); the scan went on (see the JSON report's stats.errors).", style="yellow")
@@ -218,6 +259,37 @@ def _print_summary(findings: list[Finding], stats: dict[str, object], out: Conso
 def _say(out: Console, text: str, style: str = "") -> None:
     """A sentence wrapped at spaces to the console's width."""
     out.print(Text(text, style=style), highlight=False)
+
+
+def _print_cut_short(stats: dict[str, object], out: Console) -> None:
+    """The scan's budget when it ran out, and the files a bound cut short (never taken for safe)."""
+    budget = stats.get("time_budget")
+    if isinstance(budget, dict) and budget.get("exhausted"):
+        _say(
+            out,
+            f"The scan stopped at its time budget (--timeout {budget.get('scan_s')}); files it did not reach are "
+            "not listed, and those it had started on are listed below as not scanned.",
+            style="yellow",
+        )
+    cut = stats.get("cut_short") or []
+    count = int(str(stats.get("cut_short_count", 0)))
+    if not isinstance(cut, list) or not count:
+        return
+    _say(
+        out,
+        f"{count} file(s) cut short by a bound: reported unscanned, what they hold may be missing "
+        "(see the JSON report's stats.cut_short):",
+        style="yellow",
+    )
+    print_fitted(
+        out,
+        (Column("File", min_width=24, cut="left"), Column("Reason", min_width=16)),
+        [(item.get("path"), item.get("reason")) for item in cut[:20] if isinstance(item, dict)],
+        indent=2,
+        header=False,
+    )
+    if count > 20:
+        out.print(f"  ... and {count - 20} more", markup=False, highlight=False)
 
 
 def _human_size(size: int) -> str:
@@ -282,6 +354,8 @@ def scan(
     jobs: int | None = typer.Option(
         None, "--jobs", "-j", envvar="AIMS_JOBS", help="Worker processes (default: one per CPU)."
     ),
+    timeout: float | None = TIMEOUT_OPTION,
+    file_timeout: float = FILE_TIMEOUT_OPTION,
     cyclonedx_version: CycloneDxVersion = typer.Option(
         CycloneDxVersion.V1_6,
         "--cyclonedx-version",
@@ -322,8 +396,16 @@ def scan(
     max_bytes = parse_size(max_file_size)
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs must be at least 1 (got {jobs})")
+    check_budgets(timeout, file_timeout)
     paths = changed_paths(path, since) if since is not None else None
-    scanner = Scanner(ScanOptions(root=path, max_text_bytes=max_bytes, include_vendored=include_vendored), jobs=jobs)
+    options = ScanOptions(
+        root=path,
+        max_text_bytes=max_bytes,
+        include_vendored=include_vendored,
+        timeout=timeout,
+        file_timeout=file_timeout or None,
+    )
+    scanner = Scanner(options, jobs=jobs)
     with scan_progress(not no_progress) as progress:
         result = scanner.scan(paths, progress=progress)
     result.since = since

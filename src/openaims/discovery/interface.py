@@ -120,6 +120,24 @@ class UnparsedError(DetectorError):
 
 
 @dataclass(frozen=True, slots=True)
+class CutShort:
+    """A file whose analysis a bound cut short (its time budget, the scan's, or a size,
+    count or ratio bound of a detector): what it holds may be missing from the findings,
+    so it is never taken for safe. ``reason`` says which bound, in one line."""
+
+    path: str
+    detector: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "detector": self.detector, "reason": self.reason}
+
+
+#: Default wall-clock budget of one file, in seconds.
+DEFAULT_FILE_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True, slots=True)
 class ScanOptions:
     """Settings every detector may read."""
 
@@ -131,6 +149,13 @@ class ScanOptions:
     #: Fail-closed detectors (manifests, lock files) read files up to this size whatever
     #: ``max_text_bytes`` says: a lock file is often larger, and skipping it hides what it locks.
     max_manifest_bytes: int = 64 * 1024 * 1024
+    #: Wall-clock seconds the detectors may spend on one file (``None`` or 0: no budget).
+    file_timeout: float | None = DEFAULT_FILE_TIMEOUT
+    #: Wall-clock seconds the whole scan may take (``None``: no budget).
+    timeout: float | None = None
+    #: ``time.monotonic()`` at which the scan stops (set by the engine from ``timeout`` unless given:
+    #: several scans of one command share their budget).
+    deadline: float | None = None
 
 
 class FileView(abc.ABC):

@@ -8,7 +8,14 @@ never file contents. Memory therefore grows with the number of findings, not
 with the size of the tree.
 
 A detector that raises does not stop the scan: the error is recorded in the
-statistics (path, detector id, one line) and the scan goes on. Post-processors
+statistics (path, detector id, one line) and the scan goes on.
+
+Time is bounded by deadlines, checked between files and between detectors and
+passed to the detectors that do long work (model files): each file has a
+wall-clock budget (``ScanOptions.file_timeout``) and the whole scan may have one
+(``ScanOptions.timeout``). A file a bound cut short is listed in the statistics
+(``cut_short``) with the reason; once the scan's budget is spent the walk stops and
+the files already handed out are listed as not scanned. Post-processors
 run once over all findings at the end; the result is sorted and de-duplicated.
 """
 
@@ -33,6 +40,7 @@ from typing import Any
 from openaims.discovery import sanitise
 from openaims.discovery.fileview import LocalFileView, looks_binary
 from openaims.discovery.interface import (
+    CutShort,
     Detector,
     Finding,
     PostProcessor,
@@ -52,6 +60,8 @@ BATCH_FILES = 128
 BATCH_BYTES = 16 * 1024 * 1024
 #: At most this many errors are kept in the statistics (all are counted).
 MAX_ERRORS_KEPT = 200
+#: At most this many files cut short are listed in the statistics (all are counted).
+MAX_CUT_SHORT_KEPT = 1000
 _MESSAGE_CHARS = 300
 
 
@@ -86,6 +96,14 @@ class ScanStats:
     skipped_patterns: list[dict[str, Any]] = field(default_factory=list)
     #: Files a fail-closed detector (manifests, lock files) could not read fully, with why.
     unparsed: list[Unparsed] = field(default_factory=list)
+    #: Files whose analysis a bound (time, size, count, ratio) cut short, with why (the first 1,000).
+    cut_short: list[CutShort] = field(default_factory=list)
+    cut_short_count: int = 0
+    #: The wall-clock budgets: seconds per file and for the scan (``None``: none).
+    file_timeout: float | None = None
+    timeout: float | None = None
+    #: Whether the scan's budget ran out (the walk stopped; files not reached are not listed).
+    timed_out: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -102,6 +120,9 @@ class ScanStats:
             "detectors": list(self.detectors),
             "skipped_patterns": list(self.skipped_patterns),
             "unparsed": [u.to_dict() for u in self.unparsed],
+            "time_budget": {"file_s": self.file_timeout, "scan_s": self.timeout, "exhausted": self.timed_out},
+            "cut_short": [c.to_dict() for c in self.cut_short],
+            "cut_short_count": self.cut_short_count,
         }
 
 
@@ -135,6 +156,15 @@ class _Partial:
     errors: list[ScanError] = field(default_factory=list)
     error_count: int = 0
     unparsed: list[Unparsed] = field(default_factory=list)
+    cut_short: list[CutShort] = field(default_factory=list)
+    cut_short_count: int = 0
+    #: Files not scanned because the scan's time budget was spent.
+    not_scanned: int = 0
+
+    def add_cut_short(self, path: str, detector: str, reason: str) -> None:
+        self.cut_short_count += 1
+        if len(self.cut_short) < MAX_CUT_SHORT_KEPT:
+            self.cut_short.append(CutShort(sanitise.text(path), detector, sanitise.text(reason)))
 
     def add_unparsed(self, path: str, detector: str, reason: str) -> None:
         self.unparsed.append(Unparsed(sanitise.text(path), detector, sanitise.text(reason)))
@@ -154,6 +184,10 @@ def scan_error(path: str, detector: str, exc: BaseException) -> ScanError:
     return ScanError(sanitise.text(path), detector, sanitise.text(one_line(exc)))
 
 
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
 def one_line(exc: BaseException) -> str:
     """``Type: message`` on one bounded line."""
     text = " ".join(str(exc).split())
@@ -168,6 +202,7 @@ class _Engine:
         self.options = options
         self.detectors = list(detectors)
         self.real_root = os.path.realpath(options.root)
+        self.file_timeout = options.file_timeout if options.file_timeout else None
         self.prefilter = Prefilter(self.detectors)
         self.text = [i for i, d in enumerate(self.detectors) if not d.binary]
         self.binary = [i for i, d in enumerate(self.detectors) if d.binary]
@@ -214,13 +249,36 @@ class _Engine:
             binary = sorted(binary + self._wanting(self.binary_by_path, entry, out))
         return text, binary
 
+    def _deadline(self, entry: WalkEntry, out: _Partial) -> tuple[bool, float | None]:
+        """``(go on, deadline of the file)``; past the scan's deadline the file is listed as not scanned."""
+        options = self.options
+        if options.deadline is None and self.file_timeout is None:
+            return True, None
+        now = time.monotonic()
+        if options.deadline is not None and now >= options.deadline:
+            budget = _seconds(options.timeout or 0)
+            out.add_cut_short(entry.path, "scan", f"not scanned: the scan's time budget ({budget}) was spent")
+            out.not_scanned += 1
+            return False, None
+        deadlines = [d for d in (options.deadline, now + self.file_timeout if self.file_timeout else None) if d]
+        return True, min(deadlines)
+
     def scan_entry(self, entry: WalkEntry, out: _Partial) -> None:
         wanted_text, wanted_binary = self._wanted(entry, out)
         if not wanted_text and not wanted_binary:
             return
+        go_on, deadline = self._deadline(entry, out)
+        if not go_on:
+            return
         options = self.options
         view = LocalFileView(
-            entry.path, entry.name, entry.abspath, entry.size, options=options, real_root=self.real_root
+            entry.path,
+            entry.name,
+            entry.abspath,
+            entry.size,
+            options=options,
+            real_root=self.real_root,
+            deadline=deadline,
         )
         scanned = False
         if wanted_text:
@@ -242,6 +300,7 @@ class _Engine:
                         entry.size,
                         options=replace(options, max_text_bytes=options.max_manifest_bytes),
                         real_root=self.real_root,
+                        deadline=deadline,
                     )
                 try:
                     data = view.data()
@@ -256,7 +315,9 @@ class _Engine:
                     self._unparsed(closed, entry.path, "contains NUL bytes, so it was taken for binary; not read", out)
                 else:
                     for index in sorted(self.prefilter.select(data, wanted_text)):
-                        self._run(index, view, out)
+                        if not self._run(index, view, out):
+                            wanted_binary = []
+                            break
         if wanted_binary:
             if entry.size > options.max_binary_bytes:
                 out.skipped[SkipReason.TOO_LARGE.value] += 1
@@ -265,7 +326,8 @@ class _Engine:
                     out.bytes_scanned += entry.size
                 scanned = True
                 for index in wanted_binary:
-                    self._run(index, view, out)
+                    if not self._run(index, view, out):
+                        break
         if scanned:
             out.files_scanned += 1
 
@@ -273,8 +335,25 @@ class _Engine:
         for index in indices:
             out.add_unparsed(path, self.detectors[index].id, reason)
 
-    def _run(self, index: int, view: LocalFileView, out: _Partial) -> None:
+    def _time_left(self, view: LocalFileView, detector: Detector, out: _Partial) -> bool:
+        """Whether ``detector`` may still run on the file; if not, the file is listed as cut short."""
+        deadline = view.deadline()
+        if deadline is None or time.monotonic() < deadline:
+            return True
+        options = self.options
+        if options.deadline is not None and deadline >= options.deadline:
+            budget = f"the scan's time budget ({_seconds(options.timeout or 0)})"
+        else:
+            budget = f"the time budget of the file ({_seconds(self.file_timeout or 0)})"
+        out.add_cut_short(view.path, detector.id, f"{budget} was spent before {detector.id} ran")
+        return False
+
+    def _run(self, index: int, view: LocalFileView, out: _Partial) -> bool:
+        """Run one detector on the file; ``False`` when its time budget is spent (run no more)."""
         detector = self.detectors[index]
+        if not self._time_left(view, detector, out):
+            return False
+        view.cut_reason = None
         try:
             found = list(detector.scan(view))
             for finding in found:
@@ -283,14 +362,18 @@ class _Engine:
         except UnparsedError as exc:
             if not detector.fail_closed:
                 out.add_error(view.path, detector.id, exc)
-                return
+                return True
             out.add_unparsed(view.path, detector.id, exc.reason)
             found = [finding for finding in exc.findings if isinstance(finding, Finding)]
         except Exception as exc:  # isolate the detector: record, go on
             out.add_error(view.path, detector.id, exc)
-            return
+            return True
+        finally:
+            if view.cut_reason is not None:
+                out.add_cut_short(view.path, detector.id, view.cut_reason)
         # The gate: nothing a detector copied from the tree leaves with a key in it.
         out.findings.extend(sanitise.finding(finding) for finding in found)
+        return True
 
 
 #: At most this many file names' detector lists are kept per process.
@@ -343,10 +426,17 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _batches(entries: Iterable[WalkEntry], counter: list[int]) -> Iterator[list[WalkEntry]]:
+def _batches(
+    entries: Iterable[WalkEntry], counter: list[int], deadline: float | None = None, stopped: list[bool] | None = None
+) -> Iterator[list[WalkEntry]]:
+    """Batches of the walk; the walk stops at ``deadline`` (``stopped[0]`` then says so)."""
     batch: list[WalkEntry] = []
     size = 0
     for entry in entries:
+        if deadline is not None and time.monotonic() >= deadline:
+            if stopped is not None:
+                stopped[0] = True
+            break
         counter[0] += 1
         batch.append(entry)
         size += entry.size
@@ -403,6 +493,11 @@ class Scanner:
             raise UsageError("file size bounds must not be negative")
         if jobs is not None and jobs < 1:
             raise UsageError(f"--jobs must be at least 1 (got {jobs})")
+        if options.timeout is not None and not options.timeout > 0:
+            raise UsageError(f"--timeout must be a positive number of seconds (got {options.timeout:g})")
+        if options.file_timeout is not None and not options.file_timeout >= 0:
+            raise UsageError(f"--file-timeout must be 0 (no budget) or a positive number of seconds "
+                             f"(got {options.file_timeout:g})")  # fmt: skip
         self.options = options
         self.jobs = jobs if jobs is not None else default_jobs()
         if detectors is None:
@@ -423,6 +518,8 @@ class Scanner:
         """Scan the whole tree, or only ``paths`` (relative to the root, or absolute inside it)."""
         started = time.perf_counter()
         options = self.options
+        if options.timeout and options.deadline is None:
+            options = replace(options, deadline=time.monotonic() + options.timeout)
         root = Path(options.root)
         skipped: Counter[str] = Counter()
 
@@ -440,11 +537,17 @@ class Scanner:
                 on_skip=on_skip,
                 ignorer=ignorer,
             )
-        stats = ScanStats(jobs=self.jobs, detectors=[d.id for d in self.detectors])
+        stats = ScanStats(
+            jobs=self.jobs,
+            detectors=[d.id for d in self.detectors],
+            file_timeout=options.file_timeout or None,
+            timeout=options.timeout or None,
+        )
         seen = [0]
+        stopped = [False]
         findings: list[Finding] = []
-        batches = _batches(entries, seen)
-        for part in self._run(batches, seen, progress):
+        batches = _batches(entries, seen, options.deadline, stopped)
+        for part in self._run(options, batches, seen, progress):
             findings.extend(part.findings)
             stats.files_scanned += part.files_scanned
             stats.bytes_scanned += part.bytes_scanned
@@ -454,12 +557,17 @@ class Scanner:
             if room > 0:
                 stats.errors.extend(part.errors[:room])
             stats.unparsed.extend(part.unparsed)
+            stats.cut_short_count += part.cut_short_count
+            stats.cut_short.extend(part.cut_short[: MAX_CUT_SHORT_KEPT - len(stats.cut_short)])
+            stats.timed_out = stats.timed_out or part.not_scanned > 0
+        stats.timed_out = stats.timed_out or stopped[0]
         stats.files_seen = seen[0]
         stats.skipped_patterns = [
             {"path": sanitise.text(path), "line": line, "reason": sanitise.text(reason)}
             for path, line, reason in ignorer.skipped_patterns
         ]
         stats.unparsed.sort(key=lambda u: (u.path, u.detector))
+        stats.cut_short.sort(key=lambda c: (c.path, c.detector))
         findings = unique_sorted(findings)
         findings = self._postprocess(findings, stats)
         stats.skipped = {k: v for k, v in skipped.items() if v}
@@ -500,14 +608,18 @@ class Scanner:
         return findings
 
     def _run(
-        self, batches: Iterator[list[WalkEntry]], seen: list[int], progress: ProgressCallback | None
+        self,
+        options: ScanOptions,
+        batches: Iterator[list[WalkEntry]],
+        seen: list[int],
+        progress: ProgressCallback | None,
     ) -> Iterator[_Partial]:
         first = next(batches, None)
         if first is None:
             return
         second = next(batches, None) if self.jobs > 1 else None
         if second is None:  # one batch or one job: no pool
-            engine = _Engine(self.options, self.detectors)
+            engine = _Engine(options, self.detectors)
             done = 0
             for batch in itertools.chain([first], batches):
                 part = engine.scan_batch(batch)
@@ -516,10 +628,11 @@ class Scanner:
                     progress(done, seen[0])
                 yield part
             return
-        yield from self._run_pool([first, second], batches, seen, progress)
+        yield from self._run_pool(options, [first, second], batches, seen, progress)
 
     def _run_pool(
         self,
+        options: ScanOptions,
         head: list[list[WalkEntry]],
         batches: Iterator[list[WalkEntry]],
         seen: list[int],
@@ -532,7 +645,7 @@ class Scanner:
         if method == "fork":
             # Build (and compile) the engine once; each worker inherits it through the
             # initializer's arguments (not a module global: two scans may run at once).
-            engine = _Engine(self.options, self.detectors)
+            engine = _Engine(options, self.detectors)
             engine.prefilter.warm()
             executor = ProcessPoolExecutor(
                 max_workers=self.jobs, mp_context=context, initializer=_adopt_engine, initargs=(engine,)
@@ -542,7 +655,7 @@ class Scanner:
                 max_workers=self.jobs,
                 mp_context=context,
                 initializer=_init_worker,
-                initargs=(self.options, self.detectors),
+                initargs=(options, self.detectors),
             )
         pending: set[Future[_Partial]] = set()
         source = itertools.chain(head, batches)

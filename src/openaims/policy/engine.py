@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Protocol
 
-from openaims.discovery.interface import Finding, FindingKind, Unparsed
+from openaims.discovery.interface import CutShort, Finding, FindingKind, Unparsed
 from openaims.policy import exceptions as exc_rules
 from openaims.policy import subjects
 from openaims.policy.fingerprint import fingerprint
@@ -482,6 +482,47 @@ def unparsed_violations(unparsed: Iterable[Unparsed], policy: Policy, *, allow: 
     return sorted(out.values(), key=Violation.sort_key)
 
 
+def incomplete_violations(
+    cut_short: Iterable[CutShort], stopped: str | None, policy: Policy, detected: Iterable[Violation] = ()
+) -> list[Violation]:
+    """One violation per file whose analysis a bound cut short, and one for a scan that stopped at its
+    time budget: the check fails closed. A model file already failing as unsafe or not fully checked
+    (``model-file.unsafe`` in ``detected``) is not reported twice."""
+    covered = {v.path for v in detected if v.rule.id == "model-file.unsafe"}
+    out: dict[str, Violation] = {}
+    for item in cut_short:
+        if item.path in covered or item.path in out:
+            continue
+        out[item.path] = _make(
+            policy,
+            RULES["scan.incomplete"],
+            message=f"{item.path} was not analysed fully: {item.reason}. What it holds may be missing from "
+            "this check",
+            path=item.path,
+            line=None,
+            subject=f"scan:{item.path}",
+            identity=item.path,
+            keys=[f"scan:{item.path}", item.path],
+            action=Action.BLOCK,
+        )
+    result = sorted(out.values(), key=Violation.sort_key)
+    if stopped is not None:
+        result.append(
+            _make(
+                policy,
+                RULES["scan.incomplete"],
+                message=f"The check is incomplete: {stopped}",
+                path=".",
+                line=None,
+                subject="scan:.",
+                identity="timeout",
+                keys=["scan:."],
+                action=Action.BLOCK,
+            )
+        )
+    return result
+
+
 # --- classification ----------------------------------------------------------------------------------
 
 
@@ -562,10 +603,18 @@ def evaluate(
     baseline: Collection[str] = frozenset(),
     unparsed: Iterable[Unparsed] = (),
     allow_unparsed: bool = False,
+    cut_short: Iterable[CutShort] = (),
+    stopped: str | None = None,
 ) -> Evaluation:
-    """:func:`detect` then :func:`classify`; manifests in ``unparsed`` fail unless ``allow_unparsed``."""
+    """:func:`detect` then :func:`classify`; manifests in ``unparsed`` fail unless ``allow_unparsed``;
+    files in ``cut_short`` and a scan ``stopped`` at its time budget always fail."""
+    detected = detect(findings, policy, lint_findings)
     return classify(
-        [*detect(findings, policy, lint_findings), *unparsed_violations(unparsed, policy, allow=allow_unparsed)],
+        [
+            *detected,
+            *unparsed_violations(unparsed, policy, allow=allow_unparsed),
+            *incomplete_violations(cut_short, stopped, policy, detected),
+        ],
         policy,
         today=today,
         existing=existing,

@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from openaims.discovery.interface import Finding, Unparsed
+from openaims.discovery.interface import CutShort, Finding, Unparsed
 from openaims.policy.engine import Evaluation, LintFindingLike, Status, Violation, evaluate
 from openaims.policy.schema import Policy, PolicyException
 
@@ -76,6 +76,8 @@ def evaluate_layered(
     baseline: Collection[str] = frozenset(),
     unparsed: Iterable[Unparsed] = (),
     allow_unparsed: bool = False,
+    cut_short: Iterable[CutShort] = (),
+    stopped: str | None = None,
 ) -> LayeredEvaluation:
     """Evaluate ``findings`` against the organisation policy and the repository's policy.
 
@@ -85,6 +87,7 @@ def evaluate_layered(
     items = list(findings)
     lint = list(lint_findings)
     stuck = list(unparsed)
+    cut = list(cut_short)
     layers: list[tuple[Origin, Evaluation]] = []
     if organisation is not None:
         layers.append(
@@ -98,6 +101,8 @@ def evaluate_layered(
                     existing=existing,
                     unparsed=stuck,
                     allow_unparsed=allow_unparsed,
+                    cut_short=cut,
+                    stopped=stopped,
                 ),
             )
         )
@@ -114,6 +119,8 @@ def evaluate_layered(
                     baseline=baseline,
                     unparsed=stuck,
                     allow_unparsed=allow_unparsed,
+                    cut_short=cut,
+                    stopped=stopped,
                 ),
             )
         )

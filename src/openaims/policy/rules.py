@@ -100,6 +100,19 @@ _ALL: Final = [
         default_severity=Severity.HIGH,
         setting="--allow-unparsed",
     ),
+    Rule(
+        id="scan.incomplete",
+        name="IncompleteScan",
+        title="File the scan could not analyse fully",
+        help=(
+            "A bound cut the analysis of this file short (its time budget, the scan's --timeout, or a size, "
+            "count or ratio bound; the message says which), so what it holds may be missing from the check "
+            "and it is not taken for safe. Look at the file: a file built to be expensive to scan is hostile. "
+            "If it is legitimate, raise --file-timeout or --timeout, or add an exception for its path."
+        ),
+        default_severity=Severity.HIGH,
+        setting="--file-timeout, --timeout",
+    ),
 ]
 
 #: Built-in rules by id.

@@ -14,7 +14,7 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from openaims.discovery.interface import FindingKind
+from openaims.discovery.interface import DEFAULT_FILE_TIMEOUT, FindingKind
 from openaims.errors import AimsError, UsageError
 from openaims.policy import baseline as baselines
 from openaims.policy import diff as diffs
@@ -32,9 +32,21 @@ Source = Callable[[Path, list[str] | None, bool], TreeFindings]
 Progress = Callable[[int, int], None]
 
 
-def _scanner_source(progress: Progress | None) -> Source:
+def _scanner_source(progress: Progress | None, request: CheckRequest, started: float) -> Source:
+    """The scan engine with the request's time budgets (the whole check shares ``timeout``)."""
+
+    deadline = started + request.timeout if request.timeout else None
+
     def source(root: Path, paths: list[str] | None, with_lint: bool) -> TreeFindings:
-        return scan_tree(root, paths, with_lint=with_lint, progress=progress)
+        return scan_tree(
+            root,
+            paths,
+            with_lint=with_lint,
+            progress=progress,
+            timeout=request.timeout,
+            file_timeout=request.file_timeout,
+            deadline=deadline,
+        )
 
     return source
 
@@ -54,6 +66,10 @@ class CheckRequest:
     progress: Progress | None = None
     #: Manifests that cannot be read fully are reported as warnings instead of failing the check.
     allow_unparsed: bool = False
+    #: Wall-clock seconds the whole check may spend scanning (``None``: no budget).
+    timeout: float | None = None
+    #: Wall-clock seconds the scan may spend on one file (``None``: no budget).
+    file_timeout: float | None = DEFAULT_FILE_TIMEOUT
     #: The organisation policy the tree is also judged by (its rules cannot be removed by the tree's own).
     organisation: Policy | None = None
     #: Where the organisation policy came from (``DOCV-3`` from the server, or a file), for the report.
@@ -102,6 +118,7 @@ def _root(path: Path) -> Path:
 def run_check(request: CheckRequest) -> CheckReport:
     """Scan, evaluate the policy and classify every violation."""
     started = time.perf_counter()
+    budget_started = time.monotonic()
     root = _root(request.root)
     loaded = resolve_policy(root, request.policy_file)
     policy = loaded.policy
@@ -124,8 +141,8 @@ def run_check(request: CheckRequest) -> CheckReport:
 
     existing: set[str] | None = None
     scope: diffs.DiffScope | None = None
-    source = request.source or _scanner_source(request.progress)
-    quiet = request.source or _scanner_source(None)
+    source = request.source or _scanner_source(request.progress, request, budget_started)
+    quiet = request.source or _scanner_source(None, request, budget_started)
     diff_base = request.diff_base or ("HEAD" if request.staged else None)
     empty = TreeFindings([], [], 0, lint_available=True)  # nothing to scan, nothing to lint
     if diff_base is None:
@@ -164,6 +181,8 @@ def run_check(request: CheckRequest) -> CheckReport:
         baseline=accepted,
         unparsed=head.unparsed,
         allow_unparsed=request.allow_unparsed,
+        cut_short=head.cut_short,
+        stopped=head.stopped,
     )
     evaluation = layered.evaluation
     if head.unparsed and request.allow_unparsed:

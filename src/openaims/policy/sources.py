@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openaims.discovery.interface import Finding, ScanOptions, Unparsed
+from openaims.discovery.interface import DEFAULT_FILE_TIMEOUT, CutShort, Finding, ScanOptions, Unparsed
 from openaims.errors import AimsError
 from openaims.policy.engine import LintFindingLike
 
@@ -25,6 +25,10 @@ class TreeFindings:
     lint_available: bool
     #: Manifests the scanner could not read fully (a check fails closed on them).
     unparsed: list[Unparsed] = field(default_factory=list)
+    #: Files whose analysis a bound cut short (a check fails closed on them).
+    cut_short: list[CutShort] = field(default_factory=list)
+    #: Why the scan stopped before the end (its time budget ran out), else ``None``.
+    stopped: str | None = None
 
 
 def scan_tree(
@@ -33,6 +37,9 @@ def scan_tree(
     *,
     with_lint: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    timeout: float | None = None,
+    file_timeout: float | None = DEFAULT_FILE_TIMEOUT,
+    deadline: float | None = None,
 ) -> TreeFindings:
     """Findings under ``root`` (only ``paths`` when given, relative to ``root``)."""
     if paths is not None and not paths:
@@ -41,9 +48,9 @@ def scan_tree(
         from openaims.discovery.scanner import Scanner  # type: ignore[import-not-found,unused-ignore]
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise AimsError(f"the scan engine is not available in this installation ({exc})") from None
-    result = Scanner(ScanOptions(root=root)).scan(
-        paths=list(paths) if paths is not None else None, progress=progress
-    )
+    options = ScanOptions(root=root, timeout=timeout, file_timeout=file_timeout, deadline=deadline)
+    result = Scanner(options).scan(paths=list(paths) if paths is not None else None, progress=progress)
+    stats = result.stats
     findings = list(result.findings)
     lint: list[LintFindingLike] = []
     available = False
@@ -61,7 +68,19 @@ def scan_tree(
         lint=lint,
         files_scanned=int(getattr(result.stats, "files_scanned", 0)),
         lint_available=available,
-        unparsed=list(getattr(result.stats, "unparsed", [])),
+        unparsed=list(getattr(stats, "unparsed", [])),
+        cut_short=list(getattr(stats, "cut_short", [])),
+        stopped=_stopped(stats),
+    )
+
+
+def _stopped(stats: Any) -> str | None:
+    if not getattr(stats, "timed_out", False):
+        return None
+    listed = sum(1 for c in getattr(stats, "cut_short", []) if c.detector == "scan")
+    return (
+        f"the scan stopped at its time budget (--timeout {stats.timeout:g} s) after {stats.files_seen} files; "
+        f"{listed} of them and every file it did not reach were not scanned"
     )
 
 

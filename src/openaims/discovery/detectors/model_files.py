@@ -227,6 +227,9 @@ class ModelFileDetector(Detector):
             limits = [r.error for _m, r in result.reports if r.limit and r.error]
             if limits or result.unscanned:
                 file.cut_short((limits or result.unscanned)[0])
+        incomplete = details.get("incomplete")
+        if isinstance(incomplete, str):
+            file.cut_short(f"header not read fully: {incomplete}")
         fmt_name = result.format
         if fmt_name == "lfs-pointer":
             fmt_name = _extensions().get(_extension(file.name), "unknown")
@@ -531,8 +534,7 @@ class ModelFileDetector(Detector):
             with file.open_binary() as stream:
                 while chunk := stream.read(_CHUNK):
                     digest.update(chunk)
-                    if budget.expired():
-                        file.cut_short("time budget spent while hashing")
+                    if budget.expired():  # the digest is an identity, not a safety check: not cut short
                         return None, "time budget of the file spent"
         except OSError as exc:
             return None, f"could not read the file: {type(exc).__name__}"
