@@ -70,6 +70,11 @@ CASES: list[tuple[list[str], int, str]] = [
         "invalid risk: Status must be one of: identified, assessed, treated, accepted, closed (got 'forgotten')",
     ),
     (["risk", "list", "--limit", "0"], 2, "invalid risk: Limit must be 1 to 1000"),
+    (
+        ["audit-programme", "add", "--title", "2026", "--period-start", "2026-05-01", "--period-end", "2026-04-01"],
+        2,
+        "invalid audit programme: Period end must be after the period start 2026-05-01",
+    ),
     # Rule refusals of well-formed changes: exit 1, fields named by their labels.
     (
         ["system", "update", "SYS-1", "--version", "1", "--status", "active"],

@@ -44,8 +44,10 @@ class AuditProgrammeService(RecordService[AuditProgrammeFields, AuditProgrammeOu
         self, record_id: str, before: AuditProgrammeOut | None, fields: AuditProgrammeFields, status: str
     ) -> None:
         if fields.period_start and fields.period_end:
-            require(
-                fields.period_end > fields.period_start, f"{record_id}: period_end must be after period_start"
+            self.invalid_unless(
+                fields.period_end > fields.period_start,
+                "period_end",
+                f"must be after the period start {fields.period_start}",
             )
 
 

@@ -479,6 +479,11 @@ class RecordService(Generic[F, O]):
             nexts = ", ".join(sorted(allowed)) or "none (final status)"
             raise RuleViolationError(f"{record_id} cannot move from {old!r} to {new!r}; allowed next: {nexts}")
 
+    def invalid_unless(self, condition: bool, field: str, message: str) -> None:
+        """Raise a RecordValidationError naming ``field`` (bad input, exit 2) unless ``condition`` holds."""
+        if not condition:
+            raise RecordValidationError(self.record_type(), [FieldProblem(field, message)])
+
     # --------------------------------------------------------------- hooks
     def prepare(self, record_id: str, before: O | None, fields: F, status: str) -> F:
         """Fill derived fields (ratings, dates) before rules run. Default: unchanged."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from openaims.register.models.competence import CompetenceRequirement, TrainingRecord
-from openaims.register.services.base import RecordFields, RecordOut, RecordService, require
+from openaims.register.services.base import RecordFields, RecordOut, RecordService
 from openaims.register.services.types import RecordId, Short, Text, Title, closed
 
 
@@ -64,6 +64,8 @@ class TrainingService(RecordService[TrainingFields, TrainingOut]):
 
     def check(self, record_id: str, before: TrainingOut | None, fields: TrainingFields, status: str) -> None:
         if fields.completed_on and fields.expires_on:
-            require(
-                fields.expires_on > fields.completed_on, f"{record_id}: expires_on must be after completed_on"
+            self.invalid_unless(
+                fields.expires_on > fields.completed_on,
+                "expires_on",
+                f"must be after the completion date {fields.completed_on}",
             )

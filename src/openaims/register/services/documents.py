@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from openaims.register.approvals import ApprovalPoint, Duty
 from openaims.register.models.documents import Document, DocumentVersion
-from openaims.register.services.base import RecordFields, RecordOut, RecordService, require
+from openaims.register.services.base import RecordFields, RecordOut, RecordService
 from openaims.register.services.types import RecordId, Short, Text, Title, closed
 
 DocumentKind = Literal[
@@ -102,9 +102,7 @@ class DocumentVersionService(RecordService[DocumentVersionFields, DocumentVersio
         update: dict[str, Any] = {}
         if before is None:
             last = self.session.execute(
-                select(func.max(DocumentVersion.number)).where(
-                    DocumentVersion.document_id == fields.document_id
-                )
+                select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == fields.document_id)
             ).scalar_one_or_none()
             update["number"] = int(last or 0) + 1
             if fields.author is None:
@@ -117,9 +115,10 @@ class DocumentVersionService(RecordService[DocumentVersionFields, DocumentVersio
         self, record_id: str, before: DocumentVersionOut | None, fields: DocumentVersionFields, status: str
     ) -> None:
         if status == "approved" and fields.approved_on and fields.next_review:
-            require(
+            self.invalid_unless(
                 fields.next_review > fields.approved_on,
-                f"{record_id}: next_review must be after the approval date {fields.approved_on}",
+                "next_review",
+                f"must be after the approval date {fields.approved_on}",
             )
 
     def after_write(self, before: DocumentVersionOut | None, after: DocumentVersionOut) -> None:
