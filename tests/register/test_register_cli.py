@@ -217,3 +217,12 @@ def test_list_filters_from_the_command_line(capsys: pytest.CaptureFixture[str], 
     code, _, err = run(capsys, "treatment", "list", "--filter", "due_date__lt=soon")
     assert code == 2
     assert "'soon' is not a valid date" in err
+
+
+def test_a_record_is_not_created_closed_or_approved(capsys: pytest.CaptureFixture[str], cli_env: str) -> None:
+    code, _, err = run(capsys, "incident", "add", "--title", "Leak", "--owner", "alice",
+                       "--post-incident-review", "Done", "--status", "closed")  # fmt: skip
+    assert code == 1
+    assert err.startswith("aims: error: an incident cannot be created as 'closed': create it as 'reported'")
+    code, out, _ = run(capsys, "incident", "list", "--format", "json")
+    assert (code, json.loads(out)["total"]) == (0, 0)

@@ -12,6 +12,9 @@ from typing import Any
 import pytest
 from tests.web.conftest import Hub
 
+from openaims.register.actors import Actor, Role
+from openaims.register.services import TreatmentService
+
 Call = Callable[[Hub, Any], Any]
 
 
@@ -131,3 +134,23 @@ def test_approval_records_the_approver(hub: Hub) -> None:
     assert approve_component(hub, api).status_code == 200
     events = api.get(f"/api/v1/records/component/{hub.records['component']}/history").json()
     assert [(e["action"], e["actor"]) for e in events] == [("create", "ada"), ("status:approved", "mia")]
+
+
+def test_the_api_takes_no_typed_approval_and_approves_as_the_caller(hub: Hub) -> None:
+    carl, mia = hub.api("carl"), hub.api("mia")
+    rid = hub.records["risk_carl"]
+    typed = {"risk_id": rid, "option": "accept", "rationale": "Cheap", "approver": "mia", "approved_on": "2026-01-01"}
+    refused = carl.post("/api/v1/records/treatment", json=typed)
+    assert refused.status_code == 422
+    assert "is recorded from the approval itself" in refused.text
+    created = carl.post("/api/v1/records/treatment", json={"risk_id": rid, "option": "accept", "rationale": "Cheap"})
+    assert created.status_code == 201
+    tid = created.json()["id"]
+    forged = carl.patch(f"/api/v1/records/treatment/{tid}", json={"version": 1, "changes": {"approver": "mia"}})
+    assert forged.status_code == 422
+    assert carl.get(f"/api/v1/records/treatment/{tid}").json()["approver"] is None
+    with hub.db.session() as s:
+        mia_actor = Actor("mia", frozenset({Role.AIMS_MANAGER}))
+        TreatmentService(s, mia_actor).approve_record(tid, 1)
+    events = mia.get(f"/api/v1/records/treatment/{tid}/history").json()
+    assert [(e["action"], e["actor"]) for e in events] == [("create", "carl"), ("approve", "mia")]

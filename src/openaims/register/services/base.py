@@ -694,8 +694,9 @@ class RecordService(Generic[F, O]):
         return approvals.approvals_of(self.session, self.approval, record_id)
 
     def _created_in(self, status: str) -> str:
+        article = "an" if self._label()[0] in "aeiou" else "a"
         text = (
-            f"a {self._label()} cannot be created as {status!r}: create it as {self.initial_status!r}, then "
+            f"{article} {self._label()} cannot be created as {status!r}: create it as {self.initial_status!r}, then "
             f"move it on with updates ('aims {self.cli_name()} update ID --status {status} --version N')"
         )
         point = self.approval
