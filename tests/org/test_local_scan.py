@@ -215,3 +215,28 @@ def test_the_local_pool_runs_jobs_in_several_processes(database: Database, tmp_p
     with database.read() as session:
         workers_seen = set(session.execute(select(OrgJob.worker)).scalars())
     assert len(workers_seen) >= 1
+
+
+def test_a_file_cut_short_fails_the_repository_and_stays_failing_on_a_rescan(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.discovery.engine.hostile_trees import safetensors_tree
+
+    from openaims.discovery import model_formats
+
+    monkeypatch.setattr(model_formats, "MAX_SAFETENSORS_TENSORS", 1000)
+    folder = tmp_path / "checkouts"
+    repo = folder / "weights"
+    make_repo(repo, {"README.md": "weights\n"})
+    safetensors_tree(repo, tensors=5000)
+    commit(repo, {})
+    settings = settings_for(database, tmp_path)
+    service.add_source(database, ALICE, SourceKind.DIR, str(folder))
+    (outcome,) = scan(database, settings)
+    assert outcome.failing == 1
+    commit(repo, {"notes.txt": "more\n"})
+    (outcome,) = scan(database, settings)
+    assert (outcome.incremental, outcome.failing) == (True, 1)
+    with database.read() as session:
+        rows = set(session.execute(select(PolicyViolation.rule, PolicyViolation.path, PolicyViolation.status)).all())
+    assert rows == {("scan.incomplete", "model.safetensors", "failing")}

@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from openaims.discovery.interface import REPORT_SCHEMA, Finding, ScanOptions, Unparsed
+from openaims.discovery.interface import REPORT_SCHEMA, CutShort, Finding, ScanOptions, Unparsed
 from openaims.errors import AimsError
 from openaims.org.checkout import CloneCache, Tree, local_tree
 from openaims.org.interface import JobError, scrub, token_from
@@ -160,7 +160,13 @@ def _unparsed_from(items: Iterable[Any]) -> list[Unparsed]:
     return out
 
 
-def _scan(tree: Tree, previous: dict[str, Any] | None) -> tuple[list[Finding], list[Unparsed], int, bool]:
+def _cut_short_from(items: Iterable[Any]) -> list[CutShort]:
+    return [CutShort(u.path, u.detector, u.reason) for u in _unparsed_from(items)]
+
+
+def _scan(
+    tree: Tree, previous: dict[str, Any] | None
+) -> tuple[list[Finding], list[Unparsed], list[CutShort], int, bool]:
     """Findings of the whole tree: the previous scan's for unchanged files, a new scan for changed ones."""
     from openaims.discovery.scanner import Scanner
 
@@ -172,6 +178,7 @@ def _scan(tree: Tree, previous: dict[str, Any] | None) -> tuple[list[Finding], l
         raise JobError(f"the scan failed: {exc.message}") from None
     findings = list(result.findings)
     unparsed = list(result.stats.unparsed)
+    cut_short = list(result.stats.cut_short)
     if incremental and previous is not None:
         changed = set(tree.changed or [])
         kept = [f for f in previous.get("findings", []) if isinstance(f, dict) and f.get("path") not in changed]
@@ -180,7 +187,11 @@ def _scan(tree: Tree, previous: dict[str, Any] | None) -> tuple[list[Finding], l
             *[u for u in _unparsed_from(previous.get("unparsed", [])) if u.path not in changed],
             *unparsed,
         ]
-    return findings, unparsed, int(result.stats.files_scanned), incremental
+        cut_short = [
+            *[c for c in _cut_short_from(previous.get("cut_short", [])) if c.path not in changed],
+            *cut_short,
+        ]
+    return findings, unparsed, cut_short, int(result.stats.files_scanned), incremental
 
 
 def _scan_and_record(
@@ -196,7 +207,7 @@ def _scan_and_record(
     previous = state if usable else None
     tree, lease = _tree(ticket, settings, token, ticket.last_scanned_commit if usable else None)
     try:
-        findings, unparsed, files, incremental = _scan(tree, previous)
+        findings, unparsed, cut_short, files, incremental = _scan(tree, previous)
         try:
             repo_policy = resolve_policy(tree.root, None)
         except PolicyError as exc:
@@ -213,7 +224,7 @@ def _scan_and_record(
             lint = list(lint_findings(tree.root, findings, None))
         layered = evaluate_layered(
             findings, organisation=organisation, repository=repository, today=dt.datetime.now(dt.UTC).date(),
-            lint_findings=lint, unparsed=unparsed,
+            lint_findings=lint, unparsed=unparsed, cut_short=cut_short,
         )  # fmt: skip
     finally:
         if lease is not None:
@@ -225,6 +236,7 @@ def _scan_and_record(
         "commit": tree.commit,
         "findings": [f.to_dict() for f in findings],
         "unparsed": [u.to_dict() for u in unparsed],
+        "cut_short": [c.to_dict() for c in cut_short],
     }
     try:
         with db.session() as session:
