@@ -218,6 +218,10 @@ REGISTER_TABLES = [
     ["soa", "versions"],
     ["readiness"],
     ["user", "list"],
+    ["frameworks", "list"],
+    ["frameworks", "show", "iso42001"],
+    ["frameworks", "crosswalk", "A.6.2.4"],
+    ["lint", "."],
 ]
 
 

@@ -8,10 +8,10 @@ from typing import Any, assert_never
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from openaims.cli.console import console
 from openaims.frameworks.loader import EXPECTED_COUNTS, Catalogue, Framework, Item, crosswalk_many, load_catalogue
+from openaims.layout import Column, print_table
 
 
 class FrameworksFormat(enum.StrEnum):
@@ -72,19 +72,18 @@ def list_command(output_format: FrameworksFormat = FormatOption) -> None:
             }
         )  # fmt: skip
     elif output_format is FrameworksFormat.TABLE:
-        table = Table(title="Framework catalogues")
-        for col in ("Id", "Name", "Catalogue", "Contents"):
-            table.add_column(col, overflow="fold")
-        for fw in cat.frameworks.values():
-            contents = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in _counts(fw).items())
-            table.add_row(fw.id, escape(fw.name), fw.catalogue_version, contents)
-        console.print(table)
-        mappings = Table(title="Crosswalks")
-        for col in ("Id", "Between", "Rows"):
-            mappings.add_column(col)
-        for m in cat.mappings.values():
-            mappings.add_row(m.id, f"{m.left} and {m.right}", str(len(m.rows)))
-        console.print(mappings)
+        rows = [
+            (fw.id, fw.catalogue_version, fw.name, ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items()))
+            for fw in cat.frameworks.values()
+            for counts in [_counts(fw)]
+        ]
+        columns = (Column("Id"), Column("Catalogue"), Column("Name", under=True, wrap=True),
+                   Column("Contents", under=True, wrap=True, style="dim"))  # fmt: skip
+        print_table(console, columns, rows, title="Framework catalogues")
+        console.print()
+        links = [(m.id, f"{m.left} and {m.right}", str(len(m.rows))) for m in cat.mappings.values()]
+        print_table(console, (Column("Id"), Column("Between", min_width=16), Column("Rows", justify="right")), links,
+                    title="Crosswalks")  # fmt: skip
     else:
         assert_never(output_format)
 
@@ -115,14 +114,12 @@ def show_command(
         elif output_format is FrameworksFormat.TABLE:
             console.print(f"[bold]{escape(fw.name)}[/] (catalogue {fw.catalogue_version})")
             console.print(f"Checked against: {escape(fw.checked_against)}", style="dim")
-            table = Table()
-            for col in ("Id", "Kind", "Title", "Source"):
-                table.add_column(col, overflow="fold")
-            for i in fw.items.values():
-                if i.kind in ("documented_information", "milestone"):
-                    continue
-                table.add_row(i.label, i.kind.replace("_", " "), escape(i.title), ", ".join(i.source))
-            console.print(table)
+            rows = [
+                (i.label, i.kind.replace("_", " "), ", ".join(i.source), i.title)
+                for i in fw.items.values()
+                if i.kind not in ("documented_information", "milestone")
+            ]
+            print_table(console, _ITEM_COLUMNS, rows)
         else:
             assert_never(output_format)
         return
@@ -147,25 +144,37 @@ def show_command(
         assert_never(output_format)
 
 
+_ITEM_COLUMNS = (
+    Column("Id"),
+    Column("Kind"),
+    Column("Source", min_width=12, drop=1),
+    Column("Title", under=True, wrap=True),
+)
+_RELATED_COLUMNS = (
+    Column("Framework"),
+    Column("Id", min_width=10),
+    Column("Relation"),
+    Column("Source", min_width=10, drop=2),
+    Column("Via", min_width=8, drop=1),
+    Column("Title", under=True, wrap=True),
+)
+
+
+def _print_related(related: Any) -> None:
+    rows = [
+        (rel.item.framework, rel.item.label, rel.relation, rel.source, rel.via or "", rel.item.title)
+        for rel in related
+    ]
+    print_table(console, _RELATED_COLUMNS, rows, title="Crosswalk")
+
+
 def _render_related(cat: Catalogue, item: Item) -> None:
     result = cat.crosswalk(item.ref)
     if not result.related:
         console.print("No crosswalk rows for this item.")
         return
     console.print(escape(result.summary()))
-    table = Table(title="Crosswalk")
-    for col in ("Framework", "Id", "Title", "Relation", "Source", "Via"):
-        table.add_column(col, overflow="fold")
-    for rel in result.related:
-        table.add_row(
-            rel.item.framework,
-            rel.item.label,
-            escape(rel.item.title),
-            rel.relation,
-            rel.source,
-            rel.via or "",
-        )
-    console.print(table)
+    _print_related(result.related)
 
 
 def crosswalk_command(
@@ -193,14 +202,7 @@ def crosswalk_command(
         _print_json(combined.to_dict())
     elif output_format is FrameworksFormat.TABLE:
         console.print(escape(combined.summary()))
-        table = Table(title="Crosswalk")
-        for col in ("Framework", "Id", "Title", "Relation", "Source", "Via"):
-            table.add_column(col, overflow="fold")
-        for rel in combined.related:
-            table.add_row(
-                rel.item.framework, rel.item.label, escape(rel.item.title), rel.relation, rel.source, rel.via or ""
-            )
-        console.print(table)
+        _print_related(combined.related)
     else:
         assert_never(output_format)
 
