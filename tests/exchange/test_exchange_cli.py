@@ -77,7 +77,7 @@ def test_demo_export_import_export_from_the_command_line(
 
     code, out, _ = run(capsys, "csv", "export", "soa")
     assert code == 0
-    assert out.splitlines()[0].startswith("id,status,version,control_id,applicable,justification")
+    assert out.splitlines()[0].startswith("id,status,version,control_id,title,applicable,justification")
     assert len(out.splitlines()) == 39
     sheet = tmp_path / "risks.csv"
     assert run(capsys, "csv", "export", "risk", "-o", str(sheet))[0] == 0

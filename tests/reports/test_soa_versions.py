@@ -21,14 +21,22 @@ MANAGER = Actor("maria", frozenset({Role.AIMS_MANAGER}))
 CONTRIBUTOR = Actor("raj", frozenset({Role.CONTRIBUTOR}))
 
 
+def _put(soa: SoaService, data: dict[str, object], status: str) -> None:
+    row = soa.for_control(str(data["control_id"]))
+    if row is None:
+        soa.create(data, status=status)
+    else:
+        soa.update(row.id, row.version, {**data, "status": status})
+
+
 def _rows(db: Database) -> None:
     with db.session() as s:
         soa = SoaService(s, MANAGER)
-        soa.create({"control_id": "A.2.2", "justification": "AI policy approved by the board", "owner": "maria"})
-        soa.create(
-            {"control_id": "A.10.4", "applicable": False, "justification": "We have no AI customers"}, status="excluded"
-        )
-        soa.create({"control_id": "A.6.2.4", "justification": "Models are verified before release"}, status="partial")
+        _put(soa, {"control_id": "A.2.2", "justification": "AI policy approved by the board", "owner": "maria"},
+             "not_started")  # fmt: skip
+        _put(soa, {"control_id": "A.10.4", "applicable": False, "justification": "We have no AI customers"},
+             "excluded")  # fmt: skip
+        _put(soa, {"control_id": "A.6.2.4", "justification": "Models are verified before release"}, "partial")
 
 
 def test_approval_freezes_rows_with_approver_and_date(database: Database) -> None:

@@ -371,13 +371,16 @@ def soa_complete(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
     controls = [c.id for c in load_catalogue().framework("iso42001").of_kind("control")]
     rows = {r.control_id: r for r in snap.of("soa_entry")}
     missing = [c for c in controls if c not in rows]
+    unassessed = [c for c in controls if c in rows and rows[c].status == "not_assessed"]
     undecided = [c for c in controls if c in rows and rows[c].status == "not_started" and rows[c].applicable]
     approval = _soa_approval(snap, rows)
-    if len(missing) == len(controls):
-        return CheckResult("soa_complete", Status.MISSING, "no Statement of Applicability rows are recorded")
+    if len(missing) + len(unassessed) == len(controls):
+        return CheckResult("soa_complete", Status.MISSING, "no Statement of Applicability row is assessed yet")
     problems = []
     if missing:
         problems.append(f"no SoA row for {_list(missing)}")
+    if unassessed:
+        problems.append(f"not assessed yet: {_list(unassessed)}")
     if undecided:
         problems.append(f"implementation not started for {_list(undecided)}")
     if approval.status is not Status.MET:
@@ -921,6 +924,8 @@ def soa_row(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
         return CheckResult("soa_row", Status.PARTIAL, f"{row.id} says partially implemented{note}", links)
     if row.status == "planned":
         return CheckResult("soa_row", Status.MISSING, f"{row.id} says planned: not implemented yet{note}", links)
+    if row.status == "not_assessed":
+        return CheckResult("soa_row", Status.MISSING, f"{row.id}: not assessed yet", links)
     return CheckResult("soa_row", Status.MISSING, f"{row.id}: implementation not started{note}", links)
 
 

@@ -54,6 +54,21 @@ class InitResult:
         return self.before is not None and self.before != self.after
 
 
+def _seed(db: Database, before: str | None, *, fresh_too: bool) -> None:
+    """Give the register the Annex A SoA rows it lacks: when it was created or upgraded past the
+    revision that brought them, and (``fresh_too``, for ``aims init``) when it holds nothing yet."""
+    from openaims.register.annex_a import SEED_REVISION, seed_annex_a
+
+    due = not migrations.includes(before, SEED_REVISION)
+    with db.session() as session:
+        if not due and fresh_too:
+            from openaims.register.exchange.restore import register_is_empty
+
+            due = register_is_empty(session)[0]
+        if due:
+            seed_annex_a(session)
+
+
 def initialise(settings: Settings | None = None) -> InitResult:
     """Create the register if needed and migrate it to the newest schema (idempotent)."""
     settings = settings or load_settings()
@@ -65,6 +80,7 @@ def initialise(settings: Settings | None = None) -> InitResult:
         before = migrations.current_revision(db.engine)
         migrations.upgrade(db.engine)
         after = migrations.current_revision(db.engine)
+        _seed(db, before, fresh_too=True)
     return InitResult(db=db, before=before, after=after)
 
 
@@ -87,6 +103,7 @@ def open_register(settings: Settings | None = None, *, migrate: bool = True) -> 
             raise UsageError("the database has no register yet; run 'aims init' first")
         if migrate and current != migrations.latest_revision():
             migrations.upgrade(db.engine)
+            _seed(db, current, fresh_too=False)
     return db
 
 

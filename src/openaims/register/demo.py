@@ -927,6 +927,15 @@ def _evidence(ld: _Loader, systems: dict[str, str]) -> list[str]:
     return [report.id, link.id]
 
 
+def _assess(ld: _Loader, data: dict[str, Any], status: str) -> None:
+    """Assess the control's SoA row (the register starts with one per Annex A control)."""
+    row = SoaService(ld.session, MARIA).for_control(data["control_id"])
+    if row is None:
+        ld.create(SoaService, data, status=status)
+    else:
+        ld.move(SoaService, row, status, **data)
+
+
 def _soa(ld: _Loader, treatments: list[str], evidence: list[str]) -> None:
     ld.clock.day(-100)
     excluded = {"A.10.4": "Northwind provides no AI system to business customers; no customer AI expectations apply."}
@@ -935,16 +944,8 @@ def _soa(ld: _Loader, treatments: list[str], evidence: list[str]) -> None:
     by_control: dict[str, list[str]] = {"A.6.2.4": treatments[:3], "A.10.3": treatments[3:4]}
     for control_id, title in ANNEX_A_CONTROLS:
         if control_id in excluded:
-            ld.create(
-                SoaService,
-                {
-                    "control_id": control_id,
-                    "applicable": False,
-                    "owner": "maria",
-                    "justification": excluded[control_id],
-                },
-                status="excluded",
-            )
+            _assess(ld, {"control_id": control_id, "applicable": False, "owner": "maria",
+                         "justification": excluded[control_id]}, "excluded")  # fmt: skip
             continue
         data: dict[str, Any] = {
             "control_id": control_id,
@@ -957,7 +958,7 @@ def _soa(ld: _Loader, treatments: list[str], evidence: list[str]) -> None:
         if control_id == "A.5.4":
             data["evidence_ids"] = evidence[:1]
         status = "implemented" if control_id in implemented else "partial" if control_id in partial else "planned"
-        ld.create(SoaService, data, status=status)
+        _assess(ld, data, status)
     ld.clock.day(-99)
     SoaVersionService(ld.session, MARIA, clock=ld.clock).approve(
         change_summary="First Statement of Applicability after the gap assessment"

@@ -56,7 +56,7 @@ LIST_COLUMNS: dict[str, list[str]] = {
     "component": ["name", "kind", "provider", "repository", "system_id"],
     "risk": ["title", "inherent_rating", "residual_rating", "owner", "review_on"],
     "treatment": ["risk_id", "option", "owner", "due_date"],
-    "soa_entry": ["control_id", "applicable", "owner"],
+    "soa_entry": ["control_id", "title", "applicable", "owner"],
     "incident": ["title", "severity", "owner", "detected_at"],
     "nonconformity": ["title", "source", "owner", "due_date"],
     "corrective_action": ["nonconformity_id", "description", "owner", "due_date"],

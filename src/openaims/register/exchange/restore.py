@@ -240,12 +240,15 @@ def assess(
 
 
 def register_is_empty(session: Session) -> tuple[bool, int]:
-    """Whether the register holds nothing (no event, record or account), and its event count."""
+    """Whether the register holds nothing (no event, record or account) but the untouched Annex A
+    rows every register starts with, and its event count."""
     from sqlalchemy import func
+
+    from openaims.register.annex_a import only_seed
 
     events = int(session.execute(select(func.count()).select_from(HistoryEvent)).scalar_one())
     if events:
-        return False, events
+        return only_seed(session), events
     if session.execute(select(Account.username).limit(1)).first() is not None:
         return False, 0
     for cls in registry().values():

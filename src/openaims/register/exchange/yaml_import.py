@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from openaims.errors import AimsError, UsageError
 from openaims.register import history
 from openaims.register.actors import Actor, as_actor
+from openaims.register.annex_a import clear_seed
 from openaims.register.exchange.format import (
     EVIDENCE_DIR,
     FILE_ID_RE,
@@ -270,6 +271,8 @@ def import_register(
     store = EvidenceService(session, acting, clock=clock, evidence_dir=evidence_dir)
     if empty and provenance.trusted:
         report.mode = "restore"
+        if own_events:  # the untouched Annex A rows the register started with: the export replaces them
+            clear_seed(session)
 
         def evidence(record_type: str, entry: Any) -> None:
             if record_type == "evidence":

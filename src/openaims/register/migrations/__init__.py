@@ -56,6 +56,15 @@ def known_revisions() -> frozenset[str]:
     return frozenset(rev.revision for rev in script.walk_revisions())
 
 
+def includes(revision: str | None, wanted: str) -> bool:
+    """Whether a register at schema ``revision`` has already been through ``wanted`` (revisions are
+    numbered in chain order; one this version does not know was made by a newer version)."""
+    if revision is None:
+        return False
+    number = re.match(r"^(\d{4})_", revision)
+    return number is None or number.group(1) >= wanted[:4]
+
+
 def current_revision(engine: Engine) -> str | None:
     """The register's schema revision (None before the first migration), read without Alembic."""
     with engine.connect() as connection:

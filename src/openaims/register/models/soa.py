@@ -1,4 +1,4 @@
-"""Statement of Applicability rows, one per Annex A control [6.1.3 d]."""
+"""Statement of Applicability rows, one per Annex A control and per control of the organisation's own [6.1.3 d]."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ class SoaEntry(Record):
     record_type = "soa_entry"
 
     control_id: Mapped[str] = short(nullable=False, length=40)
+    title: Mapped[str | None] = short()
     applicable: Mapped[bool] = mapped_column(Boolean, nullable=False)
     justification: Mapped[str] = text()
     owner: Mapped[str | None] = short(index=True)

@@ -1,0 +1,119 @@
+"""Every register starts with a Statement of Applicability row per Annex A control; the
+organisation adds its own controls; made-up Annex A ids are refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from openaims.cli import main as cli_main
+from openaims.register import migrations, open_register
+from openaims.register.db import Database
+from openaims.register.models.soa import SoaEntry
+from openaims.register.services import SoaService
+from openaims.register.services.soa import annex_a_titles
+from openaims.settings import load_settings
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code: int = 0
+    try:
+        cli_main.main(list(args))
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def register(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_url: str) -> str:
+    for name in ("AIMS_ACTOR", "AIMS_TOKEN", "AIMS_LIST_FORMAT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AIMS_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("AIMS_DATABASE_URL", db_url)
+    return db_url
+
+
+def _rows(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    code, out, err = run(capsys, "soa-entry", "list", "--format", "json")
+    assert code == 0, err
+    items: list[dict[str, object]] = json.loads(out)["items"]
+    return items
+
+
+def test_a_fresh_register_lists_the_38_annex_a_rows_not_assessed(
+    capsys: pytest.CaptureFixture[str], register: str
+) -> None:
+    assert run(capsys, "init")[0] == 0
+    rows = _rows(capsys)
+    assert len(rows) == 38
+    assert {r["control_id"]: r["title"] for r in rows} == annex_a_titles()
+    assert {r["status"] for r in rows} == {"not_assessed"}
+    code, out, _ = run(capsys, "history", "verify")
+    assert code == 0, out
+    assert "38 of 38 records match their last event" in out
+
+
+def test_init_again_adds_nothing(capsys: pytest.CaptureFixture[str], register: str) -> None:
+    assert run(capsys, "init")[0] == 0
+    assert run(capsys, "init")[0] == 0
+    assert len(_rows(capsys)) == 38
+
+
+def test_an_existing_register_gets_the_rows_it_lacks_when_upgraded(database: Database, db_url: str) -> None:
+    migrations.downgrade(database.engine, "0008_unsigned_approvals")
+    with database.session() as s:  # a row from before: the columns of that schema only
+        s.execute(
+            SoaEntry.__table__.insert().values(
+                id="SOA-A.2.2", control_id="A.2.2", applicable=True, justification="Board-approved policy",
+                treatment_ids=[], evidence_ids=[], links=[], status="implemented", version=1,
+                created_at=func.now(), created_by="maria", updated_at=func.now(), updated_by="maria",
+            )
+        )  # fmt: skip
+    database.dispose()
+    upgraded = open_register(load_settings().model_copy(update={"database_url": db_url}))
+    try:
+        with upgraded.read() as s:
+            rows = {r.control_id: r for r in SoaService(s, "maria").all()}
+            assert s.execute(select(func.count()).select_from(SoaEntry)).scalar_one() == 38
+    finally:
+        upgraded.dispose()
+    assert set(rows) == set(annex_a_titles())
+    assert (rows["A.2.2"].status, rows["A.2.2"].title) == ("implemented", "Documented AI policy")
+    assert rows["A.2.3"].status == "not_assessed"
+
+
+def test_the_organisation_adds_its_own_control_with_a_title(
+    capsys: pytest.CaptureFixture[str], register: str
+) -> None:
+    assert run(capsys, "init")[0] == 0
+    code, out, err = run(capsys, "soa-entry", "add", "--control-id", "NW.1", "--title", "Model registry kept")
+    assert code == 0, err
+    assert "Created SOA-NW.1 (not_assessed, version 1)" in out
+    assert len(_rows(capsys)) == 39
+    code, _, err = run(capsys, "soa-entry", "add", "--control-id", "NW.2")
+    assert code == 2
+    assert "the organisation's own control NW.2 needs a title" in err
+
+
+@pytest.mark.parametrize("control", ["A.5.9", "A.6.1", "a.5.9", "A.11.1"])
+def test_an_id_that_looks_like_annex_a_but_is_not_in_it_is_refused(
+    capsys: pytest.CaptureFixture[str], register: str, control: str
+) -> None:
+    assert run(capsys, "init")[0] == 0
+    code, _, err = run(capsys, "soa-entry", "add", "--control-id", control, "--title", "Made up",
+                         "--justification", "x")  # fmt: skip
+    assert code == 2
+    assert f"{control} is not an ISO/IEC 42001 Annex A control" in err
+    assert "Traceback" not in err
+    assert len(_rows(capsys)) == 38
+
+
+def test_an_annex_a_row_keeps_the_catalogue_title(capsys: pytest.CaptureFixture[str], register: str) -> None:
+    assert run(capsys, "init")[0] == 0
+    code, _, err = run(capsys, "soa-entry", "update", "SOA-A.2.2", "--title", "Something else", "--version", "1")
+    assert code == 0, err
+    assert next(r for r in _rows(capsys) if r["control_id"] == "A.2.2")["title"] == "Documented AI policy"
