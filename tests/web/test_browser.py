@@ -235,7 +235,8 @@ def test_manager_approves_a_document_version_with_confirmation(site: Site) -> No
     page.wait_for_load_state()
     assert page.locator(".pill").first.inner_text() == "approved"
     first_event = page.locator(".timeline li").first.inner_text()
-    assert first_event.startswith("status:approved by maria")
+    assert first_event.startswith("approve by maria")
+    assert page.locator("p.approval").first.inner_text().startswith("Approved by maria on ")
     page.context.close()
 
 
