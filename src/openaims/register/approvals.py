@@ -160,15 +160,16 @@ def record_unsigned_approvals(session: Session, *, at: dt.datetime | None = None
         point = cls.approval
         if point is None or cls.model.__tablename__ not in tables:
             continue
-        for row in session.execute(select(cls.model).order_by(cls.model.id)).scalars():
+        # Only the columns this needs, read as stored: later schema changes leave this step working.
+        table = cls.model.__table__
+        columns = [table.c.id, table.c.status, *(table.c[f] for f in (point.by_field,) if f)]
+        for row in session.execute(select(*columns).order_by(table.c.id)).all():
             if not _typed_in(point, row):
                 continue
             events = history.events_for(session, row.id)
-            if any(e.action in (APPROVE, UNSIGNED) for e in events):
-                continue
-            state = events[-1].after if events and events[-1].after is not None else None
-            if state is None:
-                state = cls(session, UPGRADE_ACTOR).to_out(row).model_dump(mode="json")
+            if any(e.action in (APPROVE, UNSIGNED) for e in events) or not events or events[-1].after is None:
+                continue  # signed already, or a record the history never had (verify names those)
+            state = events[-1].after
             history.append(
                 session, record_id=row.id, record_type=record_type, action=UNSIGNED, actor=UPGRADE_ACTOR,
                 before=state, after=state, at=moment,
