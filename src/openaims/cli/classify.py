@@ -14,7 +14,6 @@ import yaml
 from rich.markup import escape
 from rich.padding import Padding
 from rich.prompt import Prompt
-from rich.table import Table
 from rich.text import Text
 
 from openaims.cli.console import console, plain
@@ -31,6 +30,7 @@ from openaims.frameworks.euaiact.questionnaire import (
     load_questionnaire,
     read_answers,
 )
+from openaims.layout import Column, print_table
 from openaims.register.services.classification import (
     reclassification_reason,
     store_classification,
@@ -154,17 +154,22 @@ def _render_outcome(outcome: Classification, fmt: ClassifyFormat, extra: Mapping
         else:
             console.print(f"Tier: [bold]{', '.join(outcome.tiers)}[/]")
         console.print(f"Role: {', '.join(r.replace('_', ' ') for r in outcome.roles) or 'none'}")
-        table = Table(title=f"Articles that apply (as of {outcome.decided_on.isoformat()})")
-        for col in ("Article", "Duty", "Who", "Applies from", "Basis of the date"):
-            table.add_column(col, overflow="fold")
+        rows = []
         for o in outcome.obligations:
             when = o.applies_from.isoformat() + (" (in force)" if o.in_application else "")
             if o.original_date:
                 when += f", was {o.original_date.isoformat()}"
             basis = o.basis + (f" [{o.date_note}]" if o.date_note else "")
             label = o.label + (f" ({', '.join(o.paragraphs)})" if o.paragraphs else "")
-            table.add_row(label, escape(o.title), ", ".join(o.roles), when, escape(basis))
-        console.print(table)
+            rows.append((label, ", ".join(o.roles), when, o.title, f"Date: {basis}"))
+        columns = (
+            Column("Article", min_width=12),
+            Column("Who", min_width=10),
+            Column("Applies from", min_width=12),
+            Column("Duty", under=True, wrap=True, style="none"),
+            Column("Basis of the date", under=True, wrap=True),
+        )
+        print_table(console, columns, rows, title=f"Articles that apply (as of {outcome.decided_on.isoformat()})")
         console.print("[bold]Reasoning[/]")
         for r in outcome.reasons:
             console.print(f"  - {escape(r.text)} [dim]({escape(r.article)})[/]")

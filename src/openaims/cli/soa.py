@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import assert_never
 
 import typer
-from rich.table import Table
 
 from openaims.cli.console import check_output, console, write_file
 from openaims.errors import UsageError
@@ -104,15 +103,19 @@ def diff(
         if not result.changes:
             console.print(f"No differences between {result.older} and {result.newer}.", markup=False)
             return
-        table = Table(title=f"{result.older} → {result.newer}")
-        for column in ("Control", "Change", "Field", "Before", "After"):
-            table.add_column(column, overflow="fold")
+        rows = []
         for change in result.changes:
             if not change.fields:
-                table.add_row(change.control_id, change.change, "", "", "")
+                rows.append((change.control_id, change.change, "", ""))
             for field, (before, after) in change.fields.items():
-                table.add_row(change.control_id, change.change, field, str(before), str(after))
-        console.print(table)
+                rows.append((change.control_id, change.change, field, f"{before} -> {after}"))
+        columns = (
+            Column("Control"),
+            Column("Change"),
+            Column("Field", min_width=10),
+            Column("Before -> after", under=True, wrap=True),
+        )
+        print_table(console, columns, rows, title=f"{result.older} → {result.newer}")
     else:
         assert_never(output_format)
 
