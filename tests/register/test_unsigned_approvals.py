@@ -79,3 +79,20 @@ def test_typed_approvals_become_unsigned_events_and_the_register_still_verifies(
     with database.read() as s:
         assert s.execute(select(func.count()).select_from(HistoryEvent)).scalar_one() == count
         assert history.verify(s).ok
+
+
+def test_an_import_the_history_does_not_vouch_for_keeps_its_approvals_unsigned(database: Database) -> None:
+    with database.session() as s:
+        doc = DocumentService(s, ADMIN).create({"title": "AI policy"})
+        DocumentVersionService(s, Actor("importer")).restore(
+            {"id": "DOCV-9", "document_id": doc.id, "number": 1, "content": "Rules", "author": "raj",
+             "approver": "elena", "approved_on": "2026-06-27", "next_review": "2027-06-27", "status": "approved"},
+            provenance=False,
+        )  # fmt: skip
+    with database.read() as s:
+        shown = [a.describe() for a in DocumentVersionService(s, ADMIN).approvals("DOCV-9")]
+        actions = [(e.action, e.actor) for e in history.events_for(s, "DOCV-9")]
+        report = verify_register(s)
+    assert shown == [f"approved by elena on 2026-06-27 {NOTE}"]
+    assert actions == [("import", "importer"), ("approve-unsigned", "importer")]
+    assert report.ok

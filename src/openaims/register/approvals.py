@@ -135,7 +135,7 @@ def approvals_of(session: Session, point: ApprovalPoint, record_id: str) -> list
 UPGRADE_ACTOR = "register upgrade"
 
 
-def _typed_in(point: ApprovalPoint, row: Any) -> bool:
+def typed_in(point: ApprovalPoint, row: Any) -> bool:
     """Whether ``row`` was approved before approvals were events."""
     if point.request_field:  # a named reviewer or verifier is only a request until the approval
         return bool(row.status in (point.status, "superseded"))
@@ -164,7 +164,7 @@ def record_unsigned_approvals(session: Session, *, at: dt.datetime | None = None
         table = cls.model.__table__
         columns = [table.c.id, table.c.status, *(table.c[f] for f in (point.by_field,) if f)]
         for row in session.execute(select(*columns).order_by(table.c.id)).all():
-            if not _typed_in(point, row):
+            if not typed_in(point, row):
                 continue
             events = history.events_for(session, row.id)
             if any(e.action in (APPROVE, UNSIGNED) for e in events) or not events or events[-1].after is None:

@@ -814,6 +814,9 @@ class RecordService(Generic[F, O]):
             self.session.refresh(row)
         after = self.to_out(row)
         self._event("import", record_id, None, after, now)
+        if not provenance and self.approval is not None and approvals.typed_in(self.approval, row):
+            # A file's word that someone approved is kept, but marked as not signed here.
+            self._event(approvals.UNSIGNED, record_id, after, after, now)
         return after
 
     def check_references_of(self, record_id: str) -> None:
