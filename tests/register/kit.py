@@ -142,7 +142,7 @@ CASES: list[Case] = [
     Case("impact_assessment", lambda s: {"system_id": system(s), "title": "Chatbot AIIA", "assessor": "alice"},
          {"mitigations": "Human handover"}, "in_review",
          lambda s, rid: {"affected_groups": ["customers"], "areas": all_areas()}, "approved"),
-    Case("soa_entry", lambda s: {"control_id": f"A.6.2.{next(_COUNTER) % 8 + 1}", "justification": "We build models"},
+    Case("soa_entry", lambda s: {"control_id": f"A.6.2.{next(_COUNTER) % 7 + 2}", "justification": "We build models"},
          {"notes": "Test plans"}, "implemented", refused_status="excluded"),
     Case("objective", lambda s: {"title": "Answer accuracy", "owner": "alice"}, {"unit": "%"}, "active",
          lambda s, rid: {"metric": "accuracy", "target_value": 95, "due_date": TODAY}, "achieved"),
