@@ -124,9 +124,12 @@ def test_numbers_stay_numbers(database: Database) -> None:
 def test_soa_xlsx_stores_formula_leading_texts_as_text(database: Database) -> None:
     from openpyxl import load_workbook
 
+    from openaims.frameworks.loader import load_catalogue
+
     with database.session() as s:
-        for number, text in enumerate(HOSTILE, start=2):
-            SoaService(s, MANAGER).create({"control_id": f"A.2.{number}", "justification": text, "owner": text})
+        controls = [item.id for item in load_catalogue().framework("iso42001").of_kind("control")]
+        for control_id, text in zip(controls, HOSTILE, strict=False):
+            SoaService(s, MANAGER).create({"control_id": control_id, "justification": text, "owner": text})
         rows = [e.model_dump() for e in SoaService(s, MANAGER).all()]
     document = soa_report.draft(rows, '=HYPERLINK("https://evil.example")')
     book = load_workbook(io.BytesIO(soa_report.to_xlsx(document)))
