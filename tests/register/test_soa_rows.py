@@ -13,7 +13,7 @@ from openaims.cli import main as cli_main
 from openaims.register import migrations, open_register
 from openaims.register.db import Database
 from openaims.register.models.soa import SoaEntry
-from openaims.register.services import SoaService
+from openaims.register.services import SoaService, SoaVersionService
 from openaims.register.services.soa import annex_a_titles
 from openaims.settings import load_settings
 
@@ -117,3 +117,97 @@ def test_an_annex_a_row_keeps_the_catalogue_title(capsys: pytest.CaptureFixture[
     code, _, err = run(capsys, "soa-entry", "update", "SOA-A.2.2", "--title", "Something else", "--version", "1")
     assert code == 0, err
     assert next(r for r in _rows(capsys) if r["control_id"] == "A.2.2")["title"] == "Documented AI policy"
+
+
+def _soa_state(database: Database) -> tuple[int, int]:
+    from openaims.register.models.internal import HistoryEvent
+    from openaims.register.models.soa_versions import SoaVersion
+
+    with database.read() as s:
+        return (
+            s.execute(select(func.count()).select_from(SoaVersion)).scalar_one(),
+            s.execute(select(func.count()).select_from(HistoryEvent)).scalar_one(),
+        )
+
+
+def _assess_all(capsys: pytest.CaptureFixture[str], *, skip: tuple[str, ...] = ()) -> None:
+    for row in _rows(capsys):
+        control = str(row["control_id"])
+        if control in skip:
+            continue
+        code, _, err = run(capsys, "soa-entry", "update", str(row["id"]), "--version", str(row["version"]),
+                           "--status", "planned", "--justification", f"Why {control} matters to us")  # fmt: skip
+        assert code == 0, err
+
+
+def test_approval_is_refused_naming_the_rows_not_assessed_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str], register: str, database: Database
+) -> None:
+    assert run(capsys, "init")[0] == 0
+    before = _soa_state(database)
+    code, _, err = run(capsys, "soa", "approve")
+    assert code == 1
+    assert "38 not assessed: A.2.2, A.2.3," in err
+    assert "A.10.4" in err
+    assert _soa_state(database) == before
+
+
+def test_approval_is_refused_for_an_implemented_row_without_evidence_or_record(
+    capsys: pytest.CaptureFixture[str], register: str, database: Database
+) -> None:
+    assert run(capsys, "init")[0] == 0
+    _assess_all(capsys)
+    code, _, err = run(capsys, "soa-entry", "update", "SOA-A.2.2", "--version", "2", "--status", "implemented")
+    assert code == 0, err
+    before = _soa_state(database)
+    code, _, err = run(capsys, "soa", "approve")
+    assert code == 1
+    assert "1 implemented with no linked evidence or record: A.2.2" in err
+    assert "not assessed" not in err
+    assert _soa_state(database) == before
+
+
+def test_an_exclusion_needs_a_justification_and_a_row_left_unassessed_blocks_approval(
+    capsys: pytest.CaptureFixture[str], register: str
+) -> None:
+    assert run(capsys, "init")[0] == 0
+    code, _, err = run(capsys, "soa-entry", "update", "SOA-A.10.4", "--version", "1", "--status", "excluded",
+                       "--applicable", "false")  # fmt: skip
+    assert code == 1
+    assert "without justification" in err.lower()
+    _assess_all(capsys, skip=("A.9.4",))
+    code, _, err = run(capsys, "soa", "approve")
+    assert code == 1
+    assert "1 not assessed: A.9.4" in err
+
+
+def test_evidence_attached_from_the_evidence_side_lets_the_row_be_approved(
+    capsys: pytest.CaptureFixture[str], register: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    database: Database,
+) -> None:
+    monkeypatch.setenv("AIMS_EVIDENCE_DIR", str(tmp_path / "evidence"))
+    assert run(capsys, "init")[0] == 0
+    _assess_all(capsys)
+    assert run(capsys, "soa-entry", "update", "SOA-A.2.2", "--version", "2", "--status", "implemented")[0] == 0
+    policy = tmp_path / "ai-policy.pdf"
+    policy.write_bytes(b"%PDF-1.4 approved AI policy")
+    code, _, err = run(capsys, "evidence", "add-file", str(policy), "--attach", "SOA-A.2.2")
+    assert code == 0, err
+    code, out, err = run(capsys, "soa", "approve")
+    assert code == 0, err
+    assert "Approved SOAV-1" in out
+    with database.read() as s:
+        frozen = SoaVersionService(s, "maria").get_by_number(1).rows
+    assert next(r for r in frozen if r["control_id"] == "A.2.2")["evidence_ids"] == ["EVD-1"]
+
+
+def test_the_same_justification_on_two_rows_is_a_warning(capsys: pytest.CaptureFixture[str], register: str) -> None:
+    assert run(capsys, "init")[0] == 0
+    _assess_all(capsys)
+    for row_id in ("SOA-A.2.3", "SOA-A.2.4"):
+        code, _, err = run(capsys, "soa-entry", "update", row_id, "--version", "2",
+                           "--justification", "Needed to treat our AI risks.")  # fmt: skip
+        assert code == 0, err
+    code, out, err = run(capsys, "soa", "approve")
+    assert code == 0, err
+    assert "warning: A.2.3, A.2.4 have the same justification word for word" in out

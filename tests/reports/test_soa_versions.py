@@ -47,7 +47,7 @@ def test_approval_freezes_rows_with_approver_and_date(database: Database) -> Non
     assert [r["control_id"] for r in v1.rows] == ["A.2.2", "A.6.2.4", "A.10.4"]
     with database.session() as s:
         entry = SoaService(s, MANAGER).get("SOA-A.6.2.4")
-        SoaService(s, MANAGER).update(entry.id, entry.version, {"status": "implemented"})
+        SoaService(s, MANAGER).update(entry.id, entry.version, {"status": "implemented", "links": ["SOA-A.2.2"]})
     with database.session() as s:
         frozen = SoaVersionService(s, MANAGER).get(v1.id)
         assert next(r for r in frozen.rows if r["control_id"] == "A.6.2.4")["status"] == "partial"
@@ -153,6 +153,10 @@ def test_cli_approve_versions_diff_export(tmp_path: Path, monkeypatch: pytest.Mo
     assert aims("soa", "export", str(tmp_path / "none.xlsx")).returncode == 2
     db = Database(url)
     _rows(db)
+    with db.session() as s:  # the rows every register starts with, assessed
+        soa = SoaService(s, MANAGER)
+        for row in soa.all(status="not_assessed"):
+            soa.update(row.id, row.version, {"status": "planned", "justification": f"{row.title}, for our reasons"})
     db.dispose()
     approved = aims("soa", "approve", "--summary", "first")
     assert approved.returncode == 0, approved.stderr

@@ -42,7 +42,11 @@ def approve(
     from openaims.register.services.soa_versions import SoaVersionService
 
     with register_session(database_url, write=True) as (session, _settings):
-        version = SoaVersionService(session, actor_for(actor)).approve(title=title, change_summary=summary)
+        service = SoaVersionService(session, actor_for(actor))
+        version = service.approve(title=title, change_summary=summary)
+        warnings = service.warnings()
+    for warning in warnings:
+        console.print(f"warning: {warning}", markup=False, soft_wrap=True)
     console.print(
         f"Approved {version.id}: version {version.number} with {len(version.rows)} controls, "
         f"by {version.approver} on {version.approved_on}.",

@@ -910,8 +910,11 @@ def soa_row(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
     evidence = snap.by_id("evidence")
     treatments = snap.by_id("treatment")
     relevant = [t for t in row.treatment_ids if t in treatments and control in treatments[t].control_ids]
-    relevant += [e for e in row.evidence_ids if e in evidence and set(evidence[e].record_ids) & proving]
-    ignored = [i for i in (*row.treatment_ids, *row.evidence_ids) if i not in relevant]
+    # Evidence linked from either side (the row's evidence_ids, the evidence naming the row) is one link.
+    from_evidence = [e.id for e in evidence.values() if row.id in e.record_ids and e.status != "withdrawn"]
+    linked = list(dict.fromkeys([*row.evidence_ids, *from_evidence]))
+    relevant += [e for e in linked if e in evidence and set(evidence[e].record_ids) & proving]
+    ignored = [i for i in (*row.treatment_ids, *linked) if i not in relevant]
     note = (
         f"; {_list(ignored)} linked to {row.id} but not to any record that proves {control}, so not counted"
         if ignored

@@ -936,27 +936,77 @@ def _assess(ld: _Loader, data: dict[str, Any], status: str) -> None:
         ld.move(SoaService, row, status, **data)
 
 
+#: Why each control applies to Northwind (or not), in Northwind's words: no two rows say the same.
+SOA_JUSTIFICATIONS: dict[str, str] = {
+    "A.2.2": "The board needs one written AI policy that binds the credit model and the support chatbot.",
+    "A.2.3": "The AI policy must agree with the security, privacy and model risk policies already in force.",
+    "A.2.4": "Regulation and Northwind's AI use change yearly, so the AI policy is reviewed at least annually.",
+    "A.3.2": "Model owners, the AIMS manager and the credit committee need written AI responsibilities.",
+    "A.3.3": "Staff and contractors must be able to report concerns about the credit model or chatbot safely.",
+    "A.4.2": "Auditors and owners need one list of the resources each AI system depends on.",
+    "A.4.3": "The credit model is trained on loan-book data whose sources and limits must be documented.",
+    "A.4.4": "Training pipelines, notebooks and evaluation tools for the scoring model must be known and controlled.",
+    "A.4.5": "The chatbot runs on a hosted model and the scoring model on internal clusters; both are recorded.",
+    "A.4.6": "The data science and support teams' skills decide what AI work Northwind can do safely.",
+    "A.5.2": "High-risk credit scoring requires a repeatable impact assessment before release and on change.",
+    "A.5.3": "Impact assessment results must be kept to show regulators how decisions on applicants were reached.",
+    "A.5.4": "Credit decisions affect applicants directly; fairness by age and gender must be assessed.",
+    "A.5.5": "Wide use of automated lending could exclude groups from credit, so societal effects are assessed.",
+    "A.6.1.2": "Development objectives (fairness, explainability, accuracy) steer the scoring model's design.",
+    "A.6.1.3": "Model changes go through a defined design and release process with review gates.",
+    "A.6.2.2": "Requirements for accuracy, fairness and explanations are set before a model is built.",
+    "A.6.2.3": "Design choices of the scoring model are documented so that validators can challenge them.",
+    "A.6.2.4": "Every model release is validated against holdout data and fairness thresholds before use.",
+    "A.6.2.5": "Deployments of the scoring model and chatbot prompts need a plan with rollback.",
+    "A.6.2.6": "Models drift with the economy; operation is monitored and chatbot conversations are logged.",
+    "A.6.2.7": "Deployers in branches need technical documentation of the scoring model's limits.",
+    "A.6.2.8": "Credit decisions must be traceable afterwards, which needs event logs kept for each decision.",
+    "A.7.2": "Data used for AI is governed by a data management process shared with the data office.",
+    "A.7.3": "Where each training dataset came from, and under what terms, must be recorded.",
+    "A.7.4": "Poor data quality would bias credit decisions; quality requirements are defined per dataset.",
+    "A.7.5": "Lineage of training data is needed to answer regulators' and applicants' questions.",
+    "A.7.6": "Criteria for cleaning and labelling data must be fixed so that retraining is reproducible.",
+    "A.8.2": "Applicants and staff must know when AI is involved and what it does.",
+    "A.8.3": "Branch staff and customers need a channel to report problems with AI outputs.",
+    "A.8.4": "Serious incidents with the scoring model must be communicated to those affected and to authorities.",
+    "A.8.5": "Information owed to supervisors and customers about the AI systems is planned and kept current.",
+    "A.9.2": "Use of the chatbot and scoring model follows defined processes, not individual judgement alone.",
+    "A.9.3": "Objectives for responsible use (human review of declines, chatbot hand-over) are set and tracked.",
+    "A.9.4": "The scoring model may only be used for consumer credit decisions it was validated for.",
+    "A.10.2": "The hosted model provider and data vendors share responsibilities that must be written down.",
+    "A.10.3": "Suppliers of models and data must meet Northwind's AI policy; they are assessed before use.",
+}
+
+
 def _soa(ld: _Loader, treatments: list[str], evidence: list[str]) -> None:
     ld.clock.day(-100)
     excluded = {"A.10.4": "Northwind provides no AI system to business customers; no customer AI expectations apply."}
     implemented = {"A.2.2", "A.2.3", "A.3.2", "A.3.3", "A.5.2", "A.5.3", "A.5.4", "A.6.2.4", "A.6.2.6", "A.10.3"}
     partial = {"A.2.4", "A.5.5", "A.6.2.8", "A.7.4", "A.7.5", "A.8.4"}
     by_control: dict[str, list[str]] = {"A.6.2.4": treatments[:3], "A.10.3": treatments[3:4]}
-    for control_id, title in ANNEX_A_CONTROLS:
+    policy = [d.id for d in ld.svc(DocumentService).all() if d.title == "AI policy"]
+    roles = [r.id for r in ld.svc(RoleService).all()]
+    assessments = [a.id for a in ld.svc(ImpactAssessmentService).all()]
+    logging = [e.id for e in ld.svc(EvidenceService).all() if e.title.startswith("Chatbot conversation logging")]
+    records: dict[str, list[str]] = {
+        "A.2.2": policy, "A.2.3": policy, "A.3.2": roles, "A.3.3": roles[:1], "A.5.2": assessments,
+        "A.5.3": assessments,
+    }  # fmt: skip
+    for control_id, _title in ANNEX_A_CONTROLS:
         if control_id in excluded:
             _assess(ld, {"control_id": control_id, "applicable": False, "owner": "maria",
                          "justification": excluded[control_id]}, "excluded")  # fmt: skip
             continue
-        data: dict[str, Any] = {
-            "control_id": control_id,
-            "owner": "maria",
-            "justification": f"{title}: needed to treat Northwind's AI risks and meet the "
-            "EU AI Act duties of a high-risk provider.",
-        }
+        data: dict[str, Any] = {"control_id": control_id, "owner": "maria",
+                                "justification": SOA_JUSTIFICATIONS[control_id]}  # fmt: skip
         if control_id in by_control:
             data["treatment_ids"] = by_control[control_id]
+        if control_id in records:
+            data["links"] = records[control_id]
         if control_id == "A.5.4":
             data["evidence_ids"] = evidence[:1]
+        if control_id == "A.6.2.6":
+            data["evidence_ids"] = logging
         status = "implemented" if control_id in implemented else "partial" if control_id in partial else "planned"
         _assess(ld, data, status)
     ld.clock.day(-99)

@@ -15,9 +15,16 @@ from pydantic import BaseModel
 
 from openaims.errors import ConflictError, NotFoundError, PermissionDeniedError
 from openaims.register.approvals import ApprovalPoint
+from openaims.register.errors import RuleViolationError
 from openaims.register.models.soa_versions import SoaVersion
 from openaims.register.services.base import RecordFields, RecordOut, RecordService, require
 from openaims.register.services.soa import SoaService
+from openaims.register.services.soa_completeness import (
+    evidence_of,
+    linked_evidence,
+    refusals,
+    repeated_justifications,
+)
 from openaims.register.services.types import Short, Text, Title
 
 #: Row fields frozen into a version, in the order reports show them.
@@ -79,13 +86,21 @@ class SoaVersionService(RecordService[SoaVersionFields, SoaVersionOut]):
         require(bool(fields.rows), f"{record_id}: a Statement of Applicability version needs its rows")
         require(fields.approver is not None, f"{record_id}: an approved version names its approver")
 
-    def current_rows(self) -> list[dict[str, Any]]:
+    def live_rows(self) -> list[dict[str, Any]]:
+        """Every live row with all its fields, the evidence linked from either side as its evidence."""
+        entries = SoaService(self.session, self.actor).all()
+        from_evidence = linked_evidence(self.session, self.actor, (e.id for e in entries))
         rows = []
-        for entry in SoaService(self.session, self.actor).all():
+        for entry in entries:
             data = entry.model_dump(mode="json")
-            rows.append({name: data.get(name) for name in ROW_FIELDS})
+            data["evidence_ids"] = evidence_of(data, from_evidence[entry.id])
+            rows.append(data)
         rows.sort(key=lambda r: _control_key(str(r["control_id"])))
         return rows
+
+    def current_rows(self) -> list[dict[str, Any]]:
+        """The live rows as a version freezes them."""
+        return [{name: row.get(name) for name in ROW_FIELDS} for row in self.live_rows()]
 
     def latest(self) -> SoaVersionOut | None:
         versions = self.all()
@@ -95,9 +110,16 @@ class SoaVersionService(RecordService[SoaVersionFields, SoaVersionOut]):
         """Freeze the current SoA rows as the next approved version (AIMS managers and admins)."""
         if not self.actor.is_manager:
             raise PermissionDeniedError("only an AIMS manager or admin can approve the Statement of Applicability")
-        rows = self.current_rows()
+        live = self.live_rows()
+        rows = [{name: row.get(name) for name in ROW_FIELDS} for row in live]
         if not rows:
             raise ConflictError("the Statement of Applicability has no rows yet; add one per Annex A control first")
+        refused = refusals(live)
+        if refused:
+            raise RuleViolationError(
+                "the Statement of Applicability cannot be approved while rows are incomplete: "
+                + "; ".join(r.describe() for r in refused)
+            )
         previous = self.latest()
         if previous is not None and previous.rows == rows:
             raise ConflictError(f"nothing changed since {previous.id} (version {previous.number}); no new version made")
@@ -118,6 +140,13 @@ class SoaVersionService(RecordService[SoaVersionFields, SoaVersionOut]):
         if previous is not None and previous.status == "approved":
             self.update(previous.id, previous.version, {"status": "superseded"})
         return created
+
+    def warnings(self) -> list[str]:
+        """What an approver should look at although it does not stop the approval."""
+        return [
+            f"{', '.join(controls)} have the same justification word for word; say why for each control"
+            for controls in repeated_justifications(self.current_rows())
+        ]
 
     def get_by_number(self, number: int) -> SoaVersionOut:
         for version in self.all():
