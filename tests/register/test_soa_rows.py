@@ -211,3 +211,25 @@ def test_the_same_justification_on_two_rows_is_a_warning(capsys: pytest.CaptureF
     code, out, err = run(capsys, "soa", "approve")
     assert code == 0, err
     assert "warning: A.2.3, A.2.4 have the same justification word for word" in out
+
+
+def test_the_approver_is_shown_by_name_and_role_on_the_soa_and_its_exports(
+    capsys: pytest.CaptureFixture[str], register: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openpyxl import load_workbook
+
+    assert run(capsys, "init")[0] == 0
+    code, _, err = run(capsys, "person", "add", "--name", "Elena Novak", "--username", "elena",
+                       "--job-title", "Chief Risk Officer")  # fmt: skip
+    assert code == 0, err
+    _assess_all(capsys)
+    monkeypatch.setenv("AIMS_ACTOR", "elena")
+    code, out, err = run(capsys, "soa", "approve")
+    assert code == 0, err
+    assert "by Elena Novak (Chief Risk Officer) on " in " ".join(out.split())
+    code, out, _ = run(capsys, "soa", "versions", "--format", "json")
+    assert json.loads(out)[0]["approved_by"] == "Elena Novak (Chief Risk Officer)"
+    assert run(capsys, "soa", "export", str(tmp_path / "soa.xlsx"))[0] == 0
+    stamp = str(load_workbook(tmp_path / "soa.xlsx").active["A2"].value)
+    assert "approved by Elena Novak (Chief Risk Officer) on " in stamp
+    assert "elena" not in stamp

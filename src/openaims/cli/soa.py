@@ -45,11 +45,12 @@ def approve(
         service = SoaVersionService(session, actor_for(actor))
         version = service.approve(title=title, change_summary=summary)
         warnings = service.warnings()
+        approver = service.approver_label(version)
     for warning in warnings:
         console.print(f"warning: {warning}", markup=False, soft_wrap=True)
     console.print(
         f"Approved {version.id}: version {version.number} with {len(version.rows)} controls, "
-        f"by {version.approver} on {version.approved_on}.",
+        f"by {approver} on {version.approved_on}.",
         markup=False,
     )
 
@@ -64,9 +65,12 @@ def versions(
     from openaims.register.services.soa_versions import SoaVersionService
 
     with register_session(database_url, write=False) as (session, _settings):
-        items = sorted(SoaVersionService(session, actor_for(None)).all(), key=lambda v: v.number)
+        service = SoaVersionService(session, actor_for(None))
+        items = sorted(service.all(), key=lambda v: v.number)
+        approvers = {v.id: service.approver_label(v) for v in items}
     if output_format is ListFormat.JSON:
-        typer.echo(json.dumps([v.model_dump(mode="json", exclude={"rows"}) for v in items], indent=2))
+        listed = [{**v.model_dump(mode="json", exclude={"rows"}), "approved_by": approvers[v.id]} for v in items]
+        typer.echo(json.dumps(listed, indent=2))
     elif output_format is ListFormat.TABLE:
         columns = (
             Column("Version", justify="right"),
@@ -78,7 +82,7 @@ def versions(
             Column("Summary", under=True, wrap=True),
         )
         rows = [
-            (str(v.number), v.id, v.status, v.approver or "", str(v.approved_on or ""), str(len(v.rows)),
+            (str(v.number), v.id, v.status, approvers[v.id] or "", str(v.approved_on or ""), str(len(v.rows)),
              v.change_summary or "")
             for v in items
         ]  # fmt: skip
@@ -157,7 +161,7 @@ def export(
             chosen = service.get_by_number(version) if version is not None else service.latest()
             if chosen is None:
                 raise UsageError("no approved SoA version yet: approve one with 'aims soa approve', or use --draft")
-            document = soa_report.from_version(chosen, organisation)
+            document = soa_report.from_version(chosen, organisation, approver=service.approver_label(chosen))
     if fmt is ExportFormat.XLSX:
         data = soa_report.to_xlsx(document)
     elif fmt is ExportFormat.PDF:

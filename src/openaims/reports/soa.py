@@ -40,11 +40,14 @@ def control_titles() -> dict[str, str]:
     return {item.id: item.title for item in framework.of_kind("control")}
 
 
-def from_version(version: SoaVersionOut, organisation: str, *, now: dt.datetime | None = None) -> SoaDocument:
+def from_version(
+    version: SoaVersionOut, organisation: str, *, now: dt.datetime | None = None, approver: str | None = None
+) -> SoaDocument:
+    """``approver``: who approved it as people read it (name and role); the recorded name otherwise."""
     return SoaDocument(
         organisation=organisation,
         label=f"Statement of Applicability version {version.number} ({version.id})",
-        approver=version.approver,
+        approver=approver or version.approver,
         approved_on=version.approved_on,
         rows=version.rows,
         generated_at=now or dt.datetime.now(dt.UTC),

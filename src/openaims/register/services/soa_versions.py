@@ -17,7 +17,8 @@ from openaims.errors import ConflictError, NotFoundError, PermissionDeniedError
 from openaims.register.approvals import ApprovalPoint
 from openaims.register.errors import RuleViolationError
 from openaims.register.models.soa_versions import SoaVersion
-from openaims.register.services.base import RecordFields, RecordOut, RecordService, require
+from openaims.register.services.base import RecordFields, RecordOut, RecordService, person_named, require
+from openaims.register.services.people import RoleService
 from openaims.register.services.soa import SoaService
 from openaims.register.services.soa_completeness import (
     evidence_of,
@@ -147,6 +148,19 @@ class SoaVersionService(RecordService[SoaVersionFields, SoaVersionOut]):
             f"{', '.join(controls)} have the same justification word for word; say why for each control"
             for controls in repeated_justifications(self.current_rows())
         ]
+
+    def approver_label(self, version: SoaVersionOut) -> str | None:
+        """Who approved ``version`` as people read it: the person's name and role (job title, else
+        the AIMS roles they hold), not a username; the name as recorded when no person matches."""
+        if not version.approver:
+            return None
+        person = person_named(self.session, version.approver)
+        if person is None:
+            return version.approver
+        role = person.job_title or ", ".join(
+            r.name for r in RoleService(self.session, self.actor).all() if person.id in r.holder_ids
+        )
+        return f"{person.name} ({role})" if role else person.name
 
     def get_by_number(self, number: int) -> SoaVersionOut:
         for version in self.all():
