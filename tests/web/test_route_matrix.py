@@ -67,6 +67,8 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/"): EVERYONE,
     ("GET", "/readiness"): EVERYONE,
     ("GET", "/readiness/stage1.{suffix}"): EVERYONE,
+    ("GET", "/soa"): EVERYONE,
+    ("GET", "/soa/export.{suffix}"): EVERYONE,
     ("GET", "/records/{record_type}"): EVERYONE,
     ("GET", "/records/{record_type}/export.csv"): EVERYONE,
     ("GET", "/records/{record_type}/new"): WRITERS,

@@ -99,6 +99,44 @@ def stage1_export(request: Request, suffix: str, identity: PageIdentity, session
     return Response(stage1.to_html(report, record_url="/r/"), media_type="text/html; charset=utf-8")
 
 
+@router.get("/soa")
+def soa_page(request: Request, identity: PageIdentity, session: DbSession) -> Response:
+    from openaims.register.services.soa_versions import SoaVersionService
+
+    service = SoaVersionService(session, identity.actor)
+    rows = service.live_rows()
+    latest = service.latest()
+    context = {
+        "title": "Statement of Applicability", "rows": rows, "latest": latest,
+        "approver": service.approver_label(latest) if latest else None,
+        "not_assessed": sum(1 for r in rows if r["status"] == "not_assessed"),
+    }  # fmt: skip
+    return render(request, identity, "soa.html", context)
+
+
+@router.get("/soa/export.{suffix}")
+def soa_export(request: Request, suffix: str, identity: PageIdentity, session: DbSession) -> Response:
+    from openaims.register.services.soa_versions import SoaVersionService
+    from openaims.reports import soa as soa_report
+
+    if suffix not in ("xlsx", "pdf"):
+        raise HTTPException(404, "The Statement of Applicability is available as export.xlsx or export.pdf.")
+    organisation = (request.query_params.get("organisation") or "Our organisation")[:200]
+    service = SoaVersionService(session, identity.actor)
+    latest = service.latest()
+    if latest is None:
+        document = soa_report.draft(service.current_rows(), organisation)
+    else:
+        document = soa_report.from_version(latest, organisation, approver=service.approver_label(latest))
+    if suffix == "pdf":
+        data, media = soa_report.to_pdf(document), "application/pdf"
+    else:
+        data = soa_report.to_xlsx(document)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    headers = {"Content-Disposition": f'attachment; filename="statement-of-applicability.{suffix}"'}
+    return Response(data, media_type=media, headers=headers)
+
+
 @router.get("/records/{record_type}")
 def list_page(
     request: Request,
