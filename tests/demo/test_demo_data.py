@@ -143,3 +143,29 @@ def test_sample_approvals_are_made_by_the_people_the_story_names(database: Datab
         ("corrective_action", "maria", days(-20)),
         ("management_review", "elena", days(-15)),
     ]
+
+
+def test_sample_soa_assesses_all_38_controls_each_in_its_own_words_and_approves_on_a_seeded_register(
+    database: Database, tmp_path: Path
+) -> None:
+    from openaims.register.annex_a import seed_annex_a
+    from openaims.register.services import SoaService, SoaVersionService
+    from openaims.register.services.soa_completeness import refusals, repeated_justifications
+
+    with database.session() as s:  # as after 'aims init'
+        seed_annex_a(s)
+    load(database, tmp_path, None)
+    with database.read() as s:
+        rows = SoaService(s, "maria").all()
+        versions = SoaVersionService(s, "maria")
+        live = versions.live_rows()
+        latest = versions.latest()
+    assert len(rows) == 38
+    assert "not_assessed" not in {r.status for r in rows}
+    assert len({r.justification for r in rows}) == 38
+    assert refusals(live) == []
+    assert repeated_justifications(live) == []
+    assert latest is not None
+    assert latest.number == 1
+    implemented = [r for r in live if r["status"] == "implemented"]
+    assert all(r["evidence_ids"] or r["treatment_ids"] or r["links"] for r in implemented)

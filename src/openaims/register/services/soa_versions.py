@@ -59,8 +59,11 @@ class SoaComparison(BaseModel):
     changes: list[RowChange]
 
 
-def _control_key(control_id: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in control_id.removeprefix("A.").split(".") if p.isdigit())
+def _control_key(control_id: str) -> tuple[Any, ...]:
+    """Annex A in the standard's order, then the organisation's own controls by id."""
+    if control_id.startswith("A."):
+        return (0, tuple(int(p) for p in control_id.removeprefix("A.").split(".") if p.isdigit()), control_id)
+    return (1, (), control_id)
 
 
 class SoaVersionService(RecordService[SoaVersionFields, SoaVersionOut]):
