@@ -111,7 +111,9 @@ def test_scope_and_soa_version_approvals_record_the_acting_manager(database: Dat
         scope = svc(ScopeService, s, RAJ).create({"title": "AIMS scope", "statement": "Support AI"})
     with database.session() as s:
         approved = svc(ScopeService, s, ELENA).approve_record(scope.id, scope.version)
-        svc(SoaService, s, MARIA).create({"control_id": "A.2.2", "justification": "We have an AI policy"})
+        svc(SoaService, s, MARIA).create(
+            {"control_id": "A.2.2", "justification": "We have an AI policy"}, status="planned"
+        )
         soa = svc(SoaVersionService, s, MARIA).approve()
     assert (approved.approver, approved.approved_on) == ("elena", MOMENT.date())
     assert (soa.approver, soa.approved_on) == ("maria", MOMENT.date())
