@@ -25,13 +25,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.registers import register_url  # noqa: E402
+
 AIMS = Path(sys.executable).with_name("aims")
 
 
@@ -78,23 +79,6 @@ def write(writer: Writer, env: dict[str, str], cwd: Path, changes: int, start: t
             writer.conflicts += 1
 
 
-@contextmanager
-def register(database: str, home: Path) -> Iterator[str]:
-    if database == "sqlite":
-        yield f"sqlite:///{home / 'aims.db'}"
-        return
-    from tests.support.postgres import PostgresServer, _LocalCluster, find_binaries
-
-    binaries = find_binaries()
-    if binaries is None:
-        raise SystemExit("PostgreSQL binaries not found (apt-get install postgresql)")
-    cluster = _LocalCluster(*binaries)
-    try:
-        yield PostgresServer(admin_url=cluster.start()).create_database("aims_cli_writers")
-    finally:
-        cluster.stop()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=150, help="edits each writer makes")
@@ -102,7 +86,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="aims-cli-writers-") as tmp:
         home = Path(tmp)
-        with register(args.database, home) as url:
+        with register_url(args.database, home, "aims_cli_writers") as url:
             env = {k: v for k, v in os.environ.items() if not k.startswith("AIMS_")}
             env.update(AIMS_DATABASE_URL=url, AIMS_EVIDENCE_DIR=str(home / "evidence"), AIMS_ACTOR="setup")
             for command in (["init"], ["risk", "add", "--title", "Shared"]):

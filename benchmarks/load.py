@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,6 +44,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.registers import free_port, register_url  # noqa: E402
+
 AIMS = Path(sys.executable).with_name("aims")
 
 #: How often each operation is picked (out of the sum).
@@ -69,32 +71,6 @@ class Client:
     edits: list[tuple[str, int, str]] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def postgres() -> Iterator[str]:
-    from tests.support.postgres import PostgresServer, _LocalCluster, find_binaries
-
-    binaries = find_binaries()
-    if binaries is None:
-        raise SystemExit("PostgreSQL binaries not found (apt-get install postgresql)")
-    cluster = _LocalCluster(*binaries)
-    try:
-        server = PostgresServer(admin_url=cluster.start())
-        yield server.create_database("aims_load")
-    finally:
-        cluster.stop()
-
-
-@contextmanager
-def sqlite(home: Path) -> Iterator[str]:
-    yield f"sqlite:///{home / 'aims.db'}"  # WAL journaling: every connection sets it
 
 
 def _env(url: str, home: Path) -> dict[str, str]:
@@ -128,7 +104,7 @@ def prepare(url: str, home: Path, clients: int) -> list[Client]:
 
 @contextmanager
 def serve(url: str, home: Path, workers: int) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [str(AIMS), "serve", "--port", str(port), "--workers", str(workers)],
         cwd=home,
@@ -176,7 +152,9 @@ def work(client: Client, base: str, shared: list[str], deadline: float, seed: in
             if op == "read":
                 _timed(client, http, op, "GET", f"/api/v1/records/risk/{rng.choice(shared)}")
             elif op == "list":
-                _timed(client, http, op, "GET", "/api/v1/records/risk", params={"limit": 20, "offset": rng.randint(0, 40)})
+                _timed(
+                    client, http, op, "GET", "/api/v1/records/risk", params={"limit": 20, "offset": rng.randint(0, 40)}
+                )
             elif op == "create":
                 made = _timed(client, http, op, "POST", "/api/v1/records/risk", json={"title": f"{client.name} {n}"})
                 if made.status_code == 201:
@@ -256,7 +234,7 @@ def report(clients: list[Client], seconds: float) -> tuple[int, int]:
 def run(database: str, args: argparse.Namespace) -> bool:
     with tempfile.TemporaryDirectory(prefix="aims-load-") as tmp:
         home = Path(tmp)
-        with postgres() if database == "postgresql" else sqlite(home) as url:
+        with register_url(database, home, "aims_load") as url:
             clients = prepare(url, home, args.clients)
             with serve(url, home, args.workers) as base:
                 with httpx.Client(base_url=base, headers={"Authorization": "Bearer " + clients[0].token}) as http:

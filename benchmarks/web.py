@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,34 +27,11 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.registers import free_port, register_url  # noqa: E402
+
 AIMS = Path(sys.executable).with_name("aims")
 TARGET_P95_MS = 150.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def postgres() -> Iterator[str]:
-    from tests.support.postgres import PostgresServer, _LocalCluster, find_binaries
-
-    binaries = find_binaries()
-    if binaries is None:
-        raise SystemExit("PostgreSQL binaries not found (apt-get install postgresql)")
-    cluster = _LocalCluster(*binaries)
-    try:
-        server = PostgresServer(admin_url=cluster.start())
-        yield server.create_database("aims_bench")
-    finally:
-        cluster.stop()
-
-
-@contextmanager
-def sqlite(home: Path) -> Iterator[str]:
-    yield f"sqlite:///{home / 'aims.db'}"
 
 
 def load(url: str, home: Path, scale: int) -> float:
@@ -87,7 +63,7 @@ def counts(url: str) -> dict[str, int]:
 
 @contextmanager
 def serve(url: str, home: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "AIMS_DATABASE_URL": url, "AIMS_EVIDENCE_DIR": str(home / "evidence")}
     server = subprocess.Popen([str(AIMS), "serve", "--port", str(port)], cwd=home, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
@@ -171,7 +147,7 @@ def pct(values: list[float], q: float) -> float:
 def run(database: str, scale: int, requests: int) -> list[tuple[str, float, float, float]]:
     with tempfile.TemporaryDirectory(prefix="aims-web-bench-") as tmp:
         home = Path(tmp)
-        with sqlite(home) if database == "sqlite" else postgres() as url:
+        with register_url(database, home, "aims_bench") as url:
             seconds = load(url, home, scale)
             n = counts(url)
             print(f"\n## {database}: {n['systems']:,} AI systems, {n['components']:,} components, "
