@@ -7,19 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-
-from openaims.cli import main as cli_main
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Exit code (0 when main returns normally), stdout and stderr of one ``aims`` run."""
-    code: int = 0
-    try:
-        cli_main.main(list(args))
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 0
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.support.cli import run
 
 
 def files(root: Path) -> dict[str, bytes]:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.support.cli import run
 from tests.untrusted.hostile import billion_laughs_yaml
-
-from openaims.cli import main as cli_main
 
 HEADER = "format: openaims-register/v1\nrecords:\n  system: 1\nevidence_files: 0\n"
 
@@ -91,16 +90,6 @@ UPDATE_CASES: list[tuple[str, str, str]] = [
     ("huge-version", "version: 4294967296", "version: must be a whole number from 1 to 2147483647"),
     ("text-version", "version: 'three'", "version: must be a whole number from 1 to 2147483647"),
 ]
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = 0
-    try:
-        cli_main.main(list(args))
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 0
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _export(root: Path, record: str) -> Path:

@@ -9,17 +9,10 @@ from typing import Any
 import pytest
 import yaml
 from tests.frameworks.kit import answers
+from tests.support.cli import run
 from typer.testing import CliRunner
 
 from openaims.cli import main as cli_main
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        cli_main.main(list(args))
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0), out, err
 
 
 @pytest.fixture

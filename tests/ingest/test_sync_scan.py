@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.support.cli import run
 
-from openaims.cli import main as cli_main
 from openaims.discovery.interface import Finding, FindingKind
 from openaims.register import history
 from openaims.register.db import Database
@@ -117,17 +117,6 @@ def test_secrets_are_recorded_by_fingerprint_only(database: Database) -> None:
     assert {r.kind for r in rows} == {"secret"}
     assert {r.details["key_type"] for r in rows} == {"openai-project-key"}
     assert all(r.name.startswith("openai-project-key (") for r in rows)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Exit code (0 when main returns normally), stdout and stderr of one ``aims`` run."""
-    code: int = 0
-    try:
-        cli_main.main(list(args))
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 0
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_inventory_sync_and_scan_register_on_the_sample_repository(

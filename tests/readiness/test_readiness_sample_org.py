@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from tests.readiness.kit import ADMIN, approved_document
+from tests.support.cli import run
 
-from openaims.cli import main as cli_main
 from openaims.frameworks.loader import ISO42001_LEAF_CLAUSES, load_catalogue
 from openaims.register.db import Database
 from openaims.register.demo import load_demo
@@ -19,17 +19,6 @@ from openaims.register.services import SoaService
 
 TODAY = dt.date(2026, 5, 4)
 CONTROLS = [c.id for c in load_catalogue().framework("iso42001").of_kind("control")]
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Exit code, stdout and stderr of ``aims ARGS`` (a success may return or exit 0)."""
-    code: int = 0
-    try:
-        cli_main.main(list(args))
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 0
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

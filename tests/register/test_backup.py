@@ -9,8 +9,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from tests.support.cli import run
 
-from openaims.cli import main as cli_main
 from openaims.register.actors import Actor, Role
 from openaims.register.backup import BackupError, create_backup, restore_backup
 from openaims.register.db import Database
@@ -20,16 +20,6 @@ from openaims.register.services.accounts import AccountService
 from openaims.register.testing import reset_database
 
 ROOT = Actor("root", roles=frozenset({Role.ADMIN}))
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = 0
-    try:
-        cli_main.main(list(args))
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 0
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _fill(database: Database, evidence: Path, tmp_path: Path) -> None:

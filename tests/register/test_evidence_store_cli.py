@@ -8,16 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from openaims.cli import main as cli_main
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        cli_main.main(list(args))
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0), out, err
+from tests.support.cli import run
 
 
 @pytest.fixture

@@ -10,17 +10,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from tests.support.cli import run
 
-from openaims.cli import main as cli_main
 from openaims.register.db import normalise_url, sqlite_path
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        cli_main.main(list(args))
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0), out, err
 
 
 @pytest.fixture

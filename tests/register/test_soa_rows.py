@@ -8,24 +8,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from tests.support.cli import run
 
-from openaims.cli import main as cli_main
 from openaims.register import migrations, open_register
 from openaims.register.db import Database
 from openaims.register.models.soa import SoaEntry
 from openaims.register.services import SoaService, SoaVersionService
 from openaims.register.services.soa import annex_a_titles
 from openaims.settings import load_settings
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code: int = 0
-    try:
-        cli_main.main(list(args))
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 0
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
