@@ -8,8 +8,7 @@ import string
 from pathlib import Path
 
 import pytest
-
-from openaims.cli.main import main
+from tests.support.cli import run as aims
 
 #: The random middle of a key-shaped value built at test time (never a real key).
 BODY = "".join(random.Random(7).choices(string.ascii_letters + string.digits, k=74))
@@ -17,14 +16,6 @@ BODY = "".join(random.Random(7).choices(string.ascii_letters + string.digits, k=
 
 def _key() -> str:
     return "sk-" + "proj-" + BODY[:20] + "T3Blbk" + "FJ" + BODY[20:]
-
-
-def aims(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as done:
-        main(list(args))
-    out = capsys.readouterr()
-    code = done.value.code
-    return (code if isinstance(code, int) else 0), out.out, out.err
 
 
 @pytest.fixture(autouse=True)

@@ -13,8 +13,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from policy_testkit import Lint, dep, imp, mcp, model, model_file, secret, workflow
+from tests.support.cli import run as aims
 
-from openaims.cli.main import main
 from openaims.policy.engine import evaluate
 from openaims.policy.from_scan import approvals, policy_from_findings
 from openaims.policy.schema import Mode, parse_policy
@@ -23,14 +23,6 @@ from openaims.policy.sources import TreeFindings
 TODAY = date(2026, 5, 4)
 #: The random middle of a key-shaped value built at test time (never a real key).
 BODY = "".join(random.Random(11).choices(string.ascii_letters + string.digits, k=74))
-
-
-def aims(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as done:
-        main(list(args))
-    out = capsys.readouterr()
-    code = done.value.code
-    return (code if isinstance(code, int) else 0), out.out, out.err
 
 
 @pytest.fixture(autouse=True)
