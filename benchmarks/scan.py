@@ -17,6 +17,10 @@ sampled every 10 ms from /proc (a parallel scan's workers count).
     python benchmarks/scan.py --setup            # build the corpora and the peers' venv once
     python benchmarks/scan.py                    # default corpora, 2 jobs, best of 3
     python benchmarks/scan.py --corpus PATH --no-peers --markdown
+    python benchmarks/scan.py --breakdown PATH   # where the CPU time goes, in-process, one job
+
+Every run also times ``aims scan`` of an empty directory (start-up and the engine with
+nothing to look at) and ends with the ripgrep ratio of each corpus and that time.
 
 Needs Linux (/proc), ripgrep (apt-get install ripgrep) and network access to PyPI for --setup.
 """
@@ -35,6 +39,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -48,6 +53,14 @@ CORPUS_PACKAGES = ["openai", "anthropic", "langchain-core", "transformers"]
 #: The smaller corpus for the slow peers: these packages' sources only.
 SDK_PACKAGES = ["openai", "anthropic", "langchain_core"]
 PEER_PACKAGES = ["ai-bom", "aibom-scanner"]
+#: Application repositories (shallow clones of public GitHub repositories), and ``apps``:
+#: the four side by side (hard links), the mixed tree.
+APP_REPOS = {
+    "mem0": "https://github.com/mem0ai/mem0",
+    "autogen": "https://github.com/microsoft/autogen",
+    "semantic-kernel": "https://github.com/microsoft/semantic-kernel",
+    "flask": "https://github.com/pallets/flask",
+}
 
 
 # --------------------------------------------------------------------------- setup
@@ -71,6 +84,18 @@ def setup_corpora() -> None:
             shutil.copytree(sp / package, sdks / package, ignore=shutil.ignore_patterns("__pycache__"))
 
 
+def setup_apps() -> None:
+    for name, url in APP_REPOS.items():
+        target = CORPUS_DIR / f"repo-{name}"
+        if not target.exists():
+            subprocess.run(["git", "clone", "-q", "--depth", "1", url, str(target)], check=True)
+            shutil.rmtree(target / ".git", ignore_errors=True)
+    apps = CORPUS_DIR / "apps"
+    if not apps.exists():
+        for name in APP_REPOS:
+            shutil.copytree(CORPUS_DIR / f"repo-{name}", apps / name, symlinks=True, copy_function=os.link)
+
+
 def setup_peers() -> None:
     if not (PEERS_VENV / "bin" / "python").exists():
         subprocess.run([sys.executable, "-m", "venv", str(PEERS_VENV)], check=True)
@@ -86,6 +111,8 @@ def default_corpora() -> list[Path]:
     if sp is not None:
         corpora.append(sp)
     corpora.extend(p for p in sorted(CORPUS_DIR.glob("repo-*")) if p.is_dir())
+    if (CORPUS_DIR / "apps").is_dir():
+        corpora.append(CORPUS_DIR / "apps")
     return corpora
 
 
@@ -280,10 +307,15 @@ def main() -> int:
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--setup", action="store_true", help="build the corpora and the peers' venv")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--breakdown", type=Path, help="print where the CPU time of a scan of this tree goes")
     args = parser.parse_args()
 
+    if args.breakdown is not None:
+        breakdown(args.breakdown)
+        return 0
     if args.setup:
         setup_corpora()
+        setup_apps()
         if not args.no_peers:
             setup_peers()
     corpora = args.corpus or default_corpora()
@@ -291,10 +323,21 @@ def main() -> int:
         print("no corpus: run with --setup or give --corpus PATH", file=sys.stderr)
         return 2
     env = {**os.environ, "AI_BOM_TELEMETRY": "0", "AIMS_SCAN_FORMAT": "json", "NO_COLOR": "1"}
+    # Measure aims as installed: with its bytecode (written by the first run), not compiled each time.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     rows: list[Row] = []
     sizes: dict[str, tuple[int, int]] = {}
+    empty: list[Run] = []
     with tempfile.TemporaryDirectory() as tmp:
         out_dir = Path(tmp)
+        (out_dir / "empty").mkdir()
+        argv = [
+            a.replace("{corpus}", str(out_dir / "empty"))
+            for a in tools(args.jobs, out_dir, out_dir, False)["aims scan"]
+        ]
+        measure(argv, env=env)  # writes the bytecode when it is missing
+        for _ in range(max(args.runs, 3)):
+            empty.append(measure(argv, env=env))
         patterns = out_dir / "patterns.txt"
         count = rg_patterns(patterns)
         print(f"{count} prefilter patterns; {args.jobs} jobs; best of {args.runs}", file=sys.stderr)
@@ -317,7 +360,78 @@ def main() -> int:
                     print(f"  {tool}: {run.wall_s:.2f}s rc={run.returncode}", file=sys.stderr)
                 rows.append(row)
     print_rows(rows, sizes, markdown=args.markdown)
+    print_summary(rows, empty)
     return 0
+
+
+def print_summary(rows: list[Row], empty: list[Run]) -> None:
+    """The ripgrep ratio per corpus and the empty-directory time: the scan's speed targets."""
+    print()
+    by_corpus: dict[str, dict[str, Row]] = {}
+    for row in rows:
+        by_corpus.setdefault(row.corpus, {})[row.tool] = row
+    for corpus, tools_ in by_corpus.items():
+        aims, rg = tools_.get("aims scan"), tools_.get("ripgrep, same patterns")
+        if aims is None or rg is None:
+            continue
+        wall = aims.best.wall_s / rg.best.wall_s
+        cpu = aims.best.cpu_s / max(rg.best.cpu_s, 1e-9)
+        print(
+            f"ripgrep ratio, {corpus}: aims scan {wall:.1f}x ripgrep's wall time, {cpu:.1f}x its CPU time (target 3x)"
+        )
+    fastest = min(empty, key=lambda r: r.wall_s)
+    least_cpu = min(r.cpu_s for r in empty)
+    print(
+        f"empty directory: aims scan {fastest.wall_s:.3f} s wall (best of {len(empty)}), "
+        f"{least_cpu:.3f} s CPU (target 0.2 s)"
+    )
+
+
+def breakdown(root: Path) -> None:
+    """CPU seconds of one in-process scan (one job) by part: loading the detectors, each
+    detector's ``scan``, ``wants``, reading, the prefilter, and the rest (walk, ignore files,
+    engine)."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from openaims.discovery import fileview
+    from openaims.discovery import scanner as engine
+    from openaims.discovery.interface import ScanOptions
+    from openaims.discovery.prefilter import Prefilter
+    from openaims.discovery.registry import all_detectors
+
+    clock = time.process_time
+    cost: dict[str, float] = {}
+    count: dict[str, int] = {}
+
+    def timed(name: str, function: Any) -> Any:
+        def wrapper(*args: Any) -> Any:
+            started = clock()
+            try:
+                result = function(*args)
+                return list(result) if name.startswith("detector ") else result
+            finally:
+                cost[name] = cost.get(name, 0.0) + clock() - started
+                count[name] = count.get(name, 0) + 1
+
+        return wrapper
+
+    started = clock()
+    detectors = all_detectors()
+    loading = clock() - started
+    for detector in detectors:
+        detector.scan = timed(f"detector {detector.id}", detector.scan)  # type: ignore[method-assign]
+    Prefilter.select = timed("prefilter", Prefilter.select)  # type: ignore[method-assign]
+    engine._Engine._wanted = timed("wants", engine._Engine._wanted)  # type: ignore[method-assign]
+    fileview.LocalFileView.data = timed("read", fileview.LocalFileView.data)  # type: ignore[method-assign]
+    started = clock()
+    result = engine.Scanner(ScanOptions(root=root), jobs=1).scan()
+    total = clock() - started
+    print(f"{root}: {result.stats.files_seen} files, {len(result.findings)} findings")
+    print(f"  {'loading the detectors':40s} {loading:6.2f} s")
+    print(f"  {'scan (one job)':40s} {total:6.2f} s")
+    for name, seconds in sorted(cost.items(), key=lambda item: -item[1]):
+        if seconds >= 0.005:
+            print(f"    {name:38s} {seconds:6.2f} s  {count[name]} calls")
+    print(f"    {'rest: walk, ignore files, engine':38s} {total - sum(cost.values()):6.2f} s")
 
 
 def _ratio(factor: float) -> str:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make lock: pin every dependency, with hashes, for every platform and Python >= 3.11.
 #   requirements/runtime.lock  what `aims` runs with (make demo, make install)
-#   requirements/dev.lock      plus the test suite, linters and PostgreSQL driver (make test)
+#   requirements/dev.lock      plus the test suite, linters, PostgreSQL driver and MLflow client (make test)
 #   requirements/server.lock   runtime, PostgreSQL driver and scan workers (the compose.yaml image)
 #   requirements/model-libs.txt  versions of the model libraries the tests save models with
 # Run after changing dependencies in pyproject.toml; commit both files.
@@ -17,7 +17,7 @@ compile() {
     --no-header --quiet "$@"
 }
 # The development lock first; the runtime lock takes the same versions of what they share.
-compile --extra hyperscan --extra postgres --extra workers --extra dev -o requirements/dev.lock
+compile --extra hyperscan --extra postgres --extra workers --extra mlflow --extra dev -o requirements/dev.lock
 compile --extra hyperscan --constraint requirements/dev.lock -o requirements/runtime.lock
 # The team server's image (compose.yaml): runtime, PostgreSQL driver and the scan workers.
 compile --extra hyperscan --extra postgres --extra workers --constraint requirements/dev.lock -o requirements/server.lock

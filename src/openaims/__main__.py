@@ -1,3 +1,3 @@
-from openaims.cli.main import main
+from openaims.cli.main import entry
 
-main()
+entry()

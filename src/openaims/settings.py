@@ -127,6 +127,24 @@ class Settings(BaseSettings):
         "`pg_restore`). Default: the ones on `PATH`, else the newest under `/usr/lib/postgresql`.",
         json_schema_extra=REGISTER,
     )
+    lifecycle_file: Path | None = Field(
+        default=None,
+        description="The organisation's AI system life cycle: stages, the criteria for entering each, and the "
+        "decommissioning checklist (YAML, see docs/lifecycle.md). Default: the built-in life cycle.",
+        json_schema_extra=REGISTER,
+    )
+    playbooks_file: Path | None = Field(
+        default=None,
+        description="The organisation's incident playbooks per severity and EU AI Act reporting deadlines "
+        "(YAML, see docs/incidents.md). Default: the built-in playbooks.",
+        json_schema_extra=REGISTER,
+    )
+    security_review_independent: bool = Field(
+        default=True,
+        description="`aims review complete` refuses the AI system's owner: someone else approves its security "
+        "review.",
+        json_schema_extra=REGISTER,
+    )
     organisation: str = Field(
         default="Our organisation",
         description="Organisation name printed on reports (SoA, readiness).",
@@ -158,6 +176,12 @@ class Settings(BaseSettings):
     )  # fmt: skip
     login_attempts_per_minute: int = Field(
         default=10, ge=1, le=1000, description="Sign-in attempts allowed per client address per minute.",
+        json_schema_extra=WEB,
+    )  # fmt: skip
+    evidence_upload_max_mb: int = Field(
+        default=25, ge=1, le=512,
+        description="Largest evidence file the web app accepts as an upload, in MiB (1-512); a larger file is "
+        "refused on the form. Files added with `aims evidence add-file` may be up to 512 MiB.",
         json_schema_extra=WEB,
     )  # fmt: skip
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
@@ -373,6 +397,25 @@ class Settings(BaseSettings):
     )
     readiness_stage1: Path | None = Field(
         default=None, description="Stage 1 readiness report to write (.html or .pdf).", json_schema_extra=REPORTS
+    )
+    pack_scope: str | None = Field(
+        default=None,
+        description="What `aims pack` covers: `stage1`, `stage2`, `control A.x.y` or `system SYS-ID` "
+        "(default: everything).",
+        json_schema_extra=REPORTS,
+    )
+    pack_as_of: str | None = Field(
+        default=None,
+        description="Day (YYYY-MM-DD) whose register `aims pack` packs, read from the history (default: now).",
+        json_schema_extra=REPORTS,
+    )
+    oscal_system: str | None = Field(
+        default=None, description="AI system whose component definition `aims oscal export` writes (default: all).",
+        json_schema_extra=REPORTS,
+    )
+    oscal_as_of: str | None = Field(
+        default=None, description="Day `aims oscal export` reads the register as of (YYYY-MM-DD).",
+        json_schema_extra=REPORTS,
     )
     classify_format: Literal["table", "json", "yaml"] = Field(
         default="table", description="Output format of `aims classify`.", json_schema_extra=REPORTS

@@ -207,3 +207,41 @@ print(incident.id)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "INC-1"
+
+
+_ENTRY_PROBE = """
+import gc, json, sys
+from openaims.register.services import base
+
+seen = []
+listing = base.RecordService.list
+
+def watched(self, *args, **kwargs):
+    seen.append(gc.isenabled())
+    return listing(self, *args, **kwargs)
+
+base.RecordService.list = watched
+from openaims.cli.main import entry
+sys.argv = ["aims", *sys.argv[1:]]
+try:
+    entry()
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"code": code, "collecting_during_command": seen, "collecting_at_exit": gc.isenabled()}), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(("args", "code"), [(["risk", "list"], 0), (["risk", "show", "RISK-404"], 2), (["--version"], 0)])
+def test_the_console_script_loads_without_collecting_but_runs_the_command_with_collection(
+    env: dict[str, str], args: list[str], code: int
+) -> None:
+    """The collector is off only while the command loads: a long scan still frees its garbage."""
+    done = subprocess.run([sys.executable, "-c", _ENTRY_PROBE, *args], env=env, capture_output=True, text=True, check=False)
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+
+    assert report["code"] == code
+    assert all(report["collecting_during_command"])
+    assert report["collecting_at_exit"] is True
+    if args == ["risk", "list"]:
+        assert report["collecting_during_command"] == [True]
+        assert "Prompt injection" in done.stdout

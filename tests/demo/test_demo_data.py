@@ -73,7 +73,8 @@ def test_demo_register_is_complete_and_its_history_verifies(
         overdue = [t.id for t in TreatmentService(s, "x").all()
                    if t.due_date and t.due_date < TODAY and t.status in ("planned", "in_progress")]  # fmt: skip
         assert len(overdue) == 1
-        assert {r.status for r in RiskService(s, "x").all()} == {"treated", "accepted", "assessed"}
+        # identified: raised by the chatbot's security review, not assessed yet
+        assert {r.status for r in RiskService(s, "x").all()} == {"treated", "accepted", "assessed", "identified"}
         closed = [n for n in NonconformityService(s, "x").all() if n.status == "closed"]
         assert len(closed) == 1
         components = ComponentService(s, "x").all(repository=REPOSITORY)
@@ -132,6 +133,7 @@ def test_sample_approvals_are_made_by_the_people_the_story_names(database: Datab
     days = dt.timedelta
     assert made == [
         ("scope", "elena", days(-170)),
+        ("management_review", "elena", days(-165)),
         ("document_version", "elena", days(-160)),
         ("document_version", "elena", days(-158)),
         ("risk", "maria", days(-150)),
@@ -139,6 +141,7 @@ def test_sample_approvals_are_made_by_the_people_the_story_names(database: Datab
         ("treatment", "maria", days(-140)),
         ("impact_assessment", "lena", days(-115)),
         ("soa_version", "maria", days(-99)),
+        ("security_review", "maria", days(-85)),
         ("change", "maria", days(-78)),
         ("corrective_action", "maria", days(-20)),
         ("management_review", "elena", days(-15)),

@@ -82,10 +82,14 @@ def test_demo_data_from_an_installed_wheel_scans_the_sample_from_any_directory(t
     assert where.stdout.strip().startswith(str(site))
 
     packaged = INVENTORY.search(_demo_data(elsewhere, tmp_path / "packaged", site=site))
-    from_checkout = INVENTORY.search(_demo_data(ROOT, tmp_path / "checkout", "--scan", str(SAMPLE)))
+    from_checkout = INVENTORY.search(_demo_data(ROOT, tmp_path / "checkout"))  # as `make demo` runs it
+    plain_tree = INVENTORY.search(_demo_data(ROOT, tmp_path / "plain", "--scan", str(SAMPLE)))
     assert packaged is not None
     assert from_checkout is not None
+    assert plain_tree is not None
     assert int(packaged.group(1)) > 0
     assert packaged.group(1) == from_checkout.group(1)
+    # --scan scans the tree as it is; the packaged sample also holds the hard-coded key the demo plants.
+    assert int(plain_tree.group(1)) == int(packaged.group(1)) - 1
     assert (tmp_path / "packaged" / "evidence").is_dir()
     assert not (elsewhere / ".aims").exists()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import io
+import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 from tests.support.cli import run
+
+from openaims.register.demo_sample import plant_leaked_key
 
 
 def files(root: Path) -> dict[str, bytes]:
@@ -36,7 +40,10 @@ def test_demo_export_import_export_from_the_command_line(
     monkeypatch.setenv("AIMS_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setattr("sys.stdin", io.StringIO("demo-password-1\n"))
     assert run(capsys, "login", "maria", "--password-stdin")[0] == 0
-    sample = Path(__file__).resolve().parents[2] / "examples" / "sample-monorepo"
+    # The same tree the demo scanned: the sample with the hard-coded key the demo plants in it.
+    sample = tmp_path / "sample-monorepo"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "sample-monorepo", sample)
+    plant_leaked_key(sample)
     code, out, _ = run(capsys, "inventory", "sync", str(sample))
     assert code == 0
     assert re.match(r"sample-monorepo: 0 new, [1-9]\d* seen again, 0 reappeared, 0 disappeared, ", out), out
@@ -69,8 +76,10 @@ def test_demo_export_import_export_from_the_command_line(
     assert len(out.splitlines()) == 39
     sheet = tmp_path / "risks.csv"
     assert run(capsys, "csv", "export", "risk", "-o", str(sheet))[0] == 0
+    risks = len(json.loads(run(capsys, "risk", "list", "--format", "json")[1])["items"])
+    assert risks >= 6
     code, out, _ = run(capsys, "csv", "import", "risk", str(sheet), "--dry-run")
-    assert (code, out.strip()) == (0, "Dry run: risk: would create 0, would update 0, unchanged 6")
+    assert (code, out.strip()) == (0, f"Dry run: risk: would create 0, would update 0, unchanged {risks}")
     sheet.write_text("id,title,inherent_impact\n,New risk,enormous\n", encoding="utf-8")
     code, _, err = run(capsys, "csv", "import", "risk", str(sheet))
     assert code == 2

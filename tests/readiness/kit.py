@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from openaims.frameworks.euaiact.classifier import classify
 from openaims.frameworks.loader import load_catalogue
-from openaims.register.actors import Actor
+from openaims.register.actors import Actor, Role
+from openaims.register.monitoring import push
+from openaims.register.review_inputs import prepare_review
 from openaims.register.services import (
     AuditProgrammeService,
     AuditService,
@@ -46,9 +48,12 @@ from openaims.register.services import (
     TreatmentService,
 )
 from openaims.register.services.classification import store_classification
-from openaims.register.services.reviews import REQUIRED_INPUTS
+from openaims.register.services.monitoring_plans import MonitoringPlanService
+from openaims.register.services.security_reviews import SecurityReviewService
+from openaims.register.threat_model import Answers, DataReach, OutputUse
 
 ADMIN = Actor("admin")
+REDTEAM = Path(__file__).resolve().parents[2] / "examples" / "redteam"
 TODAY = dt.datetime.now(dt.UTC).date()
 DOCUMENTS = [
     ("policy", "AI policy"),
@@ -97,6 +102,22 @@ def approved_document(session: Session, kind: str, title: str, *, next_review: d
     return doc.id
 
 
+def security_review(session: Session, system_id: str, risk_id: str, store: EvidenceService) -> str:
+    """A completed AI security review of ``system_id``: every applicable threat linked to ``risk_id``,
+    promptfoo results imported, approved by someone other than the system's owner."""
+    reviews = SecurityReviewService(session, Actor("dana", frozenset({Role.AIMS_MANAGER})))
+    answers = Answers(untrusted_input=True, acts_externally=False, data=(DataReach.PERSONAL,),
+                      output=OutputUse.SHOWN, other_agents=False)  # fmt: skip
+    review = reviews.start(system_id, answers)
+    _, imported = reviews.import_results(system_id, REDTEAM / "promptfoo-results.json", evidence=store)
+    for category in imported.categories:
+        if category.failed:
+            reviews.raise_from_result(review.id, imported.evidence_id, category.category)
+    for entry in reviews.get(review.id).undecided():
+        reviews.decide(review.id, entry.key, risk_id=risk_id, gap="Covered by the fairness risk's testing")
+    return reviews.complete(review.id).id
+
+
 def ready_register(session: Session, evidence_dir: Path) -> dict[str, Any]:
     """Create every record the rules look for; returns the ids tests refer to."""
     ids: dict[str, Any] = {}
@@ -135,7 +156,7 @@ def ready_register(session: Session, evidence_dir: Path) -> dict[str, Any]:
         {"name": "Credit scorer", "owner": "alice", "purpose": "Score loan applications",
          "intended_use": "Assist credit officers", "description": "Gradient boosting on a managed GPU cluster",
          "human_oversight": "Officer reviews each decision", "organisation_roles": ["provider"],
-         "dataset_ids": [dataset.id], "repositories": ["git.example.com/credit"], "lifecycle_stage": "operation"}
+         "dataset_ids": [dataset.id], "repositories": ["git.example.com/credit"], "lifecycle_stage": "verification"}
     )  # fmt: skip
     ids["system"] = system.id
     outcome = classify(
@@ -168,15 +189,8 @@ def ready_register(session: Session, evidence_dir: Path) -> dict[str, Any]:
     ids["treatment"] = approve(session, TreatmentService, treatment, days(-50)).id
     risk = risks.update(risk.id, risk.version, {"status": "treated", "residual_likelihood": 2, "residual_impact": 2})
     risks.update(risk.id, risk.version, {"status": "accepted"})
-    for data, approved_on, implemented_on in (
-        ({"title": "Retrain model", "kind": "lifecycle", "system_id": system.id, "to_stage": "operation",
-          "reason": "Drift", "impact_analysis": "Low"}, days(-25), days(-20)),
-        ({"title": "New risk method", "kind": "aims", "reason": "Audit", "impact_analysis": "None"},
-         days(-45), days(-40)),
-    ):  # fmt: skip
-        change = approve(session, ChangeService, ChangeService(session, ADMIN).create(data), approved_on)
-        ChangeService(session, ADMIN).transition(change.id, change.version, "implemented",
-                                                 {"implemented_on": implemented_on})  # fmt: skip
+    # an incident on the system before its impact assessment (one after it would make it stale)
+    IncidentService(session, ADMIN).create({"title": "Score outage", "system_ids": [system.id]})
     assessment = ImpactAssessmentService(session, ADMIN).create(
         {"system_id": system.id, "title": "Credit scorer impact", "affected_groups": ["applicants"],
          "areas": {a: {"severity": 3, "likelihood": 2} for a in ("fairness", "privacy", "safety", "human_rights", "environment", "society")},
@@ -191,9 +205,25 @@ def ready_register(session: Session, evidence_dir: Path) -> dict[str, Any]:
          "record_ids": [system.id], "owner": "carol"}
     )  # fmt: skip
     ids["evidence"] = evidence.id
+    ids["security_review"] = security_review(session, system.id, risk.id, store)
+    for raised in risks.all(system_ids=system.id, status="identified"):  # the red-team failures, assessed
+        raised = risks.transition(raised.id, raised.version, "assessed",
+                                  {"method_id": method.id, "inherent_likelihood": 1, "inherent_impact": 2,
+                                   "residual_likelihood": 1, "residual_impact": 2, "owner": "carol"})
+        risks.transition(raised.id, raised.version, "accepted")
     for title in ("Credit scorer model card (technical documentation)", "Credit scorer event logging and log retention"):
         store.create({"title": title, "kind": "link", "url": "https://example.com/docs", "record_ids": [system.id],
                       "owner": "alice"})  # fmt: skip
+    # the approved life-cycle change, implemented once its gates pass, moves the system into operation
+    for data, approved_on, implemented_on in (
+        ({"title": "Retrain model", "kind": "lifecycle", "system_id": system.id, "to_stage": "operation",
+          "reason": "Drift", "impact_analysis": "Low"}, days(-25), days(-20)),
+        ({"title": "New risk method", "kind": "aims", "reason": "Audit", "impact_analysis": "None"},
+         days(-45), days(-40)),
+    ):  # fmt: skip
+        change = approve(session, ChangeService, ChangeService(session, ADMIN).create(data), approved_on)
+        ChangeService(session, ADMIN).transition(change.id, change.version, "implemented",
+                                                 {"implemented_on": implemented_on})  # fmt: skip
     soa = SoaService(session, ADMIN)
     for control in load_catalogue().framework("iso42001").of_kind("control"):
         soa.create({"control_id": control.id, "justification": "Needed for lending AI", "owner": "alice",
@@ -204,6 +234,11 @@ def ready_register(session: Session, evidence_dir: Path) -> dict[str, Any]:
         status="active",
     )  # fmt: skip
     MeasurementService(session, ADMIN).create({"objective_id": objective.id, "measured_on": days(-5), "value": 0.04})
+    ids["monitoring_plan"] = MonitoringPlanService(session, ADMIN).put_for_system(system.id, {
+        "title": "Credit scorer monitoring", "owner": "alice", "schedule": "monthly",
+        "metrics": [{"name": "latency_ms", "kind": "performance", "warning": 300, "breach": 800}],
+    })[0].id  # fmt: skip
+    push(session, ADMIN, system.id, "latency_ms", 120, at=dt.datetime.combine(days(-2), dt.time(9), tzinfo=dt.UTC))
     CommunicationService(session, ADMIN).create(
         {"topic": "AI policy and incidents", "audience": "All staff", "timing": "Quarterly", "channel": "Intranet",
          "communicator": "alice"},
@@ -214,7 +249,6 @@ def ready_register(session: Session, evidence_dir: Path) -> dict[str, Any]:
          "system_id": system.id},
         status="approved",
     )
-    IncidentService(session, ADMIN).create({"title": "Score outage", "system_ids": [system.id]})
     programme = AuditProgrammeService(session, ADMIN).create(
         {"title": "2026 audits", "period_start": days(-200), "period_end": days(165), "scope": "AIMS",
          "criteria": "ISO/IEC 42001"},
@@ -228,11 +262,13 @@ def ready_register(session: Session, evidence_dir: Path) -> dict[str, Any]:
     )  # fmt: skip
     ids["audit"] = audit.id
     FindingService(session, ADMIN).create({"audit_id": audit.id, "grade": "minor", "description": "Stale RACI"})
-    ids["review"] = ManagementReviewService(session, ADMIN).create(
-        {"title": "Q3 review", "held_on": days(-15), "chair": "dana", "attendees": ["alice", "carol"],
-         "inputs": {k: f"Discussed {v}" for k, v in REQUIRED_INPUTS.items()}, "decisions": ["Hire a data lead"]},
-        status="held",
-    ).id  # fmt: skip
+    reviews = ManagementReviewService(session, ADMIN)
+    review = reviews.create({"title": "Q3 review", "decisions": ["Hire a data lead"]})
+    prepare_review(session, ADMIN, review.id, today=days(-15))
+    review = reviews.get(review.id)
+    ids["review"] = reviews.transition(
+        review.id, review.version, "held", {"held_on": days(-15), "chair": "dana", "attendees": ["alice", "carol"]}
+    ).id
     ncs = NonconformityService(session, ADMIN)
     nc = ncs.create({"title": "RACI out of date", "owner": "alice", "due_date": days(30)})
     action = CorrectiveActionService(session, ADMIN).create(

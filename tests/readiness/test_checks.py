@@ -79,3 +79,28 @@ def test_every_rule_names_known_checks_and_covers_all_items() -> None:
     rules = engine.load_rules()
     assert len(rules.rules) == 70
     assert {c.check for r in rules.rules for c in r.checks} <= set(CHECKS)
+
+
+def _assessment(groups: list[Any], areas: dict[str, Any]) -> Any:
+    return SimpleNamespace(id="IA-1", system_id="SYS-1", status="approved", assessed_on=TODAY, next_review=None,
+                           stale_reasons=[], impacted_groups=groups, areas=areas)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("groups", "areas", "a54", "a55"),
+    [
+        ([SimpleNamespace(severity=4, likelihood=2)], {}, Status.MET, Status.MISSING),
+        ([SimpleNamespace(severity=None, likelihood=None)], {}, Status.MISSING, Status.MISSING),
+        ([], {"society": {}}, Status.MISSING, Status.MET),
+        ([], {"fairness": {}}, Status.MET, Status.MISSING),
+    ],
+)
+def test_a_5_4_is_met_by_rated_groups_or_individual_areas_and_a_5_5_by_societal_areas(
+    groups: list[Any], areas: dict[str, Any], a54: Status, a55: Status
+) -> None:
+    snap = Snapshot({"system": (SimpleNamespace(id="SYS-1", status="operation"),),
+                     "impact_assessment": (_assessment(groups, areas),)}, TODAY)  # fmt: skip
+    rules = {r.id: r for r in engine.load_rules().rules}
+    params = {c: engine._params(rules[c].checks[0]) for c in ("A.5.4", "A.5.5")}
+    assert CHECKS["systems_impact_assessed"](snap, params["A.5.4"]).status is a54
+    assert CHECKS["systems_impact_assessed"](snap, params["A.5.5"]).status is a55

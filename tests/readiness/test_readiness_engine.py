@@ -236,3 +236,41 @@ def test_changes_since_the_previous_run(ready: tuple[Database, dict[str, Any]]) 
     with database.read() as session:
         second = report(session, today=TODAY + dt.timedelta(days=400), previous=first)
     assert {"id": "5.2", "from": "met", "to": "partial"} in [dict(c) for c in second.changes]
+
+
+def test_6_1_4_and_8_4_show_why_an_impact_assessment_is_stale(ready: tuple[Database, dict[str, Any]]) -> None:
+    from openaims.register.services import IncidentService
+
+    database, ids = ready
+    with database.session() as session:
+        incident = IncidentService(session, ADMIN).create(
+            {"title": "Wrong scores", "severity": "high", "system_ids": [ids["system"]]}
+        )
+    with database.read() as session:
+        result = report(session)
+    expected = (
+        f"no in-scope AI system has a current approved impact assessment: {ids['system']} ({ids['impact']} is "
+        f"stale: incident {incident.id} (high) on {ids['system']}: Wrong scores)"
+    )
+    assert result.item("8.4").status is Status.MISSING
+    assert expected in result.item("8.4").reasons
+    assert expected in result.item("6.1.4").reasons
+
+
+def test_6_2_and_9_1_name_an_objective_that_misses_its_target(ready: tuple[Database, dict[str, Any]]) -> None:
+    from openaims.register.services import MeasurementService, ObjectiveService
+
+    database, _ = ready
+    with database.session() as session:
+        objective = ObjectiveService(session, ADMIN).create(
+            {"title": "Accuracy", "metric": "accuracy", "target_value": 95, "unit": "%", "owner": "alice",
+             "due_date": TODAY + dt.timedelta(days=90)}, status="active")  # fmt: skip
+        MeasurementService(session, ADMIN).create({"objective_id": objective.id, "measured_on": TODAY, "value": 91})
+    with database.read() as session:
+        result = report(session)
+    for item in ("6.2", "9.1"):
+        assert result.item(item).status is Status.PARTIAL
+        assert (
+            f"objectives missing their target: {objective.id} (91 on {TODAY}, target >= 95%)"
+            in result.item(item).reasons
+        )

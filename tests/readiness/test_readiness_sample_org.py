@@ -137,8 +137,11 @@ def test_stage1_report_files(capsys: pytest.CaptureFixture[str], sample: Databas
     assert code == 0, err
     assert pdf.read_bytes().startswith(b"%PDF-")
     code, _, err = run(capsys, "readiness", "--stage1", str(tmp_path / "stage1.docx"))
+    assert code == 0, err
+    assert (tmp_path / "stage1.docx").read_bytes().startswith(b"PK")
+    code, _, err = run(capsys, "readiness", "--stage1", str(tmp_path / "stage1.txt"))
     assert code == 2
-    assert "name a .html or .pdf file" in err
+    assert "name a .html, .pdf or .docx file" in err
     code, _, err = run(capsys, "readiness", "--stage1", str(tmp_path / "nowhere" / "stage1.pdf"))
     assert code == 2
     assert "does not exist" in err

@@ -271,6 +271,7 @@ def test_a_6_2_4_needs_vv_results_for_each_system_not_any_evidence(ready: Ready,
     database, ids = ready
     met(database, "A.6.2.4")
     withdraw_evidence(database, tmp_path, "Validation report")
+    withdraw_evidence(database, tmp_path, "promptfoo results")  # red-team results are V&V results too
     with database.session() as session:  # any other evidence, even on the system, proves no V&V
         evidence(session, tmp_path).create(
             {"title": "Architecture diagram", "kind": "link", "url": "https://example.com/a",

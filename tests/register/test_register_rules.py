@@ -8,8 +8,10 @@ import pytest
 from tests.register.kit import TODAY, all_areas
 
 from openaims.errors import ConflictError
+from openaims.register.actors import Actor
 from openaims.register.db import Database
 from openaims.register.errors import RecordValidationError, RuleViolationError
+from openaims.register.review_inputs import prepare_review
 from openaims.register.services import (
     AuditService,
     ChangeService,
@@ -180,32 +182,38 @@ def test_approved_document_version_is_immutable_and_changes_make_a_new_version(d
     assert old.content == "We use AI responsibly."
 
 
-def test_impact_assessment_needs_every_area_and_an_independent_reviewer(database: Database) -> None:
+def test_impact_assessment_rates_every_group_records_measures_and_has_an_independent_reviewer(
+    database: Database,
+) -> None:
+    applicants = {"name": "Applicants", "harms": "Wrongful refusal", "benefits": "Faster answers"}
+    minors = {"name": "Minors", "vulnerable": True, "severity": 4, "likelihood": 2, "harms": "Credit they cannot bear",
+              "measures": "Age check before scoring"}  # fmt: skip
     with database.session() as s:
         system = SystemService(s, "alice").create(SYSTEM)
         ias = ImpactAssessmentService(s, "alice")
-        ia = ias.create(
-            {
-                "system_id": system.id,
-                "title": "AIIA",
-                "affected_groups": ["customers"],
-                "vulnerable_groups": ["minors"],
-                "areas": {"fairness": {"severity": 3, "likelihood": 2}},
-            }
-        )
+        ia = ias.create({"system_id": system.id, "title": "AIIA", "impacted_groups": [applicants, minors]})
     assert ia.assessor == "alice"
-    with database.session() as s, pytest.raises(RuleViolationError, match="missing: privacy, safety"):
+    assert [g.name for g in ia.impacted_groups if g.vulnerable] == ["Minors"]
+    with database.session() as s, pytest.raises(RuleViolationError, match=r"rated for severity and likelihood; not rated: Applicants$"):
         ImpactAssessmentService(s, "alice").transition(ia.id, ia.version, "in_review")
+    rated = {**applicants, "severity": 3, "likelihood": 3}
     with database.session() as s:
-        ia = ImpactAssessmentService(s, "alice").transition(ia.id, ia.version, "in_review", {"areas": all_areas()})
+        ia = ImpactAssessmentService(s, "alice").transition(
+            ia.id, ia.version, "in_review", {"impacted_groups": [rated, minors]}
+        )
+    with database.session() as s, pytest.raises(RuleViolationError, match=r"measures taken .* missing for: Applicants$"):
+        ImpactAssessmentService(s, "bob").transition(ia.id, ia.version, "approved", {"reviewer": "bob", "next_review": TODAY})
+    measured = {**rated, "measures": "An analyst reviews every refusal"}
     with (
         database.session() as s,
         pytest.raises(RuleViolationError, match=r"separation of duties \(assessor is not reviewer\)"),
     ):
         ImpactAssessmentService(s, "alice").transition(
-            ia.id, ia.version, "approved", {"reviewer": "alice", "next_review": TODAY}
+            ia.id, ia.version, "approved", {"reviewer": "alice", "next_review": TODAY, "impacted_groups": [measured, minors]}
         )
     with database.session() as s:
+        ia = ImpactAssessmentService(s, "alice").transition(ia.id, ia.version, "draft", {"impacted_groups": [measured, minors]})
+        ia = ImpactAssessmentService(s, "alice").transition(ia.id, ia.version, "in_review")
         approved = ImpactAssessmentService(s, "bob").transition(
             ia.id, ia.version, "approved", {"reviewer": "bob", "next_review": TODAY}
         )
@@ -221,6 +229,23 @@ def test_impact_assessment_needs_every_area_and_an_independent_reviewer(database
     assert current is not None
     assert current.id == second.id
     assert first.status == "superseded"
+
+
+def test_an_assessment_in_the_earlier_per_area_form_is_converted_to_rated_groups(database: Database) -> None:
+    with database.session() as s:
+        system = SystemService(s, "alice").create(SYSTEM)
+        ia = ImpactAssessmentService(s, "alice").create({
+            "system_id": system.id, "title": "AIIA", "affected_groups": ["customers"], "vulnerable_groups": ["minors"],
+            "areas": {"fairness": {"severity": 3, "likelihood": 2, "description": "Dialects"},
+                      "privacy": {"severity": 2, "likelihood": 4}},
+            "mitigations": "Language tests",
+        })  # fmt: skip
+    assert [g.model_dump(exclude_none=True) for g in ia.impacted_groups] == [
+        {"name": name, "vulnerable": name == "minors", "severity": 3, "likelihood": 4,
+         "harms": "fairness (severity 3, likelihood 2): Dialects", "measures": "Language tests"}
+        for name in ("customers", "minors")
+    ]  # fmt: skip
+    assert (ia.affected_groups, ia.vulnerable_groups) == (["customers"], ["minors"])
 
 
 def test_soa_rows_are_keyed_by_control_and_exclusions_are_consistent(database: Database) -> None:
@@ -259,24 +284,24 @@ def test_scope_cannot_include_and_exclude_the_same_system(database: Database) ->
 
 def test_implemented_lifecycle_change_moves_the_system(database: Database) -> None:
     with database.session() as s:
-        system = SystemService(s, "alice").create({**SYSTEM, "lifecycle_stage": "verification"})
+        system = SystemService(s, "alice").create({**SYSTEM, "lifecycle_stage": "development"})
         changes = ChangeService(s, "alice")
         change = changes.create(
             {
                 "title": "Go live",
                 "kind": "lifecycle",
                 "system_id": system.id,
-                "to_stage": "deployment",
+                "to_stage": "verification",
                 "reason": "Validated",
                 "impact_analysis": "AIIA-1",
             }
         )
-        assert change.from_stage == "verification"
+        assert change.from_stage == "development"
         change = ChangeService(s, "ceo").transition(change.id, change.version, "approved")
         changes.transition(change.id, change.version, "implemented")
         moved = SystemService(s, "alice").get(system.id)
         events = SystemService(s, "alice").history(system.id)
-    assert moved.lifecycle_stage == "deployment"
+    assert moved.lifecycle_stage == "verification"
     assert [e.action for e in events] == ["create", "update"]
 
 
@@ -301,9 +326,19 @@ def test_major_finding_closes_only_when_linked_to_a_nonconformity(database: Data
 def test_management_review_needs_every_required_input(database: Database) -> None:
     with database.session() as s:
         review = ManagementReviewService(s, "alice").create({"title": "2026 review"})
-    held = {"held_on": TODAY, "chair": "ceo", "attendees": ["ceo"], "inputs": {"audit_results": "2 minor findings"}}
-    with database.session() as s, pytest.raises(RuleViolationError, match="missing: previous_actions"):
+    held = {"held_on": TODAY, "chair": "ceo", "attendees": ["ceo"]}
+    with database.session() as s, pytest.raises(RuleViolationError, match=r"inputs \[9\.3\.2\] are compiled") as refused:
         ManagementReviewService(s, "alice").transition(review.id, review.version, "held", held)
+    assert f"aims management-review prepare {review.id}" in refused.value.message
+    with database.session() as s, pytest.raises(RecordValidationError, match="cannot be typed"):
+        ManagementReviewService(s, "alice").update(review.id, review.version, {"inputs": {"audit_results": "ok"}})
+    with database.session() as s:
+        prepare_review(s, Actor("alice"), review.id, today=TODAY)
+        review = ManagementReviewService(s, "alice").get(review.id)
+        held_review = ManagementReviewService(s, "alice").transition(review.id, review.version, "held", held)
+    assert held_review.status == "held"
+    keys = [section["key"] for section in held_review.compiled_inputs["sections"]]
+    assert {"previous_actions", "audit_results", "monitoring_results"} <= set(keys)
 
 
 def test_supplier_is_approved_only_after_an_acceptable_assessment(database: Database) -> None:

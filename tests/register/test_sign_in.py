@@ -185,7 +185,7 @@ def test_aims_user_unlock_and_lockouts(
 @pytest.fixture
 def argon2_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
-    real = accounts_module._hasher
+    real = accounts_module._password_hasher()
 
     class Counting:
         def __getattr__(self, name: str) -> Any:

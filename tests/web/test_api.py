@@ -97,7 +97,7 @@ def test_create_get_update_and_history(hub: Hub) -> None:
 
 def test_openapi_schema_is_published(hub: Hub) -> None:
     schema = client(hub.app).get("/api/v1/openapi.json").json()
-    assert {"/api/v1/records/{record_type}", "/api/v1/records/{record_type}/{record_id}", "/api/v1/dashboard",
+    assert {"/api/v1/records/risk", "/api/v1/records/risk/{record_id}", "/api/v1/dashboard",
             "/api/v1/history", "/api/v1/accounts", "/api/v1/tokens/{token_id}"} <= set(schema["paths"])  # fmt: skip
     assert not any(p.startswith(("/login", "/r/", "/records")) for p in schema["paths"])
 

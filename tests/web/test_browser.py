@@ -48,6 +48,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+#: How long a browser step may wait for a page (Playwright's default is 30 s).
+BROWSER_TIMEOUT_MS = 120_000
+
+
 @dataclass
 class Site:
     url: str
@@ -57,6 +61,8 @@ class Site:
 
     def page_as(self, username: str) -> Any:
         context = self.browser.new_context(viewport={"width": 1366, "height": 900}, base_url=self.url)
+        # A loaded test machine can take long to serve a page; a real hang still fails.
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
         page = context.new_page()
         page.goto("/login")
         page.fill("#username", username)
@@ -99,6 +105,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROME_ARGS)
             # First run: the sign-in page sends the first visitor to set up the administrator.
             context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=base)
+            context.set_default_timeout(BROWSER_TIMEOUT_MS)
             page = context.new_page()
             page.goto("/")
             page.wait_for_url(base + "/setup")
@@ -146,12 +153,15 @@ def test_first_login_lands_on_the_dashboard(site: Site) -> None:
 
 def test_dashboard_shows_figures_and_charts(site: Site) -> None:
     page = site.page_as("chief")
-    tiles = page.locator(".tile strong").all_inner_texts()
+    tiles = page.locator("[aria-label='Key figures'] .tile strong").all_inner_texts()
     assert len(tiles) == 8
     with site.db.read() as session:
         figures = build_dashboard(session, Actor("chief", frozenset({Role.ADMIN})))
     expected = [figures.systems_total, figures.components_total, figures.unapproved_components, figures.open_risks]
     assert tiles[:4] == [str(n) for n in expected]
+    assert figures.monitoring is not None  # the sample monitors its credit scoring model
+    monitored = page.locator("[aria-label='Monitoring figures'] .tile strong").all_inner_texts()
+    assert monitored[:2] == [str(figures.monitoring.systems_monitored), str(figures.monitoring.in_breach)]
     assert figures.systems_total >= 3
     assert figures.components_total >= 50  # the scan of the sample repository
     assert page.locator("svg").count() >= 5
@@ -195,16 +205,16 @@ def test_assess_a_risk_and_add_a_treatment(site: Site) -> None:
     page.wait_for_url("**/r/RISK-*")
     risk_id = page.url.rsplit("/", 1)[1]
     page.click("text=Edit")
-    page.fill("#f-inherent_likelihood", "4")
-    page.fill("#f-inherent_impact", "5")
+    page.select_option("#f-inherent_likelihood", label="4 · likely")
+    page.select_option("#f-inherent_impact", label="5 · severe")
     shot(page, "06-risk-form")
     page.click("form.record-form button[type=submit]")
     page.wait_for_url(f"**/r/{risk_id}")
     page.click("form.status-form button:has-text('Assessed')")
     page.wait_for_url(f"**/r/{risk_id}")
     assert page.locator(".pill").first.inner_text() == "assessed"
-    page.goto("/records/treatment/new")
-    page.fill("#f-risk_id", risk_id)
+    page.click("a:has-text('Add treatment')")
+    assert page.locator("#f-risk_id").input_value() == risk_id
     page.select_option("#f-option", "mitigate")
     page.fill("#f-description", "Verify the caller's identity before discussing the account")
     page.fill("#f-owner", "maria")
@@ -270,4 +280,39 @@ def test_keyboard_skip_link_moves_focus_to_the_content(site: Site) -> None:
     assert page.locator("a.skip").is_visible()
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+    page.context.close()
+
+
+PAGES = ["/", "/readiness", "/soa", "/toolkit", "/records/risk", "/records/risk/new", "/records/incident", "/history", "/org",
+         "/records/impact_assessment/new", "/r/NOPE-1"]  # fmt: skip
+
+
+def test_every_page_at_390_px_has_navigation_and_no_sideways_scroll(site: Site) -> None:
+    """At a phone's width each page keeps a navigation menu and its content fits the width
+    (tables scroll inside their card); error pages too. Screenshots at 1440 and 390 px."""
+    page = site.page_as("chief")
+    with site.db.read() as session:
+        from openaims.register.services import RiskService
+
+        risk = RiskService(session, Actor("chief", frozenset({Role.ADMIN}))).all()[0].id
+    problems: list[str] = []
+    for width in (1440, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in [*PAGES, f"/r/{risk}"]:
+            page.goto(path)
+            name = path.strip("/").replace("/", "-") or "dashboard"
+            shot(page, f"w{width}-{name}")
+            if width != 390:
+                continue
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            if wide > 390:
+                problems.append(f"{path}: page is {wide} px wide")
+            menu = page.locator("details.menu summary")
+            if not menu.is_visible():
+                problems.append(f"{path}: no menu")
+                continue
+            menu.click()
+            if not page.locator("details.menu nav a[href='/records/risk']").is_visible():
+                problems.append(f"{path}: the menu does not open")
+    assert problems == []
     page.context.close()

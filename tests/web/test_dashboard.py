@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+import pytest
 from tests.web.conftest import ADMIN
 
 from openaims.register.db import Database
@@ -28,9 +30,9 @@ def test_dashboard_figures(database: Database) -> None:
     today = dt.datetime.now(dt.UTC).date()
     with database.session() as s:
         systems = SystemService(s, ADMIN)
-        systems.create({"name": "Chat", "risk_tier": "high", "lifecycle_stage": "operation"})
+        systems.create({"name": "Chat", "risk_tier": "high", "lifecycle_stage": "development"})
         systems.create({"name": "Scoring", "risk_tier": "high", "lifecycle_stage": "design"})
-        systems.create({"name": "Search", "risk_tier": "minimal", "lifecycle_stage": "operation"})
+        systems.create({"name": "Search", "risk_tier": "minimal", "lifecycle_stage": "development"})
         components = ComponentService(s, ADMIN)
         components.create(_component("openai", "openai", "dependency", "acme/chat"))
         components.create(_component("anthropic", "anthropic", "dependency", "acme/chat"))
@@ -58,7 +60,7 @@ def test_dashboard_figures(database: Database) -> None:
         heat = build_heat_map(s, ADMIN)
     assert (d.systems_total, d.components_total, d.unapproved_components) == (3, 3, 2)
     assert [(c.label, c.count) for c in d.systems_by_tier] == [("high", 2), ("minimal", 1)]
-    assert [(c.label, c.count) for c in d.systems_by_stage] == [("operation", 2), ("design", 1)]
+    assert [(c.label, c.count) for c in d.systems_by_stage] == [("development", 2), ("design", 1)]
     assert [(c.label, c.count) for c in d.components_by_provider] == [("openai", 2), ("anthropic", 1)]
     assert [(c.label, c.count) for c in d.components_by_kind] == [("dependency", 2), ("model", 1)]
     assert [(c.label, c.count) for c in d.unapproved_by_repository] == [("acme/chat", 2)]
@@ -96,3 +98,88 @@ def test_figures_follow_every_write(database: Database) -> None:
     with database.read() as s:
         tiers = {c.label: c.count for c in build_dashboard(s, ADMIN).systems_by_tier}
     assert tiers == {"high": 1}
+
+
+def test_after_a_write_only_the_figures_reading_the_changed_records_are_recomputed(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A changed AI system recounts the systems; the component figures are kept, and are
+    recounted as soon as a component changes."""
+    from openaims.reports import dashboard
+
+    counted: list[str] = []
+    group = dashboard._group
+
+    def counting(session: Any, column: Any, *where: Any) -> dict[str, int]:
+        counted.append(column.key)
+        return group(session, column, *where)
+
+    monkeypatch.setattr(dashboard, "_group", counting)
+    with database.session() as s:
+        system = SystemService(s, ADMIN).create({"name": "Scorer", "risk_tier": "limited"})
+        ComponentService(s, ADMIN).create(_component("openai", "openai", "dependency", "acme/app"))
+    with database.read() as s:
+        first = build_dashboard(s, ADMIN)
+    assert {"risk_tier", "provider"} <= set(counted)
+
+    counted.clear()
+    with database.session() as s:
+        SystemService(s, ADMIN).update(system.id, 1, {"risk_tier": "high"})
+    with database.read() as s:
+        second = build_dashboard(s, ADMIN)
+    assert "risk_tier" in counted
+    assert "provider" not in counted
+    assert {c.label: c.count for c in second.systems_by_tier} == {"high": 1}
+    assert second.components_by_provider == first.components_by_provider
+
+    counted.clear()
+    with database.session() as s:
+        ComponentService(s, ADMIN).create(_component("anthropic", "anthropic", "dependency", "acme/app"))
+    with database.read() as s:
+        third = build_dashboard(s, ADMIN)
+    assert "provider" in counted
+    assert "risk_tier" not in counted
+    assert {c.label: c.count for c in third.components_by_provider} == {"openai": 1, "anthropic": 1}
+    assert third.components_total == 2
+    with database.read() as s:  # the weekly trend, brought up to date event by event, equals a full count
+        recounted = dashboard._compute(s, third.generated_at, 12)
+    assert third.trend == recounted.trend
+    assert sum(third.trend.changes) == sum(first.trend.changes) + 2
+
+
+def test_the_server_prepares_the_dashboard_before_anyone_signs_in(hub: Any, monkeypatch: Any) -> None:
+    """Started by ``aims serve``, the application works out the dashboard and readiness for the
+    register as it is in a background thread; the first dashboard after sign-in is served from
+    that result, and a write still makes the next dashboard recompute."""
+    from tests.web.conftest import sign_in
+
+    from openaims.readiness import dashboard as readiness_cache
+    from openaims.reports import dashboard as figures
+    from openaims.web import warmup
+
+    readiness_cache.clear_cache()
+    warmup.warm(hub.app)
+    computed: list[str] = []
+    real_compute, real_readiness = figures._compute, readiness_cache.readiness
+    monkeypatch.setattr(figures, "_compute", lambda *a, **k: computed.append("figures") or real_compute(*a, **k))
+    monkeypatch.setattr(readiness_cache, "readiness",
+                        lambda *a, **k: computed.append("readiness") or real_readiness(*a, **k))  # fmt: skip
+    page, _ = sign_in(hub.app, "mia")
+    reply = page.get("/")
+    assert reply.status_code == 200
+    assert "Readiness" in reply.text
+    assert computed == []
+    with hub.db.session() as session:
+        SystemService(session, ADMIN).create({"name": "Claims triage", "owner": "mia"})
+    assert page.get("/").status_code == 200
+    assert computed == ["figures", "readiness"]
+
+
+def test_a_crosswalk_is_worked_out_once_per_item() -> None:
+    from openaims.frameworks.loader import crosswalk, load_catalogue
+
+    catalogue = load_catalogue()
+    first = catalogue.crosswalk("A.6.2.4")
+    assert catalogue.crosswalk("A.6.2.4") is first
+    assert first == crosswalk("A.6.2.4", catalogue=catalogue)
+    assert {r.item.framework for r in first.related} >= {"nist-ai-rmf"}

@@ -4,6 +4,7 @@ limit, CSRF on forms, forms that create, update and approve, HTML error pages.""
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import pytest
 from tests.web.conftest import PASSWORD, Hub, client, csrf_of, sign_in, web_settings
@@ -241,3 +242,16 @@ def test_history_page_filters(hub: Hub) -> None:
     assert rid in page.text
     assert f'href="/r/{rid}"' in page.text
     assert f'href="/r/{hub.records["risk_carl"]}"' not in page.text
+
+
+def test_a_system_created_at_a_gated_stage_through_the_form_is_refused_with_the_criteria(hub: Hub) -> None:
+    c, csrf = hub.session_client("carl")
+    refused = c.post("/records/system", data={"csrf_token": csrf, "name": "Fraud model",
+                                              "lifecycle_stage": "deployment"})  # fmt: skip
+    assert refused.status_code in (409, 422), refused.status_code
+    text = html.unescape(refused.text)
+    assert "A new AI system cannot be created at deployment" in text
+    for name in ("eu-ai-act-classification", "impact-assessment-current", "risks-treated", "verification-evidence",
+                 "approved-change", "security-review"):  # fmt: skip
+        assert f"{name}: " in text
+    assert 'value="Fraud model"' in refused.text  # the form again, as typed

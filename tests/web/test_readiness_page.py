@@ -93,7 +93,17 @@ def test_stage1_exports(hub: Hub, tmp_path: Path) -> None:
     page = c.get("/readiness/stage1.html", params={"organisation": "Acme"})
     assert page.status_code == 200
     assert "<h1>Acme: Stage 1 readiness report</h1>" in page.text
-    assert c.get("/readiness/stage1.docx").status_code == 404
+    # The app's content security policy allows no inline style: the page links its stylesheet.
+    assert "<style" not in page.text
+    assert '<link rel="stylesheet" href="/readiness/stage1.css">' in page.text
+    css = c.get("/readiness/stage1.css")
+    assert css.status_code == 200
+    assert css.headers["content-type"].startswith("text/css")
+    assert ".pill" in css.text
+    assert c.get("/readiness/stage1.xlsx").status_code == 404
+    docx = c.get("/readiness/stage1.docx")
+    assert docx.status_code == 200
+    assert docx.content.startswith(b"PK")
     pdf = c.get("/readiness/stage1.pdf")
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"
@@ -104,3 +114,16 @@ def test_stage1_exports(hub: Hub, tmp_path: Path) -> None:
     target.write_bytes(pdf.content)
     text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
     assert "Our organisation - Stage 1 readiness report" in " ".join(text.split())
+
+
+def test_items_are_searched_and_filtered_by_status(hub: Hub) -> None:
+    c, _ = hub.session_client("aude")
+    everything = rows(c.get("/readiness").text)
+    found = rows(c.get("/readiness", params={"q": "scope"}).text)
+    assert found
+    assert "4.3" in found
+    assert len(found) < len(everything)
+    missing = rows(c.get("/readiness", params={"status": "missing"}).text)
+    assert set(missing.values()) == {"missing"}
+    assert set(missing) == {k for k, v in everything.items() if v == "missing"}
+    assert rows(c.get("/readiness", params={"q": "no item says this"}).text) == {}

@@ -28,7 +28,7 @@ def test_system_form_widgets() -> None:
     form = {w.name: w for w in widgets(SystemService)}
     assert next(iter(form)) == "name"
     assert list(form)[-1] == "links"
-    assert form["organisation_roles"].kind == "list"
+    assert form["organisation_roles"].kind == "checks"
     assert "provider" in form["organisation_roles"].choices
     assert form["risk_tier"].choices == (
         "unclassified", "minimal", "limited", "annex-iii-exception", "high", "prohibited", "gpai", "gpai-systemic",

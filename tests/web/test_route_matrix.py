@@ -40,7 +40,6 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/api/v1/health"): PUBLIC,
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("GET", "/api/v1/docs"): PUBLIC,
-    ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): PUBLIC,
@@ -69,21 +68,49 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/readiness/stage1.{suffix}"): EVERYONE,
     ("GET", "/soa"): EVERYONE,
     ("GET", "/soa/export.{suffix}"): EVERYONE,
+    ("GET", "/soa/versions"): EVERYONE,
+    ("GET", "/soa/versions/{number}"): EVERYONE,
+    ("GET", "/soa/versions/{number}/export.{suffix}"): EVERYONE,
+    ("GET", "/soa/compare"): EVERYONE,
+    ("GET", "/workspace/{item_id}"): EVERYONE,
+    ("POST", "/soa/approve"): frozenset({"admin", "aims_manager"}),
+    ("POST", "/evidence/upload"): WRITERS,
     ("GET", "/records/{record_type}"): EVERYONE,
     ("GET", "/records/{record_type}/export.csv"): EVERYONE,
     ("GET", "/records/{record_type}/new"): WRITERS,
     ("POST", "/records/{record_type}"): WRITERS,
+    ("POST", "/records/{record_type}/bulk"): WRITERS,
     ("GET", "/r/{record_id}"): EVERYONE,
-    ("GET", "/r/{record_id}/edit"): EVERYONE,
+    ("GET", "/r/{record_id}/edit"): WRITERS,
+    ("GET", "/r/{record_id}/download"): EVERYONE,
     ("POST", "/r/{record_id}"): WRITERS,
     ("POST", "/r/{record_id}/status"): WRITERS,
     ("POST", "/r/{record_id}/approve"): WRITERS,
+    ("POST", "/r/{record_id}/reject"): WRITERS,
+    ("POST", "/r/{record_id}/raise-nonconformity"): WRITERS,
+    ("POST", "/r/{record_id}/step"): WRITERS,
+    ("POST", "/r/{record_id}/move"): WRITERS,
+    ("POST", "/r/{record_id}/prepare"): WRITERS,
     ("GET", "/history"): EVERYONE,
+    ("GET", "/history/verify"): frozenset({"admin", "auditor"}),
     ("GET", "/org"): EVERYONE,
     ("GET", "/org/sources/{source_id}"): EVERYONE,
     ("GET", "/api/v1/org/sources"): EVERYONE,
     ("GET", "/api/v1/org/policy"): EVERYONE,
     ("POST", "/api/v1/checks"): SCAN_PUSHERS,
+    ("GET", "/monitoring/{system_id}"): EVERYONE,
+    ("GET", "/api/v1/monitoring"): EVERYONE,
+    ("POST", "/api/v1/monitoring/{system_id}/values"): SCAN_PUSHERS,
+    ("GET", "/security-review/{system_id}"): EVERYONE,
+    ("GET", "/card/{system_id}.{suffix}"): EVERYONE,
+    ("GET", "/card.css"): PUBLIC,
+    ("GET", "/toolkit"): EVERYONE,
+    ("GET", "/toolkit/{name}.{suffix}"): EVERYONE,
+    ("POST", "/toolkit/{name}/register"): WRITERS,
+    ("POST", "/security-review/{system_id}/start"): WRITERS,
+    ("POST", "/security-review/{system_id}/decide"): WRITERS,
+    ("POST", "/security-review/{system_id}/raise"): WRITERS,
+    ("POST", "/security-review/{system_id}/complete"): WRITERS,
 }
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
@@ -100,8 +127,15 @@ def routes(app: Any) -> Iterator[tuple[str, Any]]:
 
 
 def route_table(app: Any) -> Iterator[tuple[str, str]]:
-    """Every (method, path) the application answers, from its route table."""
+    """Every (method, path) the application answers, from its route table; each record type's
+    own paths (``/api/v1/records/risk/...``) are classified as ``/api/v1/records/{record_type}/...``."""
+    from openaims.register.services import registry
+
+    typed = {f"/api/v1/records/{name}" for name in registry()}
     for path, route in routes(app):
+        head, _, rest = path.partition("/{record_id}")
+        if head in typed:
+            path = "/api/v1/records/{record_type}" + (_ + rest if _ else "")
         for method in sorted(route.methods or ()):
             if method != "HEAD":
                 yield method, path
@@ -146,7 +180,11 @@ def world(hub: Hub) -> Fixture:
         "username": "vic",
         "token_id": spare.token.id,
         "suffix": "html",
+        "number": "1",
+        "item_id": "A.6.2.2",
         "source_id": "1",
+        "system_id": hub.records["system"],
+        "name": "ai-policy",
     }
     return Fixture(hub, params)
 

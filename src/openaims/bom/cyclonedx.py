@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any, assert_never
@@ -47,7 +47,13 @@ from jsonschema import Draft7Validator, ValidationError, validators
 from lxml import etree  # type: ignore[import-untyped]
 
 import openaims
-from openaims.bom.interface import CYCLONEDX_VERSIONS, DEFAULT_CYCLONEDX_VERSION, BomError, CycloneDxFormat
+from openaims.bom.interface import (
+    CYCLONEDX_VERSIONS,
+    DEFAULT_CYCLONEDX_VERSION,
+    BomError,
+    CycloneDxFormat,
+    ModelContext,
+)
 from openaims.bom.inventory import (
     AgentFile,
     Inventory,
@@ -140,12 +146,15 @@ def render_cyclonedx(
     fmt: str = "json",
     serial_number: uuid.UUID | None = None,
     timestamp: datetime | None = None,
+    models: Mapping[str, ModelContext] | None = None,
 ) -> str:
     """The CycloneDX ML-BOM of ``findings`` as a string, validated against the
     official schema of ``spec_version``.
 
     ``serial_number`` and ``timestamp`` default to a random UUID and now; pass
-    them for reproducible output.
+    them for reproducible output. ``models`` (by model name) is what a register
+    knows of the models found: their cards gain the intended use, limitations,
+    ethical considerations and owner.
     """
     schema = _SCHEMA_VERSIONS.get(spec_version)
     if schema is None:
@@ -157,7 +166,8 @@ def render_cyclonedx(
     except ValueError:
         raise BomError(f"CycloneDX format {fmt!r} is not supported; use json or xml") from None
     inventory = build_inventory(findings)
-    bom, cards = _build_bom(inventory, root_name=root_name, serial_number=serial_number, timestamp=timestamp)
+    bom, cards = _build_bom(inventory, root_name=root_name, serial_number=serial_number, timestamp=timestamp,
+                            models=models or {})  # fmt: skip
     error: object | None
     if out_format is CycloneDxFormat.JSON:
         text = make_outputter(bom, OutputFormat.JSON, schema).output_as_string(indent=2)
@@ -274,7 +284,21 @@ def _provider_entity(provider: str | None) -> OrganizationalEntity | None:
     return OrganizationalEntity(name=str(entry.get("name") or provider))
 
 
-def _model_component(m: Model) -> tuple[Component, dict[str, Any]]:
+def _considerations(context: ModelContext) -> dict[str, Any]:
+    """The model card's ``considerations`` from what the register knows (CycloneDX 1.5+)."""
+    out: dict[str, Any] = {}
+    if context.intended_use:
+        out["useCases"] = [context.intended_use]
+    if context.limitations:
+        out["technicalLimitations"] = list(context.limitations)
+    if context.ethical:
+        out["ethicalConsiderations"] = [
+            {"name": name, **({"mitigationStrategy": how} if how else {})} for name, how in context.ethical
+        ]
+    return out
+
+
+def _model_component(m: Model, context: ModelContext | None = None) -> tuple[Component, dict[str, Any]]:
     refs: list[ExternalReference] = []
     page = _uri(f"https://huggingface.co/{quote(m.model_id, safe='/')}") if m.hub == "huggingface" else None
     if page is not None:
@@ -309,6 +333,11 @@ def _model_component(m: Model) -> tuple[Component, dict[str, Any]]:
         }
     card_props = [("provider", m.provider), ("hosting", hosting)]
     card_props += [("loader", v) for v in m.loaders]
+    if context is not None:
+        considerations = _considerations(context)
+        if considerations:
+            card["considerations"] = considerations
+        card_props += [("system", context.system), ("owner", context.owner)]
     card["properties"] = [{"name": f"{_NS}:{k}", "value": str(v)} for k, v in card_props if v]
     return component, card
 
@@ -441,6 +470,7 @@ def _build_bom(
     root_name: str,
     serial_number: uuid.UUID | None,
     timestamp: datetime | None,
+    models: Mapping[str, ModelContext],
 ) -> tuple[Bom, dict[str, dict[str, Any]]]:
     root = Component(type=ComponentType.APPLICATION, name=root_name or "scanned-tree", bom_ref="root")
     tool = Component(type=ComponentType.APPLICATION, name="openaims", version=openaims.__version__, group="openaims")
@@ -475,7 +505,7 @@ def _build_bom(
     for p in inv.packages:
         add(_package_component(p))
     for m in inv.models:
-        component, card = _model_component(m)
+        component, card = _model_component(m, models.get(m.model_id))
         add(component)
         cards[m.ref] = card
     for f in inv.model_files:
@@ -561,6 +591,21 @@ def _xml_card(ns: str, card: dict[str, Any]) -> Any:
                 for item in params[plural]:
                     entry = etree.SubElement(holder, f"{q}{singular}")
                     etree.SubElement(entry, f"{q}format").text = item["format"]
+    considerations = card.get("considerations")
+    if considerations:
+        held = etree.SubElement(root, f"{q}considerations")
+        for plural, singular in (("useCases", "useCase"), ("technicalLimitations", "technicalLimitation")):
+            if considerations.get(plural):
+                holder = etree.SubElement(held, f"{q}{plural}")
+                for text in considerations[plural]:
+                    etree.SubElement(holder, f"{q}{singular}").text = text
+        if considerations.get("ethicalConsiderations"):
+            holder = etree.SubElement(held, f"{q}ethicalConsiderations")
+            for item in considerations["ethicalConsiderations"]:
+                entry = etree.SubElement(holder, f"{q}ethicalConsideration")
+                etree.SubElement(entry, f"{q}name").text = item["name"]
+                if item.get("mitigationStrategy"):
+                    etree.SubElement(entry, f"{q}mitigationStrategy").text = item["mitigationStrategy"]
     if card.get("properties"):
         holder = etree.SubElement(root, f"{q}properties")
         for prop in card["properties"]:

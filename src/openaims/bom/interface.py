@@ -9,6 +9,7 @@ two formats always describe the same things.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 from openaims.errors import AimsError
 
@@ -31,3 +32,16 @@ class CycloneDxFormat(enum.StrEnum):
 #: CycloneDX specification versions the writer produces.
 CYCLONEDX_VERSIONS: tuple[str, ...] = ("1.6", "1.7")
 DEFAULT_CYCLONEDX_VERSION = "1.6"
+
+
+@dataclass(frozen=True)
+class ModelContext:
+    """What the register knows of a model, for its model card: the AI system that uses it, the
+    system's owner, intended use, limitations, and ethical considerations with their mitigation."""
+
+    system: str
+    owner: str | None = None
+    intended_use: str | None = None
+    limitations: tuple[str, ...] = ()
+    #: (consideration, mitigation strategy or None)
+    ethical: tuple[tuple[str, str | None], ...] = ()

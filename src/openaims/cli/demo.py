@@ -58,9 +58,10 @@ def demo_data(
         if scan is not None:
             findings = Scanner(ScanOptions(root=scan)).scan().findings
         else:
-            from openaims.register.demo_sample import sample_repository
+            from openaims.register.demo_sample import plant_leaked_key, sample_repository
 
             with sample_repository() as repository:
+                plant_leaked_key(repository)
                 findings = Scanner(ScanOptions(root=repository)).scan().findings
         started = time.perf_counter()
         with db.session() as session:

@@ -142,7 +142,22 @@ def readiness_command(
         None,
         "--stage1",
         envvar="AIMS_READINESS_STAGE1",
-        help="Write the Stage 1 readiness report (documented information found or missing) to FILE.html or FILE.pdf.",
+        help="Write the Stage 1 readiness report (scope, documents, SoA, readiness per clause with its records, "
+        "gaps, sign-off) to FILE.html, FILE.pdf or FILE.docx.",
+    ),
+    stage2: str | None = typer.Option(
+        None,
+        "--stage2",
+        help="For this clause or Annex A control (6.1.2, A.6.2.4): write the Stage 2 sampling list and working "
+        "paper (each sampled record with its content and evidence) to -o FILE.pdf, FILE.docx or FILE.md.",
+    ),
+    seed: int | None = typer.Option(
+        None, "--seed", help="With --stage2: the seed of the random sample (default: a new one, printed in the paper)."
+    ),
+    sample: int | None = typer.Option(
+        None,
+        "--sample",
+        help="With --stage2: how many records to draw (default: all up to 5; 5 of up to 50; 10 of up to 250; 25).",
     ),
     organisation: str = typer.Option(
         "Our organisation", "--organisation", envvar="AIMS_ORGANISATION", help="Organisation name on the report."
@@ -158,6 +173,11 @@ def readiness_command(
         day = dt.date.fromisoformat(today) if today else dt.datetime.now(dt.UTC).date()
     except ValueError:
         raise UsageError(f"--date {today!r} is not a date like 2026-08-02") from None
+    if stage2 is not None:
+        _write_stage2(stage2, output, seed, sample, database_url, actor, day, organisation)
+        return
+    if seed is not None or sample is not None:
+        raise UsageError("--seed and --sample go with --stage2 CLAUSE-OR-CONTROL")
     if output_format is ReadinessFormat.TABLE and output is not None and stage1 is None:
         raise UsageError("--output needs --format json or html")
     check_output(output)
@@ -209,8 +229,8 @@ def _write_stage1(target: Path, database_url: str | None, actor: str | None, day
     from openaims.reports import stage1
 
     suffix = target.suffix.lower()
-    if suffix not in (".html", ".htm", ".pdf"):
-        raise UsageError(f"--stage1 {target}: name a .html or .pdf file")
+    if suffix not in (".html", ".htm", ".pdf", ".docx"):
+        raise UsageError(f"--stage1 {target}: name a .html, .pdf or .docx file")
     if not target.parent.is_dir():
         raise UsageError(f"--stage1 {target}: the folder {target.parent} does not exist")
     with register_session(database_url, write=False) as (session, settings):
@@ -219,12 +239,49 @@ def _write_stage1(target: Path, database_url: str | None, actor: str | None, day
         )
     if suffix == ".pdf":
         write_file(target, stage1.to_pdf(report))
+    elif suffix == ".docx":
+        write_file(target, stage1.to_docx(report))
     else:
         write_file(target, stage1.to_html(report))
     totals = report.presence_totals()
     console.print(
         f"Wrote {escape(str(target))}: {totals['found']} documented-information items found, "
         f"{totals['incomplete']} incomplete, {totals['missing']} missing; readiness score {report.readiness.score()}%."
+    )
+
+
+def _write_stage2(
+    item: str, target: Path | None, seed: int | None, size: int | None, database_url: str | None,
+    actor: str | None, day: dt.date, organisation: str,
+) -> None:  # fmt: skip
+    from openaims.readiness.engine import evaluate
+    from openaims.readiness.snapshot import load_snapshot
+    from openaims.reports import stage2
+    from openaims.reports.document import DocFormat, render
+
+    formats = {".pdf": DocFormat.PDF, ".docx": DocFormat.DOCX, ".md": DocFormat.MD}
+    if target is None:
+        raise UsageError(f"--stage2 {item}: give the file to write with -o FILE.pdf, FILE.docx or FILE.md")
+    fmt = formats.get(target.suffix.lower())
+    if fmt is None:
+        raise UsageError(f"-o {target}: name a .pdf, .docx or .md file for the Stage 2 working paper")
+    check_output(target)
+    with register_session(database_url, write=False) as (session, settings):
+        acting = actor_for(actor)
+        snap = load_snapshot(session, acting, today=day, evidence_dir=settings.evidence_folder)
+    result = stage2.plan(
+        snap, evaluate(snap), item, organisation=organisation, seed=seed, size=size, author=acting.name
+    )
+    write_file(target, render(stage2.to_document(result), fmt))
+    drawn = (
+        f"all {len(result.population)} records"
+        if result.method == "all"
+        else f"{result.size} of {len(result.population)} records drawn with seed {result.seed}"
+    )
+    console.print(
+        f"Wrote {escape(str(target))}: {result.item.id} {escape(result.item.title)} ({result.item.status.value}), "
+        f"{drawn}; the same sample again: {escape(stage2.rerun_command(result))}",
+        soft_wrap=True,
     )
 
 

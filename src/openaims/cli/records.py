@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import TYPE_CHECKING, Any, get_args, get_origin
 
 import typer
 from pydantic import BaseModel
@@ -30,17 +30,20 @@ from openaims.cli.console import console, plain
 from openaims.errors import UsageError
 from openaims.layout import Column
 from openaims.layout import print_table as print_fitted
+from openaims.register import fields as field_description
 from openaims.register import open_register
 from openaims.register.actors import Actor, default_actor_name
+from openaims.register.fields import FieldSpec, Kind, Shape
 from openaims.register.identity import Identity, Mode
 from openaims.register.identity import resolve as resolve_identity
 from openaims.register.services import Page, RecordOut, RecordService, registry
 from openaims.register.services.base import FIELD_LIMITS
-from openaims.register.services.documents import DocumentService, DocumentVersionService
-from openaims.register.services.evidence import EvidenceService
 from openaims.settings import Settings, load_settings
-from openaims.untrusted import InputError, read_json
+from openaims.untrusted import InputError, read_entry, read_json, read_parts
 from openaims.untrusted.wording import PATTERNS
+
+if TYPE_CHECKING:
+    from openaims.register.services.evidence import EvidenceService
 
 PANEL = "Register records"
 
@@ -156,11 +159,18 @@ def register_session(
         db.dispose()
 
 
+def _evidence(session: Session, actor: Actor, settings: Settings) -> EvidenceService:
+    """The evidence service over the settings' evidence folder (imported when a command needs it)."""
+    from openaims.register.services.evidence import EvidenceService
+
+    return EvidenceService(session, actor, evidence_dir=settings.evidence_folder)
+
+
 def make_service(
     cls: type[RecordService[Any, Any]], session: Session, actor: Actor, settings: Settings
 ) -> RecordService[Any, Any]:
-    if issubclass(cls, EvidenceService):
-        return cls(session, actor, evidence_dir=settings.evidence_folder)
+    if cls.record_type() == "evidence":  # evidence keeps its files in the evidence folder
+        return cls(session, actor, evidence_dir=settings.evidence_folder)  # type: ignore[call-arg]
     return cls(session, actor)
 
 
@@ -255,18 +265,46 @@ def _base_type(annotation: Any) -> Any:
     return annotation
 
 
-def _kind(annotation: Any) -> str:
-    """``list`` (repeatable plain values), ``json`` (structured) or ``scalar``."""
-    base = _base_type(annotation)
-    origin = get_origin(base)
-    if origin is list:
-        (item,) = get_args(base) or (str,)
-        item = _base_type(item)
-        plain = item in (str, int, float) or (isinstance(item, type) and issubclass(item, enum.Enum))
-        return "list" if plain else "json"
-    if origin is dict or (isinstance(base, type) and issubclass(base, BaseModel)):
+def _kind(spec: FieldSpec) -> str:
+    """From the field description: ``rows`` (a list or mapping of groups: one repeatable option per row,
+    ``PART=VALUE; ...``), ``group`` (one group the same way), ``json`` (data without a described
+    structure), ``list`` (repeatable plain values) or ``scalar``."""
+    if spec.kind is Kind.GROUP:
+        return "group" if spec.shape is Shape.ONE else "rows"
+    if spec.structured:
         return "json"
-    return "scalar"
+    return "list" if spec.many else "scalar"
+
+
+def _part_rule(part: FieldSpec) -> str:
+    if part.kind is Kind.BOOLEAN:
+        return f"{part.name} (yes/no)"
+    if part.kind is Kind.CHOICE:
+        return f"{part.name} ({'/'.join(part.choices)})"
+    if part.kind is Kind.INTEGER and part.minimum is not None and part.maximum is not None:
+        return f"{part.name} ({part.minimum:g}-{part.maximum:g})"
+    if part.kind is Kind.DATE:
+        return f"{part.name} (YYYY-MM-DD)"
+    return part.name
+
+
+def _group_help(spec: FieldSpec) -> tuple[str, str]:
+    """(metavar, help) of an option that takes groups as ``PART=VALUE; ...``."""
+    parts = ", ".join(_part_rule(p) for p in spec.parts)
+    required = [p.name for p in spec.parts if p.required]
+    needs = f" ({', '.join(required)} required)" if required else ""
+    if spec.shape is Shape.MAPPING:
+        keys = f", KEY one of: {', '.join(spec.keys)}" if spec.keys else ""
+        return "KEY: PART=VALUE;...", (
+            f"One entry per option, as 'KEY: PART=VALUE; PART=VALUE'{keys}; parts: {parts}{needs}. Repeat for "
+            "several entries (JSON is accepted too)."
+        )
+    if spec.shape is Shape.LIST:
+        return "PART=VALUE;...", (
+            f"One item per option, as 'PART=VALUE; PART=VALUE'; parts: {parts}{needs}. Repeat for several items; "
+            "write \\; for a ';' inside a value (JSON is accepted too)."
+        )
+    return "PART=VALUE;...", f"As 'PART=VALUE; PART=VALUE'; parts: {parts}{needs} (JSON is accepted too)."
 
 
 def _constraints(annotation: Any) -> tuple[Any, list[Any]]:
@@ -370,28 +408,61 @@ def _choices(annotation: Any) -> list[str]:
 
 def _field_params(cls: type[RecordService[Any, Any]]) -> list[tuple[str, str, inspect.Parameter]]:
     params = []
-    for name, info in cls.fields.model_fields.items():
-        if name in cls.register_fields():
-            continue  # who approved and when come from the approval itself
-        kind = _kind(info.annotation)
+    for spec in field_description.inputs(cls):  # who approved and when come from the approval itself
+        name, info = spec.name, cls.fields.model_fields[spec.name]
+        kind = _kind(spec)
         flag = "--" + name.replace("_", "-")
-        metavar, help_text = describe_field(cls, name, info)
+        metavar, help_text = _group_help(spec) if kind in ("rows", "group") else describe_field(cls, name, info)
         if info.description:
             help_text = f"{info.description.rstrip('.')}. {help_text}"
-        annotation: Any = list[str] | None if kind == "list" else str | None
+        annotation: Any = list[str] | None if kind in ("list", "rows") else str | None
         option = typer.Option(None, flag, help=help_text, metavar=metavar, show_default=False)
         param = inspect.Parameter(f"f_{name}", inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation)
         params.append((name, kind, param))
     return params
 
 
-def _collect(fields: list[tuple[str, str, inspect.Parameter]], kwargs: Mapping[str, Any]) -> dict[str, Any]:
+def _structured(spec: FieldSpec, values: list[str]) -> Any:
+    """A group field's value from its options: ``PART=VALUE; ...`` per item (or entry), or JSON."""
+    flag = "--" + spec.name.replace("_", "-")
+    if len(values) == 1 and values[0].lstrip()[:1] in ("[", "{"):
+        try:
+            return read_json(values[0], flag, limits=FIELD_LIMITS)
+        except InputError as exc:
+            raise UsageError(f"{exc.message} (the option takes PART=VALUE; ... or JSON)") from None
+    names = [p.name for p in spec.parts]
+
+    def filled(parts: dict[str, str]) -> dict[str, str]:
+        return {k: v for k, v in parts.items() if v != ""}
+
+    if spec.shape is Shape.MAPPING:
+        entries: dict[str, Any] = {}
+        for value in values:
+            key, parts = read_entry(value, spec.keys, names, flag)
+            if key in entries:
+                raise UsageError(f"{flag}: {key!r} is given twice")
+            entries[key] = filled(parts)
+        return entries
+    rows = [filled(read_parts(v, names, flag)) for v in values if v.strip()]
+    if spec.shape is Shape.LIST:
+        return rows
+    return rows[0] if rows else None
+
+
+def _collect(
+    fields: list[tuple[str, str, inspect.Parameter]],
+    kwargs: Mapping[str, Any],
+    cls: type[RecordService[Any, Any]] | None = None,
+) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name, kind, _param in fields:
         value = kwargs.get(f"f_{name}")
         if value is None:
             continue
-        if kind == "json":
+        if kind in ("rows", "group") and cls is not None:
+            given = [v for v in value if v != ""] if isinstance(value, list) else [value]
+            data[name] = _structured(field_description.field_spec(cls, name), given)
+        elif kind == "json":
             try:
                 data[name] = read_json(value, f"--{name.replace('_', '-')}", limits=FIELD_LIMITS)
             except InputError as exc:
@@ -470,9 +541,17 @@ def _group(cls: type[RecordService[Any, Any]]) -> typer.Typer:
             record = service.get(kwargs["record_id"].strip())
             events = len(service.history(record.id))
             approvals = service.approvals(record.id)
-            store = EvidenceService(session, service.actor, evidence_dir=settings.evidence_folder)
-            evidence = store.for_record(record.id)
+            evidence = _evidence(session, service.actor, settings).for_record(record.id)
+            deadline = None
+            if cls.record_type() == "incident" and kwargs["fmt"] is OutputFormat.TABLE:
+                from openaims.register.services.incidents import IncidentService
+
+                assert isinstance(service, IncidentService)
+                due = service.deadline(record)
+                deadline = due.describe(service.clock()) if due is not None else None
         render_record(record, kwargs["fmt"], events=events)
+        if deadline is not None:
+            console.print(deadline, markup=False, soft_wrap=True)
         if kwargs["fmt"] is OutputFormat.TABLE:
             for approval in approvals:
                 console.print(approval.describe(), markup=False)
@@ -489,7 +568,7 @@ def _group(cls: type[RecordService[Any, Any]]) -> typer.Typer:
     group.command("show")(_with_signature(show_cmd, [record_arg, *_common()]))
 
     def add_cmd(**kwargs: Any) -> None:
-        data = _collect(fields, kwargs)
+        data = _collect(fields, kwargs, cls)
         with register_session(kwargs["database_url"], write=True) as (session, settings):
             service = make_service(cls, session, actor_for(kwargs["actor"]), settings)
             record = service.create(data, status=kwargs["status"])
@@ -501,13 +580,12 @@ def _group(cls: type[RecordService[Any, Any]]) -> typer.Typer:
     group.command("add")(_with_signature(add_cmd, [*(p for _, _, p in fields), add_status, *_common()]))
 
     def update_cmd(**kwargs: Any) -> None:
-        data = _collect(fields, kwargs)
+        data = _collect(fields, kwargs, cls)
         for name in kwargs["clear"] or []:
             key = name.replace("-", "_")
             if key not in cls.field_names():
                 raise UsageError(f"--clear {name}: not a field of {label} records")
-            info = cls.fields.model_fields[key]
-            data[key] = [] if _kind(info.annotation) == "list" else ({} if "dict" in str(info.annotation) else None)
+            data[key] = field_description.field_spec(cls, key).empty()
         if kwargs["status"]:
             data["status"] = kwargs["status"]
         if not data:
@@ -544,7 +622,7 @@ def _approve_command(
     label = cls.record_type().replace("_", " ")
 
     def approve_cmd(**kwargs: Any) -> None:
-        data = _collect(fields, kwargs)
+        data = _collect(fields, kwargs, cls)
         with register_session(kwargs["database_url"], write=True) as (session, settings):
             service = make_service(cls, session, actor_for(kwargs["actor"]), settings)
             record = service.approve_record(kwargs["record_id"].strip(), kwargs["expected_version"], data)
@@ -590,7 +668,7 @@ def _evidence_extras(group: typer.Typer) -> None:
     ) -> None:
         """Store a file by SHA-256 under the evidence directory and record it as evidence."""
         with register_session(database_url, write=True) as (session, settings):
-            service = EvidenceService(session, actor_for(actor), evidence_dir=settings.evidence_folder)
+            service = _evidence(session, actor_for(actor), settings)
             record = service.add_file(path, title=title, record_ids=attach or [], description=description)
         _report_write("Stored", record, fmt)
 
@@ -606,7 +684,7 @@ def _evidence_extras(group: typer.Typer) -> None:
     ) -> None:
         """Attach existing evidence to another record."""
         with register_session(database_url, write=True) as (session, settings):
-            service = EvidenceService(session, actor_for(actor), evidence_dir=settings.evidence_folder)
+            service = _evidence(session, actor_for(actor), settings)
             record = service.attach(evidence_id, expected_version, record_id)
         _report_write("Attached", record, fmt)
 
@@ -635,6 +713,8 @@ def _document_extras(group: typer.Typer) -> None:
             changes["content"] = content_file.read_text(encoding="utf-8", errors="replace")
         if change_summary:
             changes["change_summary"] = change_summary
+        from openaims.register.services.documents import DocumentVersionService
+
         with register_session(database_url, write=True) as (session, _settings):
             record = DocumentVersionService(session, actor_for(actor)).new_version(document_id.strip(), changes)
         _report_write("Created", record, fmt)  # fmt: skip
@@ -669,8 +749,32 @@ def register(app: typer.Typer, only: str | None = None) -> None:
         if only is not None and cls.cli_name() != only:
             continue
         group = _group(cls)
-        if issubclass(cls, EvidenceService):
+        if cls.record_type() == "evidence":
             _evidence_extras(group)
-        if issubclass(cls, DocumentService):
+        if cls.record_type() == "document":
             _document_extras(group)
+        if cls.record_type() == "management_review":
+            from openaims.cli.reviews import review_extras
+
+            review_extras(group)
+        if cls.record_type() == "impact_assessment":
+            from openaims.cli.impact import impact_extras
+
+            impact_extras(group)
+        if cls.record_type() == "audit":
+            from openaims.cli.reviews import audit_extras
+
+            audit_extras(group)
+        if cls.record_type() == "risk":
+            from openaims.cli.reviews import risk_extras
+
+            risk_extras(group)
+        if cls.record_type() == "system":
+            from openaims.cli.lifecycle import system_extras
+
+            system_extras(group)
+        if cls.record_type() == "incident":
+            from openaims.cli.incidents import incident_extras
+
+            incident_extras(group)
         app.add_typer(group, name=cls.cli_name(), rich_help_panel=PANEL)

@@ -413,10 +413,20 @@ def scan(
     stats = report["stats"]
     root_name = sanitise.text(path.resolve().name or "root")
     synced: str | None = None
+    models = None
     if to_register:
-        from openaims.cli.inventory import ingest
+        from openaims.cli.inventory import repository_name
+        from openaims.cli.records import actor_for, register_session
+        from openaims.register.ingest import sync_scan
 
-        synced = ingest(path, result.findings).summary()
+        # One transaction: the components, then what the register knows of the models for the ML-BOM.
+        with register_session(None, write=True, scope="scan:push") as (session, _settings):
+            acting = actor_for(None)
+            synced = sync_scan(session, acting, repository_name(path), result.findings).summary()
+            if fmt is ScanFormat.CYCLONEDX or fmt is ScanFormat.CYCLONEDX_XML:
+                from openaims.register.model_cards import model_contexts
+
+                models = model_contexts(session, acting, repository_name(path))
 
     text: str | None = None
     if fmt is ScanFormat.TABLE:
@@ -434,6 +444,7 @@ def scan(
             root_name=root_name,
             spec_version=cyclonedx_version.value,
             fmt="xml" if fmt is ScanFormat.CYCLONEDX_XML else "json",
+            models=models,
         )
     elif fmt is ScanFormat.SPDX:
         from openaims.bom.spdx import render_spdx  # type: ignore[import-not-found,unused-ignore]

@@ -65,7 +65,7 @@ def serve(
 
             # proxy_headers off: the application reads X-Forwarded-For itself, and only from
             # the proxies named in AIMS_TRUSTED_PROXIES (uvicorn would trust any local peer).
-            uvicorn.run(create_app(db), host=host, port=port, log_level="warning", proxy_headers=False)
+            uvicorn.run(create_app(db, warm=True), host=host, port=port, log_level="warning", proxy_headers=False)
         else:
             db.dispose()
             if not settings.secret_key:
@@ -73,7 +73,7 @@ def serve(
                 # one process is unknown to the others.
                 os.environ["AIMS_SECRET_KEY"] = secrets.token_urlsafe(32)
             uvicorn.run(
-                "openaims.web.app:create_app",
+                "openaims.web.app:serving_app",
                 factory=True,
                 host=host,
                 port=port,

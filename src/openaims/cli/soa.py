@@ -24,6 +24,7 @@ class ListFormat(enum.StrEnum):
 class ExportFormat(enum.StrEnum):
     XLSX = "xlsx"
     PDF = "pdf"
+    DOCX = "docx"
 
 
 DB_OPTION = typer.Option(None, "--database-url", envvar="AIMS_DATABASE_URL", help="Register database URL.")
@@ -130,18 +131,18 @@ def diff(
 
 @soa_app.command("export")
 def export(
-    output: Path = typer.Argument(..., help="File to write (.xlsx or .pdf)."),
+    output: Path = typer.Argument(..., help="File to write (.xlsx, .pdf or .docx)."),
     version: int | None = typer.Option(None, "--version", help="Version number (default: the latest approved)."),
     draft: bool = typer.Option(False, "--draft", help="Export the current, unapproved rows instead."),
     output_format: ExportFormat | None = typer.Option(
-        None, "--format", "-f", help="xlsx or pdf (default: from the file name)."
+        None, "--format", "-f", help="xlsx, pdf or docx (default: from the file name)."
     ),
     organisation: str = typer.Option(
         "Our organisation", "--organisation", envvar="AIMS_ORGANISATION", help="Name on every page."
     ),
     database_url: str | None = DB_OPTION,
 ) -> None:
-    """Export a SoA version (or the draft) to xlsx or PDF; every page names the version, date and approver."""
+    """Export a SoA version (or the draft) to xlsx, PDF or Word; every page names the version, date and approver."""
     from openaims.cli.records import actor_for, register_session
     from openaims.register.services.soa_versions import SoaVersionService
     from openaims.reports import soa as soa_report
@@ -150,7 +151,9 @@ def export(
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".")
         if suffix not in {f.value for f in ExportFormat}:
-            raise UsageError(f"cannot tell the format from {output.name!r}; name it .xlsx or .pdf, or pass --format")
+            raise UsageError(
+                f"cannot tell the format from {output.name!r}; name it .xlsx, .pdf or .docx, or pass --format"
+            )
         fmt = ExportFormat(suffix)
     check_output(output)
     with register_session(database_url, write=False) as (session, _settings):
@@ -166,6 +169,8 @@ def export(
         data = soa_report.to_xlsx(document)
     elif fmt is ExportFormat.PDF:
         data = soa_report.to_pdf(document)
+    elif fmt is ExportFormat.DOCX:
+        data = soa_report.to_docx(document)
     else:
         assert_never(fmt)
     write_file(output, data)

@@ -35,6 +35,10 @@ MAX_PATTERN_CHARS = 1024
 MAX_DOUBLE_STARS = 16
 #: Most patterns read from one ignore file.
 MAX_PATTERNS = 10_000
+#: Most key regexes joined into one alternation (more are tried one by one).
+MAX_COMBINED_KEYS = 256
+#: Most path segments whose candidate patterns one ignore file remembers.
+MAX_CACHED_SEGMENTS = 65_536
 
 _ANY = "**"
 
@@ -216,30 +220,54 @@ class IgnoreFile:
                 self.patterns.append(compiled)
         self._by_name: dict[str, list[int]] = {}
         self._by_suffix: dict[str, list[int]] = {}
+        self._by_regex: list[tuple[re.Pattern[str], int]] = []
         self._always: list[int] = []
         for index, pattern in enumerate(self.patterns):
             key = _index_key(pattern)
             if key is None:
                 self._always.append(index)
+            elif isinstance(key, _Segment):
+                assert key.regex is not None
+                self._by_regex.append((key.regex, index))
             elif key[0] == "name":
                 self._by_name.setdefault(key[1], []).append(index)
             else:
                 self._by_suffix.setdefault(key[1], []).append(index)
         self._suffixes = tuple(self._by_suffix.items())
+        self._suffix_ends = tuple(self._by_suffix)
+        # One alternation says whether any key regex matches a segment at all (most
+        # segments match none); past a bound of keys each regex is tried alone.
+        self._any_regex: re.Pattern[str] | None = None
+        if 0 < len(self._by_regex) <= MAX_COMBINED_KEYS:
+            self._any_regex = re.compile("|".join(f"(?:{regex.pattern})" for regex, _ in self._by_regex), re.DOTALL)
+        #: Patterns whose key segment glob matches a segment, by segment (bounded).
+        self._segment_hits: dict[str, tuple[int, ...]] = {}
 
     def __bool__(self) -> bool:
         return bool(self.patterns)
 
-    def _candidates(self, segments: list[str]) -> list[int]:
-        found = set(self._always)
-        by_name = self._by_name
-        for segment in segments:
-            hit = by_name.get(segment)
-            if hit:
-                found.update(hit)
+    def _hits(self, segment: str) -> tuple[int, ...]:
+        """The patterns whose key segment glob matches ``segment``."""
+        cached = self._segment_hits.get(segment)
+        if cached is not None:
+            return cached
+        found: list[int] = list(self._by_name.get(segment, ()))
+        if self._suffix_ends and segment.endswith(self._suffix_ends):
             for suffix, indices in self._suffixes:
                 if segment.endswith(suffix):
-                    found.update(indices)
+                    found.extend(indices)
+        if self._by_regex and (self._any_regex is None or self._any_regex.fullmatch(segment) is not None):
+            found.extend(index for regex, index in self._by_regex if regex.fullmatch(segment) is not None)
+        hits = tuple(found)
+        if len(self._segment_hits) >= MAX_CACHED_SEGMENTS:
+            self._segment_hits.clear()
+        self._segment_hits[segment] = hits
+        return hits
+
+    def _candidates(self, segments: list[str]) -> list[int]:
+        found = set(self._always)
+        for segment in segments:
+            found.update(self._hits(segment))
         return sorted(found, reverse=True)
 
     def check(self, path: str) -> bool | None:
@@ -263,17 +291,28 @@ class IgnoreFile:
         return through_parent
 
 
-def _index_key(pattern: _Pattern) -> tuple[str, str] | None:
-    """``("name", n)`` or ``("suffix", s)`` when every path the pattern matches has a
-    segment equal to ``n`` or ending with ``s`` (the pattern's last segment glob)."""
-    if pattern.everything or pattern.any_directory or not pattern.runs or not pattern.runs[-1]:
+def _index_key(pattern: _Pattern) -> tuple[str, str] | _Segment | None:
+    """A segment glob of the pattern that some segment of every path it matches must
+    match: ``("name", n)`` for a literal, ``("suffix", s)`` for ``*s``, else the
+    segment itself (a regex); None when every segment is ``*`` (or there is none).
+    Each segment glob of a pattern is placed on a segment of the path it matches,
+    so any of them will do: the most selective is taken (a literal, then a suffix,
+    then a regex other than ``*``)."""
+    if pattern.everything or pattern.any_directory:
         return None
-    last = pattern.runs[-1][-1]
-    if last.literal is not None:
-        return ("name", last.literal)
-    glob = last.glob
-    if glob.startswith("*") and len(glob) > 1:
-        suffix = glob.lstrip("*")
-        if suffix and not any(char in suffix for char in "*?[\\"):
-            return ("suffix", suffix)
-    return None
+    suffix: str | None = None
+    regex: _Segment | None = None
+    for run in reversed(pattern.runs):
+        for segment in reversed(run):
+            if segment.literal is not None:
+                return ("name", segment.literal)
+            glob = segment.glob
+            if suffix is None and glob.startswith("*") and len(glob) > 1:
+                tail = glob.lstrip("*")
+                if tail and not any(char in tail for char in "*?[\\"):
+                    suffix = tail
+            if regex is None and glob != "*" and segment.regex is not None:
+                regex = segment
+    if suffix is not None:
+        return ("suffix", suffix)
+    return regex

@@ -978,7 +978,9 @@ def scan_pickle(
                 head = src.peek(2)
                 if not head:
                     break
-                led_by_proto = len(head) == 2 and head[0] == 0x80 and head[1] <= HIGHEST_PROTOCOL
+                # PROTO is written from protocol 2 on; 0x80 followed by 0 or 1 is data that merely looks like
+                # it (a legacy torch file's storage size of 128 elements, say)
+                led_by_proto = len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= HIGHEST_PROTOCOL
                 if not led_by_proto and not can_open_pickle(head):
                     break  # bytes after the last pickle that are not a pickle (raw tensor data)
             else:

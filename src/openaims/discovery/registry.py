@@ -5,15 +5,22 @@ Every concrete :class:`~openaims.discovery.interface.Detector` and
 module of the package :mod:`openaims.discovery.detectors` is one. Adding a
 detector is adding a module (or a class to one); nothing is registered by hand.
 The order is deterministic (by id) and two classes may not share an id.
+
+Their ids are also listed in ``detectors/index.json`` (written by
+``scripts/gen_detector_index.py``; a test fails when it is out of date), so a
+scan can name its detectors without importing them: a tree with no file to
+look at imports none.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import pkgutil
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 from types import ModuleType
 from typing import TypeVar
 
@@ -21,6 +28,8 @@ from openaims.discovery.interface import Detector, DetectorError, PostProcessor
 
 #: The package whose modules hold the detectors.
 DETECTORS_PACKAGE = "openaims.discovery.detectors"
+#: The ids of the default detectors, in id order.
+INDEX_FILE = Path(__file__).resolve().parent / "detectors" / "index.json"
 
 _T = TypeVar("_T", Detector, PostProcessor)
 
@@ -83,3 +92,21 @@ def all_detectors() -> list[Detector]:
 def all_postprocessors() -> list[PostProcessor]:
     """One instance of every post-processor, ordered by id."""
     return list(_default_postprocessors())
+
+
+def build_index() -> list[str]:
+    """The ids of the default detectors, as ``detectors/index.json`` lists them."""
+    return [cls.id for cls in detector_classes()]
+
+
+@cache
+def detector_ids() -> tuple[str, ...]:
+    """The ids of the default detectors, in id order, without importing them
+    (from the index; from the detectors themselves when it cannot be read)."""
+    try:
+        ids = json.loads(INDEX_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        ids = None
+    if isinstance(ids, list) and all(isinstance(i, str) for i in ids):
+        return tuple(ids)
+    return tuple(d.id for d in _default_detectors())

@@ -447,6 +447,11 @@ def _batches(
         yield batch
 
 
+def _check_ids(ids: list[str]) -> None:
+    if len(set(ids)) != len(ids):
+        raise AimsError(f"duplicate detector ids: {sorted({i for i in ids if ids.count(i) > 1})}")
+
+
 def unique_sorted(findings: Iterable[Finding]) -> list[Finding]:
     """Findings without duplicates, in report order."""
     seen: dict[Finding, None] = {}
@@ -500,17 +505,41 @@ class Scanner:
                              f"(got {options.file_timeout:g})")  # fmt: skip
         self.options = options
         self.jobs = jobs if jobs is not None else default_jobs()
-        if detectors is None:
-            from openaims.discovery.registry import all_detectors, all_postprocessors
+        # The default detectors are imported on first use: a tree without a file to
+        # look at needs none (their ids come from the registry's index).
+        self._detectors = list(detectors) if detectors is not None else None
+        self._postprocessors = (
+            list(postprocessors) if postprocessors is not None else [] if detectors is not None else None
+        )
+        if self._detectors is not None:
+            _check_ids([d.id for d in self._detectors])
 
-            self.detectors = all_detectors()
-            self.postprocessors = list(postprocessors) if postprocessors is not None else all_postprocessors()
-        else:
-            self.detectors = list(detectors)
-            self.postprocessors = list(postprocessors or [])
-        ids = [d.id for d in self.detectors]
-        if len(set(ids)) != len(ids):
-            raise AimsError(f"duplicate detector ids: {sorted({i for i in ids if ids.count(i) > 1})}")
+    @property
+    def detectors(self) -> list[Detector]:
+        """The detectors of the scan (the default ones are imported now)."""
+        if self._detectors is None:
+            from openaims.discovery.registry import all_detectors
+
+            detectors = all_detectors()
+            _check_ids([d.id for d in detectors])
+            self._detectors = detectors
+        return self._detectors
+
+    @property
+    def postprocessors(self) -> list[PostProcessor]:
+        if self._postprocessors is None:
+            from openaims.discovery.registry import all_postprocessors
+
+            self._postprocessors = all_postprocessors()
+        return self._postprocessors
+
+    def detector_ids(self) -> list[str]:
+        """The ids of the detectors, without importing the default ones."""
+        if self._detectors is None:
+            from openaims.discovery.registry import detector_ids
+
+            return list(detector_ids())
+        return [d.id for d in self._detectors]
 
     # ------------------------------------------------------------------ public
 
@@ -539,7 +568,7 @@ class Scanner:
             )
         stats = ScanStats(
             jobs=self.jobs,
-            detectors=[d.id for d in self.detectors],
+            detectors=self.detector_ids(),
             file_timeout=options.file_timeout or None,
             timeout=options.timeout or None,
         )
@@ -594,6 +623,8 @@ class Scanner:
             yield text
 
     def _postprocess(self, findings: list[Finding], stats: ScanStats) -> list[Finding]:
+        if not findings:  # post-processors rework findings; none to rework, none to load
+            return findings
         for processor in self.postprocessors:
             try:
                 given = {id(finding) for finding in findings}

@@ -505,6 +505,8 @@ class Catalogue:
 
     frameworks: Mapping[str, Framework]
     mappings: Mapping[str, MappingSet]
+    #: Crosswalks already worked out, by the reference asked for (the catalogue never changes).
+    _crosswalks: dict[str, CrosswalkResult] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def framework(self, framework_id: str) -> Framework:
         try:
@@ -521,7 +523,11 @@ class Catalogue:
             yield from mapping.rows
 
     def crosswalk(self, ref: str) -> CrosswalkResult:
-        return crosswalk(ref, catalogue=self)
+        """What ``ref`` relates to in the other frameworks, worked out once per reference."""
+        found = self._crosswalks.get(ref)
+        if found is None:
+            found = self._crosswalks[ref] = crosswalk(ref, catalogue=self)
+        return found
 
 
 # ---------------------------------------------------------------- building

@@ -15,7 +15,7 @@ from typing import Any
 
 from openaims.readiness.model import CheckResult, Status
 from openaims.readiness.snapshot import Snapshot
-from openaims.register.services.reviews import REQUIRED_INPUTS
+from openaims.register.services.reviews import REQUIRED_INPUTS, covered_inputs
 
 Check = Callable[[Snapshot, Mapping[str, Any]], CheckResult]
 CHECKS: dict[str, Check] = {}
@@ -396,13 +396,26 @@ def soa_complete(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
     )
 
 
+def _covers(assessment: Any, area: Any, groups: bool) -> bool:
+    """Whether an assessment rates what a rule asks for: one of ``area`` or, with ``groups``, a group's harms."""
+    if area is None and not groups:
+        return True
+    if groups and any(g.severity is not None and g.likelihood is not None for g in assessment.impacted_groups):
+        return True
+    return area is not None and any(str(k) in area for k in assessment.areas)
+
+
 @check("systems_impact_assessed")
 def systems_impact_assessed(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
-    """Every in-scope system has an approved impact assessment newer than its last material change."""
+    """Every in-scope system has an approved impact assessment newer than its last material change and that
+    no re-assessment trigger made stale (the reason is shown). With ``area``, the assessment must rate one of
+    those impact areas; with ``groups``, it must rate the harms to at least one affected group (ISO/IEC 42005
+    6.8.2), or rate one of the areas given."""
     systems = snap.in_scope_systems()
     if not systems:
         return CheckResult("systems_impact_assessed", Status.MISSING, "no AI system is in scope")
     area = p.get("area")
+    groups = bool(p.get("groups"))
     good: list[Any] = []
     bad: list[str] = []
     links: list[str] = []
@@ -415,11 +428,17 @@ def systems_impact_assessed(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult
             and a.assessed_on is not None
             and (last_change is None or a.assessed_on >= last_change)
             and (a.next_review is None or a.next_review >= snap.today)
-            and (area is None or any(str(k) in area for k in a.areas))
+            and _covers(a, area, groups)
         ]
+        stale = [a for a in current if a.stale_reasons]
+        current = [a for a in current if not a.stale_reasons]
         if current:
             good.append(s)
             links.extend(a.id for a in current)
+        elif stale:
+            reasons = "; ".join(r.reason for a in stale for r in a.stale_reasons)
+            bad.append(f"{s.id} ({stale[-1].id} is stale: {reasons})")
+            links.extend(a.id for a in stale)
         else:
             bad.append(s.id + (f" (changed {last_change})" if last_change else ""))
     result = _result(
@@ -429,12 +448,16 @@ def systems_impact_assessed(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult
         "AI systems with a current impact assessment",
         "no in-scope AI system has a current approved impact assessment",
     )
-    return CheckResult(result.check, result.status, result.reason, tuple(dict.fromkeys([*result.links, *links])))
+    reason = result.reason
+    if not good and any(" is stale: " in b for b in bad):
+        reason = f"{reason}: {_list(bad)}"
+    return CheckResult(result.check, result.status, reason, tuple(dict.fromkeys([*result.links, *links])))
 
 
 @check("objectives_measured")
 def objectives_measured(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
-    """Active objectives with a metric and target, each measured within ``days``."""
+    """Active objectives with a metric and target, each measured within ``days`` and meeting its target
+    (a missed target is named)."""
     objectives = [o for o in snap.of("objective", "active", "achieved") if o.metric and o.target_value is not None]
     if not objectives:
         return CheckResult("objectives_measured", Status.MISSING, "no active AI objective with a metric and target")
@@ -450,7 +473,30 @@ def objectives_measured(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
         f"no objective was measured since {since}",
     )
     links = tuple(dict.fromkeys([*result.links, *(m.id for m in recent)]))
+    missed = _missed_targets(snap, objectives)
+    if missed and result.status is Status.MET:
+        return CheckResult(result.check, Status.PARTIAL, f"objectives missing their target: {_list(missed)}", links)
     return CheckResult(result.check, result.status, result.reason, links)
+
+
+def _missed_targets(snap: Snapshot, objectives: list[Any]) -> list[str]:
+    """Active objectives whose latest measurement misses the target, with the value and the target."""
+    from openaims.register.services.objectives import target_text
+
+    out = []
+    for o in objectives:
+        if o.status != "active":
+            continue
+        values = sorted((m for m in snap.of("measurement", "recorded") if m.objective_id == o.id),
+                        key=lambda m: (m.measured_on, len(m.id), m.id))  # fmt: skip
+        if not values:
+            continue
+        latest = values[-1]
+        met = latest.value >= o.target_value if o.direction == "at_least" else latest.value <= o.target_value
+        if not met:
+            out.append(f"{o.id} ({latest.value:g} on {latest.measured_on}, target "
+                       f"{target_text(o.direction, o.target_value, o.unit)})")  # fmt: skip
+    return out
 
 
 @check("changes_controlled")
@@ -817,27 +863,37 @@ def audits_cover_clauses(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
 
 @check("management_review")
 def management_review(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
-    """A review held in the last 12 months covering every required input (and decisions when asked)."""
+    """A review held in the last 12 months whose inputs were compiled from the register (or, for older
+    reviews, typed for every input), with decisions when asked."""
     since = snap.today - YEAR
     reviews = [r for r in snap.of("management_review", "held", "closed") if r.held_on and r.held_on >= since]
     if not reviews:
         return CheckResult("management_review", Status.MISSING, f"no management review held since {since}")
     latest = max(reviews, key=lambda r: r.held_on)
-    gaps = [REQUIRED_INPUTS[k] for k in REQUIRED_INPUTS if not (latest.inputs.get(k) or "").strip()]
+    covered = covered_inputs(latest)
+    gaps = [REQUIRED_INPUTS[k] for k in REQUIRED_INPUTS if k not in covered]
     if p.get("decisions") and not latest.decisions:
         gaps.append("decisions on improvement and changes")
+    actions = [a.id for a in snap.of("review_action") if a.review_id == latest.id]
+    links = (latest.id, *actions)
     if gaps:
         return CheckResult(
             "management_review",
             Status.PARTIAL,
             f"review {latest.id} on {latest.held_on} does not cover: {'; '.join(gaps)}",
-            (latest.id,),
+            links,
         )
+    how = (
+        f"inputs compiled from the register on {latest.prepared_at:%Y-%m-%d}"
+        if latest.compiled_inputs and latest.prepared_at
+        else "every input covered"
+    )
+    decided = f", {len(latest.decisions)} decision(s), {len(actions)} tracked action(s)" if p.get("decisions") else ""
     return CheckResult(
         "management_review",
         Status.MET,
-        f"review {latest.id} held on {latest.held_on} chaired by {latest.chair} covered every input",
-        (latest.id,),
+        f"review {latest.id} held on {latest.held_on} chaired by {latest.chair}: {how}{decided}",
+        links,
     )
 
 
@@ -889,6 +945,97 @@ def suppliers_assessed(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
     return _result("suppliers_assessed", good, bad, "suppliers with a current assessment", "no supplier was assessed")
 
 
+#: The AI system life cycle in order (the register's stage ids); a system needs what a check asks
+#: from the check's ``from_stage`` on.
+STAGES = ("inception", "design", "development", "verification", "deployment", "operation")
+#: What a completed security review has to show, per aspect a check asks about.
+REVIEW_ASPECTS = ("reviewed", "treated", "tested")
+
+
+def _security_gap(snap: Snapshot, system: Any, aspect: str) -> tuple[str | None, list[str]]:
+    """Why ``system``'s security review does not show ``aspect`` (None: it does), and the reviews behind it."""
+    from openaims.register.services.security_reviews import staleness_of, system_components, unhandled_failures
+
+    reviews = [r for r in snap.of("security_review") if r.system_id == system.id and r.status != "superseded"]
+    done = [r for r in reviews if r.status == "completed"]
+    drafts = [r for r in reviews if r.status == "draft"]
+    links = [r.id for r in reviews]
+    label = f"{system.id} {system.name}"
+    if aspect == "tested":
+        tested = [r for r in reviews if r.results]
+        if not tested:
+            where = f"'aims review import-results {system.id} FILE'"
+            if not reviews:
+                return f"{label}: no security review, so no red-team results (start one with 'aims review start " \
+                       f"{system.id}', then {where})", links
+            return f"{label}: no red-team or evaluation results on {reviews[-1].id} (import them with {where})", links
+        open_failures = unhandled_failures(tested[-1])
+        if open_failures:
+            return f"{label}: red-team failures in {_list(open_failures, 3)} on {tested[-1].id} neither raised as " \
+                   f"a risk or incident nor covered by a decided threat", links
+        return None, links
+    if not done:
+        if drafts:
+            undecided = len(drafts[-1].undecided())
+            return f"{label}: security review {drafts[-1].id} is still a draft with {undecided} undecided " \
+                   f"threat(s) (decide them with 'aims review decide', then 'aims review complete {system.id}')", links
+        return f"{label}: no security review (start one with 'aims review start {system.id}')", links
+    review = done[-1]
+    stale = staleness_of(review, system_components(system, snap.of("component"))).reasons
+    if stale:
+        return f"{label}: security review {review.id} is stale: {_list(stale, 3)} (review it again with " \
+               f"'aims review start {system.id}')", links
+    if aspect == "treated":
+        treatments = snap.by_id("treatment")
+        gaps = []
+        for t in review.threats:
+            if t.decision == "risk":
+                treatment = treatments.get(t.treatment_id or "")
+                if treatment is None or treatment.status == "cancelled":
+                    gaps.append(f"{t.key} ({t.risk_id} has no live treatment)")
+            elif t.decision == "accepted" and not (t.rationale and t.decided_by):
+                gaps.append(f"{t.key} (accepted without a rationale)")
+        if gaps:
+            return f"{label}: {review.id} decisions without a treatment: {_list(gaps, 3)}", links
+    return None, links
+
+
+@check("systems_security_reviewed")
+def systems_security_reviewed(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """In-scope AI systems from ``from_stage`` of the life cycle on (default deployment) and their AI
+    security review, per ``aspect``: ``reviewed`` (a completed review, every applicable threat decided,
+    not stale), ``treated`` (that, and each threat decided as a risk has a live treatment, each accepted
+    gap a rationale and who accepted it), ``tested`` (red-team or evaluation results imported on the
+    review, their failures raised as risks or incidents or covered by decided threats). Not applicable
+    while no in-scope system has reached that stage; what is missing is named per system."""
+    aspect = str(p.get("aspect", "reviewed"))
+    if aspect not in REVIEW_ASPECTS:
+        raise ValueError(f"systems_security_reviewed: unknown aspect {aspect!r}")
+    start = str(p.get("from_stage", "deployment"))
+    due = [s for s in snap.in_scope_systems() if s.lifecycle_stage in STAGES[STAGES.index(start):]]
+    what = str(p.get("what", "AI systems with a completed security review"))
+    if not due:
+        return CheckResult("systems_security_reviewed", Status.NOT_APPLICABLE,
+                           f"no in-scope AI system has reached {start} yet")  # fmt: skip
+    good: list[Any] = []
+    gaps: list[str] = []
+    links: list[str] = []
+    for system in due:
+        gap, found = _security_gap(snap, system, aspect)
+        links.extend(found)
+        if gap is None:
+            good.append(system)
+        else:
+            gaps.append(gap)
+    links = list(dict.fromkeys(links))
+    if not gaps:
+        return CheckResult("systems_security_reviewed", Status.MET, f"{what}: {_list(_ids(good))}", tuple(links))
+    status = Status.PARTIAL if good else Status.MISSING
+    shown = "; ".join(gaps[:6]) + (f"; and {len(gaps) - 6} more" if len(gaps) > 6 else "")
+    prefix = f"{what}: {_list(_ids(good))}; missing: " if good else ""
+    return CheckResult("systems_security_reviewed", status, prefix + shown, tuple(links))
+
+
 @check("soa_row")
 def soa_row(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
     """What the control's SoA row claims: implemented (met), partially implemented (partial),
@@ -933,3 +1080,184 @@ def soa_row(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
 
 
 __all__ = ["CHECKS", "Check", "check"]
+
+
+# ------------------------------------------------------- gates and incidents
+@check("gate_overrides")
+def gate_overrides(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """In-scope systems moved past a life-cycle gate that did not pass, and whether each
+    override's follow-up nonconformity is closed [A.6.2.5]."""
+    ncs = snap.by_id("nonconformity")
+    overridden = [(s, o) for s in snap.in_scope_systems() for o in getattr(s, "gate_overrides", ())]
+    if not overridden:
+        return CheckResult("gate_overrides", Status.MET, "no in-scope AI system was moved past a life-cycle gate "
+                           "it did not pass")  # fmt: skip
+    links = tuple(dict.fromkeys(x for s, o in overridden for x in (s.id, o.follow_up) if x))
+    open_ = []
+    for system, override in overridden:
+        follow = ncs.get(override.follow_up or "")
+        if follow is None or follow.status != "closed":
+            open_.append(
+                f"{system.id} moved to {override.to_stage} past its gate on {override.at:%Y-%m-%d} by {override.by} "
+                f"({override.reason}; missing {', '.join(override.missing) or 'nothing named'}), follow-up "
+                f"{override.follow_up or 'none'} not closed"
+            )
+    if open_:
+        return CheckResult("gate_overrides", Status.PARTIAL, "life-cycle gate overridden: " + "; ".join(open_), links)
+    return CheckResult(
+        "gate_overrides", Status.MET,
+        "gate overrides followed up: " + ", ".join(f"{s.id} to {o.to_stage} ({o.follow_up} closed)"
+                                                   for s, o in overridden), links,
+    )  # fmt: skip
+
+
+def _playbooks() -> Any:
+    from openaims.register.playbooks.model import load_playbooks
+
+    return load_playbooks()
+
+
+@check("incident_notifications")
+def incident_notifications(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """Incidents whose playbook has a notification step record it before they are resolved or
+    closed; no EU AI Act Art. 73 serious-incident report is overdue [A.8.4]."""
+    from openaims.register.playbooks.model import report_deadline
+
+    books = _playbooks()
+    now = dt.datetime.combine(snap.today, dt.time(0), tzinfo=dt.UTC)
+    overdue = []
+    for i in snap.of("incident"):
+        due = report_deadline(books, i.serious_incident, i.aware_at or i.detected_at or i.created_at,
+                              i.authority_reported_at)  # fmt: skip
+        if due is not None and due.reported_at is None and due.overdue(now):
+            overdue.append(f"{i.id} ({due.kind.title}, due {due.due_at:%Y-%m-%d}, {due.kind.source})")
+    relevant = [i for i in snap.of("incident") if books.for_severity(i.severity).step("notification") is not None]
+    done = [i for i in relevant if "notification" in i.playbook_steps]
+    late = [i.id for i in relevant if i.status in ("resolved", "closed") and "notification" not in i.playbook_steps]
+    if overdue:
+        return CheckResult("incident_notifications", Status.MISSING,
+                           "EU AI Act Art. 73 report overdue: " + "; ".join(overdue), _ids(done))  # fmt: skip
+    if not relevant:
+        return CheckResult("incident_notifications", Status.NOT_APPLICABLE,
+                           "no incident whose playbook has a notification step")  # fmt: skip
+    if late:
+        return CheckResult("incident_notifications", Status.PARTIAL if done else Status.MISSING,
+                           f"incidents resolved or closed without their notification step: {_list(late)}",
+                           _ids(done))  # fmt: skip
+    return CheckResult("incident_notifications", Status.MET,
+                       f"incidents notified per their playbook: {_list(_ids(done)) or 'none due yet'}",
+                       _ids(relevant))  # fmt: skip
+
+
+@check("incident_playbooks")
+def incident_playbooks(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """Closed incidents went through every step of their severity's playbook [A.6.2.6, A.8.4]."""
+    books = _playbooks()
+    closed = snap.of("incident", "closed")
+    if not closed:
+        return CheckResult("incident_playbooks", Status.NOT_APPLICABLE, "no closed incident")
+    good, bad = [], []
+    for i in closed:
+        skipped = [s.id for s in books.for_severity(i.severity).steps if s.id not in i.playbook_steps]
+        if skipped:
+            bad.append(f"{i.id} (skipped {', '.join(skipped)})")
+        else:
+            good.append(i)
+    return _result("incident_playbooks", good, bad, "closed incidents went through their playbook",
+                   "no closed incident went through its playbook: " + _list(bad))  # fmt: skip
+
+
+# ------------------------------------------------------------------ monitoring
+#: Incident statuses in which a breach counts as handled.
+HANDLED = ("resolved", "closed")
+
+
+def _monitoring_gaps(
+    snap: Snapshot, system: Any, plan: Any | None, now: dt.datetime, flagged_by_plan: Mapping[str, list[Any]],
+    incidents: Mapping[str, Any],
+) -> list[str]:
+    """What is missing in ``system``'s monitoring: no plan, results overdue, breaches whose incident
+    is not handled, warnings nobody reviewed."""
+    from openaims.register.services.monitoring_plans import SCHEDULE_DAYS
+
+    label = f"{system.id} {system.name}"
+    if plan is None:
+        return [f"{label}: no monitoring plan (create one with 'aims monitor plan {system.id} PLAN.yaml')"]
+    if plan.status != "active":
+        return [f"{label}: monitoring plan {plan.id} is {plan.status}, so nothing is recorded"]
+    facts = snap.monitoring
+    gaps: list[str] = []
+    last = facts.last_result.get(plan.id) if facts is not None else None
+    created = plan.created_at if plan.created_at.tzinfo else plan.created_at.replace(tzinfo=dt.UTC)
+    due = (last or created) + dt.timedelta(days=SCHEDULE_DAYS[plan.schedule])
+    if now > due:
+        since = f"no result since {last:%Y-%m-%d}" if last else "no result yet"
+        gaps.append(f"{label}: {plan.id} ({plan.schedule}) overdue, {since}, due by {due:%Y-%m-%d} (record with "
+                    f"'aims monitor evaluate {system.id}' or 'aims monitor push {system.id}')")  # fmt: skip
+    flagged = flagged_by_plan.get(plan.id, [])
+    unhandled: dict[str, list[Any]] = {}
+    for f in flagged:
+        if f.level != "breach":
+            continue
+        incident = incidents.get(f.incident_id or "")
+        if incident is None:
+            unhandled.setdefault("", []).append(f)
+        elif incident.status not in HANDLED:
+            unhandled.setdefault(incident.id, []).append(f)
+    for incident_id, items in unhandled.items():
+        first = items[0]
+        what = f"breach of {_list(dict.fromkeys(i.label for i in items), 3)} since {first.at:%Y-%m-%d}"
+        if not incident_id:
+            gaps.append(f"{label}: {what} with no incident")
+        else:
+            gaps.append(f"{label}: {what}, incident {incident_id} still {incidents[incident_id].status} "
+                        f"(handle it with 'aims incident step {incident_id}')")  # fmt: skip
+    warnings = [f for f in flagged if f.level == "warning"]
+    if warnings:
+        gaps.append(f"{label}: {len(warnings)} warning(s) unreviewed since {warnings[0].at:%Y-%m-%d} "
+                    f"({_list(dict.fromkeys(w.label for w in warnings), 3)}; review with "
+                    f"'aims monitor review {system.id} --note TEXT')")  # fmt: skip
+    return gaps
+
+
+@check("systems_monitored")
+def systems_monitored(snap: Snapshot, p: Mapping[str, Any]) -> CheckResult:
+    """In-scope AI systems from ``from_stage`` of the life cycle on (default deployment) are monitored:
+    an active plan, results within its schedule, every breach's incident resolved or closed and every
+    warning reviewed [9.1, A.6.2.6]. Not applicable while no in-scope system has reached that stage;
+    what is missing is named per system."""
+    start = str(p.get("from_stage", "deployment"))
+    due = [s for s in snap.in_scope_systems() if s.lifecycle_stage in STAGES[STAGES.index(start):]]
+    what = str(p.get("what", "AI systems in deployment or operation monitored"))
+    if not due:
+        return CheckResult("systems_monitored", Status.NOT_APPLICABLE, f"no in-scope AI system has reached {start} yet")
+    plans = {pl.system_id: pl for pl in snap.of("monitoring_plan") if pl.status != "retired"}
+    now = dt.datetime.combine(snap.today, dt.time.max, tzinfo=dt.UTC)
+    incidents = snap.by_id("incident")
+    flagged_by_plan: dict[str, list[Any]] = {}
+    for item in snap.monitoring.flagged if snap.monitoring is not None else ():
+        flagged_by_plan.setdefault(item.plan_id, []).append(item)
+    good: list[Any] = []
+    gaps: list[str] = []
+    links: list[str] = []
+    for system in due:
+        plan = plans.get(system.id)
+        found = _monitoring_gaps(snap, system, plan, now, flagged_by_plan, incidents)
+        if plan is not None:
+            links.append(plan.id)
+        if found:
+            gaps.extend(found)
+        else:
+            good.append(system)
+    due_ids = {s.id for s in due}
+    if snap.monitoring is not None:
+        links += [f.incident_id for f in snap.monitoring.flagged if f.incident_id and f.system_id in due_ids]
+    links = list(dict.fromkeys(links))
+    if not gaps:
+        return CheckResult("systems_monitored", Status.MET, f"{what}: {_list(_ids(good))}", tuple(links))
+    # Some monitoring in place (a system fully monitored, or an active plan with results) is partial.
+    started = good or any(pl.status == "active" for pl in plans.values() if pl.system_id in due_ids)
+    status = Status.PARTIAL if started else Status.MISSING
+    shown = "; ".join(gaps[:6]) + (f"; and {len(gaps) - 6} more" if len(gaps) > 6 else "")
+    prefix = f"{what}: {_list(_ids(good))}; missing: " if good else ""
+    return CheckResult("systems_monitored", status, prefix + shown, tuple(links))

@@ -25,6 +25,7 @@ CLAUSE_GROUPS: tuple[str, ...] = ("4", "5", "6", "7", "8", "9", "10")
 _CACHE_SIZE = 16
 _cache: OrderedDict[tuple[str, int, str, dt.date, str], Report] = OrderedDict()
 _lock = threading.Lock()
+_computing = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -46,17 +47,29 @@ def current_report(session: Session, actor: Actor, *, view: View = "iso42001", t
     """The readiness report of the register as it is now, from the cache when nothing changed."""
     day = today or dt.datetime.now(dt.UTC).date()
     key = (str(session.get_bind().engine.url), *_head(session), day, view)
+    cached = _cached(key)
+    if cached is not None:
+        return cached
+    # One evaluation at a time: a request that arrives while the same state is being
+    # evaluated (the server's warm-up, or a page asked for twice) waits for that result.
+    with _computing:
+        cached = _cached(key)
+        if cached is not None:
+            return cached
+        report = readiness(session, actor, today=day, view=view)
+        with _lock:
+            _cache[key] = report
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+    return report
+
+
+def _cached(key: tuple[str, int, str, dt.date, str]) -> Report | None:
     with _lock:
         cached = _cache.get(key)
         if cached is not None:
             _cache.move_to_end(key)
-            return cached
-    report = readiness(session, actor, today=day, view=view)
-    with _lock:
-        _cache[key] = report
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return report
+        return cached
 
 
 def _percent(statuses: list[Status]) -> int:

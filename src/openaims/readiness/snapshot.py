@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openaims.register.actors import Actor
+from openaims.register.monitoring import MonitoringFacts, readiness_facts
 from openaims.register.services import EvidenceService, registry
 from openaims.register.services.evidence import EvidenceDir
 
@@ -24,6 +25,8 @@ class Snapshot:
 
     records: Mapping[str, tuple[Any, ...]]
     today: dt.date
+    #: Monitoring results (not records: measurements) as readiness reads them; None when not loaded.
+    monitoring: MonitoringFacts | None = None
 
     def of(self, record_type: str, *statuses: str) -> list[Any]:
         rows = list(self.records.get(record_type, ()))
@@ -66,4 +69,4 @@ def load_snapshot(
         else:
             service = cls(session, actor)
         records[record_type] = tuple(service.all())
-    return Snapshot(records, today)
+    return Snapshot(records, today, readiness_facts(session))

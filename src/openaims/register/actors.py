@@ -6,7 +6,7 @@ Roles decide what an actor may change; the services check them, so every edge
 - ``admin`` and ``aims_manager`` change anything, and only they approve;
 - ``contributor`` changes records they own or are assigned to;
 - ``auditor`` and ``viewer`` read everything and change nothing;
-- ``ci`` (a service account for CI jobs) pushes scans and check results, nothing else.
+- ``ci`` (a service account for CI jobs) pushes scans, check results and monitoring metrics, nothing else.
 
 What each role may do is data (:data:`ROLE_PERMISSIONS`); record-level rules (ownership,
 approvals, separation of duties) are in the services.
@@ -48,18 +48,28 @@ class Permission(enum.StrEnum):
     MANAGE_ACCOUNTS = "manage_accounts"
     PUSH_SCANS = "push_scans"
     PUSH_CHECK_RESULTS = "push_check_results"
+    PUSH_METRICS = "push_metrics"
 
 
 #: Permissions per role, as data: the services ask :meth:`Actor.may`.
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.AIMS_MANAGER: frozenset(
-        {Permission.READ, Permission.WRITE, Permission.APPROVE, Permission.PUSH_SCANS, Permission.PUSH_CHECK_RESULTS}
+        {
+            Permission.READ,
+            Permission.WRITE,
+            Permission.APPROVE,
+            Permission.PUSH_SCANS,
+            Permission.PUSH_CHECK_RESULTS,
+            Permission.PUSH_METRICS,
+        }
     ),
     Role.CONTRIBUTOR: frozenset({Permission.READ, Permission.WRITE}),
     Role.AUDITOR: frozenset({Permission.READ}),
     Role.VIEWER: frozenset({Permission.READ}),
-    Role.CI: frozenset({Permission.READ, Permission.PUSH_SCANS, Permission.PUSH_CHECK_RESULTS}),
+    Role.CI: frozenset(
+        {Permission.READ, Permission.PUSH_SCANS, Permission.PUSH_CHECK_RESULTS, Permission.PUSH_METRICS}
+    ),
 }
 
 MANAGING_ROLES = frozenset(r for r, p in ROLE_PERMISSIONS.items() if Permission.APPROVE in p)

@@ -31,6 +31,8 @@ from openaims.register import history
 APPROVE = "approve"
 #: Action of the event that keeps an approval typed in before approvals were signed.
 UNSIGNED = "approve-unsigned"
+#: Action of the event a refused approval writes; its reason is under :data:`history.NOTE`.
+REJECT = "reject"
 #: How an unsigned approval is described.
 UNSIGNED_NOTE = "recorded before approvals were signed"
 
@@ -169,7 +171,7 @@ def record_unsigned_approvals(session: Session, *, at: dt.datetime | None = None
             events = history.events_for(session, row.id)
             if any(e.action in (APPROVE, UNSIGNED) for e in events) or not events or events[-1].after is None:
                 continue  # signed already, or a record the history never had (verify names those)
-            state = events[-1].after
+            state = {k: v for k, v in events[-1].after.items() if k != history.NOTE}
             history.append(
                 session, record_id=row.id, record_type=record_type, action=UNSIGNED, actor=UPGRADE_ACTOR,
                 before=state, after=state, at=moment,

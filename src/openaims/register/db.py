@@ -22,6 +22,9 @@ from openaims.errors import UsageError
 
 #: Execution option that asks for a write transaction (``BEGIN IMMEDIATE`` on SQLite).
 WRITE_OPTION = "aims_write"
+#: Execution option that asks for a read-only transaction: the database refuses any write in it
+#: (``PRAGMA query_only`` on SQLite, ``SET TRANSACTION READ ONLY`` on PostgreSQL).
+READ_ONLY_OPTION = "aims_read_only"
 
 
 def normalise_url(url: str) -> str:
@@ -66,8 +69,23 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        options = connection.get_execution_options()
+        # query_only belongs to the connection, not the transaction: set it at every begin whose
+        # wish differs from the connection's current setting (pooled connections are reused).
+        read_only = bool(options.get(READ_ONLY_OPTION, False))
+        info = connection.connection.info
+        if info.get(READ_ONLY_OPTION, False) != read_only:
+            connection.exec_driver_sql(f"PRAGMA query_only={'ON' if read_only else 'OFF'}")
+            info[READ_ONLY_OPTION] = read_only
+        immediate = options.get(WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _install_postgres_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY_OPTION, False):
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -80,7 +98,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         _install_sqlite_hooks(engine)
         return engine
     if backend == "postgresql":
-        return create_engine(url, echo=echo, pool_pre_ping=True)
+        engine = create_engine(url, echo=echo, pool_pre_ping=True)
+        _install_postgres_hooks(engine)
+        return engine
     raise UsageError(f"unsupported database {backend!r}: use sqlite:///PATH or postgresql://...")
 
 
@@ -117,13 +137,31 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only unit of work (never committed)."""
+        """A unit of work that is never committed (whatever it changes is rolled back)."""
         session = self._sessions()
         try:
             yield session
         finally:
             session.rollback()
             session.close()
+
+    @contextmanager
+    def read_only(self) -> Iterator[Session]:
+        """A read-only transaction: the database itself refuses a write in it (web requests that
+        only read run in one)."""
+        session = self._sessions()
+        session.connection(execution_options={READ_ONLY_OPTION: True})
+        session.info[READ_ONLY_OPTION] = True
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    @staticmethod
+    def is_read_only(session: Session) -> bool:
+        """Whether ``session`` was opened by :meth:`read_only`."""
+        return bool(session.info.get(READ_ONLY_OPTION, False))
 
     def dispose(self) -> None:
         self.engine.dispose()

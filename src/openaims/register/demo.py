@@ -32,6 +32,7 @@ from openaims.register.models.internal import HistoryEvent, HistoryHead
 from openaims.register.models.objectives import Measurement
 from openaims.register.models.risks import Risk
 from openaims.register.models.systems import AISystem, Component, Dataset
+from openaims.register.review_inputs import prepare_review
 from openaims.register.services import (
     AuditProgrammeService,
     AuditService,
@@ -56,6 +57,7 @@ from openaims.register.services import (
     PersonService,
     RaciService,
     RecordService,
+    ReviewActionService,
     RiskMethodService,
     RiskService,
     RoleService,
@@ -244,6 +246,7 @@ def load_demo(
     step("context, scope and policy")
     systems = _systems(loader)
     _classify(loader, systems)
+    _gates(loader, systems)
     _context(loader, systems)
     _policy(loader)
     step("risks, impact assessments and the Statement of Applicability")
@@ -254,6 +257,8 @@ def load_demo(
     step("objectives, changes, incidents, audits and reviews")
     _objectives(loader, systems)
     _operations(loader, systems)
+    step("monitoring of the credit scoring model")
+    _monitoring(loader, systems)
     _competence(loader, people)
     if scan_findings is not None:
         step("scan of the sample repository")
@@ -262,6 +267,8 @@ def load_demo(
         _review_components(loader, report.ingest)
         pending = [c.id for c in ComponentService(session, MARIA).unreviewed(REPOSITORY)]
         report.ingest = dataclasses.replace(report.ingest, pending_review=pending)
+    step("security review of the support chatbot")
+    _security_review(loader, systems, scans=scan_findings is not None)
     if accounts:
         report.accounts = _accounts(session, people, clock)
     if scale > 1:
@@ -276,6 +283,15 @@ def load_demo(
         if count:
             report.records[record_type] = count
     return report
+
+
+def _security_review(ld: _Loader, systems: dict[str, str], *, scans: bool) -> None:
+    """The chatbot's AI security review, in progress (after the scan, so it is built on what it found)."""
+    from openaims.register import demo_security
+
+    ld.clock.day(-1)
+    demo_security.load(ld.session, MARIA, systems["chatbot"], clock=ld.clock, evidence_dir=ld.evidence_dir,
+                       scans=scans)  # fmt: skip
 
 
 def _count(session: Session, cls: type[RecordService[Any, Any]]) -> int:
@@ -476,7 +492,7 @@ def _systems(ld: _Loader) -> dict[str, str]:
             "foreseeable_misuse": (
                 "Seeking financial or legal advice; prompt injection to reveal other customers' data."
             ),
-            "lifecycle_stage": "operation",
+            "lifecycle_stage": "verification",
             "owner": "raj",
             "organisation_roles": ["deployer", "developer"],
             "human_oversight": "Agent handover on request or low confidence; weekly sample review.",
@@ -495,7 +511,7 @@ def _systems(ld: _Loader) -> dict[str, str]:
                 "Credit analysts deciding applications up to EUR 50,000; never the sole basis of a refusal."
             ),
             "foreseeable_misuse": "Automatic refusals without human review; use for marketing segmentation.",
-            "lifecycle_stage": "operation",
+            "lifecycle_stage": "verification",
             "owner": "sam",
             "organisation_roles": ["provider", "developer", "deployer"],
             "human_oversight": (
@@ -514,7 +530,7 @@ def _systems(ld: _Loader) -> dict[str, str]:
             "purpose": "Help engineers write and review code faster.",
             "intended_use": "Engineers on Northwind repositories; suggestions reviewed in pull requests.",
             "foreseeable_misuse": "Pasting customer data into prompts; merging unreviewed generated code.",
-            "lifecycle_stage": "deployment",
+            "lifecycle_stage": "verification",
             "owner": "tom",
             "organisation_roles": ["user"],
             "human_oversight": "Mandatory code review; secret scanning in CI.",
@@ -571,6 +587,16 @@ def _classify(ld: _Loader, systems: dict[str, str]) -> None:
     for key, raw in _CLASSIFICATION_ANSWERS.items():
         outcome = classify(raw, today=ld.d(-188))
         store_classification(service, systems[key], outcome, answered_by="maria")
+
+
+def _gates(ld: _Loader, systems: dict[str, str]) -> None:
+    """The chatbot and the coding assistant were running before the life-cycle gates were adopted: the
+    AIMS manager moves them past their gates with the documented override and its follow-up."""
+    from openaims.register.demo_lifecycle import override_running_systems
+
+    ld.clock.day(-186)
+    override_running_systems(ld.session, MARIA, systems, {"chatbot": "operation", "coding": "deployment"},
+                             ld.clock)  # fmt: skip
 
 
 def _context(ld: _Loader, systems: dict[str, str]) -> None:
@@ -780,19 +806,6 @@ def _risks(ld: _Loader, systems: dict[str, str]) -> list[str]:
             "t_status": "planned",
             "due": None,
         },
-        {
-            "title": "Credit model drifts after the interest-rate change",
-            "system": "scoring",
-            "owner": "sam",
-            "category": "robustness",
-            "inherent": (3, 4),
-            "residual": None,
-            "option": None,
-            "controls": [],
-            "treatment": None,
-            "t_status": None,
-            "due": None,
-        },
     ]
     for spec in specs:
         owner_actor = RAJ if spec["owner"] == "raj" else MARIA
@@ -857,8 +870,42 @@ def _impact(ld: _Loader, systems: dict[str, str]) -> None:
         {
             "system_id": systems["scoring"],
             "title": "Credit scoring model: AI system impact assessment",
-            "affected_groups": ["loan applicants", "co-signers"],
-            "vulnerable_groups": ["applicants under 25", "thin-file applicants", "people in financial distress"],
+            "scope": "The scoring model as used in consumer lending decisions in the EU; broker channels are out of "
+            "scope.",
+            "deployment_context": (
+                "Consumer lending in Germany, the Netherlands and Ireland (German, Dutch and English). Scores feed "
+                "a credit analyst's decision; no application is refused without an analyst. Runs on internal "
+                "clusters; retrained quarterly."
+            ),
+            "data_and_models": "Bureau data covers thin-file applicants poorly; postcode is excluded as a feature.",
+            "impacted_groups": [
+                {"name": "Loan applicants", "description": "Consumers applying for loans up to EUR 50,000.",
+                 "benefits": "Faster and more consistent decisions; explanations of the main factors.",
+                 "harms": "Wrongful refusal or worse terms through proxy discrimination by postcode or employment "
+                 "history.", "severity": 4, "likelihood": 3,
+                 "measures": "Quarterly fairness testing; an analyst reviews every refusal; adverse-action "
+                 "explanations."},
+                {"name": "Applicants under 25 and thin-file applicants", "vulnerable": True,
+                 "description": "Little or no credit history, so bureau data says little about them.",
+                 "benefits": "Alternative data can show repayment capacity the bureau misses.",
+                 "harms": "Systematically lower scores and exclusion from credit.", "severity": 4, "likelihood": 3,
+                 "measures": "Disparate-impact ratio by age band monitored monthly (threshold 0.80); manual "
+                 "underwriting route."},
+                {"name": "People in financial distress", "vulnerable": True,
+                 "harms": "Credit they cannot repay (over-indebtedness).", "severity": 3, "likelihood": 2,
+                 "measures": "Affordability check outside the model; hardship flag stops automated offers."},
+                {"name": "Co-signers", "benefits": "Clear view of the commitment before signing.",
+                 "harms": "Liability for a loan the model scored too favourably.", "severity": 2, "likelihood": 2,
+                 "measures": "Co-signer information sheet; same affordability check."},
+            ],
+            "failure_modes": [
+                {"failure": "Data drift after a bureau format change", "consequences": "Scores shift for whole "
+                 "groups of applicants without anyone noticing.", "severity": 4, "likelihood": 2,
+                 "measures": "Drift monitoring on every input feature; alert to the model owner."},
+                {"failure": "Analysts rubber-stamp the score (automation bias)", "consequences": "Human review "
+                 "no longer catches wrongful refusals.", "severity": 3, "likelihood": 3,
+                 "measures": "Sampled second review of 5% of refusals; training."},
+            ],
             "areas": areas(
                 {
                     "fairness": (4, 3, "Proxy discrimination through postcode and employment history"),
@@ -885,8 +932,14 @@ def _impact(ld: _Loader, systems: dict[str, str]) -> None:
         {
             "system_id": systems["chatbot"],
             "title": "Customer support chatbot: AI system impact assessment",
-            "affected_groups": ["customers", "support agents"],
-            "vulnerable_groups": ["customers in arrears"],
+            "impacted_groups": [
+                {"name": "Customers", "benefits": "Answers at any hour.", "harms": "Wrong answers about their "
+                 "loan; conversation data exposed.", "severity": 3, "likelihood": 3},
+                {"name": "Customers in arrears", "vulnerable": True, "harms": "Misleading advice on repayment "
+                 "options at a stressful time.", "severity": 4, "likelihood": 2},
+                {"name": "Support agents", "benefits": "Fewer routine questions.", "harms": "Handover of "
+                 "conversations without context.", "severity": 2, "likelihood": 3},
+            ],
             "areas": areas({"fairness": (2, 2, "Language coverage"), "privacy": (3, 3, "Conversation data")}),
             "assessor": "raj",
             "reassessment_triggers": ["new provider or model"],
@@ -1073,7 +1126,26 @@ def _objectives(ld: _Loader, systems: dict[str, str]) -> None:
         ld.clock.day(-95)
 
 
+def _monitoring(ld: _Loader, systems: dict[str, str]) -> None:
+    """Five months of monitoring results from generated prediction batches; the approval-rate gap
+    between age bands breaches two months ago and opens an incident that Sam investigates."""
+    from openaims.register import demo_monitoring
+    from openaims.register.services.incidents import IncidentService
+
+    opened = demo_monitoring.load(ld.session, MARIA, systems["scoring"], owner="sam", clock=ld.clock,
+                                  day=ld.clock.day, evidence_dir=ld.evidence_dir)  # fmt: skip
+    for incident_id in opened:
+        ld.clock.day(-58)
+        incident = ld.svc(IncidentService, SAM).get(incident_id)
+        ld.move(IncidentService, incident, "investigating", SAM)
+
+
 def _operations(ld: _Loader, systems: dict[str, str]) -> None:
+    from openaims.register.demo_lifecycle import closed_high_incident, review_scoring
+
+    # the credit scoring model's security review, before its change to production moves it through the gates
+    ld.clock.day(-85)
+    review_scoring(ld.session, MARIA, systems["scoring"], ld.clock)
     ld.clock.day(-80)
     change = ld.create(
         ChangeService,
@@ -1092,7 +1164,15 @@ def _operations(ld: _Loader, systems: dict[str, str]) -> None:
         SAM,
     )
     change = ld.approve(ChangeService, change, MARIA, -78)
-    ld.move(ChangeService, change, "implemented", implemented_on=ld.d(-75))
+    ld.move(ChangeService, change, "implemented", implemented_on=ld.d(-75))  # moves the model through its gates
+    # found in production, after the interest-rate change: assessed, not yet treated
+    ld.clock.day(-70)
+    method = RiskMethodService(ld.session, MARIA, clock=ld.clock).default()
+    drift = ld.create(RiskService, {"title": "Credit model drifts after the interest-rate change", "owner": "sam",
+                                    "category": "robustness", "system_ids": [systems["scoring"]],
+                                    "source": "AI risk assessment 2026", "method_id": method.id,
+                                    "review_on": ld.d(90)})  # fmt: skip
+    ld.move(RiskService, drift, "assessed", inherent_likelihood=3, inherent_impact=4)
     ld.create(
         ChangeService,
         {
@@ -1176,6 +1256,9 @@ def _operations(ld: _Loader, systems: dict[str, str]) -> None:
     nc = ld.move(NonconformityService, nc, "verifying")
     ld.move(NonconformityService, nc, "closed")
 
+    closed_high_incident(ld.session, RAJ, MARIA, systems["chatbot"], day=ld.clock.day, clock=ld.clock,
+                         evidence_dir=ld.evidence_dir)  # fmt: skip
+
     ld.clock.day(-90)
     programme = ld.create(
         AuditProgrammeService,
@@ -1237,44 +1320,40 @@ def _operations(ld: _Loader, systems: dict[str, str]) -> None:
             "owner": "raj",
         },
     )
-    ld.clock.day(-15)
+    # The previous review: one action done since, one left open (it carries over to the next review).
+    ld.clock.day(-165)
+    title = f"Management review H2 {ld.today.year - 1}"
+    earlier = ld.create(ManagementReviewService, {"title": title, "owner": "maria"})
+    prepare_review(ld.session, MARIA, earlier.id, today=ld.d(-165), clock=ld.clock)
+    earlier = ld.move(ManagementReviewService, ld.svc(ManagementReviewService).get(earlier.id), "held",
+                      held_on=ld.d(-165), chair="elena", attendees=["elena", "maria", "tom"])  # fmt: skip
+    carried = ld.create(ReviewActionService, {"review_id": earlier.id, "owner": "raj", "due_date": ld.d(-60),
+                        "description": "Complaints triage assistant: risk and impact assessment"})  # fmt: skip
+    published = ld.create(ReviewActionService, {"review_id": earlier.id, "owner": "tom", "due_date": ld.d(-120),
+                          "description": "Publish the AI policy to all staff"})  # fmt: skip
+    ld.approve(ManagementReviewService, earlier, ELENA, -165, decisions=["Adopt ISO/IEC 42001 as the AIMS standard"],
+               summary="First review of the AIMS.", next_review=ld.d(-15))  # fmt: skip
+    ld.clock.day(-130)
+    ld.move(ReviewActionService, published, "done", outcome="Published on the intranet; read receipts collected.")
+    # This half-year's review: inputs compiled from the register, decisions, actions as tracked records.
+    ld.clock.day(-16)
     review = ld.create(ManagementReviewService, {"title": f"Management review H1 {ld.today.year}", "owner": "maria"})
-    inputs = {
-        "previous_actions": "All three actions from the last review closed.",
-        "external_internal_issues": "EU AI Act timeline confirmed; second LLM provider approved.",
-        "interested_party_needs": "Regulator expects fairness testing evidence.",
-        "nonconformities_corrective_actions": (
-            "One incident-driven NC closed with a verified action; one open from audit."
-        ),
-        "monitoring_results": "Chatbot accuracy 96.1% (target 95%); disparate impact ratio 0.91.",
-        "audit_results": "Risk and impact audit: one minor finding, one opportunity.",
-        "opportunities": "Automate evidence collection from CI scans.",
-    }
-    review = ld.move(
-        ManagementReviewService,
-        review,
-        "held",
-        held_on=ld.d(-15),
-        chair="elena",
-        attendees=["elena", "maria", "tom", "sam", "raj"],
-        inputs=inputs,
-    )
+    ld.clock.day(-15)
+    prepare_review(ld.session, MARIA, review.id, today=ld.d(-15), clock=ld.clock)
+    review = ld.move(ManagementReviewService, ld.svc(ManagementReviewService).get(review.id), "held",
+                     held_on=ld.d(-15), chair="elena", attendees=["elena", "maria", "tom", "sam", "raj"])  # fmt: skip
+    ld.create(ReviewActionService, {"review_id": review.id, "owner": "vik", "due_date": ld.d(75),
+              "description": "Automate evidence collection from CI scans"})  # fmt: skip
     ld.approve(
         ManagementReviewService,
         review,
         ELENA,
         -15,
         decisions=["Fund automated fairness testing", "Extend the AIMS scope to the complaints triage assistant"],
-        actions=[
-            {
-                "description": "Complaints triage assistant: risk and impact assessment",
-                "owner": "raj",
-                "due_date": ld.d(45).isoformat(),
-            }
-        ],
-        summary="The AIMS is effective; improvement on impact assessment timeliness.",
+        summary="The AIMS is effective; the triage assistant's assessment is overdue and carried over.",
         next_review=ld.d(165),
     )
+    assert carried.status == "open"
 
 
 def _competence(ld: _Loader, people: dict[str, str]) -> None:

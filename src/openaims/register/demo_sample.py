@@ -54,3 +54,28 @@ def sample_repository(archive: Path = ARCHIVE) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="aims-sample-") as tmp, tarfile.open(archive, mode="r:gz") as tar:
         tar.extractall(tmp, filter="data")
         yield Path(tmp) / FOLDER
+
+
+#: Where :func:`plant_leaked_key` writes the sample's hard-coded key, inside the sample repository.
+LEAKED_KEY_FILE: Final = "services/support-bot/bot/settings_local.py"
+
+
+def plant_leaked_key(root: Path) -> str:
+    """Write a made-up Anthropic-shaped key into a settings file of an unpacked sample repository,
+    as a developer might commit one by mistake, so that a scan of the sample finds a hard-coded
+    key. The key is derived from a fixed phrase at run time (it is not a credential and never
+    stored in the source tree); the path written is returned."""
+    import base64
+    import hashlib
+
+    digest = b"".join(hashlib.sha256(f"openaims sample key {i}".encode()).digest() for i in range(3))
+    body = base64.urlsafe_b64encode(digest).decode().rstrip("=")[:93]
+    key = "sk-" + "ant-api03-" + body + "AA"
+    target = root / LEAKED_KEY_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(
+        '"""Local settings for running the support bot on a laptop."""\n\n'
+        f'ANTHROPIC_API_KEY = "{key}"\nSUPPORT_BOT_MODEL = "claude-sonnet-4-5"\n',
+        encoding="utf-8",
+    )
+    return LEAKED_KEY_FILE

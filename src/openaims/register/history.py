@@ -233,6 +233,11 @@ def append(
     return event
 
 
+#: Key of an event's ``after`` that carries what a person said with it (the reason of a
+#: rejection); never a record field, left out when the record is compared with its event.
+NOTE = "_note"
+
+
 class EventOut(BaseModel):
     """A history event as services and edges see it."""
 
@@ -249,11 +254,17 @@ class EventOut(BaseModel):
     prev_hash: str
     hash: str
 
+    @property
+    def note(self) -> str | None:
+        """What the person said with this event (a rejection's reason), if anything."""
+        value = (self.after or {}).get(NOTE)
+        return value if isinstance(value, str) else None
+
     def changes(self) -> dict[str, tuple[Any, Any]]:
         """Fields whose value differs between before and after (bookkeeping fields left out)."""
         before = self.before or {}
         after = self.after or {}
-        skip = {"version", "updated_at", "updated_by", "created_at", "created_by"}
+        skip = {"version", "updated_at", "updated_by", "created_at", "created_by", NOTE}
         keys = (set(before) | set(after)) - skip
         return {k: (before.get(k), after.get(k)) for k in sorted(keys) if before.get(k) != after.get(k)}
 

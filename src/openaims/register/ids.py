@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import Dialect, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from openaims.register.models.internal import IdCounter
@@ -27,8 +26,14 @@ def parse_id(record_id: str) -> tuple[str, int] | None:
 
 
 def _insert_ignore(dialect: Dialect, prefix: str, last: int) -> object:
+    """``INSERT ... ON CONFLICT DO NOTHING`` in the register's dialect (imported for that dialect only)."""
     if dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+
         return postgresql.insert(IdCounter).values(prefix=prefix, last=last).on_conflict_do_nothing()
+    from sqlalchemy.dialects import sqlite
+
     return sqlite.insert(IdCounter).values(prefix=prefix, last=last).on_conflict_do_nothing()
 
 

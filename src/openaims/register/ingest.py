@@ -43,13 +43,16 @@ class IngestReport:
     reappeared: list[str] = field(default_factory=list)
     disappeared: list[str] = field(default_factory=list)
     pending_review: list[str] = field(default_factory=list)
+    #: Impact assessments this scan made stale (a new model or provider).
+    stale_assessments: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         proposed = f"; proposed AI system {self.proposed_system}" if self.proposed_system else ""
+        stale = f"; impact assessment now stale: {', '.join(self.stale_assessments)}" if self.stale_assessments else ""
         return (
             f"{self.repository}: {len(self.new)} new, {len(self.seen_again)} seen again, "
             f"{len(self.reappeared)} reappeared, {len(self.disappeared)} disappeared, "
-            f"{len(self.pending_review)} pending review{proposed}"
+            f"{len(self.pending_review)} pending review{proposed}{stale}"
         )
 
 
@@ -166,6 +169,11 @@ def sync_scan(
     components.scan_ingest = True
     result = components.sync(repository, components_of(findings), seen_at=moment, system_id=system_id)
     pending = [c.id for c in components.unreviewed(repository)]
+    claimants = {system_id} if system_id is not None else set()
+    claimants |= {s.id for s in systems.for_repository(repository)}
+    stale = _mark_assessments_stale(
+        session, who, repository, sorted(claimants), [*result.created, *result.reappeared], moment
+    )
     return IngestReport(
         repository=repository,
         system_id=system_id,
@@ -175,4 +183,38 @@ def sync_scan(
         reappeared=result.reappeared,
         disappeared=result.disappeared,
         pending_review=pending,
+        stale_assessments=stale,
     )
+
+
+#: Component kinds that are a model (a named model or a model file).
+MODEL_KINDS = frozenset({FindingKind.MODEL.value, FindingKind.MODEL_FILE.value})
+
+
+def _mark_assessments_stale(
+    session: Session, who: Actor, repository: str, system_ids: list[str], component_ids: list[str], moment: dt.datetime
+) -> list[str]:
+    """A new model or provider on a system's repository makes its impact assessment stale [6.1.4]."""
+    if not system_ids or not component_ids:
+        return []
+    from openaims.register.services.impact_currency import StaleTrigger, mark_stale
+
+    components = ComponentService(session, who)
+    new = [components.get(cid) for cid in component_ids]
+    new_ids = set(component_ids)
+    marked: list[str] = []
+    for system_id in system_ids:
+        known = {c.provider for c in components.all(system_id=system_id) if c.provider and c.id not in new_ids}
+        known |= {c.provider for c in components.all(repository=repository) if c.provider and c.id not in new_ids}
+        for component in new:
+            if component.kind in MODEL_KINDS:
+                marked += mark_stale(session, who, system_id, StaleTrigger.NEW_MODEL,
+                                     f"new model {component.name} ({component.id}) found in {repository} by a scan",
+                                     record_id=component.id, clock=lambda: moment)  # fmt: skip
+            elif component.provider and component.provider not in known:
+                known.add(component.provider)
+                marked += mark_stale(session, who, system_id, StaleTrigger.NEW_PROVIDER,
+                                     f"new provider {component.provider} ({component.name}, {component.id}) found "
+                                     f"in {repository} by a scan",
+                                     record_id=component.id, clock=lambda: moment)  # fmt: skip
+    return sorted(set(marked), key=lambda i: (len(i), i))

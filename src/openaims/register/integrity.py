@@ -159,7 +159,8 @@ class _Collector:
 
 # ------------------------------------------------------------------ helpers
 def _digest(snapshot: dict[str, Any], unrecorded: frozenset[str]) -> bytes:
-    kept = {k: v for k, v in snapshot.items() if k not in unrecorded} if unrecorded else snapshot
+    skipped = unrecorded | {history.NOTE}
+    kept = {k: v for k, v in snapshot.items() if k not in skipped}
     return hashlib.sha256(history.canonical_json(kept).encode("utf-8")).digest()
 
 

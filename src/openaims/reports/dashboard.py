@@ -8,6 +8,7 @@ The result is one pydantic model for the web page and the API.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 import threading
@@ -25,6 +26,7 @@ from openaims.register.models.internal import HistoryEvent, HistoryHead
 from openaims.register.models.nonconformities import CorrectiveAction, Nonconformity
 from openaims.register.models.risks import Risk, RiskMethod, Treatment
 from openaims.register.models.systems import AISystem, Component
+from openaims.register.services.derived import DERIVED
 from openaims.register.services.risks import DEFAULT_METHOD
 
 OPEN_RISK = ("identified", "assessed", "treated", "accepted")
@@ -118,6 +120,41 @@ class Compliance(BaseModel):
     failing_by_rule: list[Count]
 
 
+class MonitoredSystem(BaseModel):
+    """A monitored AI system in breach, with warnings, or overdue."""
+
+    system_id: str
+    name: str
+    plan_id: str
+    level: str
+    overdue: bool
+    last_result_at: dt.datetime | None
+    breaches: list[str]
+    warnings: list[str]
+    open_incidents: list[str]
+
+
+class Monitoring(BaseModel):
+    """Systems under a monitoring plan and those that need attention."""
+
+    systems_monitored: int
+    in_breach: int
+    with_warnings: int
+    overdue: int
+    attention: list[MonitoredSystem]
+
+
+class MissedTarget(BaseModel):
+    """An active objective whose latest measured value misses its target."""
+
+    objective_id: str
+    title: str
+    value: float
+    measured_on: dt.date
+    target: str
+    kpi: bool
+
+
 class Dashboard(BaseModel):
     generated_at: dt.datetime
     systems_total: int
@@ -139,6 +176,8 @@ class Dashboard(BaseModel):
     history_events: int
     trend: Trend
     compliance: Compliance | None = None
+    monitoring: Monitoring | None = None
+    missed_targets: list[MissedTarget] = []
 
 
 def _ordered(counter: dict[str, int], *, order: list[str] | None = None, top: int = 12) -> list[Count]:
@@ -259,17 +298,31 @@ def _overdue(session: Session, today: dt.date) -> list[OverdueItem]:
     return overdue
 
 
-def _weekly_events(session: Session, start: dt.date, weeks: int) -> list[int]:
-    """History events per week: one count per week over the index on the event time."""
+def _weekly_events(session: Session, start: dt.date, weeks: int, *, upto: int | None = None) -> list[int]:
+    """History events per week (up to sequence number ``upto``): one count per week over the index
+    on the event time."""
     bounds = [(start + dt.timedelta(weeks=i)).isoformat() for i in range(weeks + 1)]
+    limits = [HistoryEvent.seq <= upto] if upto is not None else []
     counts = [
         select(func.count())
         .select_from(HistoryEvent)
-        .where(HistoryEvent.at >= a, HistoryEvent.at < b)
+        .where(HistoryEvent.at >= a, HistoryEvent.at < b, *limits)
         .scalar_subquery()
         for a, b in itertools.pairwise(bounds)
     ]
     return [int(n or 0) for n in session.execute(select(*counts)).one()]
+
+
+def _weekly_events_added(session: Session, old: list[int], start: dt.date, after: int, upto: int) -> list[int]:
+    """``old`` with the events after sequence number ``after`` up to ``upto`` added (read by sequence)."""
+    out = list(old)
+    bounds = [(start + dt.timedelta(weeks=i)).isoformat() for i in range(len(old) + 1)]
+    stmt = select(HistoryEvent.at).where(HistoryEvent.seq > after, HistoryEvent.seq <= upto)
+    for (at,) in session.execute(stmt):  # ISO text, compared as the full count compares it
+        index = bisect.bisect_right(bounds, str(at)) - 1
+        if 0 <= index < len(out):
+            out[index] += 1
+    return out
 
 
 def _weekly_first_seen(session: Session, start: dt.date, weeks: int) -> list[int]:
@@ -305,25 +358,88 @@ def build_dashboard(
     """Every dashboard figure for ``actor`` (every role may read the dashboard).
 
     The figures depend only on the register and the day, and every change to the register
-    appends to the history chain, so they are kept per (database, chain head, day) and
-    recomputed after any write.
+    appends to the history chain, so they are kept per (database, chain head, day); after a
+    write, only the groups of figures that read the changed record types are recomputed
+    (:mod:`openaims.register.services.derived`).
     """
     now = clock() if clock else dt.datetime.now(dt.UTC)
     head = session.execute(select(HistoryHead.seq, HistoryHead.hash).where(HistoryHead.id == 1)).one_or_none()
     key = (str(session.get_bind().engine.url), tuple(head) if head else None, now.date(), weeks)
-    if clock is None and head is not None:
+    result: Dashboard | None
+    if clock is not None or head is None:
+        result = _compute(session, now, weeks)
+    else:
         with _CACHE_LOCK:
-            cached = _CACHE.get(key)
-        if cached is not None:
-            return cached.model_copy(update={"generated_at": now, "compliance": build_compliance(session, now)})
-    result = _compute(session, now, weeks)
-    if clock is None and head is not None:
-        with _CACHE_LOCK:
-            _CACHE[key] = result
-            while len(_CACHE) > _CACHE_SIZE:
-                _CACHE.pop(next(iter(_CACHE)))
-    # Check results arrive without history events: compliance is read fresh each time.
-    return result.model_copy(update={"compliance": build_compliance(session, now)})
+            result = _CACHE.get(key)
+        if result is None:
+            # One computation at a time: a request arriving while the server's warm-up (or another
+            # request) works out the same state waits for that result instead of repeating it.
+            with _COMPUTING:
+                with _CACHE_LOCK:
+                    result = _CACHE.get(key)
+                if result is None:
+                    result = _compute(session, now, weeks, cached=True)
+                    with _CACHE_LOCK:
+                        _CACHE[key] = result
+                        while len(_CACHE) > _CACHE_SIZE:
+                            _CACHE.pop(next(iter(_CACHE)))
+    # Check results, monitoring results and KPI measurements arrive without history events of the
+    # records they count: read fresh each time.
+    return result.model_copy(
+        update={"generated_at": now, "compliance": build_compliance(session, now),
+                "monitoring": build_monitoring(session, actor, now),
+                "missed_targets": build_missed_targets(session, actor)}
+    )  # fmt: skip
+
+
+def _label(metric: str, feature: str | None, group: str | None) -> str:
+    parts = [p for p in (feature, group) if p]
+    return f"{metric} ({', '.join(parts)})" if parts else metric
+
+
+def build_missed_targets(session: Session, actor: Actor) -> list[MissedTarget]:
+    """Active objectives (KPIs included) whose latest value misses the target [6.2, 9.1]."""
+    from openaims.register.services.objectives import ObjectiveService
+
+    objectives = ObjectiveService(session, actor)
+    out = []
+    for status in objectives.missed_targets():
+        if status.latest is None:
+            continue
+        objective = objectives.get(status.objective_id)
+        out.append(MissedTarget(objective_id=objective.id, title=objective.title, value=status.latest.value,
+                                measured_on=status.latest.measured_on, target=status.target_text,
+                                kpi=(objective.metric or "").startswith("kpi:")))  # fmt: skip
+    return out
+
+
+def build_monitoring(session: Session, actor: Actor, now: dt.datetime | None = None) -> Monitoring | None:
+    """Monitored systems in breach, with warnings or overdue (None when no system has a plan)."""
+    from openaims.register.monitoring import status
+
+    items = status(session, actor, now=now)
+    if not items:
+        return None
+    attention = [
+        MonitoredSystem(
+            system_id=i.system_id, name=i.system_name, plan_id=i.plan_id, level=i.level, overdue=i.overdue,
+            last_result_at=i.last_result_at,
+            breaches=[_label(x.metric, x.feature, x.group) for x in i.latest if x.level == "breach"],
+            warnings=[_label(x.metric, x.feature, x.group) for x in i.latest if x.level == "warning"],
+            open_incidents=i.open_incidents,
+        )
+        for i in items
+        if i.level != "ok" or i.overdue
+    ]
+    order = {"breach": 0, "warning": 1, "ok": 2}
+    attention.sort(key=lambda m: (order.get(m.level, 3), not m.overdue, m.system_id))
+    return Monitoring(
+        systems_monitored=len(items),
+        in_breach=sum(1 for i in items if i.level == "breach"),
+        with_warnings=sum(1 for i in items if i.level == "warning"),
+        overdue=sum(1 for i in items if i.overdue),
+        attention=attention,
+    )
 
 
 def build_compliance(session: Session, now: dt.datetime | None = None) -> Compliance | None:
@@ -357,34 +473,63 @@ def build_compliance(session: Session, now: dt.datetime | None = None) -> Compli
 _CACHE: dict[tuple[object, ...], Dashboard] = {}
 _CACHE_SIZE = 8
 _CACHE_LOCK = threading.Lock()
+_COMPUTING = threading.Lock()
 
 
-def _compute(session: Session, now: dt.datetime, weeks: int) -> Dashboard:
+def _compute(session: Session, now: dt.datetime, weeks: int, *, cached: bool = False) -> Dashboard:
+    """The figures; with ``cached``, each group of figures comes from :data:`DERIVED` unless a write
+    since touched the record types it reads (a changed AI system recounts the systems only)."""
     today = now.date()
+    view = DERIVED.view(session) if cached else None
+
+    def part(name: str, reads: tuple[str, ...], compute: Callable[[], Any], key: Any = ()) -> Any:
+        return view.get(f"dashboard.{name}", reads, compute, key=key) if view is not None else compute()
 
     live = Component.disappeared.is_(False)
-    by_tier = _group(session, AISystem.risk_tier)
-    by_stage = _group(session, AISystem.lifecycle_stage)
-    by_provider = _group(session, Component.provider, live)
-    by_kind = _group(session, Component.kind, live)
-    unapproved_by_repo = _group(session, Component.repository, live, Component.status != "approved")
+    by_tier, by_stage = part(
+        "systems", ("system",), lambda: (_group(session, AISystem.risk_tier), _group(session, AISystem.lifecycle_stage))
+    )
+    by_provider, by_kind, unapproved_by_repo = part(
+        "components",
+        ("component",),
+        lambda: (
+            _group(session, Component.provider, live),
+            _group(session, Component.kind, live),
+            _group(session, Component.repository, live, Component.status != "approved"),
+        ),
+    )
 
-    method = _method(session)
-    open_risks = _open_risks(session)
+    method, open_risks = part("risks", ("risk", "risk_method"), lambda: (_method(session), _open_risks(session)))
     rating_levels: list[str] = list(method["rating_levels"])
     appetite_index = rating_levels.index(method["appetite"])
     above = [r for r in open_risks if r[2] in rating_levels and rating_levels.index(r[2]) > appetite_index]
     ratings: Counter[str] = Counter(r[2] or "unrated" for r in open_risks)
 
-    incidents = _group(session, Incident.severity, Incident.status.in_(OPEN_INCIDENT))
-    open_ncs = session.execute(
-        select(func.count()).select_from(Nonconformity).where(Nonconformity.status != "closed")
-    ).scalar_one()
+    open_incident = Incident.status.in_(OPEN_INCIDENT)
+    incidents = part("incidents", ("incident",), lambda: _group(session, Incident.severity, open_incident))
+    open_ncs = part(
+        "nonconformities",
+        ("nonconformity",),
+        lambda: session.execute(
+            select(func.count()).select_from(Nonconformity).where(Nonconformity.status != "closed")
+        ).scalar_one(),
+    )
+    overdue = part("overdue", ("treatment", "corrective_action"), lambda: _overdue(session, today), key=today)
 
     start = _week_start(today) - dt.timedelta(weeks=weeks - 1)
     week_labels = [(start + dt.timedelta(weeks=i)).isoformat() for i in range(weeks)]
-    changes = _weekly_events(session, start, weeks)
-    first_seen = _weekly_first_seen(session, start, weeks)
+    if view is None:
+        changes = _weekly_events(session, start, weeks)
+    else:  # every write adds events: count only those since the figures were last made
+        changes = view.accumulate(
+            "dashboard.weekly_events",
+            lambda head: _weekly_events(session, start, weeks, upto=head),
+            lambda old, after, head: _weekly_events_added(session, old, start, after, head),
+            key=(start, weeks),
+        )
+    first_seen = part(
+        "first_seen", ("component",), lambda: _weekly_first_seen(session, start, weeks), key=(start, weeks)
+    )
     history_total = _history_total(session)
 
     return Dashboard(
@@ -401,7 +546,7 @@ def _compute(session: Session, now: dt.datetime, weeks: int) -> Dashboard:
         risks_by_rating=_ordered(dict(ratings), order=[*reversed(rating_levels), "unrated"]),
         risks_above_appetite=len(above),
         heat_map=_heat_map(method, open_risks),
-        overdue=_overdue(session, today),
+        overdue=overdue,
         open_incidents=sum(incidents.values()),
         incidents_by_severity=_ordered(incidents, order=["critical", "high", "medium", "low"]),
         open_nonconformities=int(open_ncs),

@@ -1,4 +1,4 @@
-"""The Statement of Applicability as an xlsx workbook and a PDF.
+"""The Statement of Applicability as an xlsx workbook, a PDF and a Word document.
 
 Every page of both says which version it is, when it was approved and by whom,
 so a printed page can be traced to its approval. An unapproved (draft) SoA is
@@ -180,6 +180,38 @@ def to_pdf(doc: SoaDocument) -> bytes:
     story.append(table)
     template.build(story, onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()
+
+
+def to_document(doc: SoaDocument) -> Any:
+    """The SoA in the shared document model (for Word): one table of every Annex A control."""
+    from openaims.reports.document import Document, Gap, Meta, Para, table
+
+    titles = control_titles()
+    version = doc.label.removeprefix("Statement of Applicability").strip(" ,").removeprefix("version ") or doc.label
+    document = Document(Meta(
+        organisation=doc.organisation, title="Statement of Applicability (ISO/IEC 42001:2023, clause 6.1.3 d)",
+        version=version if doc.approver else f"{version} (DRAFT, not approved)",
+        date=doc.approved_on or doc.generated_at.date(), approver=doc.approver, generator="OpenAIMS",
+    ))  # fmt: skip
+    document.add(Para(doc.stamp + "."))
+    applicable = sum(1 for r in doc.rows if r.get("applicable"))
+    document.add(Para(f"{len(doc.rows)} controls: {applicable} applicable, {len(doc.rows) - applicable} excluded."))
+    if not doc.rows:
+        document.add(Gap("the Statement of Applicability has no rows"))
+    rows = []
+    for row in doc.rows:
+        cells = _cells(row, titles)
+        if not cells[4]:
+            cells[4] = "GAP: no justification"
+        rows.append(cells)
+    document.add(table(HEADERS, rows, (2, 5, 2, 2, 8, 2, 2, 2)))
+    return document
+
+
+def to_docx(doc: SoaDocument) -> bytes:
+    from openaims.reports.document import to_docx as render_docx
+
+    return render_docx(to_document(doc))
 
 
 def _header_text(text: str) -> str:

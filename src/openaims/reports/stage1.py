@@ -14,9 +14,8 @@ traced to the run that produced it.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -26,9 +25,10 @@ from openaims import __version__
 from openaims.readiness.documented import DocumentedItem, Presence, documented_information
 from openaims.readiness.engine import evaluate
 from openaims.readiness.model import ItemResult, Report, Status
-from openaims.readiness.snapshot import load_snapshot
+from openaims.readiness.snapshot import Snapshot, load_snapshot
 from openaims.register.actors import Actor
 from openaims.register.services.evidence import EvidenceDir
+from openaims.reports.document import Document
 
 GENERATOR = f"OpenAIMS {__version__}"
 STATUS_LABELS = {
@@ -48,6 +48,13 @@ class Stage1Report:
     generated_at: dt.datetime
     documents: tuple[DocumentedItem, ...]
     readiness: Report
+    #: The register the report was computed from (scope, documents, SoA and the records' content).
+    snapshot: Snapshot | None = None
+    author: str | None = None
+
+    @property
+    def generator_name(self) -> str:
+        return GENERATOR
 
     @property
     def stamp(self) -> str:
@@ -98,16 +105,27 @@ def build_stage1(
         generated_at=now or dt.datetime.now(dt.UTC),
         documents=tuple(documented_information(snap)),
         readiness=evaluate(snap),
+        snapshot=snap,
+        author=actor.name,
     )
 
 
 _ENV = Environment(loader=PackageLoader("openaims.reports", "templates"), autoescape=select_autoescape(["html"]))
 
 
-def to_html(report: Stage1Report, *, record_url: str | None = None) -> str:
-    """One self-contained HTML page; record ids link to ``record_url + id`` when given."""
+def stylesheet() -> str:
+    """The report's CSS: inline in a saved file, served as a stylesheet by the web app (its
+    content security policy allows no inline styles)."""
+    return _ENV.loader.get_source(_ENV, "stage1.css")[0]  # type: ignore[union-attr]
+
+
+def to_html(report: Stage1Report, *, record_url: str | None = None, stylesheet_url: str | None = None) -> str:
+    """One HTML page; record ids link to ``record_url + id`` when given. Self-contained (CSS inline)
+    unless ``stylesheet_url`` names where the CSS is served."""
     template = _ENV.get_template("stage1.html")
     return template.render(
+        stylesheet_url=stylesheet_url,
+        css=stylesheet(),
         r=report,
         totals=report.presence_totals(),
         score=report.readiness.score(),
@@ -119,118 +137,34 @@ def to_html(report: Stage1Report, *, record_url: str | None = None) -> str:
     )
 
 
+def to_document(report: Stage1Report) -> Document:
+    """The Stage 1 report as a document: scope, context, documents, SoA, readiness per clause with
+    the records' content, open gaps, legend and sign-off."""
+    from openaims.reports.stage1_document import build_document
+
+    snap = report.snapshot if report.snapshot is not None else Snapshot({}, report.as_of)
+    document = build_document(report, snap, author=report.author)
+    document.meta = replace(document.meta, footer=report.stamp)
+    return document
+
+
 def to_pdf(report: Stage1Report) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.lib.units import mm
-    from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+    from openaims.reports.document import to_pdf as render_pdf
 
-    styles = getSampleStyleSheet()
-    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
-    buffer = io.BytesIO()
-    page_size = landscape(A4)
-    colour = {"found": "#127a3a", "met": "#127a3a", "incomplete": "#a86400", "partial": "#a86400",
-              "missing": "#b42318", "not_applicable": "#7b8794"}  # fmt: skip
+    return render_pdf(to_document(report))
 
-    def decorate(canvas: Any, document: Any) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 8)
-        canvas.drawString(15 * mm, page_size[1] - 10 * mm, f"{report.organisation} - Stage 1 readiness report")
-        canvas.drawString(15 * mm, 8 * mm, report.stamp)
-        canvas.drawRightString(page_size[0] - 15 * mm, 8 * mm, f"Page {document.page}")
-        canvas.restoreState()
 
-    def cell(text: str) -> Any:
-        return Paragraph(_esc(text), small)
+def to_docx(report: Stage1Report) -> bytes:
+    from openaims.reports.document import to_docx as render_docx
 
-    def pill(value: str) -> Any:
-        return Paragraph(f'<font color="{colour.get(value, "#1f2933")}"><b>{value.replace("_", " ")}</b></font>', small)
-
-    def table(headers: list[str], rows: list[list[Any]], widths: list[float]) -> Any:
-        data = [[Paragraph(f"<b>{h}</b>", small) for h in headers], *rows]
-        # splitInRow: a row taller than a page continues on the next page instead of failing.
-        t = LongTable(data, colWidths=[w * mm for w in widths], repeatRows=1, splitInRow=1)
-        t.setStyle(
-            TableStyle(
-                [
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#17365F")),
-                    ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-                    ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#B0B8C4")),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#F2F4F7")]),
-                ]
-            )
-        )
-        return t
-
-    totals = report.presence_totals()
-    readiness_totals = report.readiness.totals()
-    story: list[Any] = [
-        Paragraph(f"{_esc(report.organisation)}: Stage 1 readiness report", styles["Title"]),
-        Paragraph(f"ISO/IEC 42001 as of {report.as_of.isoformat()}", styles["Heading3"]),
-        cell(
-            f"Documented information: {totals['found']} found, {totals['incomplete']} incomplete, "
-            f"{totals['missing']} missing of {len(report.documents)} required items. Readiness score "
-            f"{report.readiness.score()}%: {readiness_totals['met']} met, {readiness_totals['partial']} partial, "
-            f"{readiness_totals['missing']} missing, {readiness_totals['not_applicable']} not applicable."
-        ),
-        Spacer(1, 4 * mm),
-        Paragraph("Required documented information (clauses 4 to 10)", styles["Heading2"]),
-        table(
-            ["Item", "Clause", "Documented information", "Kind", "Status", "Why", "Records"],
-            [
-                [
-                    cell(d.id),
-                    cell(f"{d.clause} {d.clause_title}"),
-                    cell(d.what),
-                    cell(d.retention),
-                    pill(d.presence.value),
-                    cell("; ".join(d.reasons)),
-                    cell(_some(d.links)),
-                ]
-                for d in report.documents
-            ],
-            [18, 40, 55, 16, 20, 75, 43],
-        ),
-    ]
-    for heading, items in (("Clauses 4 to 10", report.clauses), ("Annex A controls", report.controls)):
-        story.append(Paragraph(f"Readiness: {heading}", styles["Heading2"]))
-        story.append(
-            table(
-                ["Item", "Title", "Status", "Reasons", "Records"],
-                [
-                    [
-                        cell(i.id),
-                        cell(i.title),
-                        pill(i.status.value),
-                        cell("; ".join(i.reasons)),
-                        cell(_some(i.links)),
-                    ]
-                    for i in items
-                ],
-                [18, 55, 22, 120, 52],
-            )
-        )
-    template = SimpleDocTemplate(
-        buffer,
-        pagesize=page_size,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=16 * mm,
-        bottomMargin=16 * mm,
-        title=f"{report.organisation}: Stage 1 readiness report",
-        author=GENERATOR,
-    )
-    template.build(story, onFirstPage=decorate, onLaterPages=decorate)
-    return buffer.getvalue()
+    return render_docx(to_document(report))
 
 
 #: Record ids printed per PDF cell; a large register links thousands (the HTML report lists them all).
 PDF_LINKS = 40
 
 
-def _some(links: Sequence[str]) -> str:
+def some_links(links: Sequence[str]) -> str:
     """Record ids for a PDF cell: the first :data:`PDF_LINKS`, then how many more there are."""
     shown = ", ".join(links[:PDF_LINKS])
     rest = len(links) - PDF_LINKS
@@ -241,4 +175,4 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-__all__ = ["GENERATOR", "Stage1Report", "build_stage1", "to_html", "to_pdf"]
+__all__ = ["GENERATOR", "Stage1Report", "build_stage1", "stylesheet", "to_document", "to_docx", "to_html", "to_pdf"]

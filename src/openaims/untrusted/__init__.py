@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from openaims.untrusted.json_reader import read_json
     from openaims.untrusted.jsonc_reader import read_jsonc, strip_jsonc
     from openaims.untrusted.notebook_reader import Notebook, NotebookCell, read_notebook
+    from openaims.untrusted.parts_reader import format_parts, read_entry, read_parts
     from openaims.untrusted.shape import check_shape, text_problem
     from openaims.untrusted.source import read_bytes, read_text, text_of
     from openaims.untrusted.toml_reader import read_toml
@@ -36,6 +37,7 @@ _MODULES = {
     "json_reader": ("read_json",),
     "jsonc_reader": ("read_jsonc", "strip_jsonc"),
     "notebook_reader": ("Notebook", "NotebookCell", "read_notebook"),
+    "parts_reader": ("format_parts", "read_entry", "read_parts"),
     "shape": ("check_shape", "text_problem"),
     "source": ("read_bytes", "read_text", "text_of"),
     "toml_reader": ("read_toml",),
@@ -58,14 +60,17 @@ __all__ = [
     "Problem",
     "YamlDocument",
     "check_shape",
+    "format_parts",
     "open_zip",
     "parse_yaml",
     "read_bytes",
     "read_csv",
+    "read_entry",
     "read_json",
     "read_jsonc",
     "read_member",
     "read_notebook",
+    "read_parts",
     "read_text",
     "read_toml",
     "read_xml",

@@ -17,6 +17,7 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
+from openaims.errors import AimsError
 from openaims.register.actors import Actor, Permission, Role
 from openaims.register.db import Database
 from openaims.register.services.accounts import AccountOut, AccountService
@@ -64,12 +65,22 @@ def address(request: Request) -> str:
     return client_address(request, request.app.state.proxies)
 
 
-def db_session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
+def db_session(request: Request, db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
+    """The request's unit of work: GET, HEAD and OPTIONS read in a read-only transaction (the
+    database refuses any write in it); other methods write in one transaction."""
+    with db.read_only() if request.method in SAFE_METHODS else db.session() as session:
+        yield session
+
+
+def write_session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
+    """A write transaction whatever the method: for the few GETs a protocol makes write (the
+    OpenID Connect redirect back signs someone in)."""
     with db.session() as session:
         yield session
 
 
 DbSession = Annotated[Session, Depends(db_session)]
+WriteSession = Annotated[Session, Depends(write_session)]
 
 
 def _bearer(request: Request) -> str | None:
@@ -78,15 +89,17 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def optional_identity(request: Request, session: DbSession) -> Identity | None:
+def _identify(request: Request, session: Session, *, write: bool) -> Identity | None:
     token = _bearer(request)
     if token is not None:
-        account, scopes = AccountService(session).verify_token(token)
+        accounts = AccountService(session)
+        account, scopes = accounts.verify_token(token) if write else accounts.peek_token(token)[:2]
         return Identity(account, account.actor(), frozenset(scopes), "token")
     secret = session_secret(request)
     if not secret:
         return None
-    username = web_sessions(request, session).resolve(secret)
+    sessions = web_sessions(request, session)
+    username = sessions.resolve(secret) if write else sessions.peek(secret)[0]
     if username is None:
         request.session.clear()
         return None
@@ -95,6 +108,30 @@ def optional_identity(request: Request, session: DbSession) -> Identity | None:
         request.session.clear()
         return None
     return Identity(active, active.actor(), frozenset({"read", "write"}), "session")
+
+
+def _bookkeeping_due(request: Request, session: Session) -> bool:
+    """Whether identifying the caller writes: a token's last use or a session's last request is
+    due to be recorded, or a dead session's row to be removed."""
+    token = _bearer(request)
+    if token is not None:
+        try:
+            return AccountService(session).peek_token(token)[2]
+        except AimsError:
+            return False
+    secret = session_secret(request)
+    return bool(secret) and web_sessions(request, session).peek(secret)[1]
+
+
+def optional_identity(request: Request, session: DbSession) -> Identity | None:
+    """Who is asking. On a read-only request the bookkeeping this writes (at most once a minute per
+    session or token) goes to its own short write transaction."""
+    if not Database.is_read_only(session):
+        return _identify(request, session, write=True)
+    if _bookkeeping_due(request, session):
+        with database(request).session() as writer:
+            _identify(request, writer, write=True)
+    return _identify(request, session, write=False)
 
 
 def api_identity(request: Request, identity: Annotated[Identity | None, Depends(optional_identity)]) -> Identity:
@@ -182,7 +219,7 @@ def authorise_before_validation(request: Request) -> None:
     before they ran (a body that is not JSON is refused before any dependency)."""
     if not request.url.path.startswith("/api/") or route_is_public(request):
         return
-    with database(request).session() as session:
+    with database(request).read_only() as session:
         identity = api_identity(request, optional_identity(request, session))
         for access in route_access(request):
             access.check(identity)

@@ -68,7 +68,10 @@ def wants_json(request: Request) -> bool:
 def _html(request: Request, status: int, message: str) -> Response:
     templates = request.app.state.templates
     response: Response = templates.TemplateResponse(
-        request, "error.html", {"status": status, "message": message, "user": None}, status_code=status
+        request,
+        "error.html",
+        {"status": status, "message": message, "user": None, "show_nav": status != 401, "path": request.url.path},
+        status_code=status,
     )
     return response
 

@@ -18,7 +18,10 @@ def install(env: Environment) -> None:
     env.globals["nav"] = records.nav
     env.globals["bar_chart"] = charts.bar_chart
     env.globals["line_chart"] = charts.line_chart
+    env.globals["series_chart"] = charts.series_chart
+    env.globals["value_bars"] = charts.value_bars
     env.globals["form_value"] = records.form_value
+    env.globals["row_count"] = records.row_count
     env.globals["status_class"] = status_class
 
 

@@ -6,21 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-import types
-import typing
 from dataclasses import dataclass
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal
 
-from pydantic.fields import FieldInfo
-
-from openaims.register.errors import field_label
+from openaims.register import fields
+from openaims.register.fields import FieldSpec, Kind, Shape
 from openaims.register.services import RecordService, registry
 from openaims.register.services.base import FIELD_LIMITS
 from openaims.untrusted import InputError, read_json
 
 GROUPS: list[tuple[str, list[str]]] = [
     ("Inventory", ["system", "component", "dataset", "supplier", "supplier_assessment"]),
-    ("Risk", ["risk", "treatment", "impact_assessment", "soa_entry", "risk_method"]),
+    ("Risk", ["risk", "treatment", "impact_assessment", "security_review", "soa_entry", "risk_method"]),
     (
         "Governance",
         [
@@ -31,6 +28,7 @@ GROUPS: list[tuple[str, list[str]]] = [
             "document_version",
             "objective",
             "measurement",
+            "monitoring_plan",
             "change",
         ],
     ),
@@ -65,27 +63,13 @@ LIST_COLUMNS: dict[str, list[str]] = {
     "audit": ["title", "auditor", "planned_on", "performed_on"],
     "finding": ["audit_id", "grade", "clause_ref", "description"],
     "objective": ["title", "metric", "target_value", "owner", "due_date"],
+    "monitoring_plan": ["title", "system_id", "schedule", "owner"],
     "impact_assessment": ["title", "system_id", "assessor", "assessed_on"],
+    "security_review": ["title", "system_id", "owner", "approved_on"],
     "management_review": ["title", "held_on", "chair"],
     "evidence": ["title", "kind", "filename", "owner"],
     "person": ["name", "username", "email", "unit"],
 }
-
-#: Fields set by the system, never typed into a form.
-READ_ONLY = frozenset(
-    {
-        "inherent_rating",
-        "residual_rating",
-        "sha256",
-        "size",
-        "media_type",
-        "fingerprint",
-        "first_seen",
-        "last_seen",
-        "disappeared",
-    }
-)
-
 
 def services() -> dict[str, type[RecordService[Any, Any]]]:
     return dict(registry())
@@ -127,95 +111,62 @@ def columns(record_type: str, service: type[RecordService[Any, Any]]) -> list[st
 
 @dataclass(frozen=True)
 class Widget:
+    """How one field is edited on a form, from the record type's field description."""
+
     name: str
     label: str
-    kind: Literal["text", "textarea", "number", "date", "datetime", "checkbox", "select", "list", "json"]
+    kind: Literal[
+        "text", "textarea", "number", "date", "datetime", "checkbox", "yesno", "select", "checks", "list",
+        "reference", "references", "scale", "group", "json",
+    ]
     required: bool
     choices: tuple[str, ...] = ()
     help: str = ""
+    spec: FieldSpec | None = None
+    #: Sub-widgets of a group (one per part), for each key or row of a mapping or list.
+    parts: tuple[Widget, ...] = ()
+    #: Keys of a mapping of groups (a fieldset each); rows of a list of groups are numbered.
+    keys: tuple[str, ...] = ()
+
+    @property
+    def rows(self) -> bool:
+        return self.kind == "group" and self.spec is not None and self.spec.shape is Shape.LIST
 
 
-def _unwrap(annotation: Any) -> tuple[Any, bool]:
-    """The inner type and whether None is allowed."""
-    optional = False
-    while True:
-        origin = get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = get_args(annotation)[0]
-            continue
-        if origin in (typing.Union, types.UnionType):
-            args = [a for a in get_args(annotation) if a is not type(None)]
-            optional = optional or len(args) < len(get_args(annotation))
-            annotation = args[0]
-            continue
-        return annotation, optional
-
-
-def widget_for(name: str, info: FieldInfo) -> Widget:
-    inner, optional = _unwrap(info.annotation)
-    required = info.is_required() and not optional
-    text = field_label(name)
-    help_text = info.description or ""
-    origin = get_origin(inner)
-    if origin is Literal:
-        return Widget(name, text, "select", required, tuple(str(a) for a in get_args(inner)), help_text)
-    if isinstance(inner, type) and issubclass(inner, enum.Enum):
-        return Widget(name, text, "select", required, tuple(str(m.value) for m in inner), help_text)
-    if origin in (list, tuple, set, frozenset):
-        args = get_args(inner)
-        element, _ = _unwrap(args[0]) if args else (str, False)
-        if get_origin(element) is Literal:
-            return Widget(
-                name, text, "list", required, tuple(str(a) for a in get_args(element)), help_text or "One per line."
-            )
-        if isinstance(element, type) and issubclass(element, enum.Enum):
-            choices = tuple(str(m.value) for m in element)
-            return Widget(name, text, "list", required, choices, help_text or "One per line.")
-        if element in (str, int) or get_origin(element) is typing.Annotated:
-            return Widget(name, text, "list", required, (), help_text or "One per line.")
-        return Widget(name, text, "json", required, (), help_text or "JSON.")
-    if origin is dict or inner is dict:
-        return Widget(name, text, "json", required, (), help_text or "JSON object.")
-    if inner is bool:
-        return Widget(name, text, "checkbox", False, (), help_text)
-    if inner is int or inner is float:
-        return Widget(name, text, "number", required, (), help_text)
-    if inner is dt.date:
-        return Widget(name, text, "date", required, (), help_text)
-    if inner is dt.datetime:
-        return Widget(name, text, "datetime", required, (), help_text)
-    big = name in {
-        "description",
-        "content",
-        "statement",
-        "purpose",
-        "intended_use",
-        "foreseeable_misuse",
-        "human_oversight",
-        "mitigations",
-        "justification",
-        "report",
-        "summary",
-        "decisions",
-        "root_cause",
-        "containment",
-        "correction",
-        "post_incident_review",
-        "communications",
-        "notes",
-        "rationale",
-        "requirements",
-        "responsibilities",
-        "findings",
+def _widget(spec: FieldSpec) -> Widget:
+    """The widget that edits ``spec``: pickers for references, selects for choices and scales,
+    sub-forms for groups, never a JSON box for a structure the description knows."""
+    text, help_text, required = spec.label, spec.help, spec.required
+    if spec.kind is Kind.GROUP:
+        parts = tuple(_widget(p) for p in spec.parts)
+        return Widget(spec.name, text, "group", required, (), help_text, spec, parts, spec.keys)
+    if spec.kind is Kind.DATA or spec.shape is Shape.MAPPING:
+        return Widget(spec.name, text, "json", required, (), help_text or "JSON.", spec)
+    if spec.kind is Kind.REFERENCE:
+        kind: Any = "references" if spec.many else "reference"
+        if spec.target == "*":
+            kind = "list" if spec.many else "text"
+            help_text = help_text or "Record ids such as RISK-1, one per line."
+        return Widget(spec.name, text, kind, required, (), help_text, spec)
+    if spec.kind is Kind.CHOICE:
+        return Widget(spec.name, text, "checks" if spec.many else "select", required, spec.choices, help_text, spec)
+    if spec.many:
+        return Widget(spec.name, text, "list", required, (), help_text or "One per line.", spec)
+    simple: dict[Kind, str] = {
+        Kind.BOOLEAN: "yesno" if spec.optional else "checkbox",
+        Kind.INTEGER: "scale" if spec.scale else "number",
+        Kind.NUMBER: "number",
+        Kind.DATE: "date",
+        Kind.DATETIME: "datetime",
+        Kind.LONG_TEXT: "textarea",
     }
-    return Widget(name, text, "textarea" if big else "text", required, (), help_text)
+    kind = simple.get(spec.kind, "text")
+    return Widget(spec.name, text, kind, required and kind != "checkbox", (), help_text, spec)
 
 
 def widgets(service: type[RecordService[Any, Any]]) -> list[Widget]:
-    """Form widgets in declaration order; the generic ``links`` field comes last."""
-    hidden = READ_ONLY | service.register_fields()
-    out = [widget_for(name, info) for name, info in service.fields.model_fields.items() if name not in hidden]
-    return sorted(out, key=lambda w: w.name == "links")
+    """Form widgets in declaration order, for the fields a user gives; ``links`` last."""
+    return sorted((_widget(spec) for spec in fields.inputs(service)), key=lambda w: w.name == "links")
 
 
 def new_title(record_type: str) -> str:
@@ -224,36 +175,93 @@ def new_title(record_type: str) -> str:
     return "New " + (text if any(c.isupper() for c in text[1:]) else text[0].lower() + text[1:])
 
 
+#: Hidden form field listing the checkboxes a form showed (an unticked box sends nothing).
+SHOWN = "_shown"
+
+
+def _parse_value(widget: Widget, raw: Any, *, partial: bool) -> tuple[bool, Any]:
+    """(whether to set the field, its value) from one form value."""
+    if isinstance(raw, list) and widget.kind not in ("checks", "references", "list"):
+        raw = raw[-1] if raw else ""
+    if widget.kind in ("checks", "references"):
+        values = raw if isinstance(raw, list) else [raw]
+        return True, [str(v).strip() for v in values if str(v).strip()]
+    if isinstance(raw, list):
+        return True, [str(v).strip() for v in raw if str(v).strip()]
+    text = str(raw).strip()
+    if widget.kind == "list":
+        return True, [p.strip() for p in text.replace(",", "\n").splitlines() if p.strip()]
+    if widget.kind == "yesno":
+        return True, {"yes": True, "no": False}.get(text)
+    if widget.kind == "json":
+        if text:
+            try:
+                return True, read_json(text, widget.name, limits=FIELD_LIMITS)
+            except InputError:
+                return True, text  # let validation name the field
+        return partial, widget.spec.empty() if widget.spec else None
+    if text:
+        return True, text
+    return partial, None
+
+
+def _parse_group(widget: Widget, form: dict[str, Any], prefix: str) -> dict[str, Any] | None:
+    """One group's values from ``prefix.part`` form fields; None when every part is blank."""
+    out: dict[str, Any] = {}
+    for part in widget.parts:
+        key = f"{prefix}.{part.name}"
+        if part.kind == "checkbox":
+            out[part.name] = form.get(key) in ("on", "true", "1", "yes")
+            continue
+        if key not in form:
+            continue
+        present, value = _parse_value(part, form[key], partial=False)
+        if present and value not in (None, "", []):
+            out[part.name] = value
+    if not any(v not in (None, False, "", []) for v in out.values()):
+        return None
+    return out
+
+
+def _parse_sub_form(widget: Widget, form: dict[str, Any]) -> Any:
+    if widget.keys:
+        groups = {key: _parse_group(widget, form, f"{widget.name}.{key}") for key in widget.keys}
+        return {key: group for key, group in groups.items() if group is not None}
+    if widget.rows:
+        indexes = sorted({int(k.split(".")[1]) for k in form if k.startswith(widget.name + ".")
+                          and k.split(".")[1].isdigit()})  # fmt: skip
+        rows = [_parse_group(widget, form, f"{widget.name}.{i}") for i in indexes]
+        return [row for row in rows if row is not None]
+    return _parse_group(widget, form, widget.name)
+
+
 def parse_form(service: type[RecordService[Any, Any]], form: dict[str, Any], *, partial: bool) -> dict[str, Any]:
-    """Form strings to service input; blanks are omitted (or cleared on update)."""
+    """Form strings to service input; blanks are omitted (or cleared on update). A checkbox the
+    form showed (listed in :data:`SHOWN`) and that is not ticked is false, so unticking persists."""
+    shown_raw = form.get(SHOWN, [])
+    shown = set(shown_raw if isinstance(shown_raw, list) else [shown_raw])
     data: dict[str, Any] = {}
     for widget in widgets(service):
         if widget.kind == "checkbox":
-            if widget.name in form or not partial:
+            if widget.name in form or widget.name in shown or not partial:
                 data[widget.name] = form.get(widget.name) in ("on", "true", "1", "yes")
+            continue
+        if widget.kind == "group":
+            if widget.name in shown or any(k.startswith(widget.name + ".") for k in form):
+                value = _parse_sub_form(widget, form)
+                if value is not None or partial:
+                    data[widget.name] = value if value is not None else widget.spec.empty() if widget.spec else None
+            continue
+        if widget.kind in ("checks", "references") and widget.name not in form:
+            if widget.name in shown:
+                data[widget.name] = []
             continue
         raw = form.get(widget.name)
         if raw is None:
             continue
-        if isinstance(raw, list):
-            values = [str(v).strip() for v in raw if str(v).strip()]
-            data[widget.name] = values
-            continue
-        text = str(raw).strip()
-        if widget.kind == "list":
-            data[widget.name] = [p.strip() for p in text.replace(",", "\n").splitlines() if p.strip()]
-        elif widget.kind == "json":
-            if text:
-                try:
-                    data[widget.name] = read_json(text, widget.name, limits=FIELD_LIMITS)
-                except InputError:
-                    data[widget.name] = text  # let validation name the field
-            elif partial:
-                data[widget.name] = {} if "dict" in widget.help.lower() or "object" in widget.help.lower() else []
-        elif text:
-            data[widget.name] = text
-        elif partial:
-            data[widget.name] = None
+        present, value = _parse_value(widget, raw, partial=partial)
+        if present:
+            data[widget.name] = value
     return data
 
 
@@ -271,13 +279,200 @@ def display(value: Any) -> str:
     return str(value)
 
 
-def form_value(widget: Widget, value: Any) -> str:
+def form_values(service: type[RecordService[Any, Any]], record: Any) -> dict[str, Any]:
+    """A record's values as its edit form shows them, with sub-form parts under ``field.key.part``."""
+    out: dict[str, Any] = {}
+    for widget in widgets(service):
+        value = getattr(record, widget.name, None)
+        if widget.kind == "group":
+            out.update(_group_values(widget, value))
+        else:
+            out[widget.name] = form_value(widget, value)
+    return out
+
+
+def _group_values(widget: Widget, value: Any) -> dict[str, Any]:
+    def one(prefix: str, group: Any) -> dict[str, Any]:
+        data = group.model_dump() if hasattr(group, "model_dump") else dict(group or {})
+        return {f"{prefix}.{p.name}": form_value(p, data.get(p.name)) for p in widget.parts}
+
+    out: dict[str, Any] = {}
+    if widget.keys:
+        for key, group in (value or {}).items():
+            out.update(one(f"{widget.name}.{getattr(key, 'value', key)}", group))
+    elif widget.rows:
+        for index, group in enumerate(value or []):
+            out.update(one(f"{widget.name}.{index}", group))
+    elif value is not None:
+        out.update(one(widget.name, value))
+    return out
+
+
+def row_count(widget: Widget, values: dict[str, Any]) -> int:
+    """Rows a list sub-form shows: those filled in, and two blank ones to add more."""
+    prefix = widget.name + "."
+    used = {k[len(prefix):].split(".")[0] for k in values if k.startswith(prefix)}
+    filled = [int(i) for i in used if i.isdigit()]
+    return (max(filled) + 1 if filled else 0) + 2
+
+
+def form_value(widget: Widget, value: Any) -> Any:
     if value is None:
         return ""
+    if widget.kind in ("checks", "references") and isinstance(value, list):
+        return [str(getattr(v, "value", v)) for v in value]
     if widget.kind == "list" and isinstance(value, list):
-        return "\n".join(str(v) for v in value)
+        return "\n".join(str(getattr(v, "value", v)) for v in value)
+    if widget.kind == "yesno" and isinstance(value, bool):
+        return "yes" if value else "no"
     if widget.kind == "json":
         return json.dumps(value, indent=2, default=str)
+    if isinstance(value, enum.Enum):
+        return str(value.value)
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%dT%H:%M")
     return str(value)
+
+
+#: References offered as a list of choices; a register with more shows a searchable text box.
+MAX_PICKER = 500
+
+
+def options(session: Any, actor: Any, form: list[Widget]) -> dict[str, list[tuple[str, str]]]:
+    """(value, label) choices of each reference picker and scale on ``form``: target records by id
+    and title, and risk-method levels as ``3 · possible``."""
+    from openaims.register.services.base import service_for_prefix
+
+    out: dict[str, list[tuple[str, str]]] = {}
+    levels: dict[str, list[str]] | None = None
+    for widget in form:
+        spec = widget.spec
+        if spec is None:
+            continue
+        if widget.kind in ("reference", "references") and spec.target:
+            target = service_for_prefix(spec.target)
+            if target is None:
+                continue
+            service = target(session, actor)
+            page = service.list(limit=MAX_PICKER)
+            if page.total > MAX_PICKER:
+                continue
+            out[widget.name] = [(item.id, _title(item, target.label_field)) for item in page.items]
+        elif widget.kind == "scale" and spec.scale:
+            levels = levels if levels is not None else _scales(session, actor)
+            names = levels.get(spec.scale, [])
+            out[widget.name] = [(str(i), f"{i} · {name}") for i, name in enumerate(names, start=1)]
+    return out
+
+
+def _title(item: Any, field: str) -> str:
+    value = getattr(item, field, None)
+    text = display(value) if value not in (None, "") else ""
+    text = text if len(text) <= 90 else text[:89] + "…"
+    return f"{item.id} · {text}" if text else item.id
+
+
+def _scales(session: Any, actor: Any) -> dict[str, list[str]]:
+    """Likelihood and impact levels of the approved risk method in force (the default one if none)."""
+    from openaims.register.services.risks import DEFAULT_METHOD, RiskMethodService
+
+    approved = RiskMethodService(session, actor).all(status="approved")
+    method: Any = approved[-1].model_dump() if approved else DEFAULT_METHOD
+    return {"likelihood": list(method["likelihood_levels"]), "impact": list(method["impact_levels"])}
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A record a user adds from another one's page, with the reference to it filled in."""
+
+    label: str
+    record_type: str
+    field: str
+
+    def url(self, record_id: str) -> str:
+        return f"/records/{self.record_type}/new?{self.field}={record_id}"
+
+
+def follow_ups(record_type: str) -> list[FollowUp]:
+    """Records that belong to one of ``record_type`` (a required reference to it): a treatment of a
+    risk, a corrective action of a nonconformity, a finding of an audit..."""
+    known = services()
+    own = known[record_type]
+    out = []
+    for name, cls in known.items():
+        for spec in fields.inputs(cls):
+            if spec.kind is Kind.REFERENCE and spec.required and not spec.many and spec.target == own.prefix():
+                out.append(FollowUp(f"Add {label(name)[0].lower() + label(name)[1:]}", name, spec.name))
+    return out
+
+
+def status_widgets(cls: type[RecordService[Any, Any]], record: Any, status: str) -> list[Widget]:
+    """What moving ``record`` to ``status`` asks for: the fields that status requires that are still
+    blank, and yes/no answers not yet given when the move is the record's approval (an effective
+    corrective action is verified as effective)."""
+    wanted = set(cls.required.get(status, ()))
+    point = cls.approval
+    approving = point is not None and point.status == status
+    out = []
+    for widget in widgets(cls):
+        value = getattr(record, widget.name, None)
+        blank = value is None or value in ("", [], {})
+        if not blank or (approving and point is not None and widget.name == point.by_field):
+            continue
+        if widget.name in wanted or (approving and widget.kind == "yesno"):
+            out.append(widget)
+    return out
+
+
+def user_words(message: str) -> str:
+    """A refusal as a person reads it on a page: command-line advice (``'aims ...'``) left out."""
+    import re
+
+    text = re.sub(r"[;,]?\s*\(?[^;(]*'aims [^']*'[^;)]*\)?", "", message).strip()
+    text = text or message
+    return text[0].upper() + text[1:] if text else text
+
+
+def reference_fields(cls: type[RecordService[Any, Any]]) -> frozenset[str]:
+    """Fields of ``cls`` that name other records (shown as links with the record's title)."""
+    return frozenset(s.name for s in fields.describe(cls) if s.kind is Kind.REFERENCE and s.name != "links")
+
+
+def titles(session: Any, actor: Any, values: list[Any]) -> dict[str, str]:
+    """Title of each record id among ``values`` (ids or lists of ids) that exists."""
+    from openaims.register.services.base import service_for_prefix
+
+    out: dict[str, str] = {}
+    for value in values:
+        for record_id in [value] if isinstance(value, str) else list(value or []):
+            cls = service_for_prefix(str(record_id).split("-", 1)[0])
+            if cls is None or record_id in out:
+                continue
+            row = session.get(cls.model, record_id)
+            if row is not None:
+                text = display(getattr(row, cls.label_field, ""))
+                out[record_id] = text if len(text) <= 90 else text[:89] + "…"
+    return out
+
+
+@dataclass(frozen=True)
+class ObjectiveTrend:
+    """An objective's measured values against its target, for its page."""
+
+    latest: Any
+    met: bool | None
+    target_text: str
+    points: list[tuple[str, float, str]]
+    lines: list[tuple[str, float]]
+
+
+def objective_trend(session: Any, actor: Any, objective: Any) -> ObjectiveTrend:
+    """The objective's values over time (a missed one marked as a breach) and its target line."""
+    from openaims.register.services.objectives import ObjectiveService
+
+    service = ObjectiveService(session, actor)
+    status = service.target_status(objective)
+    points = [(str(m.measured_on), m.value, "ok" if service.met(objective, m.value) else "breach")
+              for m in status.values]  # fmt: skip
+    lines = [("target", objective.target_value)] if objective.target_value is not None else []
+    return ObjectiveTrend(status.latest, status.met, status.target_text, points, lines)

@@ -88,3 +88,47 @@ def test_the_real_detectors_are_found_with_unique_sorted_ids() -> None:
     assert ids == sorted(set(ids))
     families = {i.split(".")[0] for i in ids}
     assert {"import", "model", "secret", "mcp", "model-file", "agent-instructions", "ai-workflow"} <= families
+
+
+def test_the_detector_index_lists_every_detector() -> None:
+    """A scan names its detectors from the index; adding a detector without
+    regenerating it would leave the report's list short."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run(
+        [sys.executable, str(root / "scripts" / "gen_detector_index.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    from openaims.discovery.registry import detector_ids
+
+    assert list(detector_ids()) == [d.id for d in all_detectors()]
+
+
+def test_a_tree_with_no_file_imports_no_detector(tmp_path: Path) -> None:
+    """An empty directory is scanned without importing a detector module, and its
+    report still names every detector."""
+    import json
+    import subprocess
+
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from openaims.discovery.interface import ScanOptions\n"
+        "from openaims.discovery.scanner import Scanner\n"
+        "result = Scanner(ScanOptions(root=Path(sys.argv[1])), jobs=2).scan()\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('openaims.discovery.detectors.'))\n"
+        "print(json.dumps({'loaded': loaded, 'detectors': result.stats.detectors,\n"
+        "                  'findings': len(result.findings)}))\n"
+    )
+    (tmp_path / "empty").mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "empty")], capture_output=True, text=True, check=True
+    )
+    report = json.loads(done.stdout)
+    assert report["loaded"] == []
+    assert report["findings"] == 0
+    assert report["detectors"] == [d.id for d in all_detectors()]

@@ -376,6 +376,16 @@ def test_legacy_torch_format_with_raw_storage() -> None:
     assert report.unknown == ()
 
 
+@pytest.mark.parametrize("elements", [128, 129, 384])
+def test_legacy_torch_storage_size_that_looks_like_proto_is_data(elements: int) -> None:
+    """A storage of 128 elements writes its size as 0x80 0x00 ...: a PROTO opcode with protocol 0,
+    which pickle never writes; the bytes after it (the weights) must not make the file malformed."""
+    main = proto(2) + glob("collections", "OrderedDict") + b")R."
+    weights = struct.pack("<4f", -0.206, -0.233, 0.5, 1e-3) * 8
+    report = scan_pickle(legacy_torch(main, struct.pack("<q", elements) + weights))
+    assert (report.pickles, report.complete, report.error) == (5, True, None)
+
+
 def test_legacy_torch_format_with_dangerous_main_pickle() -> None:
     report = scan_pickle(legacy_torch(reduce_global("os", "system"), b"\x00" * 32))
     assert report.pickles == 5

@@ -12,18 +12,15 @@ field. ``dry_run`` does the work and rolls it back.
 from __future__ import annotations
 
 import csv
-import enum
 import json
-import types
-import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, Any, get_args, get_origin
+from typing import IO, Any
 
-from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from openaims.errors import AimsError, UsageError
+from openaims.register import fields as field_description
 from openaims.register.actors import Actor
 from openaims.register.exchange.cells import defuse, restore
 from openaims.register.models.base import utcnow
@@ -76,27 +73,10 @@ def service_class(record_type: str) -> type[RecordService[Any, Any]]:
     return types_[name]
 
 
-def _base(annotation: Any) -> Any:
-    if get_origin(annotation) is typing.Annotated:
-        annotation = get_args(annotation)[0]
-    args = [a for a in get_args(annotation) if a is not type(None)]
-    if get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
-        return _base(args[0])
-    return annotation
-
-
-def _kind(annotation: Any) -> str:
-    """``list`` (plain values joined with "; "), ``json`` (structured) or ``scalar``."""
-    base = _base(annotation)
-    origin = get_origin(base)
-    if origin is list:
-        (item,) = get_args(base) or (str,)
-        item = _base(item)
-        plain = item in (str, int, float) or (isinstance(item, type) and issubclass(item, enum.Enum))
-        return "list" if plain else "json"
-    if origin is dict or (isinstance(base, type) and issubclass(base, BaseModel)):
-        return "json"
-    return "scalar"
+def _kinds(cls: type[RecordService[Any, Any]]) -> dict[str, str]:
+    """Each field's cell kind from the field description: ``list`` (plain values joined with "; "),
+    ``json`` (structured) or ``scalar``."""
+    return {s.name: "json" if s.structured else "list" if s.many else "scalar" for s in field_description.describe(cls)}
 
 
 def columns(cls: type[RecordService[Any, Any]]) -> list[str]:
@@ -121,7 +101,7 @@ def _cell(kind: str, value: Any) -> str:
 def export_csv(session: Session, record_type: str, out: IO[str], *, actor: str = "export") -> int:
     """Write every record of ``record_type`` as CSV; returns the number of rows."""
     cls = service_class(record_type)
-    kinds = {name: _kind(info.annotation) for name, info in cls.fields.model_fields.items()}
+    kinds = _kinds(cls)
     names = columns(cls)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(names)
@@ -168,7 +148,7 @@ def import_csv(
     """Create or update records from CSV rows in the caller's transaction (rolled back for ``dry_run``)."""
     cls = service_class(record_type)
     service = cls(session, actor, clock=clock)
-    kinds = {name: _kind(info.annotation) for name, info in cls.fields.model_fields.items()}
+    kinds = _kinds(cls)
     try:
         table = read_csv(source.read(CSV_LIMITS.max_bytes + 1), "CSV file", limits=CSV_LIMITS)
     except InputError as exc:

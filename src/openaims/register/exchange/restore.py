@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import ValidationError
-from sqlalchemy import JSON, Table, insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,7 @@ from openaims.register.integrity import verify_register
 from openaims.register.keys import PublicKey
 from openaims.register.models import Base
 from openaims.register.models.accounts import Account
+from openaims.register.models.base import is_json
 from openaims.register.models.internal import HistoryEvent, HistoryHead
 from openaims.register.services import RecordService, registry, restore_order
 
@@ -103,7 +104,7 @@ def _row(cls: type[RecordService[Any, Any]], entry: Entry) -> dict[str, Any]:
     plain = out.model_dump()
     as_json = out.model_dump(mode="json")
     return {
-        name: as_json[name] if isinstance(column.type, JSON) else plain[name]
+        name: as_json[name] if is_json(column.type) else plain[name]
         for name, column in columns.items()
         if name in plain
     }

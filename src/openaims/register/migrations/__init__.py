@@ -7,10 +7,11 @@ nobody needs an ``alembic.ini``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -83,6 +84,25 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), revision)
+    if revision == "head":
+        # Record tables added by later revisions, or rebuilt by a batch migration on SQLite (which
+        # does not carry expression indexes over), get their id-order index too.
+        from openaims.register.models import RECORD_MODELS
+
+        with engine.begin() as connection:
+            create_order_indexes(connection, [m.__tablename__ for m in RECORD_MODELS])
+
+
+def create_order_indexes(connection: Connection, tables: Iterable[str]) -> None:
+    """The ``(length(id), id)`` index that serves lists in id order, on each of ``tables`` that
+    exists and lacks it (see :func:`openaims.register.models.base.natural_order_index`)."""
+    from openaims.register.models.base import natural_order_index_name
+
+    existing = set(inspect(connection).get_table_names())
+    for table in tables:
+        if table in existing:
+            name = natural_order_index_name(table)
+            connection.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} (length(id), id)"))
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:

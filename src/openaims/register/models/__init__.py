@@ -25,15 +25,17 @@ if TYPE_CHECKING:
     from openaims.register.models.impact import ImpactAssessment
     from openaims.register.models.incidents import Incident
     from openaims.register.models.internal import HistoryEvent, HistoryHead, IdCounter
+    from openaims.register.models.monitoring import MonitoringPlan, MonitoringResult
     from openaims.register.models.nonconformities import CorrectiveAction, Nonconformity
     from openaims.register.models.objectives import Measurement, Objective
     from openaims.register.models.org import CheckResult, OrgJob, OrgRepository, OrgRun, OrgSource, PolicyViolation
     from openaims.register.models.people import Person, RaciEntry, Role
     from openaims.register.models.policy_exceptions import PolicyExceptionRecord
     from openaims.register.models.readiness import ReadinessRun
-    from openaims.register.models.reviews import ManagementReview
+    from openaims.register.models.reviews import ManagementReview, ReviewAction
     from openaims.register.models.risks import Risk, RiskMethod, Treatment
     from openaims.register.models.scope import Scope
+    from openaims.register.models.security_reviews import SecurityReview
     from openaims.register.models.soa import SoaEntry
     from openaims.register.models.soa_versions import SoaVersion
     from openaims.register.models.suppliers import Supplier, SupplierAssessment
@@ -69,7 +71,10 @@ _EXPORTS: dict[str, str] = {
     "Incident": "incidents",
     "InterestedParty": "context",
     "ManagementReview": "reviews",
+    "ReviewAction": "reviews",
     "Measurement": "objectives",
+    "MonitoringPlan": "monitoring",
+    "MonitoringResult": "monitoring",
     "Nonconformity": "nonconformities",
     "Objective": "objectives",
     "OrgJob": "org",
@@ -86,6 +91,7 @@ _EXPORTS: dict[str, str] = {
     "RiskMethod": "risks",
     "Role": "people",
     "Scope": "scope",
+    "SecurityReview": "security_reviews",
     "SignInFailure": "accounts",
     "SoaEntry": "soa",
     "SoaVersion": "soa_versions",
@@ -109,6 +115,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "impact",
     "incidents",
     "internal",
+    "monitoring",
     "nonconformities",
     "objectives",
     "org",
@@ -118,6 +125,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "reviews",
     "risks",
     "scope",
+    "security_reviews",
     "soa",
     "soa_versions",
     "suppliers",
@@ -146,10 +154,12 @@ _RECORD_ORDER: tuple[str, ...] = (
     "Risk",
     "Treatment",
     "ImpactAssessment",
+    "SecurityReview",
     "SoaEntry",
     "SoaVersion",
     "Objective",
     "Measurement",
+    "MonitoringPlan",
     "Change",
     "Incident",
     "Nonconformity",
@@ -158,6 +168,7 @@ _RECORD_ORDER: tuple[str, ...] = (
     "Audit",
     "Finding",
     "ManagementReview",
+    "ReviewAction",
     "Evidence",
     "PolicyExceptionRecord",
 )
@@ -209,6 +220,8 @@ __all__ = [
     "InterestedParty",
     "ManagementReview",
     "Measurement",
+    "MonitoringPlan",
+    "MonitoringResult",
     "Nonconformity",
     "Objective",
     "OrgJob",
@@ -221,10 +234,12 @@ __all__ = [
     "RaciEntry",
     "ReadinessRun",
     "Record",
+    "ReviewAction",
     "Risk",
     "RiskMethod",
     "Role",
     "Scope",
+    "SecurityReview",
     "SignInFailure",
     "SoaEntry",
     "SoaVersion",

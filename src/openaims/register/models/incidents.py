@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy.orm import Mapped, mapped_column
 
-from openaims.register.models.base import Record, UTCDateTime, json_list, ref, short, text
+from openaims.register.models.base import Record, UTCDateTime, json_dict, json_list, ref, short, text
 
 
 class Incident(Record):
@@ -28,3 +29,9 @@ class Incident(Record):
     post_incident_review: Mapped[str | None] = text()
     nonconformity_id: Mapped[str | None] = ref("nonconformities")
     owner: Mapped[str | None] = short(index=True)
+    aware_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    serious_incident: Mapped[str | None] = short(length=40)
+    authority_reported_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    root_cause: Mapped[str | None] = text()
+    no_nonconformity_reason: Mapped[str | None] = text()
+    playbook_steps: Mapped[dict[str, Any]] = json_dict()

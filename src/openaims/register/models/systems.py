@@ -32,6 +32,8 @@ class AISystem(Record):
     repositories: Mapped[list[str]] = json_list()
     dataset_ids: Mapped[list[str]] = json_list()
     supplier_ids: Mapped[list[str]] = json_list()
+    decommissioning: Mapped[dict[str, Any]] = json_dict()
+    gate_overrides: Mapped[list[dict[str, Any]]] = json_list()
 
 
 class Component(Record):

@@ -44,13 +44,15 @@ if TYPE_CHECKING:
     from openaims.register.services.evidence import EvidenceService
     from openaims.register.services.impact import ImpactAssessmentService
     from openaims.register.services.incidents import IncidentService
+    from openaims.register.services.monitoring_plans import MonitoringPlanService
     from openaims.register.services.nonconformities import CorrectiveActionService, NonconformityService
     from openaims.register.services.objectives import MeasurementService, ObjectiveService
     from openaims.register.services.people import PersonService, RaciService, RoleService
     from openaims.register.services.policy_exceptions import PolicyExceptionService
-    from openaims.register.services.reviews import ManagementReviewService
+    from openaims.register.services.reviews import ManagementReviewService, ReviewActionService
     from openaims.register.services.risks import RiskMethodService, RiskService, TreatmentService
     from openaims.register.services.scope import ScopeService
+    from openaims.register.services.security_reviews import SecurityReviewService
     from openaims.register.services.soa import SoaService
     from openaims.register.services.soa_versions import SoaVersionService
     from openaims.register.services.suppliers import SupplierAssessmentService, SupplierService
@@ -76,6 +78,7 @@ _EXPORTS: dict[str, str] = {
     "InterestedPartyService": "context",
     "ManagementReviewService": "reviews",
     "MeasurementService": "objectives",
+    "MonitoringPlanService": "monitoring_plans",
     "NonconformityService": "nonconformities",
     "ObjectiveService": "objectives",
     "Page": "base",
@@ -85,10 +88,12 @@ _EXPORTS: dict[str, str] = {
     "RecordFields": "base",
     "RecordOut": "base",
     "RecordService": "base",
+    "ReviewActionService": "reviews",
     "RiskMethodService": "risks",
     "RiskService": "risks",
     "RoleService": "people",
     "ScopeService": "scope",
+    "SecurityReviewService": "security_reviews",
     "SoaService": "soa",
     "SoaVersionService": "soa_versions",
     "SupplierAssessmentService": "suppliers",
@@ -113,6 +118,7 @@ RECORD_SERVICE_MODULES: tuple[str, ...] = (
     "evidence",
     "impact",
     "incidents",
+    "monitoring_plans",
     "nonconformities",
     "objectives",
     "people",
@@ -120,6 +126,7 @@ RECORD_SERVICE_MODULES: tuple[str, ...] = (
     "reviews",
     "risks",
     "scope",
+    "security_reviews",
     "soa",
     "soa_versions",
     "suppliers",
@@ -153,6 +160,7 @@ __all__ = [
     "InterestedPartyService",
     "ManagementReviewService",
     "MeasurementService",
+    "MonitoringPlanService",
     "NonconformityService",
     "ObjectiveService",
     "Page",
@@ -162,10 +170,12 @@ __all__ = [
     "RecordFields",
     "RecordOut",
     "RecordService",
+    "ReviewActionService",
     "RiskMethodService",
     "RiskService",
     "RoleService",
     "ScopeService",
+    "SecurityReviewService",
     "SoaService",
     "SoaVersionService",
     "SupplierAssessmentService",

@@ -14,14 +14,13 @@ Every change to an account is appended to the history chain without any hash.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import secrets
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -34,20 +33,38 @@ from openaims.register.models.base import utcnow
 from openaims.register.services.sessions import WebSessionService
 from openaims.register.services.signin import Lockout, SignInGuard
 
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
 TOKEN_PREFIX = "aims_"
 #: How long a command-line sign-in (``aims login``) lasts.
 LOGIN_TOKEN_LIFETIME = dt.timedelta(days=30)
 SCOPES = ("read", "write", "scan:push")
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,99}$")
 
-_hasher = PasswordHasher()
+#: The argon2 hasher when one is set (tests set a cheap one); else :func:`_default_hasher`.
+_hasher: PasswordHasher | None = None
 #: Hashes of a random password per argon2 parameter set, verified when there is no real hash to check.
 _dummy_hashes: dict[tuple[int, int, int, int, int], str] = {}
 
 
+@functools.cache
+def _default_hasher() -> PasswordHasher:
+    """argon2's recommended parameters (imported on first use: most commands never hash)."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+def _password_hasher() -> PasswordHasher:
+    return _hasher if _hasher is not None else _default_hasher()
+
+
 def _verify(stored: str | None, password: str) -> bool:
     """One argon2 verification whatever happens, so every refusal costs the same time."""
-    hasher = _hasher
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+    hasher = _password_hasher()
     if stored is None:
         key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism, hasher.hash_len, hasher.salt_len)
         if key not in _dummy_hashes:
@@ -279,7 +296,7 @@ class AccountService:
         account = Account(
             username=username,
             display_name=display_name or username,
-            password_hash=_hasher.hash(password) if password is not None else None,
+            password_hash=_password_hasher().hash(password) if password is not None else None,
             roles=sorted(set(roles)),
             person_id=person_id,
             active=True,
@@ -318,7 +335,7 @@ class AccountService:
             raise PermissionDeniedError("only an admin can set another account's password")
         account = self._get(username)
         self._check_password(password, username)
-        account.password_hash = _hasher.hash(password)
+        account.password_hash = _password_hasher().hash(password)
         self.session.flush()
         WebSessionService(self.session).end_all(username)  # whoever knew the old password is signed out
         SignInGuard(self.session, clock=self.clock).clear(username=username)
@@ -356,8 +373,8 @@ class AccountService:
             guard.failed(username, address)  # attempts while locked count too: the back-off grows
             raise refused
         guard.succeeded(username, address)
-        if _hasher.check_needs_rehash(stored):
-            account.password_hash = _hasher.hash(password)
+        if _password_hasher().check_needs_rehash(stored):
+            account.password_hash = _password_hasher().hash(password)
         account.last_login_at = self.clock()
         self.session.flush()
         return AccountOut.model_validate(account)
@@ -566,8 +583,7 @@ class AccountService:
             stmt = stmt.where(ApiToken.username == username)
         return [TokenOut.model_validate(t) for t in self.session.execute(stmt).scalars()]
 
-    def verify_token(self, secret: str) -> tuple[AccountOut, list[str]]:
-        """The account and scopes of a presented token; AuthenticationError when invalid."""
+    def _token(self, secret: str) -> tuple[ApiToken, AccountOut]:
         refused = AuthenticationError("invalid, expired or revoked API token")
         if not secret.startswith(TOKEN_PREFIX):
             raise refused
@@ -580,6 +596,23 @@ class AccountService:
         account = self.active_account(token.username)
         if account is None:
             raise refused
-        token.last_used_at = now
-        self.session.flush()
+        return token, account
+
+    def _use_due(self, token: ApiToken) -> bool:
+        from openaims.register.services.sessions import TOUCH_EVERY
+
+        return token.last_used_at is None or self.clock() - token.last_used_at > TOUCH_EVERY
+
+    def peek_token(self, secret: str) -> tuple[AccountOut, list[str], bool]:
+        """What :meth:`verify_token` answers, without writing, and whether it would record the use."""
+        token, account = self._token(secret)
+        return account, list(token.scopes), self._use_due(token)
+
+    def verify_token(self, secret: str) -> tuple[AccountOut, list[str]]:
+        """The account and scopes of a presented token; AuthenticationError when invalid. The token's
+        last use is recorded (to the minute: at most one write a minute per token)."""
+        token, account = self._token(secret)
+        if self._use_due(token):
+            token.last_used_at = self.clock()
+            self.session.flush()
         return account, list(token.scopes)

@@ -22,9 +22,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
-from sqlalchemy import JSON, ColumnElement, Select, cast, func, literal, not_, or_, select
+from sqlalchemy import ColumnElement, Select, cast, func, literal, not_, or_, select
 from sqlalchemy import update as sa_update
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -33,7 +32,8 @@ from openaims.errors import ConflictError, NotFoundError, PermissionDeniedError
 from openaims.register import approvals, history, ids
 from openaims.register.actors import Actor, Permission, as_actor
 from openaims.register.errors import FieldProblem, RecordValidationError, RuleViolationError, field_label
-from openaims.register.models.base import META_COLUMNS, Record, utcnow
+from openaims.register.history import EventOut
+from openaims.register.models.base import META_COLUMNS, Record, is_json, utcnow
 from openaims.register.models.people import Person
 from openaims.untrusted import Limits, Problem, check_shape, text_problem
 from openaims.untrusted.wording import plain_problem
@@ -132,6 +132,10 @@ class RecordService(Generic[F, O]):
     required: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     #: Field -> prefix of the record type it names (``"*"``: any record).
     references: ClassVar[Mapping[str, str]] = {}
+    #: Field -> the risk-method scale its level is on (``"likelihood"`` or ``"impact"``).
+    scales: ClassVar[Mapping[str, str]] = {}
+    #: Fields the register derives (ratings, file digests, scan sightings): shown, never typed in.
+    derived_fields: ClassVar[frozenset[str]] = frozenset()
     #: Fields naming who owns or is assigned the record (contributors may change those).
     owner_fields: ClassVar[tuple[str, ...]] = ("owner",)
     #: Statuses only an admin or AIMS manager may move a record to (approvals).
@@ -148,6 +152,9 @@ class RecordService(Generic[F, O]):
     final_statuses: ClassVar[frozenset[str]] = frozenset({"closed"})
     #: How the record is approved (see :mod:`openaims.register.approvals`), if it is.
     approval: ClassVar[approvals.ApprovalPoint | None] = None
+    #: Fields the register keeps up to date itself (compiled inputs, staleness): nobody types
+    #: them, and :meth:`maintain` may change them even in a frozen status.
+    maintained_fields: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -162,6 +169,8 @@ class RecordService(Generic[F, O]):
         self.scan_ingest = False
         #: Set by :meth:`approve` for approvals that are not a status change.
         self._approving = False
+        #: Set by :meth:`maintain`: the register itself updates maintained fields.
+        self._maintaining = False
 
     # ----------------------------------------------------------------- naming
     @classmethod
@@ -185,8 +194,9 @@ class RecordService(Generic[F, O]):
 
     @classmethod
     def register_fields(cls) -> frozenset[str]:
-        """Fields the register sets when someone approves; no input names them."""
-        return cls.approval.register_fields() if cls.approval is not None else frozenset()
+        """Fields the register sets (when someone approves, or that it maintains); no input names them."""
+        approved = cls.approval.register_fields() if cls.approval is not None else frozenset()
+        return approved | cls.maintained_fields
 
     @classmethod
     def input_field_names(cls) -> tuple[str, ...]:
@@ -197,7 +207,7 @@ class RecordService(Generic[F, O]):
     def json_fields(cls) -> frozenset[str]:
         """Fields stored as JSON (lists and mappings)."""
         columns = cls.model.__table__.columns
-        return frozenset(n for n in cls.field_names() if isinstance(columns[n].type, JSON))
+        return frozenset(n for n in cls.field_names() if is_json(columns[n].type))
 
     def _values(self, fields: RecordFields) -> dict[str, Any]:
         """Column values for ``fields``: JSON-ready data for JSON columns, Python values otherwise."""
@@ -242,6 +252,8 @@ class RecordService(Generic[F, O]):
 
     def _json_contains(self, column: Any, value: Any) -> ColumnElement[bool]:
         if self.session.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
             return cast(column, JSONB).op("@>")(cast(literal(json.dumps([value])), JSONB))  # type: ignore[no-any-return]
         each = func.json_each(column).table_valued("value")
         return select(literal(1)).select_from(each).where(each.c.value == value).exists()
@@ -272,11 +284,11 @@ class RecordService(Generic[F, O]):
             raise RecordValidationError(self.record_type(), [problem])
         if op == "in" and isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
-        if op == "contains" and not isinstance(column.type, JSON):
+        if op == "contains" and not is_json(column.type):
             return column.ilike(f"%{value}%")  # type: ignore[no-any-return]
-        if op != "isnull" and not isinstance(column.type, JSON):
+        if op != "isnull" and not is_json(column.type):
             value = self._coerce(name, column, value)
-        if isinstance(column.type, JSON):
+        if is_json(column.type):
             if op not in ("eq", "contains"):
                 raise RecordValidationError(
                     self.record_type(), [FieldProblem(name, f"list fields take 'contains', not {op!r}")]
@@ -386,12 +398,16 @@ class RecordService(Generic[F, O]):
         """Roles that write nothing are refused before anything is read or validated, so a
         refusal never reveals field rules, versions or whether a record exists."""
         actor = self.actor
+        if self._maintaining:
+            return
         if not (actor.can_write or (self.scan_ingest and actor.may(Permission.PUSH_SCANS))):
             raise PermissionDeniedError(f"{actor.describe()} may read records but not {what}")
 
     def _authorise(self, action: str, record_id: str | None, values: Mapping[str, Any], status: str) -> None:
         actor = self.actor
         what = f"{action} {record_id or 'a ' + self._label()}"
+        if self._maintaining:
+            return  # the register's own bookkeeping, following a change the actor was allowed to make
         if self.scan_ingest and actor.may(Permission.PUSH_SCANS) and status not in self.manager_statuses:
             return
         if not actor.can_write:
@@ -628,7 +644,7 @@ class RecordService(Generic[F, O]):
         changed = {k: v for k, v in values.items() if v != getattr(row, k)}
         if not changed and status == before.status:
             return before
-        if before.status in self.frozen_statuses and changed:
+        if before.status in self.frozen_statuses and changed and not self._maintains(changed):
             raise RuleViolationError(
                 f"{record_id} is {before.status} and can no longer change "
                 f"(tried: {', '.join(sorted(changed))}); create a new version instead"
@@ -636,8 +652,9 @@ class RecordService(Generic[F, O]):
         if status != before.status:
             self._authorise("change", record_id, current, status)
         self._check_references(changed)
-        self._check_required(record_id, status, values)
-        self.check(record_id, before, fields, status)
+        if not (self._maintains(changed) and status == before.status):
+            self._check_required(record_id, status, values)
+            self.check(record_id, before, fields, status)
         now = self.clock()
         for name, value in changed.items():
             setattr(row, name, value)
@@ -652,6 +669,28 @@ class RecordService(Generic[F, O]):
         self._event(action, record_id, before, after, now)
         self.after_write(before, after)
         return after
+
+    def _maintains(self, changed: Mapping[str, Any]) -> bool:
+        return self._maintaining and set(changed) <= self.maintained_fields
+
+    def maintain(self, record_id: str, changes: Mapping[str, Any]) -> O:
+        """Change fields the register maintains (:attr:`maintained_fields`), whatever the status,
+        as the bookkeeping of a change the actor made; history records it as an update by them."""
+        unknown = sorted(set(changes) - self.maintained_fields)
+        if unknown:
+            raise RecordValidationError(
+                self.record_type(), [FieldProblem(n, "is not kept by the register") for n in unknown]
+            )
+        self._maintaining = True
+        try:
+            return self.update(record_id, self._row(record_id).version, changes)
+        finally:
+            self._maintaining = False
+
+    def bulk_update(self, record_ids: builtins.list[str], changes: Mapping[str, Any]) -> builtins.list[O]:
+        """The same change to each record as it stands now (one history event per record), all or none."""
+        self._refuse_readers("change records")
+        return [self.update(rid, self._row(rid).version, dict(changes)) for rid in dict.fromkeys(record_ids)]
 
     def transition(
         self, record_id: str, expected_version: int, status: str, changes: Mapping[str, Any] | None = None
@@ -687,6 +726,73 @@ class RecordService(Generic[F, O]):
         finally:
             self._approving = False
 
+    def awaiting_approval(self, record: O) -> bool:
+        """Whether ``record`` can be approved (and so rejected) now."""
+        point = self.approval
+        if point is None:
+            return False
+        if point.status is None:
+            return not getattr(record, point.by_field or "", None) and (
+                not point.applies or bool(getattr(self, point.applies)(record))
+            )
+        return point.status in self.transitions.get(record.status, frozenset())
+
+    def rejection_status(self, record: O) -> str | None:
+        """Where a rejected record goes: ``rejected`` where the workflow has it, else back to the
+        status it came from (in review -> draft, done -> in progress); None: it stays where it is."""
+        point = self.approval
+        nexts = self.transitions.get(record.status, frozenset())
+        if "rejected" in nexts:
+            return "rejected"
+        back = sorted(s for s in nexts if s != (point.status if point else None)
+                      and record.status in self.transitions.get(s, frozenset())
+                      and s not in self.final_statuses | {"cancelled"})  # fmt: skip
+        return back[0] if back else None
+
+    def reject_record(self, record_id: str, expected_version: int, reason: str) -> O:
+        """Refuse the approval of ``record_id`` as the acting identity, now, saying why.
+
+        Only someone who may approve the record may reject it. The record moves to
+        :meth:`rejection_status` (if any) and a ``reject`` event keeps the reason in the history.
+        """
+        point = self.approval
+        if point is None:
+            raise RuleViolationError(f"{self._label()} records are not approved, so they are not rejected either")
+        text = " ".join(str(reason or "").split())
+        if not text:
+            raise RecordValidationError(
+                self.record_type(), [FieldProblem("reason", "is required: say why, so the author knows what to change")]
+            )
+        if len(text) > 2000:
+            raise RecordValidationError(self.record_type(), [FieldProblem("reason", "is longer than 2000 characters")])
+        self._refuse_readers(f"reject {record_id}")
+        history.lock(self.session)
+        row = self._row(record_id, lock=True)
+        if row.version != expected_version:
+            raise ConflictError(
+                f"{record_id} is at version {row.version}, not {expected_version}: {row.updated_by} changed it at "
+                f"{row.updated_at:%Y-%m-%d %H:%M:%S} UTC; reload it and decide again"
+            )
+        before = self.to_out(row)
+        if not self.awaiting_approval(before):
+            where = before.status.replace("_", " ")
+            raise ConflictError(f"{record_id} is {where}: it is not waiting to be {point.act}")
+        current = before.model_dump(include=set(self.field_names()))
+        self._authorise(point.verb, record_id, current, point.status or before.status)
+        self._approve(record_id, before, self._validate(current))  # the rules of approving it apply
+        target = self.rejection_status(before)
+        after = self.update(record_id, expected_version, {"status": target}) if target else before
+        state = after.model_dump(mode="json")
+        history.append(
+            self.session, record_id=record_id, record_type=self.record_type(), action=approvals.REJECT,
+            actor=self.actor.name, before=state, after={**state, history.NOTE: text}, at=self.clock(),
+        )  # fmt: skip
+        return after
+
+    def rejections(self, record_id: str) -> builtins.list[EventOut]:
+        """Every rejection of ``record_id``, oldest first, each with its reason (``note``)."""
+        return [e for e in history.events_for(self.session, record_id) if e.action == approvals.REJECT]
+
     def approvals(self, record_id: str) -> builtins.list[approvals.Approval]:
         """Every approval of ``record_id``, oldest first, from its history."""
         if self.approval is None:
@@ -705,13 +811,17 @@ class RecordService(Generic[F, O]):
         return text
 
     def _refuse_typed(self, names: builtins.list[str]) -> None:
-        point = self.approval
-        if not names or point is None:
+        approved = self.approval.register_fields() if self.approval is not None else frozenset()
+        maintained = frozenset() if self._maintaining else self.maintained_fields
+        names = [n for n in names if n in approved or n in maintained]
+        if not names:
             return
         how = f"'aims {self.cli_name()} approve ID'"
         problems = [
-            FieldProblem(n, f"is recorded from the approval itself (whoever runs {how}, when they run it); "
-                         "it cannot be typed")
+            FieldProblem(n, "is kept up to date by the register itself; it cannot be typed")
+            if n in self.maintained_fields
+            else FieldProblem(n, f"is recorded from the approval itself (whoever runs {how}, when they run it); "
+                              "it cannot be typed")
             for n in sorted(names)
         ]  # fmt: skip
         raise RecordValidationError(self.record_type(), problems)

@@ -14,7 +14,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, BinaryIO, Literal
 from urllib.parse import urlparse
 
 from pydantic import StringConstraints, model_validator
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from openaims.errors import NotFoundError, UsageError
 from openaims.register.actors import Actor
+from openaims.register.errors import FieldProblem, RecordValidationError
 from openaims.register.models.base import utcnow
 from openaims.register.models.evidence import Evidence
 from openaims.register.services.base import RecordFields, RecordOut, RecordService, require
@@ -33,6 +34,33 @@ EvidenceDir = Path | Callable[[], Path]
 #: Largest file accepted as evidence.
 MAX_EVIDENCE_BYTES = 512 * 1024 * 1024
 _CHUNK = 1024 * 1024
+
+
+class EvidenceTooLargeError(UsageError):
+    """A file larger than the store accepts (from this caller)."""
+
+    def __init__(self, name: str, max_bytes: int) -> None:
+        super().__init__(f"{name} is larger than {size_text(max_bytes)}, the largest evidence file accepted here")
+        self.max_bytes = max_bytes
+
+
+def size_text(size: int) -> str:
+    """``25 MiB``, ``512 KiB``, ``300 bytes``."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= factor:
+            value = size / factor
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{size} bytes"
+
+
+def upload_name(filename: str) -> str:
+    """The file name a browser sent, without any folder part or control characters, at most 200 characters."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable()).strip()
+    if len(name) > 200:
+        stem, dot, suffix = name.rpartition(".")
+        name = (stem[: 199 - len(suffix)] + dot + suffix) if dot and len(suffix) <= 20 else name[:200]
+    return name
 
 
 class EvidenceFields(RecordFields):
@@ -71,6 +99,7 @@ class EvidenceService(RecordService[EvidenceFields, EvidenceOut]):
     initial_status = "active"
     transitions = closed(("active", ("withdrawn",)), ("withdrawn", ("active",)))
     references = {"record_ids": "*"}
+    derived_fields = frozenset({"sha256", "size", "media_type"})
     search_fields = ("title", "filename", "description")
 
     def __init__(
@@ -115,16 +144,24 @@ class EvidenceService(RecordService[EvidenceFields, EvidenceOut]):
         """Copy ``source`` into the store; returns (sha256, size). Idempotent per content."""
         if not source.is_file():
             raise UsageError(f"{source} is not a readable file")
+        with source.open("rb") as handle:
+            return self.store_stream(handle, name=str(source))
+
+    def store_stream(
+        self, handle: BinaryIO, *, name: str, max_bytes: int = MAX_EVIDENCE_BYTES
+    ) -> tuple[str, int]:
+        """Copy what ``handle`` reads into the store; returns (sha256, size). Idempotent per
+        content; refused, with nothing kept, once more than ``max_bytes`` have been read."""
         self.evidence_dir.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         size = 0
         fd, tmp_name = tempfile.mkstemp(dir=self.evidence_dir, prefix=".incoming-")
         try:
-            with os.fdopen(fd, "wb") as out, source.open("rb") as handle:
+            with os.fdopen(fd, "wb") as out:
                 while chunk := handle.read(_CHUNK):
                     size += len(chunk)
-                    if size > MAX_EVIDENCE_BYTES:
-                        raise UsageError(f"{source} is larger than {MAX_EVIDENCE_BYTES // (1024 * 1024)} MiB")
+                    if size > max_bytes:
+                        raise EvidenceTooLargeError(name, max_bytes)
                     digest.update(chunk)
                     out.write(chunk)
             sha = digest.hexdigest()
@@ -152,12 +189,43 @@ class EvidenceService(RecordService[EvidenceFields, EvidenceOut]):
     ) -> EvidenceOut:
         """Store a file and record it as evidence for ``record_ids``."""
         sha, size = self.store(source)
-        media_type = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+        return self._add_stored(sha, size, source.name, title, record_ids, description, owner)
+
+    def add_upload(
+        self,
+        handle: BinaryIO,
+        filename: str,
+        *,
+        max_bytes: int,
+        title: str | None = None,
+        record_ids: list[str] | None = None,
+        description: str | None = None,
+        owner: str | None = None,
+    ) -> EvidenceOut:
+        """Store a file sent from a browser (at most ``max_bytes``) and record it as evidence,
+        in the same content-addressed store as :meth:`add_file`."""
+        name = upload_name(filename)
+        if not name:
+            raise RecordValidationError("evidence", [FieldProblem("file", "choose a file to upload")])
+        sha, size = self.store_stream(handle, name=name, max_bytes=max_bytes)
+        return self._add_stored(sha, size, name, title, record_ids, description, owner)
+
+    def _add_stored(
+        self,
+        sha: str,
+        size: int,
+        filename: str,
+        title: str | None,
+        record_ids: list[str] | None,
+        description: str | None,
+        owner: str | None,
+    ) -> EvidenceOut:
+        media_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
         data: dict[str, Any] = {
-            "title": title or source.name,
+            "title": title or filename,
             "kind": "file",
             "sha256": sha,
-            "filename": source.name,
+            "filename": filename,
             "size": size,
             "media_type": media_type,
             "record_ids": record_ids or [],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Literal
 
 from openaims.register.models.objectives import Measurement, Objective
@@ -55,8 +56,45 @@ class ObjectiveService(RecordService[ObjectiveFields, ObjectiveOut]):
         return value <= objective.target_value
 
     def measurements(self, objective_id: str) -> list[MeasurementOut]:
-        found = self.service(MeasurementService).all(objective_id=objective_id)
-        return sorted(found, key=lambda m: (m.measured_on, m.id))
+        """The objective's recorded (not voided) values, oldest first."""
+        found = self.service(MeasurementService).all(objective_id=objective_id, status="recorded")
+        return sorted(found, key=lambda m: (m.measured_on, len(m.id), m.id))
+
+    def target_status(self, objective: ObjectiveOut) -> TargetStatus:
+        """The latest value against the target: met, missed, or not measured yet [6.2, 9.1]."""
+        values = self.measurements(objective.id)
+        latest = values[-1] if values else None
+        met = self.met(objective, latest.value) if latest is not None and objective.target_value is not None else None
+        return TargetStatus(objective.id, latest, met, target_text(objective.direction, objective.target_value,
+                                                                    objective.unit), values)  # fmt: skip
+
+    def missed_targets(self) -> list[TargetStatus]:
+        """Active objectives whose latest value misses the target (flagged on the dashboard and in reviews)."""
+        out = []
+        for objective in self.all(status="active"):
+            status = self.target_status(objective)
+            if status.met is False:
+                out.append(status)
+        return out
+
+
+def target_text(direction: str, target: float | None, unit: str | None = None) -> str:
+    """``>= 95%`` or ``<= 30 days``."""
+    if target is None:
+        return "no target"
+    sign = ">=" if direction == "at_least" else "<="
+    return f"{sign} {target:g}{(' ' + unit) if unit and unit != '%' else (unit or '')}"
+
+
+@dataclass(frozen=True)
+class TargetStatus:
+    """An objective's latest measured value and whether it meets the target."""
+
+    objective_id: str
+    latest: MeasurementOut | None
+    met: bool | None
+    target_text: str
+    values: list[MeasurementOut]
 
 
 class MeasurementFields(RecordFields):

@@ -9,9 +9,9 @@ never typed in.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from openaims.register.approvals import ApprovalPoint, RoleRule
 from openaims.register.errors import FieldProblem, RecordValidationError
@@ -106,7 +106,8 @@ class RiskFields(RecordFields):
 
     title: Title
     description: Text = None
-    source: Short = None
+    source: Annotated[Short, Field(description="Risk source: a catalogue id such as C.3.3 ('aims risk sources') "
+                                   "or free text")] = None
     category: Short = None
     system_ids: list[RecordId] = []
     method_id: RecordId | None = None
@@ -157,6 +158,13 @@ class RiskService(RecordService[RiskFields, RiskOut]):
         ),
     }
     references = {"system_ids": "SYS", "method_id": "METHOD"}
+    scales = {
+        "inherent_likelihood": "likelihood",
+        "inherent_impact": "impact",
+        "residual_likelihood": "likelihood",
+        "residual_impact": "impact",
+    }
+    derived_fields = frozenset({"inherent_rating", "residual_rating"})
     search_fields = ("title", "description", "category")
     approval = ApprovalPoint(
         "accepted", "accepted",
@@ -175,6 +183,11 @@ class RiskService(RecordService[RiskFields, RiskOut]):
         return self.service(RiskMethodService).get(method_id)
 
     def prepare(self, record_id: str, before: RiskOut | None, fields: RiskFields, status: str) -> RiskFields:
+        from openaims.frameworks.risk_sources import find_source
+
+        catalogued = find_source(fields.source) if fields.source else None
+        if catalogued is not None:  # a catalogue id or title is stored as "C.3.3 Level of automation"
+            fields = fields.model_copy(update={"source": catalogued.label})
         update: dict[str, Any] = {"inherent_rating": None, "residual_rating": None}
         if fields.method_id is None and (fields.inherent_likelihood or fields.residual_likelihood):
             update["method_id"] = fields.method_id = self.service(RiskMethodService).default().id

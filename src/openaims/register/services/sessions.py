@@ -59,13 +59,14 @@ class WebSessionService:
         self.session.flush()
         return secret
 
-    def resolve(self, secret: str) -> str | None:
-        """The username of a live session, or None (unknown, ended, idle or too old: then it is removed)."""
+    def _look_up(self, secret: str) -> tuple[WebSession | None, str | None, bool]:
+        """``(row, username of a live session or None, whether the row is due a write)``: a dead
+        session's row is due removal, a live one's ``last_seen_at`` is due every :data:`TOUCH_EVERY`."""
         if not secret:
-            return None
+            return None, None, False
         row = self.session.get(WebSession, _digest(secret))
         if row is None:
-            return None
+            return None, None, False
         now = self.clock()
         account = self.session.get(Account, row.username)
         if (
@@ -74,13 +75,26 @@ class WebSessionService:
             or now - row.last_seen_at > self.idle
             or now - row.created_at > self.lifetime
         ):
+            return row, None, True
+        return row, row.username, now - row.last_seen_at > TOUCH_EVERY
+
+    def peek(self, secret: str) -> tuple[str | None, bool]:
+        """What :meth:`resolve` answers, without writing: the username (or None) and whether
+        :meth:`resolve` would write (so a read-only request can do that in a write transaction)."""
+        _row, username, due = self._look_up(secret)
+        return username, due
+
+    def resolve(self, secret: str) -> str | None:
+        """The username of a live session, or None (unknown, ended, idle or too old: then it is removed)."""
+        row, username, due = self._look_up(secret)
+        if row is None or not due:
+            return username
+        if username is None:
             self.session.delete(row)
-            self.session.flush()
-            return None
-        if now - row.last_seen_at > TOUCH_EVERY:
-            row.last_seen_at = now
-            self.session.flush()
-        return row.username
+        else:
+            row.last_seen_at = self.clock()
+        self.session.flush()
+        return username
 
     def end(self, secret: str) -> None:
         """Sign one browser out."""

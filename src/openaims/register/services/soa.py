@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
-from pydantic import StringConstraints
+from pydantic import BaseModel, StringConstraints
 
 from openaims.errors import ConflictError
 from openaims.register.errors import FieldProblem, RecordValidationError
@@ -117,6 +118,14 @@ class SoaService(RecordService[SoaFields, SoaOut]):
                 status == "excluded",
                 f"{record_id}: a control that is not applicable must have status 'excluded'",
             )
+
+    def update(self, record_id: str, expected_version: int, changes: Mapping[str, Any] | BaseModel) -> SoaOut:
+        """Marking a control not applicable (without naming a status) excludes it."""
+        raw = changes.model_dump(exclude_unset=True) if isinstance(changes, BaseModel) else dict(changes)
+        excluding = raw.get("applicable") is False and not raw.get("status") and self.exists(record_id)
+        if excluding and self.get(record_id).status != "excluded":
+            raw["status"] = "excluded"
+        return super().update(record_id, expected_version, raw)
 
     def for_control(self, control_id: str) -> SoaOut | None:
         record_id = f"SOA-{control_id}"

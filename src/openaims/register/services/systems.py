@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
-from openaims.errors import ConflictError
+from openaims.errors import ConflictError, PermissionDeniedError, UsageError
+from openaims.register.actors import Actor
+from openaims.register.errors import RuleViolationError
+from openaims.register.models.base import utcnow
 from openaims.register.models.systems import AISystem, Component, Dataset
 from openaims.register.services.base import RecordFields, RecordOut, RecordService, require
 from openaims.register.services.types import OrgRole, RecordId, Short, Text, Title, closed
 
+if TYPE_CHECKING:
+    from openaims.register.lifecycle.gates import GateResult
+
 #: Life-cycle stages after ISO/IEC 22989.
-LifecycleStage = Literal[
-    "inception", "design", "development", "verification", "deployment", "operation", "retirement"
-]
+LifecycleStage = Literal["inception", "design", "development", "verification", "deployment", "operation", "retirement"]
 LIFECYCLE_STAGES: tuple[str, ...] = (
     "inception", "design", "development", "verification", "deployment", "operation", "retirement",
 )  # fmt: skip
@@ -27,6 +32,20 @@ LIFECYCLE_STAGES: tuple[str, ...] = (
 RiskTier = Literal[
     "unclassified", "minimal", "limited", "annex-iii-exception", "high", "prohibited", "gpai", "gpai-systemic"
 ]
+
+
+class GateOverride(BaseModel):
+    """An emergency move past a gate that did not pass: who, when, why, what was missing, the follow-up."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    from_stage: str
+    to_stage: str
+    reason: str
+    by: str
+    at: dt.datetime
+    missing: list[str] = []
+    follow_up: str | None = None
 
 
 class SystemFields(RecordFields):
@@ -46,6 +65,8 @@ class SystemFields(RecordFields):
     repositories: list[str] = []
     dataset_ids: list[RecordId] = []
     supplier_ids: list[RecordId] = []
+    decommissioning: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,39}$")], Text] = {}
+    gate_overrides: list[GateOverride] = []
 
 
 class SystemOut(SystemFields, RecordOut):  # type: ignore[misc]  # pydantic plugin: two model bases
@@ -60,13 +81,121 @@ class SystemService(RecordService[SystemFields, SystemOut]):
     fields = SystemFields
     out = SystemOut
     initial_status = "proposed"
-    transitions = closed(
-        ("proposed", ("active", "retired")), ("active", ("retired",)), ("retired", ("active",))
-    )
+    transitions = closed(("proposed", ("active", "retired")), ("active", ("retired",)), ("retired", ("active",)))
     required = {"active": ("owner", "purpose", "intended_use")}
     references = {"dataset_ids": "DATA", "supplier_ids": "SUP"}
     search_fields = ("name", "description", "purpose")
     label_field = "name"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The override :meth:`move` is recording (only it may add one).
+        self._override: GateOverride | None = None
+
+    @classmethod
+    def register_fields(cls) -> frozenset[str]:
+        """Gate overrides are recorded by :meth:`move`, never typed."""
+        return super().register_fields() | {"gate_overrides"}
+
+    def gate(self, system_id: str, to_stage: str) -> GateResult:
+        """What the gates between the system's stage and ``to_stage`` say, criterion by criterion."""
+        from openaims.register.lifecycle.gates import judge
+
+        return judge(self.session, self.actor, self.get(system_id), to_stage, today=self.clock().date())
+
+    def move(self, system_id: str, expected_version: int, to_stage: str, *, override: str | None = None) -> SystemOut:
+        """Move a system to ``to_stage`` through its gates.
+
+        A gate that does not pass refuses the move, naming each missing criterion, unless an
+        admin or AIMS manager overrides it with a reason: the override is kept on the system
+        (who, when, why, what was missing) and a nonconformity is opened to follow it up.
+        """
+        from openaims.register.lifecycle.model import load_lifecycle
+
+        load_lifecycle().stage(to_stage)
+        reason = (override or "").strip()
+        if override is not None and not reason:
+            raise UsageError("--override needs the reason for the emergency")
+        if not reason:
+            return self.update(system_id, expected_version, {"lifecycle_stage": to_stage})
+        if not self.actor.is_manager:
+            raise PermissionDeniedError(
+                f"only an admin or AIMS manager may override a life-cycle gate; {self.actor.name} is "
+                f"{self.actor.role_label}"
+            )
+        system = self.get(system_id)
+        result = self.gate(system_id, to_stage)
+        if result.passed:
+            raise RuleViolationError(
+                f"the gate of {to_stage} passes for {system_id}; move it without --override"
+            )
+        from openaims.register.services.nonconformities import NonconformityService
+
+        missing = [f"{c.id}: {c.detail}" for c in result.missing]
+        follow_up = self.service(NonconformityService).create({
+            "title": f"Life-cycle gate overridden: {system_id} moved to {to_stage}",
+            "source": "other",
+            "source_ref": system_id,
+            "clause_ref": "A.6.2.5",
+            "owner": system.owner or self.actor.name,
+            "description": f"{self.actor.name} moved {system_id} from {system.lifecycle_stage} to {to_stage} "
+            f"without passing its gate, because: {reason}. Missing: " + "; ".join(missing),
+            "due_date": self.clock().date() + dt.timedelta(days=30),
+        })  # fmt: skip
+        self._override = GateOverride(
+            from_stage=system.lifecycle_stage, to_stage=to_stage, reason=reason, by=self.actor.name,
+            at=self.clock(), missing=[c.id for c in result.missing], follow_up=follow_up.id,
+        )  # fmt: skip
+        try:
+            return self.update(system_id, expected_version, {"lifecycle_stage": to_stage})
+        finally:
+            self._override = None
+
+    def prepare(self, record_id: str, before: SystemOut | None, fields: SystemFields, status: str) -> SystemFields:
+        if self._override is not None and before is not None:
+            return fields.model_copy(update={"gate_overrides": [*before.gate_overrides, self._override]})
+        return fields
+
+    def check(self, record_id: str, before: SystemOut | None, fields: SystemFields, status: str) -> None:
+        recorded = before.gate_overrides if before is not None else []
+        if fields.gate_overrides != recorded and self._override is None:
+            raise RuleViolationError(
+                f"{record_id}: gate overrides are recorded by 'aims system move {record_id} --override REASON', "
+                "never typed"
+            )
+        from openaims.register.lifecycle.gates import GateRefusedError, judge
+
+        if before is None:
+            self._check_created_stage(record_id, fields, status)
+            return
+        if fields.lifecycle_stage == before.lifecycle_stage:
+            return
+        after = before.model_copy(update={name: getattr(fields, name) for name in type(fields).model_fields})
+        result = judge(self.session, self.actor, after, fields.lifecycle_stage, today=self.clock().date(),
+                       from_stage=before.lifecycle_stage)  # fmt: skip
+        if not result.passed and self._override is None:
+            raise GateRefusedError(result)
+
+    def _check_created_stage(self, record_id: str, fields: SystemFields, status: str) -> None:
+        """A system created at a gated stage passes the gates from the first stage, like a move would:
+        a new system has no records behind it, so it is refused naming what is missing. Create it at an
+        earlier stage, record what the gates ask for, then move it."""
+        from openaims.register.lifecycle.gates import GateRefusedError, judge
+        from openaims.register.lifecycle.model import load_lifecycle
+
+        life = load_lifecycle()
+        first = life.stage_ids()[0]
+        if fields.lifecycle_stage == first:
+            return
+        now = self.clock()
+        draft = self.out.model_construct(
+            **fields.model_dump(), id=record_id, record_type=self.model.record_type, status=status, version=0,
+            created_at=now, created_by=self.actor.name, updated_at=now, updated_by=self.actor.name,
+        )  # fmt: skip
+        result = judge(self.session, self.actor, draft, fields.lifecycle_stage, today=now.date(), lifecycle=life,
+                       from_stage=first)  # fmt: skip
+        if not result.passed:
+            raise GateRefusedError(result, result.creation_refusal())
 
     def create(self, data: SystemFields | Mapping[str, Any], *, status: str | None = None) -> SystemOut:
         """A system with owner, purpose and intended use starts ``active``, otherwise ``proposed``."""
@@ -75,6 +204,25 @@ class SystemService(RecordService[SystemFields, SystemOut]):
             complete = all(values.get(f) for f in self.required["active"])
             status = "active" if complete else "proposed"
         return super().create(data, status=status)
+
+    def after_write(self, before: SystemOut | None, after: SystemOut) -> None:
+        """A changed intended purpose or risk tier, or a new dataset, makes the impact assessment stale."""
+        if before is None:
+            return
+        from openaims.register.services.impact_currency import StaleTrigger, mark_stale
+
+        changed = [f for f in ("purpose", "intended_use") if getattr(before, f) != getattr(after, f)]
+        if changed:
+            words = " and ".join(f.replace("_", " ") for f in changed)
+            mark_stale(self.session, self.actor, after.id, StaleTrigger.PURPOSE_CHANGED,
+                       f"the {words} of {after.id} changed (version {after.version})",
+                       record_id=f"{after.id}@{after.version}", clock=self.clock)  # fmt: skip
+        if before.risk_tier != after.risk_tier:
+            mark_stale(self.session, self.actor, after.id, StaleTrigger.RISK_TIER_CHANGED,
+                       f"the risk tier of {after.id} changed from {before.risk_tier} to {after.risk_tier}",
+                       record_id=f"{after.id}@{after.version}", clock=self.clock)  # fmt: skip
+        for dataset_id in [d for d in after.dataset_ids if d not in before.dataset_ids]:
+            dataset_stale(self.session, self.actor, after.id, dataset_id, clock=self.clock)
 
     def propose(self, name: str, repository: str, **fields: Any) -> SystemOut:
         """A ``proposed`` system for a repository that has none (scan ingest)."""
@@ -120,14 +268,13 @@ class ComponentService(RecordService[ComponentFields, ComponentOut]):
     references = {"system_id": "SYS"}
     #: ``sync`` moves ``last_seen`` of components seen again without an event (scan telemetry).
     unrecorded_fields = frozenset({"last_seen"})
+    derived_fields = frozenset({"first_seen", "last_seen", "disappeared"})
     owner_fields = ()
     manager_statuses = frozenset({"approved", "rejected"})
     search_fields = ("name", "provider", "repository")
     label_field = "name"
 
-    def check(
-        self, record_id: str, before: ComponentOut | None, fields: ComponentFields, status: str
-    ) -> None:
+    def check(self, record_id: str, before: ComponentOut | None, fields: ComponentFields, status: str) -> None:
         other = self.session.execute(
             select(Component.id).where(
                 Component.repository == fields.repository,
@@ -168,9 +315,7 @@ class ComponentService(RecordService[ComponentFields, ComponentOut]):
         wanted: dict[str, Mapping[str, Any]] = {}
         for item in found:
             wanted.setdefault(str(item["fingerprint"]), item)
-        rows = (
-            self.session.execute(select(Component).where(Component.repository == repository)).scalars().all()
-        )
+        rows = self.session.execute(select(Component).where(Component.repository == repository)).scalars().all()
         existing = {row.fingerprint: row for row in rows}
         created: list[str] = []
         reappeared: list[str] = []
@@ -193,9 +338,7 @@ class ComponentService(RecordService[ComponentFields, ComponentOut]):
         for start in range(0, len(again), 500):
             self.session.execute(
                 update(Component)
-                .where(
-                    Component.repository == repository, Component.fingerprint.in_(again[start : start + 500])
-                )
+                .where(Component.repository == repository, Component.fingerprint.in_(again[start : start + 500]))
                 .values(last_seen=seen_at)
                 .execution_options(synchronize_session=False)
             )
@@ -253,3 +396,28 @@ class DatasetService(RecordService[DatasetFields, DatasetOut]):
     references = {"system_ids": "SYS"}
     search_fields = ("name", "description", "source")
     label_field = "name"
+
+    def after_write(self, before: DatasetOut | None, after: DatasetOut) -> None:
+        """A dataset newly used by a system makes that system's impact assessment stale."""
+        earlier = before.system_ids if before is not None else []
+        for system_id in [s for s in after.system_ids if s not in earlier]:
+            dataset_stale(self.session, self.actor, system_id, after.id, name=after.name, clock=self.clock)
+
+
+def dataset_stale(
+    session: Session,
+    actor: Actor,
+    system_id: str,
+    dataset_id: str,
+    *,
+    name: str | None = None,
+    clock: Callable[[], dt.datetime] = utcnow,
+) -> None:
+    """Note on the system's impact assessment that it now uses dataset ``dataset_id``."""
+    from openaims.register.services.impact_currency import StaleTrigger, mark_stale
+
+    if name is None:
+        row = session.get(Dataset, dataset_id)
+        name = row.name if row is not None else dataset_id
+    mark_stale(session, actor, system_id, StaleTrigger.NEW_DATASET,
+               f"new dataset {name} ({dataset_id}) used by {system_id}", record_id=dataset_id, clock=clock)  # fmt: skip

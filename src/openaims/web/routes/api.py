@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from openaims import __version__
 from openaims.register import history
 from openaims.register.services import RecordService
 from openaims.register.services.accounts import AccountOut, AccountService, IssuedToken, TokenOut
 from openaims.reports.dashboard import Dashboard, build_dashboard
-from openaims.web import records
+from openaims.web import api_schemas, records
 from openaims.web.deps import (
     MANAGE_ACCOUNTS,
     PUSH_SCANS,
@@ -44,13 +46,6 @@ class RecordType(BaseModel):
     fields: list[str]
 
 
-class RecordPage(BaseModel):
-    items: list[dict[str, Any]]
-    total: int
-    limit: int
-    offset: int
-
-
 class Update(BaseModel):
     version: int = Field(ge=1, description="The version you read; a stale version is refused (409).")
     changes: dict[str, Any] = Field(description="Fields to change; include 'status' to move the record on.")
@@ -61,19 +56,7 @@ class Health(BaseModel):
     version: str
 
 
-#: Path parameter naming a register; its schema lists the record types (``GET /api/v1/types`` too).
-TypeName = Annotated[
-    str,
-    Path(max_length=40, description="A record type", json_schema_extra={"enum": sorted(records.services())}),
-]
 RecordId = Annotated[str, Path(max_length=80, description="A record id such as RISK-12", examples=["RISK-1"])]
-
-
-def _service(record_type: str) -> type[RecordService[Any, Any]]:
-    cls = records.services().get(record_type)
-    if cls is None:
-        raise HTTPException(404, f"unknown record type {record_type!r}; GET /api/v1/types lists them")
-    return cls
 
 
 def _reply(identity: Identity, record: dict[str, Any]) -> dict[str, Any]:
@@ -82,6 +65,29 @@ def _reply(identity: Identity, record: dict[str, Any]) -> dict[str, Any]:
     if "read" in identity.scopes:
         return record
     return {"id": record["id"], "version": record["version"]}
+
+
+@router.get("/docs", include_in_schema=False)
+def api_docs(request: Request) -> Response:
+    """The API reference, rendered here from the OpenAPI document (no script, no outside assets)."""
+    document = request.app.openapi()
+    schemas = document.get("components", {}).get("schemas", {})
+    operations = [
+        (path, method.upper(), op.get("summary") or op.get("operationId", ""), _schema_of(op.get("requestBody")))
+        for path, item in document.get("paths", {}).items()
+        for method, op in item.items()
+    ]
+    response: Response = request.app.state.templates.TemplateResponse(
+        request,
+        "api_docs.html",
+        {"doc": document, "operations": operations, "schemas": schemas, "user": None, "title": "API reference"},
+    )
+    return response
+
+
+def _schema_of(body: dict[str, Any] | None) -> str:
+    ref = ((body or {}).get("content", {}).get("application/json", {}).get("schema", {}) or {}).get("$ref", "")
+    return str(ref).rsplit("/", 1)[-1]
 
 
 @router.get("/health", response_model=Health)
@@ -120,68 +126,125 @@ def dashboard(identity: ApiIdentity, session: DbSession) -> Dashboard:
     return build_dashboard(session, identity.actor)
 
 
-@router.get("/records/{record_type}", response_model=RecordPage)
-def list_records(
-    record_type: TypeName,
-    identity: ApiIdentity,
-    session: DbSession,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    status: Annotated[str | None, Query(max_length=40)] = None,
-    owner: Annotated[str | None, Query(max_length=200)] = None,
-    sort: Annotated[str | None, Query(max_length=60)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> RecordPage:
-    cls = _service(record_type)
-    filters: dict[str, Any] = {}
-    if status:
-        filters["status"] = status
-    if owner and "owner" in cls.field_names():
-        filters["owner"] = owner
-    page = cls(session, identity.actor).list(filters=filters, q=q, sort=sort, limit=limit, offset=offset)
-    return RecordPage(
-        items=[i.model_dump(mode="json") for i in page.items], total=page.total, limit=page.limit, offset=page.offset
-    )
+async def _body(request: Request) -> dict[str, Any]:
+    """The JSON object a request carries; the record service validates its fields."""
+    try:
+        data = await request.json()
+    except ValueError:
+        raise HTTPException(422, "the request body is not JSON") from None
+    if not isinstance(data, dict):
+        raise HTTPException(422, "the request body must be a JSON object")
+    return data
 
 
-@router.post("/records/{record_type}", status_code=201, dependencies=[Depends(WRITE_RECORDS)])
-def create_record(
-    record_type: TypeName,
-    identity: ApiIdentity,
-    session: DbSession,
-    response: Response,
-    body: Annotated[dict[str, Any], Body(description="The record's fields; optional 'status'.")],
-) -> dict[str, Any]:
-    cls = _service(record_type)
-    data = dict(body)
-    status = data.pop("status", None)
-    created = cls(session, identity.actor).create(data, status=status if isinstance(status, str) else None)
-    response.headers["Location"] = f"/api/v1/records/{record_type}/{created.id}"
-    return _reply(identity, created.model_dump(mode="json"))
+#: A JSON object body; its schema is declared per route (``openapi_extra``).
+JsonBody = Annotated[dict[str, Any], Depends(_body)]
 
 
-@router.get("/records/{record_type}/{record_id}")
-def get_record(record_type: TypeName, record_id: RecordId, identity: ApiIdentity, session: DbSession) -> dict[str, Any]:
-    cls = _service(record_type)
-    result: dict[str, Any] = cls(session, identity.actor).get(record_id).model_dump(mode="json")
-    return result
+def _json(model: type[BaseModel], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": api_schemas.ref(model)}}}
 
 
-@router.patch("/records/{record_type}/{record_id}", dependencies=[Depends(WRITE_RECORDS)])
-def update_record(
-    record_type: TypeName, record_id: RecordId, update: Update, identity: ApiIdentity, session: DbSession
-) -> dict[str, Any]:
-    cls = _service(record_type)
-    updated = cls(session, identity.actor).update(record_id, update.version, update.changes)
-    return _reply(identity, updated.model_dump(mode="json"))
+def _add_record_routes(record_type: str, cls: type[RecordService[Any, Any]]) -> None:
+    """``/records/<type>`` (list, create) and ``/records/<type>/{record_id}`` (read, change, history)
+    with the record type's own request and response schemas."""
+    base = f"/records/{record_type}"
+    name = api_schemas.schema_name(record_type)
+    title = records.label(record_type)
+    tags: list[str | enum.Enum] = [title]
+    new, changes = api_schemas.new_model(cls), api_schemas.changes_model(cls)
+    out, page = api_schemas.out_model(cls), api_schemas.page_model(cls)
+    body = {"required": True, "content": {"application/json": {"schema": api_schemas.ref(new)}}}
+    change_body = {"required": True, "content": {"application/json": {"schema": api_schemas.ref(changes)}}}
+
+    def list_records(
+        identity: ApiIdentity,
+        session: DbSession,
+        q: Annotated[str | None, Query(max_length=200)] = None,
+        status: Annotated[str | None, Query(max_length=40)] = None,
+        owner: Annotated[str | None, Query(max_length=200)] = None,
+        sort: Annotated[str | None, Query(max_length=60)] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    ) -> dict[str, Any]:
+        filters: dict[str, Any] = {}
+        if status:
+            filters["status"] = status
+        if owner and "owner" in cls.field_names():
+            filters["owner"] = owner
+        result = cls(session, identity.actor).list(filters=filters, q=q, sort=sort, limit=limit, offset=offset)
+        items = [i.model_dump(mode="json") for i in result.items]
+        return {"items": items, "total": result.total, "limit": result.limit, "offset": result.offset}
+
+    def create_record(identity: ApiIdentity, session: DbSession, response: Response, body: JsonBody) -> dict[str, Any]:
+        data = dict(body)
+        status = data.pop("status", None)
+        created = cls(session, identity.actor).create(data, status=status if isinstance(status, str) else None)
+        response.headers["Location"] = f"/api/v1{base}/{created.id}"
+        return _reply(identity, created.model_dump(mode="json"))
+
+    def get_record(record_id: RecordId, identity: ApiIdentity, session: DbSession) -> dict[str, Any]:
+        result: dict[str, Any] = cls(session, identity.actor).get(record_id).model_dump(mode="json")
+        return result
+
+    def update_record(record_id: RecordId, identity: ApiIdentity, session: DbSession, body: JsonBody) -> dict[str, Any]:
+        try:
+            update = Update.model_validate(body)
+        except ValidationError as exc:
+            raise RequestValidationError(exc.errors()) from None
+        updated = cls(session, identity.actor).update(record_id, update.version, update.changes)
+        return _reply(identity, updated.model_dump(mode="json"))
+
+    def record_history(record_id: RecordId, identity: ApiIdentity, session: DbSession) -> list[history.EventOut]:
+        return cls(session, identity.actor).history(record_id)
+
+    router.add_api_route(
+        base, list_records, methods=["GET"], tags=tags, name=f"list_{record_type}",
+        summary=f"List {records.plural(record_type).lower()}", operation_id=f"list_{record_type}",
+        openapi_extra={"responses": {"200": _json(page, "One page of records")}},
+    )  # fmt: skip
+    router.add_api_route(
+        base, create_record, methods=["POST"], tags=tags, status_code=201, dependencies=[Depends(WRITE_RECORDS)],
+        summary=f"Create a {title.lower() if title[1:].islower() else title}", operation_id=f"create_{record_type}",
+        openapi_extra={"requestBody": body, "responses": {"201": _json(out, f"The new {name} record")}},
+    )  # fmt: skip
+    router.add_api_route(
+        base + "/{record_id}", get_record, methods=["GET"], tags=tags, operation_id=f"get_{record_type}",
+        summary=f"Read one {title.lower() if title[1:].islower() else title}",
+        openapi_extra={"responses": {"200": _json(out, "The record")}},
+    )  # fmt: skip
+    router.add_api_route(
+        base + "/{record_id}", update_record, methods=["PATCH"], tags=tags, dependencies=[Depends(WRITE_RECORDS)],
+        summary=f"Change one {title.lower() if title[1:].islower() else title}", operation_id=f"update_{record_type}",
+        openapi_extra={"requestBody": change_body, "responses": {"200": _json(out, "The changed record")}},
+    )  # fmt: skip
+    router.add_api_route(
+        base + "/{record_id}/history", record_history, methods=["GET"], tags=tags,
+        response_model=list[history.EventOut], operation_id=f"history_{record_type}",
+        summary=f"History of one {title.lower() if title[1:].islower() else title}",
+    )  # fmt: skip
 
 
-@router.get("/records/{record_type}/{record_id}/history", response_model=list[history.EventOut])
-def record_history(
-    record_type: TypeName, record_id: RecordId, identity: ApiIdentity, session: DbSession
-) -> list[history.EventOut]:
-    cls = _service(record_type)
-    return cls(session, identity.actor).history(record_id)
+for _type, _cls in records.services().items():
+    _add_record_routes(_type, _cls)
+
+
+@router.api_route("/records/{record_type}", methods=["GET"], include_in_schema=False)
+@router.api_route("/records/{record_type}/{record_id}", methods=["GET"], include_in_schema=False)
+@router.api_route("/records/{record_type}/{record_id}/history", methods=["GET"], include_in_schema=False)
+def unknown_record_type(record_type: str, identity: ApiIdentity) -> None:
+    raise HTTPException(404, f"unknown record type {record_type!r}; GET /api/v1/types lists them")
+
+
+@router.api_route(
+    "/records/{record_type}", methods=["POST"], include_in_schema=False, dependencies=[Depends(WRITE_RECORDS)]
+)
+@router.api_route(
+    "/records/{record_type}/{record_id}", methods=["PATCH"], include_in_schema=False,
+    dependencies=[Depends(WRITE_RECORDS)],
+)  # fmt: skip
+def unknown_record_type_write(record_type: str, identity: ApiIdentity) -> None:
+    raise HTTPException(404, f"unknown record type {record_type!r}; GET /api/v1/types lists them")
 
 
 @router.get("/history", response_model=history.EventPage)

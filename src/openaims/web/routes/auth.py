@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from openaims.errors import AimsError
 from openaims.register.services.accounts import AccountService, AuthenticationError
-from openaims.web.deps import DbSession, address, optional_identity, web_sessions
+from openaims.web.deps import DbSession, WriteSession, address, optional_identity, web_sessions
 from openaims.web.security import csrf_token, csrf_valid, session_secret, start_session
 
 router = APIRouter(include_in_schema=False)
@@ -157,7 +157,7 @@ async def oidc_start(request: Request) -> Response:
 
 
 @router.get("/auth/oidc", name="oidc_callback")
-async def oidc_callback(request: Request, session: DbSession) -> Response:
+async def oidc_callback(request: Request, session: WriteSession) -> Response:
     """The provider's redirect back: the account is the one linked to the ID token's issuer and subject.
 
     The state must be one this browser started and the ID token must carry its nonce, be signed
