@@ -29,7 +29,7 @@ if str(ROOT) not in sys.path:
 pytest_plugins = ["tests.support.postgres", "tests.support.redis", "tests.support.no_skips"]
 
 from openaims.register.db import Database  # noqa: E402
-from openaims.register.testing import reset_database, upgraded_template  # noqa: E402
+from openaims.register.testing import end_open_transactions, reset_database, upgraded_template  # noqa: E402
 
 if TYPE_CHECKING:
     from tests.support.postgres import PostgresServer
@@ -52,15 +52,24 @@ def _postgres_register(postgres_server: PostgresServer) -> str:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """URL of an empty register database at the newest schema, on SQLite and on PostgreSQL."""
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of an empty register database at the newest schema, on SQLite and on PostgreSQL.
+
+    On PostgreSQL, a test that leaves a session open (a service used after its ``with`` block,
+    say) fails, and that session is ended: its locks would otherwise stall a later test."""
     if request.param == "sqlite":
         target = tmp_path / "aims.db"
         shutil.copyfile(request.getfixturevalue("_sqlite_template"), target)
-        return f"sqlite:///{target}"
+        yield f"sqlite:///{target}"
+        return
     url: str = request.getfixturevalue("_postgres_register")
     reset_database(url)
-    return url
+    yield url
+    left_open = end_open_transactions(url)
+    if left_open:
+        pytest.fail(
+            f"the test left {len(left_open)} transaction(s) open on the register; last statement: {left_open[0]}"
+        )
 
 
 @pytest.fixture
@@ -69,4 +78,3 @@ def database(db_url: str) -> Iterator[Database]:
     db = Database(db_url)
     yield db
     db.dispose()
-

@@ -34,8 +34,9 @@ SHOTS = ROOT / "test-output" / "screenshots"
 AIMS = Path(sys.executable).with_name("aims")
 #: Built at test time (nothing password-shaped committed as a literal).
 PASSWORD = "-".join(["browser", "journey", "secret"])
-CHROME_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--no-first-run", "--disable-sync"]  # fmt: skip
+#: --disable-dev-shm-usage: a container's small /dev/shm otherwise stalls the renderer on large pages.
+CHROME_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
 
 if not CHROMIUM.exists():
     pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
@@ -68,8 +69,21 @@ class Site:
         page.fill("#username", username)
         page.fill("#password", PASSWORD)
         page.click("button[type=submit]")
-        page.wait_for_url(self.url + "/")
+        signed_in(page, self.url + "/", username)
         return page
+
+
+def signed_in(page: Any, url: str, username: str) -> None:
+    """Wait for the page to reach ``url`` after signing in; if it does not, fail with what the
+    page shows instead (an error message, a refused sign-in) and keep a screenshot of it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_url(url)
+    except PlaywrightTimeout:
+        shot(page, f"sign-in-failed-{username}")
+        shown = page.evaluate("document.body ? document.body.innerText.slice(0, 400) : ''")
+        pytest.fail(f"signing in as {username} did not reach {url}: the page is {page.url}, showing {shown!r}")
 
 
 def shot(page: Any, name: str) -> None:
@@ -84,12 +98,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     home = tmp_path_factory.mktemp("hub")
     url = f"sqlite:///{home / 'aims.db'}"
     env = {**os.environ, "AIMS_DATABASE_URL": url, "AIMS_EVIDENCE_DIR": str(home / "evidence"),
-           "AIMS_SECRET_KEY": "browser-tests-" + "k" * 32}  # fmt: skip
+           "AIMS_SECRET_KEY": "browser-tests-" + "k" * 32, "AIMS_LOGIN_ATTEMPTS_PER_MINUTE": "1000"}  # fmt: skip
     subprocess.run([str(AIMS), "init"], cwd=home, env=env, check=True, capture_output=True)
     port = _free_port()
     server = subprocess.Popen(
         [str(AIMS), "serve", "--port", str(port)], cwd=home, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=(home / "serve.log").open("w"),
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:

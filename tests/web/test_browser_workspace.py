@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.web.test_browser import AIMS, BROWSER_TIMEOUT_MS, CHROME_ARGS, CHROMIUM, _free_port, shot
+from tests.web.test_browser import AIMS, BROWSER_TIMEOUT_MS, CHROME_ARGS, CHROMIUM, _free_port, shot, signed_in
 
 from openaims.register.actors import Actor, Role
 from openaims.register.db import Database
@@ -50,7 +50,7 @@ class Site:
         page.fill("#username", username)
         page.fill("#password", PASSWORD)
         page.click("button[type=submit]")
-        page.wait_for_url(self.url + "/")
+        signed_in(page, self.url + "/", username)
         return page
 
 
@@ -89,14 +89,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     home = tmp_path_factory.mktemp("workspace")
     url = f"sqlite:///{home / 'aims.db'}"
     env = {**os.environ, "AIMS_DATABASE_URL": url, "AIMS_EVIDENCE_DIR": str(home / "evidence"),
-           "AIMS_SECRET_KEY": "browser-tests-" + "w" * 32, "AIMS_EVIDENCE_UPLOAD_MAX_MB": "1"}  # fmt: skip
+           "AIMS_SECRET_KEY": "browser-tests-" + "w" * 32, "AIMS_EVIDENCE_UPLOAD_MAX_MB": "1",
+           "AIMS_LOGIN_ATTEMPTS_PER_MINUTE": "1000"}  # fmt: skip
     subprocess.run([str(AIMS), "init"], cwd=home, env=env, check=True, capture_output=True)
     db = Database(url)
     records = _register(db)
     port = _free_port()
     server = subprocess.Popen(
         [str(AIMS), "serve", "--port", str(port)], cwd=home, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=(home / "serve.log").open("w"),
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:

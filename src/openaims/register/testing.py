@@ -57,3 +57,25 @@ def dispose(url: str) -> None:
     engine = _ENGINES.pop(url, None)
     if engine is not None:
         engine.dispose()
+
+
+def end_open_transactions(url: str) -> list[str]:
+    """End every other connection to the PostgreSQL database at ``url`` that sits inside a
+    transaction (a session a test left open), returning the statement each one ran last.
+
+    Such a connection keeps its locks until it is closed, so a later test that alters the schema
+    (a downgrade, an index) would wait for it forever. Nothing to do on SQLite.
+    """
+    if not url.startswith("postgresql"):
+        return []
+    with _engine(url).connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT pid, left(query, 160) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state IN ('idle in transaction', 'idle in transaction (aborted)')"
+            )
+        ).all()
+        for pid, _query in rows:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        connection.commit()
+    return [str(query) for _pid, query in rows]

@@ -79,8 +79,12 @@ def write_session(db: Annotated[Database, Depends(database)]) -> Iterator[Sessio
         yield session
 
 
-DbSession = Annotated[Session, Depends(db_session)]
-WriteSession = Annotated[Session, Depends(write_session)]
+# scope="function": the unit of work ends (commits) before the response is sent. With FastAPI's
+# default the commit would run after it, so a browser following a redirect could read the
+# register before the write it was sent on from (a sign-in, a new record) is stored, and a
+# failing commit would go unreported after a success page.
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
+WriteSession = Annotated[Session, Depends(write_session, scope="function")]
 
 
 def _bearer(request: Request) -> str | None:
