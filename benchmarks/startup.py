@@ -3,7 +3,7 @@
 Runs each command as a new process (the installed ``aims`` script of this checkout's
 virtual environment) against a small SQLite register in a temporary directory, the runs of
 all commands interleaved so that machine noise hits them alike, like hyperfine with
-``--warmup 1``. Prints per command the median and minimum wall time and the median CPU
+``--warmup 1``. Prints per command the median and minimum wall time and the median and minimum CPU
 time (user + system) of the process: on a busy machine the CPU time is close to what an
 idle machine's wall time would be.
 
@@ -37,6 +37,7 @@ COMMANDS: list[list[str]] = [
     ["user", "list"],
     ["history", "log"],
     ["risk", "--help"],
+    ["scan", "{empty}"],  # an empty directory: the command line's own start-up (no register)
 ]
 
 
@@ -94,9 +95,11 @@ def main() -> None:
         baseline = [sys.executable, "-c", "pass"]
         runs: dict[str, list[tuple[float, float]]] = {"python -c pass": []}
         labels = {"python -c pass": baseline}
+        (folder / "empty").mkdir()
         for command in COMMANDS:
-            labels["aims " + " ".join(command)] = [*aims, *command]
-            runs["aims " + " ".join(command)] = []
+            label = "aims " + " ".join(command).replace("{empty}", "EMPTY_DIR")
+            labels[label] = [*aims, *(arg.replace("{empty}", str(folder / "empty")) for arg in command)]
+            runs[label] = []
         for argv in labels.values():
             _run(argv, env)  # warm-up: file system caches, compiled bytecode
         failed: dict[str, int] = {}

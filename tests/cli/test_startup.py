@@ -130,7 +130,7 @@ def test_help_lists_every_command_without_importing_command_modules(env: dict[st
 
     assert code == full_code == 0
     assert lazy == full
-    assert {m for m in modules if m.startswith("openaims.cli.")} <= {"openaims.cli.main", "openaims.cli.console", "openaims.cli.help"}
+    assert {m for m in modules if m.startswith("openaims.cli.")} <= {"openaims.cli.main", "openaims.cli.console", "openaims.cli.help", "openaims.cli.params"}
     assert not _loaded(modules, "sqlalchemy")
 
 
@@ -245,3 +245,12 @@ def test_the_console_script_loads_without_collecting_but_runs_the_command_with_c
     if args == ["risk", "list"]:
         assert report["collecting_during_command"] == [True]
         assert "Prompt injection" in done.stdout
+
+
+def test_a_scan_of_an_empty_directory_imports_no_pydantic_nor_the_register(env: dict[str, str], tmp_path: Path) -> None:
+    """Typer's converters are pydantic TypeAdapters; the scan's options are converted without them."""
+    out, code, modules = _run(["scan", str(tmp_path)], env)
+
+    assert code == 0
+    assert "0 files seen" in out
+    assert [name for name in ("pydantic", "sqlalchemy", "openaims.register") if _loaded(modules, name)] == []

@@ -97,10 +97,18 @@ def _register(module_name: str, app: typer.Typer, command: str | None = None) ->
 @functools.cache
 def _real_command(name: str) -> Any:
     """The Click command of top-level command ``name``, loading only the module that defines it."""
-    from openaims.cli.help import plain_help
-
     _register(command_index()[name]["module"], scratch := _scratch(), name)
-    return plain_help(typer.main.get_command(scratch).commands[name])  # type: ignore[attr-defined]
+    return _prepared(typer.main.get_command(scratch).commands[name])  # type: ignore[attr-defined]
+
+
+def _prepared(command: Any) -> Any:
+    """``command`` and every command under it with plain help, its options converted without pydantic
+    where the result is certain (see ``openaims.cli.params``)."""
+    from openaims.cli.help import plain_help
+    from openaims.cli.params import install
+
+    install()
+    return plain_help(command)
 
 
 class LazyRoot(TyperGroup):
@@ -215,10 +223,9 @@ def load_commands(modules: Iterable[str] | None = None) -> typer.Typer:
 
 
 def command(application: typer.Typer) -> typer.core.TyperGroup:
-    """The command of ``application`` as ``aims`` runs it: with plain ``--help`` (see ``openaims.cli.help``)."""
-    from openaims.cli.help import plain_help
-
-    return plain_help(typer.main.get_command(application))  # type: ignore[no-any-return]
+    """The command of ``application`` as ``aims`` runs it: with plain ``--help`` (see ``openaims.cli.help``)
+    and options converted without pydantic where the result is certain (see ``openaims.cli.params``)."""
+    return _prepared(typer.main.get_command(application))  # type: ignore[no-any-return]
 
 
 def __getattr__(name: str) -> typer.Typer:

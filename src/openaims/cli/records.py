@@ -32,7 +32,7 @@ from openaims.layout import Column
 from openaims.layout import print_table as print_fitted
 from openaims.register import fields as field_description
 from openaims.register import open_register
-from openaims.register.actors import Actor, default_actor_name
+from openaims.register.actors import Actor, os_user_name
 from openaims.register.fields import FieldSpec, Kind, Shape
 from openaims.register.identity import Identity, Mode
 from openaims.register.identity import resolve as resolve_identity
@@ -95,7 +95,7 @@ def cli_identity(session: Session, settings: Settings) -> Identity:
         token=secret or None,
         token_source=source,
         asserted=settings.actor,
-        os_user=default_actor_name(),
+        os_user=settings.actor.strip() or os_user_name(),  # default_actor_name() without reading settings again
     )
 
 

@@ -130,9 +130,11 @@ def default_actor_name() -> str:
     """``AIMS_ACTOR``, else the operating-system user."""
     from openaims.settings import load_settings
 
-    name = load_settings().actor.strip()
-    if name:
-        return name
+    return load_settings().actor.strip() or os_user_name()
+
+
+def os_user_name() -> str:
+    """The operating-system user (``unknown`` when it has no name)."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):

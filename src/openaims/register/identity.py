@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from openaims.errors import PermissionDeniedError
 from openaims.register.actors import Actor, Role
-from openaims.register.services.accounts import AccountOut, AccountService, AuthenticationError, TokenOut
+
+if TYPE_CHECKING:
+    from openaims.register.services.accounts import AccountOut, TokenOut
 
 #: How to sign in, for every refusal.
 HOW_TO_SIGN_IN = "sign in with 'aims login' (or set AIMS_TOKEN to an API token from 'aims user token')"
@@ -94,7 +98,25 @@ def register_mode(session: Session) -> Mode:
     holds no password) stays personal until someone sets a password: otherwise nobody
     could ever act on it.
     """
+    from openaims.register.services.accounts import AccountService
+
     return Mode.TEAM if AccountService(session).usable_count() else Mode.PERSONAL
+
+
+def _no_accounts(session: Session) -> bool:
+    """Whether the register has no account at all (then none can sign in)."""
+    return session.execute(text("SELECT 1 FROM accounts LIMIT 1")).first() is None
+
+
+def _personal(asserted: str | None, os_user: str, *, accounts: int) -> Identity:
+    name = (asserted or "").strip()
+    return Identity(
+        mode=Mode.PERSONAL,
+        actor=Actor(name=name or os_user, roles=frozenset({Role.ADMIN})),
+        via="AIMS_ACTOR" if name else "os-user",
+        accounts=accounts,
+        scopes=frozenset({"read", "write", "scan:push"}),
+    )
 
 
 def resolve(
@@ -109,17 +131,14 @@ def resolve(
 
     An invalid, expired or revoked token is refused (AuthenticationError) in team mode.
     """
+    if _no_accounts(session):  # personal mode, known without loading the accounts' service and models
+        return _personal(asserted, os_user, accounts=0)
+    from openaims.register.services.accounts import AccountService, AuthenticationError
+
     accounts = AccountService(session)
     count = accounts.count()
     if accounts.usable_count() == 0:
-        name = (asserted or "").strip()
-        return Identity(
-            mode=Mode.PERSONAL,
-            actor=Actor(name=name or os_user, roles=frozenset({Role.ADMIN})),
-            via="AIMS_ACTOR" if name else "os-user",
-            accounts=count,
-            scopes=frozenset({"read", "write", "scan:push"}),
-        )
+        return _personal(asserted, os_user, accounts=count)
     if token:
         try:
             account, scopes = accounts.verify_token(token)
