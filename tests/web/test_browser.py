@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,30 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(home: Path, env: dict[str, str]) -> Iterator[str]:
+    """``aims serve`` on a free port in ``home`` (its messages in ``home/serve.log``), once it
+    answers; yields its base URL and stops it afterwards."""
+    port = _free_port()
+    with (home / "serve.log").open("w") as log:
+        server = subprocess.Popen([str(AIMS), "serve", "--port", str(port)], cwd=home, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=log)  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            else:
+                raise RuntimeError("aims serve did not start")
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
 
 
 #: How long a browser step may wait for a page (Playwright's default is 30 s).
@@ -100,48 +125,30 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     env = {**os.environ, "AIMS_DATABASE_URL": url, "AIMS_EVIDENCE_DIR": str(home / "evidence"),
            "AIMS_SECRET_KEY": "browser-tests-" + "k" * 32, "AIMS_LOGIN_ATTEMPTS_PER_MINUTE": "1000"}  # fmt: skip
     subprocess.run([str(AIMS), "init"], cwd=home, env=env, check=True, capture_output=True)
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(AIMS), "serve", "--port", str(port)], cwd=home, env=env,
-        stdout=subprocess.DEVNULL, stderr=(home / "serve.log").open("w"),
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("aims serve did not start")
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROME_ARGS)
-            # First run: the sign-in page sends the first visitor to set up the administrator.
-            context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=base)
-            context.set_default_timeout(BROWSER_TIMEOUT_MS)
-            page = context.new_page()
-            page.goto("/")
-            page.wait_for_url(base + "/setup")
-            page.fill("#username", "chief")
-            page.fill("#display_name", "Chief Administrator")
-            page.fill("#password", PASSWORD)
-            page.fill("#confirm", PASSWORD)
-            shot(page, "01-setup")
-            page.click("button[type=submit]")
-            page.wait_for_url(base + "/")
-            setup_landed = page.locator("h1").inner_text()
-            context.close()
-            subprocess.run([str(AIMS), "demo-data"], cwd=home, env=env, check=True, capture_output=True)
-            db = Database(url)
-            records = _accounts_and_records(db)
-            records["setup_landed"] = setup_landed
-            yield Site(url=base, db=db, browser=browser, records=records)
-            browser.close()
-            db.dispose()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with serving(home, env) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROME_ARGS)
+        # First run: the sign-in page sends the first visitor to set up the administrator.
+        context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=base)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
+        page = context.new_page()
+        page.goto("/")
+        page.wait_for_url(base + "/setup")
+        page.fill("#username", "chief")
+        page.fill("#display_name", "Chief Administrator")
+        page.fill("#password", PASSWORD)
+        page.fill("#confirm", PASSWORD)
+        shot(page, "01-setup")
+        page.click("button[type=submit]")
+        page.wait_for_url(base + "/")
+        setup_landed = page.locator("h1").inner_text()
+        context.close()
+        subprocess.run([str(AIMS), "demo-data"], cwd=home, env=env, check=True, capture_output=True)
+        db = Database(url)
+        records = _accounts_and_records(db)
+        records["setup_landed"] = setup_landed
+        yield Site(url=base, db=db, browser=browser, records=records)
+        browser.close()
+        db.dispose()
 
 
 def _accounts_and_records(db: Database) -> dict[str, str]:

@@ -11,15 +11,13 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from tests.web.test_browser import AIMS, BROWSER_TIMEOUT_MS, CHROME_ARGS, CHROMIUM, _free_port, shot, signed_in
+from tests.web.test_browser import AIMS, BROWSER_TIMEOUT_MS, CHROME_ARGS, CHROMIUM, serving, shot, signed_in
 
 from openaims.register.actors import Actor, Role
 from openaims.register.db import Database
@@ -94,28 +92,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     subprocess.run([str(AIMS), "init"], cwd=home, env=env, check=True, capture_output=True)
     db = Database(url)
     records = _register(db)
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(AIMS), "serve", "--port", str(port)], cwd=home, env=env,
-        stdout=subprocess.DEVNULL, stderr=(home / "serve.log").open("w"),
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("aims serve did not start")
-        with sync_playwright() as p:
+        with serving(home, env) as base, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROME_ARGS)
             yield Site(url=base, db=db, browser=browser, home=home, records=records)
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=10)
         db.dispose()
 
 
